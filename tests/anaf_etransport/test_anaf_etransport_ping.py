@@ -1,0 +1,19 @@
+"""`anaf.etransport.ping` goes through RabbitMQ to a real `anaf.etransport` worker process and back through Redis."""
+
+from __future__ import annotations
+
+import httpx
+
+
+def test_ping_round_trip(start_worker, celery_client):
+    worker = start_worker("anaf.etransport")
+    result = celery_client.send_task("anaf.etransport.ping", kwargs={"echo": "salut, anaf.etransport"})
+    body = result.get(timeout=30)
+    assert body["pong"] is True
+    assert body["tag"] == "anaf.etransport"
+    assert body["echo"] == "salut, anaf.etransport"
+    assert body["hostname"].startswith("anaf.etransport@")
+    assert result.state == "SUCCESS"
+    metrics = httpx.get(worker.health_url + "/metrics", timeout=10).text
+    assert 'celery_task_succeeded_total{hostname="' in metrics
+    assert 'name="anaf.etransport.ping"' in metrics
