@@ -1,0 +1,8 @@
+"""Celery app of the `anaf.saft` worker: `workers-core worker anaf.saft` or `celery -A anaf_saft.app worker -Q anaf.saft`."""
+
+from anaf_saft.health import DEEP_CHECKS
+from shared.celery_app import create_app
+
+app = create_app("anaf.saft", deep_checks=DEEP_CHECKS)
+
+import anaf_saft.tasks  # noqa: E402,F401  (registers the tasks on app)

@@ -1,0 +1,176 @@
+"""``workers-core``: run a worker, send a task, look at queues, probe a worker (plus plug-in groups)."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import sys
+import time
+from typing import Any
+
+import click
+
+from celeryconfig import QUEUES, route_for
+
+__all__ = ["main"]
+
+#: Sub-command groups owned by worker packages, loaded only when used (no heavy imports at start).
+PLUGINS: dict[str, str] = {
+    "pdf": "pdf_render.cli:cli",
+    "ocr": "ocr.cli:cli",
+    "registry": "registry.cli:cli",
+    "anaf": "anaf_efactura.cli:cli",
+}
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        available = [name for name, target in PLUGINS.items() if _importable(target.split(":")[0])]
+        return sorted([*super().list_commands(ctx), *available])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in PLUGINS:
+            module, attr = PLUGINS[name].split(":")
+            try:
+                command: click.Command = getattr(importlib.import_module(module), attr)
+            except (ImportError, AttributeError) as exc:
+                raise click.ClickException(f"'{name}' is not available in this installation: {exc}") from exc
+            return command
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_LazyGroup)
+@click.version_option(package_name="workers-core")
+def main() -> None:
+    """workers-core: the suite's background-job platform (Celery on RabbitMQ, results in Redis)."""
+
+
+def _tag(value: str) -> str:
+    if value not in QUEUES:
+        raise click.BadParameter(f"unknown tag {value!r}; one of: {', '.join(QUEUES)}")
+    return value
+
+
+@main.command()
+@click.argument("tag")
+@click.option("-c", "--concurrency", type=int, default=None, help="Pool processes (default: CPU count).")
+@click.option("-P", "--pool", default="prefork", show_default=True, help="prefork | threads | solo")
+@click.option("-l", "--loglevel", default=None, help="Log level (default: LOG_LEVEL or INFO).")
+@click.option("--hostname", "-n", default=None, help="Node name (default: <tag>@<host>).")
+def worker(tag: str, concurrency: int | None, pool: str, loglevel: str | None, hostname: str | None) -> None:
+    """Run one worker bound to the queue of TAG (health app on HEALTH_PORT)."""
+    spec = QUEUES[_tag(tag)]
+    module = importlib.import_module(f"{spec.package}.app")
+    app = module.app
+    argv = [
+        "worker",
+        "-Q", spec.tag,
+        "-n", hostname or f"{spec.tag}@%h",
+        "-P", pool,
+        "--loglevel", (loglevel or app.conf.workers_core_settings.log_level).upper(),
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    if concurrency:
+        argv += ["-c", str(concurrency)]
+    app.worker_main(argv)
+
+
+@main.command()
+@click.argument("task_name")
+@click.option("--kwargs", "kwargs_json", default="{}", help="Task keyword arguments as JSON.")
+@click.option("--wait/--no-wait", default=False, help="Wait for the result and print it as JSON.")
+@click.option("--timeout", default=120.0, show_default=True, help="Seconds to wait with --wait.")
+@click.option("--correlation-id", default=None, help="Correlation id carried to logs and events.")
+def send(task_name: str, kwargs_json: str, wait: bool, timeout: float, correlation_id: str | None) -> None:
+    """Enqueue TASK_NAME with send_task (routed by name); with --wait print the JSON result."""
+    from shared.celery_app import create_client
+    from shared.context import CORRELATION_HEADER, new_correlation_id
+
+    try:
+        kwargs = json.loads(kwargs_json)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"--kwargs is not JSON: {exc}") from exc
+    if not isinstance(kwargs, dict):
+        raise click.BadParameter("--kwargs must be a JSON object")
+    if route_for(task_name) is None:
+        raise click.BadParameter(f"no queue routes task {task_name!r}")
+    app = create_client()
+    cid = correlation_id or new_correlation_id()
+    result = app.send_task(task_name, kwargs=kwargs, headers={CORRELATION_HEADER: cid})
+    click.echo(json.dumps({"task_id": result.id, "queue": route_for(task_name), "correlation_id": cid}), err=wait)
+    if not wait:
+        return
+    deadline = time.monotonic() + timeout
+    last = None
+    while not result.ready():
+        if result.state != last:
+            last = result.state
+            click.echo(f"... {result.state}", err=True)
+        if time.monotonic() > deadline:
+            raise click.ClickException(f"no result within {timeout:.0f}s (state {result.state})")
+        time.sleep(0.2)
+    if result.successful():
+        click.echo(json.dumps(result.result, ensure_ascii=False, indent=2))
+        return
+    error: Any = result.result
+    payload = error.to_dict() if hasattr(error, "to_dict") else {"type": type(error).__name__, "message": str(error)}
+    click.echo(json.dumps({"state": result.state, "error": payload}, ensure_ascii=False, indent=2))
+    sys.exit(1)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def queues(as_json: bool) -> None:
+    """Depth and consumers of every queue and its dead-letter queue."""
+    from shared.config import get_settings
+    from shared.steps import queue_stats
+
+    names = [n for spec in QUEUES.values() for n in (spec.tag, spec.dlq)]
+    stats = queue_stats(get_settings().rmq_url.get_secret_value(), names)
+    rows = [{"queue": n, "messages": stats[n][0], "consumers": stats[n][1]} if n in stats else
+            {"queue": n, "messages": None, "consumers": None} for n in names]
+    if as_json:
+        click.echo(json.dumps(rows))
+        return
+    click.echo(f"{'queue':<22}{'messages':>10}{'consumers':>11}")
+    for row in rows:
+        msgs = "-" if row["messages"] is None else row["messages"]
+        cons = "-" if row["consumers"] is None else row["consumers"]
+        click.echo(f"{row['queue']:<22}{msgs:>10}{cons:>11}")
+
+
+@main.command()
+@click.argument("tag")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=None, help="Health port (default: HEALTH_PORT or the tag's).")
+@click.option("--deep", is_flag=True, help="Also run the worker's deep checks.")
+@click.option("--live", is_flag=True, help="Liveness only (/healthz) instead of readiness.")
+def check(tag: str, host: str, port: int | None, deep: bool, live: bool) -> None:
+    """Exit 0 when the worker of TAG is ready (1 otherwise); for container probes."""
+    import httpx
+
+    from shared.config import get_settings
+
+    spec = QUEUES[_tag(tag)]
+    port = port or get_settings().health_port or spec.health_port
+    path = "/healthz" if live else "/readyz" + ("?deep=true" if deep else "")
+    try:
+        response = httpx.get(f"http://{host}:{port}{path}", timeout=10)
+    except httpx.HTTPError as exc:
+        click.echo(json.dumps({"status": "fail", "error": str(exc)}))
+        sys.exit(1)
+    click.echo(response.text)
+    sys.exit(0 if response.status_code == 200 else 1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,145 @@
+"""Worker bootsteps: thin lifecycle glue around plain services (health server, topology, heartbeat)."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import redis
+import structlog
+from celery import bootsteps
+from kombu import Connection
+
+from celeryconfig import DEAD_LETTER_EXCHANGE, QUEUES, dead_letter_queue, task_queue
+from shared.config import WorkerSettings
+from shared.health import DeepCheck, HealthServer, Probe, build_health_app
+from shared.metrics import WORKER_UP, QueueStatsCollector, build_registry, clean_dead_process_files
+from shared.telemetry import Telemetry
+
+__all__ = ["HealthStep", "TopologyStep", "queue_stats"]
+
+log = structlog.get_logger(__name__)
+
+
+def queue_stats(broker_url: str, queues: list[str]) -> dict[str, tuple[int, int]]:
+    """(ready messages, consumers) per queue by passive declare; missing queues are skipped."""
+    out: dict[str, tuple[int, int]] = {}
+    with Connection(broker_url, connect_timeout=3) as conn:
+        for name in queues:
+            channel = conn.channel()
+            try:
+                _, messages, consumers = channel.queue_declare(queue=name, passive=True)
+                out[name] = (int(messages), int(consumers))
+            except Exception:  # noqa: BLE001 - a missing queue closes the channel; skip it
+                pass
+            finally:
+                try:
+                    channel.close()
+                except Exception:  # noqa: BLE001
+                    pass
+    return out
+
+
+class TopologyStep(bootsteps.StartStopStep):
+    """Declares every task queue, the dead-letter exchange and each ``<queue>.dlq`` before consuming.
+
+    It runs in ``create`` (before any step starts) so that Celery's native delayed delivery, which binds
+    every configured queue, finds them all; declarations are idempotent.
+    """
+
+    label = "workers-core topology"
+
+    def create(self, worker: Any) -> Any:
+        with worker.app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=10)
+            channel = conn.default_channel
+            DEAD_LETTER_EXCHANGE(channel).declare()
+            for spec in QUEUES.values():
+                dead_letter_queue(spec)(channel).declare()
+                task_queue(spec)(channel).declare()
+        return None
+
+
+class HealthStep(bootsteps.StartStopStep):
+    """Starts the health app (``/healthz``, ``/readyz``, ``/metrics``) in the worker's parent process."""
+
+    label = "workers-core health"
+    requires = {"celery.worker.components:Pool"}
+
+    def __init__(self, worker: Any, **kwargs: Any) -> None:
+        super().__init__(worker, **kwargs)
+        self.server: HealthServer | None = None
+        self.started_at = time.time()
+
+    def _settings(self, worker: Any) -> WorkerSettings:
+        settings: WorkerSettings = worker.app.conf.workers_core_settings
+        return settings
+
+    def create(self, worker: Any) -> Any:
+        app = worker.app
+        tag: str = app.conf.workers_core_tag
+        settings = self._settings(worker)
+        spec = QUEUES[tag]
+        port = settings.health_port if settings.health_port is not None else spec.health_port
+        if port <= 0:
+            return None
+        clean_dead_process_files()
+        broker_url = settings.rmq_url.get_secret_value()
+        redis_url = settings.redis_url.get_secret_value()
+        telemetry = Telemetry(tag, settings.worker_version, settings.instance_id)
+        queue_collector = QueueStatsCollector(
+            lambda: queue_stats(broker_url, [spec.tag, spec.dlq]), ttl=settings.queue_length_cache_seconds
+        )
+        registry = build_registry([queue_collector, telemetry.collector])
+        redis_client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+
+        def broker_check() -> dict[str, Any]:
+            with Connection(broker_url, connect_timeout=2) as conn:
+                conn.ensure_connection(max_retries=1, timeout=2)
+            consumer = getattr(worker, "consumer", None)
+            connection = getattr(consumer, "connection", None)
+            if connection is not None and not connection.connected:
+                raise ConnectionError("the worker's consumer is not connected to the broker")
+            return {"consuming": True}
+
+        def backend_check() -> dict[str, Any]:
+            redis_client.ping()
+            return {}
+
+        def liveness() -> dict[str, Any]:
+            blueprint = getattr(worker, "blueprint", None)
+            state = getattr(blueprint, "state", None)
+            # blueprint states: 0 initial, 1 running, 2 closing, 3 terminating
+            return {
+                "alive": state in (None, 0, 1),
+                "hostname": worker.hostname,
+                "pid": os.getpid(),
+                "uptime_s": round(time.time() - self.started_at, 1),
+                "version": settings.worker_version,
+            }
+
+        deep: list[DeepCheck] = list(app.conf.workers_core_deep_checks or ())
+        probe = Probe(
+            tag=tag,
+            liveness=liveness,
+            readiness=[DeepCheck("broker", broker_check, timeout=3), DeepCheck("result_backend", backend_check, timeout=3)],
+            deep=deep,
+            on_result=telemetry.record_check,
+        )
+        self.server = HealthServer(build_health_app(probe, registry), settings.health_host, port)
+        WORKER_UP.labels(worker.hostname, tag).set(1)
+        return None
+
+    def start(self, worker: Any) -> None:
+        if self.server is not None:
+            self.server.start()
+
+    def stop(self, worker: Any) -> None:
+        if self.server is not None:
+            WORKER_UP.labels(worker.hostname, worker.app.conf.workers_core_tag).set(0)
+            self.server.stop()
+            self.server = None
+
+    def shutdown(self, worker: Any) -> None:
+        self.stop(worker)

@@ -1,0 +1,19 @@
+"""`reges.ping` goes through RabbitMQ to a real `reges` worker process and back through Redis."""
+
+from __future__ import annotations
+
+import httpx
+
+
+def test_ping_round_trip(start_worker, celery_client):
+    worker = start_worker("reges")
+    result = celery_client.send_task("reges.ping", kwargs={"echo": "salut, reges"})
+    body = result.get(timeout=30)
+    assert body["pong"] is True
+    assert body["tag"] == "reges"
+    assert body["echo"] == "salut, reges"
+    assert body["hostname"] == worker.hostname
+    assert result.state == "SUCCESS"
+    metrics = httpx.get(worker.health_url + "/metrics", timeout=10).text
+    assert 'celery_task_succeeded_total{hostname="' in metrics
+    assert 'name="reges.ping"' in metrics
