@@ -1,0 +1,1 @@
+"""The `email.send` worker: consumes queue `email.send` (task names routed there by celeryconfig)."""

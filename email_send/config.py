@@ -1,0 +1,87 @@
+"""Settings of the e-mail worker: the SMTP connection (``SMTP_*``) and the message policy (``EMAIL_*``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from shared.config import BaseServiceSettings
+
+__all__ = ["EmailSettings", "SmtpSettings", "get_email_settings", "get_smtp_settings"]
+
+
+class SmtpSettings(BaseServiceSettings):
+    """How to reach and authenticate to the SMTP relay; one pool of sessions per worker process."""
+
+    model_config = SettingsConfigDict(env_prefix="SMTP_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    host: str = "localhost"
+    port: int = Field(default=587, ge=1, le=65535)
+    username: str | None = None
+    password: SecretStr | None = None
+    #: STARTTLS upgrade after connecting (required when true, never when false); port 587 style.
+    starttls: bool = True
+    #: Implicit TLS from the first byte (SMTPS, port 465 style); excludes ``starttls``.
+    tls: bool = False
+    validate_certs: bool = True
+    #: Extra CA bundle (PEM) to trust, e.g. an internal relay's CA.
+    ca_file: Path | None = None
+    #: Name sent in EHLO; defaults to the machine's FQDN.
+    local_hostname: str | None = None
+    timeout: float = Field(default=60.0, gt=0)
+    connect_timeout: float = Field(default=10.0, gt=0)
+    #: Authenticated sessions kept per worker process.
+    pool_size: int = Field(default=2, ge=1, le=20)
+    #: A session is closed (QUIT) and replaced after this many messages (nodemailer's default).
+    max_messages_per_connection: int = Field(default=100, ge=1)
+    #: An idle session older than this is probed with NOOP before reuse.
+    idle_probe_seconds: float = Field(default=15.0, ge=0)
+    #: An idle session older than this is closed instead of reused (servers drop idle clients).
+    max_idle_seconds: float = Field(default=240.0, gt=0)
+
+    @model_validator(mode="after")
+    def _one_tls_mode(self) -> SmtpSettings:
+        if self.tls and self.starttls:
+            raise ValueError("SMTP_TLS (implicit TLS) and SMTP_STARTTLS are mutually exclusive; set one")
+        if (self.username is None) != (self.password is None):
+            raise ValueError("SMTP_USERNAME and SMTP_PASSWORD go together")
+        return self
+
+
+class EmailSettings(BaseServiceSettings):
+    """Message policy: sender, limits, idempotency window and extra template directory."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="EMAIL_", env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    #: Envelope sender and ``From`` address of every message.
+    from_address: str = Field(default="no-reply@example.com", validation_alias="EMAIL_FROM")
+    from_name: str | None = None
+    max_recipients: int = Field(default=100, ge=1)
+    #: Whole message as sent (MIME-encoded, base64 attachments included).
+    max_message_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    #: One attachment (decoded bytes).
+    max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    #: An attachment given inline as base64 in the task payload (decoded bytes); bigger ones go by artifact key.
+    max_inline_attachment_bytes: int = Field(default=256 * 1024, ge=1)
+    max_attachments: int = Field(default=20, ge=0)
+    #: How long a sent message's idempotency key is remembered.
+    idempotency_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    #: How long an in-progress claim blocks other attempts; must exceed the task's hard time limit.
+    idempotency_lock_seconds: int = Field(default=150, ge=1)
+    #: Extra Jinja2 templates (``<name>/subject.txt``, ``body.txt``, ``body.html``), searched first.
+    template_dir: Path | None = None
+
+
+@lru_cache(maxsize=1)
+def get_smtp_settings() -> SmtpSettings:
+    return SmtpSettings()
+
+
+@lru_cache(maxsize=1)
+def get_email_settings() -> EmailSettings:
+    return EmailSettings()

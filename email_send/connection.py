@@ -1,0 +1,91 @@
+"""Opening one authenticated SMTP session (TLS / STARTTLS / AUTH) and translating aiosmtplib's errors."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import aiosmtplib
+
+from email_send.config import SmtpSettings
+from email_send.errors import (
+    SmtpConnectionError,
+    SmtpDeliveryUncertain,
+    SmtpError,
+    SmtpNotSupported,
+    SmtpPermanentError,
+    reply_error,
+)
+
+__all__ = ["open_session", "smtp_errors", "tls_context"]
+
+
+def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
+    """Verifying context (system CAs + ``SMTP_CA_FILE``), or a non-verifying one if ``SMTP_VALIDATE_CERTS=false``."""
+    if not settings.validate_certs:
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        return ctx
+    ctx = ssl.create_default_context()
+    if settings.ca_file is not None:
+        ctx.load_verify_locations(cafile=str(settings.ca_file))
+    return ctx
+
+
+@contextmanager
+def smtp_errors(stage: str) -> Iterator[None]:
+    """The one place aiosmtplib / socket / TLS exceptions become our tree (``stage`` says where it broke)."""
+    try:
+        yield
+    except SmtpError:
+        raise
+    except aiosmtplib.SMTPResponseException as exc:
+        raise reply_error(exc.code, exc.message, stage=stage) from exc
+    except aiosmtplib.SMTPNotSupported as exc:
+        raise SmtpNotSupported(f"SMTP server does not support what we need: {exc}", stage=stage) from exc
+    except ssl.SSLCertVerificationError as exc:
+        raise SmtpPermanentError(
+            f"SMTP server certificate rejected: {exc.verify_message}", stage=stage, code="smtp_tls_verify_failed"
+        ) from exc
+    except (
+        aiosmtplib.SMTPServerDisconnected,
+        aiosmtplib.SMTPConnectError,
+        aiosmtplib.SMTPTimeoutError,
+        OSError,
+        asyncio.TimeoutError,
+        ssl.SSLError,
+        EOFError,
+    ) as exc:
+        cls = SmtpDeliveryUncertain if stage == "data" else SmtpConnectionError
+        what = "connection lost after the message was sent" if stage == "data" else "SMTP connection failed"
+        raise cls(f"{what} ({stage}): {type(exc).__name__}: {exc}", stage=stage) from exc
+    except aiosmtplib.SMTPException as exc:  # e.g. "SMTP AUTH extension not supported by server"
+        raise SmtpNotSupported(f"SMTP server cannot do what we need ({stage}): {exc}", stage=stage) from exc
+
+
+async def open_session(settings: SmtpSettings, context: ssl.SSLContext | None = None) -> aiosmtplib.SMTP:
+    """Connect, upgrade with STARTTLS (or implicit TLS) and log in: a session ready for ``MAIL FROM``."""
+    smtp = aiosmtplib.SMTP(
+        hostname=settings.host,
+        port=settings.port,
+        use_tls=settings.tls,
+        start_tls=settings.starttls,
+        tls_context=context or tls_context(settings),
+        timeout=settings.timeout,
+        local_hostname=settings.local_hostname,
+    )
+    try:
+        with smtp_errors("connect"):
+            await smtp.connect(timeout=settings.connect_timeout)
+        if settings.username is not None and settings.password is not None:
+            with smtp_errors("auth"):
+                await smtp.login(settings.username, settings.password.get_secret_value())
+    except BaseException:
+        smtp.close()
+        raise
+    if not smtp.is_connected:
+        raise SmtpConnectionError("SMTP server closed the connection during set-up", stage="connect")
+    return smtp

@@ -1,0 +1,27 @@
+"""Tasks of the `email.send` worker (thin: validate payload -> call the service -> return JSON).
+
+`email.send.ping` is registered by shared.celery_app.create_app for every worker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from email_send.app import app
+from email_send.models import EmailRequest
+from email_send.service import get_email_service
+from shared.events import publish_event
+
+
+@app.task(name="email.send", bind=True)
+def send(self: Any, **kwargs: Any) -> dict[str, Any]:
+    """Send one e-mail; without an ``idempotency_key`` the task id is the key, so redelivery never resends."""
+    request = EmailRequest.model_validate(kwargs)
+    result = get_email_service().send(request, default_key=f"task:{self.request.id}")
+    if result.status == "sent":
+        publish_event(
+            "email.sent",
+            {"message_id": result.message_id, "idempotency_key": result.idempotency_key,
+             "recipients": len(result.recipients), "size": result.size},
+        )
+    return result.model_dump(mode="json")
