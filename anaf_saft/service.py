@@ -1,0 +1,131 @@
+"""``saft.generate`` without Celery: checks, streamed D406 segments, XSD and DUK validation, artifact storage."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import structlog
+
+from anaf_saft.checks import check
+from anaf_saft.duk import DukValidator
+from anaf_saft.models import ExportSource, Finding, SaftRequest, SaftResult, SegmentRef
+from anaf_saft.sources import AccountingSource, ExportFiles, SqlSource
+from anaf_saft.writer import namespace_for, write_segments
+from anaf_saft.xsd import SaftSchema
+from shared.artifacts import FilesystemArtifactStore
+from shared.errors import PayloadError, PermanentError
+
+__all__ = ["SaftGenerator"]
+
+log = structlog.get_logger(__name__)
+
+
+def _digest(path: Path) -> tuple[int, str]:
+    sha = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            sha.update(chunk)
+            size += len(chunk)
+    return size, sha.hexdigest()
+
+
+def _errors(findings: list[Finding]) -> list[dict[str, Any]]:
+    return [{"loc": [f.source, f.where], "msg": f.message, "type": f.code} for f in findings if f.fatal]
+
+
+class SaftGenerator:
+    """Builds D406 files from a source; the pieces are injected so tests and the CLI share them."""
+
+    def __init__(
+        self,
+        store: FilesystemArtifactStore,
+        *,
+        schema: SaftSchema | None,
+        duk: DukValidator,
+        max_lines_per_segment: int,
+        software: tuple[str, str, str],
+        engine_factory: Callable[[], Any] | None = None,
+    ):
+        self.store = store
+        self.schema = schema
+        self.duk = duk
+        self.max_lines_per_segment = max_lines_per_segment
+        self.software = software
+        self.engine_factory = engine_factory
+
+    def source_for(self, req: SaftRequest) -> AccountingSource:
+        spec = req.source
+        if isinstance(spec, ExportSource):
+            files: dict[str, Any] = {}
+            for kind in ("accounts", "lines", "customers", "suppliers", "tax_codes", "uom", "journals"):
+                key = getattr(spec, kind)
+                if key is None:
+                    continue
+                if not self.store.exists(key):
+                    raise PayloadError("export file not found", errors=[{"loc": ["source", kind], "msg": f"no artifact {key}", "type": "not_found"}])
+                files[kind] = lambda k=key: self.store.open(k)
+            return ExportFiles(files, spec.format)
+        if self.engine_factory is None:
+            raise PermanentError("SQL source not configured (set ANAF_SAFT_SOURCE_DATABASE_URL)", code="saft_sql_not_configured")
+        return SqlSource(self.engine_factory(), spec.company_id, req.period.first_day, req.period.last_day)
+
+    def generate(self, req: SaftRequest, source: AccountingSource | None = None) -> SaftResult:
+        source = source or self.source_for(req)
+        plan = check(req, source, max_lines_per_segment=self.max_lines_per_segment)
+        if plan.fatal:
+            raise PayloadError(f"accounting data failed {len(plan.fatal)} check(s); nothing generated", errors=_errors(plan.findings), code="saft_checks_failed")
+        ns = namespace_for(req.test)
+        name = f"D406{'T' if req.test else ''}_{req.company.registration_number}_{req.period.year}_{req.period.start_month:02d}-{req.period.end_month:02d}"
+        self.store.root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self.store.root, prefix=".saft-") as tmp:
+            tmpdir = Path(tmp)
+
+            def open_segment(index: int) -> BinaryIO:
+                return (tmpdir / f"{index}.xml").open("wb", buffering=1 << 20)
+
+            write_segments(req, source, plan, open_segment, software=self.software)
+            findings = list(plan.findings)
+            xsd_valid: bool | None = None
+            if self.schema is not None:
+                xsd_findings: list[Finding] = []
+                for seg in plan.segments:
+                    xsd_findings += self.schema.validate_file(tmpdir / f"{seg.index}.xml", ns)
+                xsd_valid = not xsd_findings
+                findings += xsd_findings
+                if xsd_findings:
+                    raise PermanentError("generated D406 is not valid against the XSD", code="saft_xsd_invalid",
+                                         details={"findings": [f.model_dump() for f in xsd_findings[:50]]})
+            duk_results = [self.duk.validate(tmpdir / f"{seg.index}.xml", test=req.test) for seg in plan.segments]
+            for r in duk_results:
+                findings += r.findings
+            if any(r.valid is False for r in duk_results):
+                raise PermanentError("DUKIntegrator rejected the D406", code="saft_duk_rejected",
+                                     details={"findings": [f.model_dump() for r in duk_results for f in r.findings][:50]})
+            refs: list[SegmentRef] = []
+            for seg in plan.segments:
+                suffix = f"_s{seg.index}of{len(plan.segments)}" if len(plan.segments) > 1 else ""
+                key = self.store.new_key(f"{name}{suffix}.xml")
+                target = self.store.path(key)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                size, sha = _digest(tmpdir / f"{seg.index}.xml")
+                os.replace(tmpdir / f"{seg.index}.xml", target)
+                refs.append(SegmentRef(index=seg.index, key=key, size=size, sha256=sha,
+                                       lines=seg.lines, entries=seg.entries))
+        duk = duk_results[0].to_dict() if len(duk_results) == 1 else {
+            "configured": duk_results[0].configured,
+            "valid": None if any(r.valid is None for r in duk_results) else all(r.valid for r in duk_results),
+            "segments": [r.to_dict() for r in duk_results],
+        }
+        log.info("saft generated", segments=len(refs), lines=plan.lines, entries=plan.entries, namespace=ns)
+        first = refs[0]
+        return SaftResult(
+            key=first.key, size=first.size, sha256=first.sha256, namespace=ns, header_comment=req.period_type,
+            segments=refs, lines=plan.lines, entries=plan.entries, total_debit=f"{plan.debit:.2f}",
+            total_credit=f"{plan.credit:.2f}", xsd_valid=xsd_valid, duk=duk, findings=findings,
+        )

@@ -1,0 +1,66 @@
+"""The SQL source's tables (SQLAlchemy Core): what an ERP exposes (tables or views) for ``saft.generate``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Column, Date, MetaData, Numeric, String, Table, select
+
+__all__ = ["SqlTables"]
+
+
+def _money(name: str) -> Column[Any]:
+    return Column(name, Numeric(18, 2), nullable=True)
+
+
+class SqlTables:
+    """Table definitions (``saft_*`` by default; ``prefix`` changes it); ``metadata.create_all`` builds them."""
+
+    def __init__(self, prefix: str = "saft_"):
+        self.metadata = MetaData()
+        m, p = self.metadata, prefix
+        self.accounts = Table(
+            f"{p}accounts", m, Column("company_id", String(35), nullable=False, index=True),
+            Column("account_id", String(70), nullable=False), Column("description", String(256)),
+            Column("account_type", String(12)), Column("standard_account_id", String(35)),
+            _money("opening_debit"), _money("opening_credit"), _money("closing_debit"), _money("closing_credit"),
+        )
+        party_cols = lambda: [  # noqa: E731 - same columns for customers and suppliers
+            Column("company_id", String(35), nullable=False, index=True), Column("party_id", String(35), nullable=False),
+            Column("registration_number", String(35)), Column("name", String(256)), Column("city", String(35)),
+            Column("country", String(2)), Column("street", String(70)), Column("account_id", String(70)),
+            _money("opening_debit"), _money("opening_credit"), _money("closing_debit"), _money("closing_credit"),
+        ]
+        self.customers = Table(f"{p}customers", m, *party_cols())
+        self.suppliers = Table(f"{p}suppliers", m, *party_cols())
+        self.tax_codes = Table(
+            f"{p}tax_codes", m, Column("company_id", String(35), nullable=False, index=True),
+            Column("tax_type", String(9)), Column("tax_code", String(9)), Column("description", String(256)),
+            Column("percentage", Numeric(9, 2)), Column("base_rate", Numeric(5, 4)), Column("country", String(2)),
+        )
+        self.uom = Table(
+            f"{p}uom", m, Column("company_id", String(35), nullable=False, index=True),
+            Column("code", String(9)), Column("description", String(256)),
+        )
+        self.journals = Table(
+            f"{p}journals", m, Column("company_id", String(35), nullable=False, index=True),
+            Column("journal_id", String(18)), Column("description", String(256)), Column("type", String(9)),
+        )
+        self.lines = Table(
+            f"{p}gl_lines", m, Column("company_id", String(35), nullable=False, index=True),
+            Column("journal_id", String(18)), Column("transaction_id", String(70)), Column("transaction_date", Date),
+            Column("transaction_description", String(256)), Column("record_id", String(18)),
+            Column("account_id", String(70)), Column("customer_id", String(35)), Column("supplier_id", String(35)),
+            Column("description", String(256)), _money("debit"), _money("credit"), Column("tax_type", String(9)),
+            Column("tax_code", String(9)), _money("tax_amount"), Column("source_id", String(35)),
+        )
+
+    def select(self, kind: str, company_id: str, first_day: Any, last_day: Any) -> Any:
+        table: Table = getattr(self, kind)
+        cols = [c for c in table.c if c.name != "company_id"]
+        stmt = select(*cols).where(table.c.company_id == company_id)
+        if kind == "lines":
+            stmt = stmt.where(table.c.transaction_date.between(first_day, last_day)).order_by(
+                table.c.journal_id, table.c.transaction_id, table.c.record_id
+            )
+        return stmt

@@ -1,0 +1,60 @@
+"""Streaming XSD validation of D406 files (libxml2 validates while parsing; parsed elements are freed).
+
+The published XSD declares the test namespace (``...:d406t:...``); production files use ``...:d406:...``,
+so the schema is loaded a second time with its target namespace rewritten (ANAF.md §4).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from lxml import etree
+
+from anaf_saft.models import Finding
+from anaf_saft.writer import NS_PRODUCTION, NS_TEST
+
+__all__ = ["SaftSchema"]
+
+_MAX_ERRORS = 100
+_RECORD_TAGS = ("Transaction", "Account", "Customer", "Supplier", "TaxTableEntry", "UOMTableEntry", "Journal")
+
+
+class SaftSchema:
+    """The SAF-T XSD for both namespaces, compiled once."""
+
+    def __init__(self, xsd_path: Path):
+        self.path = Path(xsd_path)
+        raw = self.path.read_bytes()
+        if NS_TEST.encode() not in raw:
+            raise ValueError(f"{xsd_path} does not declare {NS_TEST}")
+        parser = etree.XMLParser(resolve_entities=False, no_network=True)
+        self._schemas = {
+            NS_TEST: etree.XMLSchema(etree.fromstring(raw, parser, base_url=str(self.path))),
+            NS_PRODUCTION: etree.XMLSchema(
+                etree.fromstring(raw.replace(NS_TEST.encode(), NS_PRODUCTION.encode()), parser, base_url=str(self.path))
+            ),
+        }
+        self._lock = threading.Lock()
+
+    def validate_file(self, path: Path, namespace: str) -> list[Finding]:
+        """Validate ``path`` in bounded memory; returns the XSD errors as fatal findings."""
+        schema = self._schemas[namespace]
+        with self._lock:  # an XMLSchema's error log is not thread-safe
+            try:
+                tags = [f"{{{namespace}}}{t}" for t in _RECORD_TAGS]
+                for _, el in etree.iterparse(
+                    str(path), events=("end",), tag=tags, schema=schema,
+                    resolve_entities=False, no_network=True, huge_tree=True,
+                ):
+                    el.clear(keep_tail=True)  # a finished record: free it and its finished siblings
+                    while el.getprevious() is not None:
+                        del el.getparent()[0]  # type: ignore[union-attr]
+            except etree.XMLSyntaxError as exc:
+                errors = [e for e in exc.error_log][:_MAX_ERRORS] or [exc]  # type: ignore[attr-defined]
+                return [
+                    Finding(source="xsd", code="xsd", message=getattr(e, "message", str(e)), fatal=True,
+                            where=f"line {getattr(e, 'line', '?')}")
+                    for e in errors
+                ]
+        return []
