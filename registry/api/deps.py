@@ -1,0 +1,49 @@
+"""FastAPI dependencies: the runtime, scope-checked principals and validated path parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from registry.auth import SCOPE_ADMIN, SCOPE_HEARTBEAT, SCOPE_READ, Principal
+from registry.errors import AuthError
+from registry.runtime import Runtime
+from shared.keys import INSTANCE_ID_PATTERN, TAG_PATTERN
+
+__all__ = ["AdminScope", "HeartbeatScope", "InstancePath", "ReadScope", "RuntimeDep", "TagPath"]
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="JWT with scope `workers:read`, `workers:heartbeat` or `workers:admin` (implies the others).",
+)
+
+
+async def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def require(scope: str) -> Callable[..., Awaitable[Principal]]:
+    async def dependency(
+        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    ) -> Principal:
+        if credentials is None:
+            raise AuthError("missing bearer token (Authorization: Bearer <JWT>)")
+        runtime: Runtime = request.app.state.runtime
+        principal = runtime.verifier.verify(credentials.credentials)
+        principal.require(scope)
+        return principal
+
+    return dependency
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+ReadScope = Annotated[Principal, Depends(require(SCOPE_READ))]
+HeartbeatScope = Annotated[Principal, Depends(require(SCOPE_HEARTBEAT))]
+AdminScope = Annotated[Principal, Depends(require(SCOPE_ADMIN))]
+TagPath = Annotated[str, Path(pattern=TAG_PATTERN, description="Worker tag = its queue name, e.g. `pdf.render`.")]
+InstancePath = Annotated[str, Path(pattern=INSTANCE_ID_PATTERN, description="Instance id, e.g. `ocr@host-1`.")]

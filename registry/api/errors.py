@@ -1,0 +1,63 @@
+"""Map every failure to the structured error body of ``shared.errors`` (``ErrorOut``)."""
+
+from __future__ import annotations
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from registry.errors import AuthError, RegistryError, ScopeError, UnavailableError
+from shared.errors import PayloadError
+
+__all__ = ["install_error_handlers"]
+
+log = structlog.get_logger(__name__)
+
+_REALM = 'Bearer realm="workers-registry"'
+
+
+def _registry_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RegistryError)
+    headers: dict[str, str] = {}
+    if isinstance(exc, ScopeError):
+        scope = exc.details.get("required_scope", "")
+        headers["WWW-Authenticate"] = f'{_REALM}, error="insufficient_scope", scope="{scope}"'
+    elif isinstance(exc, AuthError):
+        headers["WWW-Authenticate"] = f'{_REALM}, error="invalid_token"'
+    elif isinstance(exc, UnavailableError):
+        headers["Retry-After"] = "5"
+    return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=headers)
+
+
+def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        for e in exc.errors()
+    ]
+    return JSONResponse(PayloadError("request validation failed", errors=errors).to_dict(), status_code=422)
+
+
+def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    body = {"type": "HTTPException", "code": code, "message": str(exc.detail), "retryable": False}
+    return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+
+def _unavailable(_: Request, exc: Exception) -> JSONResponse:
+    log.warning("backing store unavailable", error=f"{type(exc).__name__}: {exc}")
+    return _registry_error(_, UnavailableError(f"registry storage unavailable: {type(exc).__name__}"))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RegistryError, _registry_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    for exc_type in (RedisConnectionError, RedisTimeoutError, OperationalError):
+        app.add_exception_handler(exc_type, _unavailable)

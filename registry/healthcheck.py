@@ -1,0 +1,187 @@
+"""``WorkerHealthCheckJob``: scrape every instance's ``/metrics`` (Prometheus text), update status and metrics.
+
+Per instance: GET ``<health_endpoint>/metrics`` with a timeout (5 s), retried 3 times with exponential
+backoff and jitter (tenacity). A run that still fails is logged, counted in
+``failed_health_checks_total{tag}`` and counts toward ``scrape_failures_before_error``; a success
+resets the count and brings an instance that was in ``error`` for failed scrapes back. The text is
+parsed with ``prometheus_client.parser``; rates are derived against the previous scrape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import anyio
+import httpx
+import structlog
+from prometheus_client.parser import text_string_to_metric_families
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from registry.config import RegistrySettings
+from registry.metrics import RegistryMetrics
+from registry.models import WorkerState
+from registry.service import WorkerRegistryService
+from registry.snapshot import Member
+from registry.store import event_envelope
+
+__all__ = ["ScrapeError", "WorkerHealthCheckJob", "derive", "parse_metrics"]
+
+log = structlog.get_logger(__name__)
+
+#: sample name -> field of the parsed scrape (values summed over all label sets)
+_SUMMED = {
+    "celery_task_succeeded_total": "succeeded",
+    "celery_task_failed_total": "failed",
+    "celery_task_runtime_seconds_sum": "runtime_sum",
+    "celery_task_runtime_seconds_count": "runtime_count",
+    "celery_worker_tasks_active": "active",
+    "process_cpu_seconds_total": "cpu_seconds",
+    "process_resident_memory_bytes": "memory_bytes",
+}
+
+
+class ScrapeError(Exception):
+    """The endpoint answered, but not with a usable Prometheus text document."""
+
+
+def parse_metrics(text: str) -> dict[str, float]:
+    """Sum the samples we use from a Prometheus text exposition (raises ``ScrapeError`` if unparsable)."""
+    out: dict[str, float] = {}
+    try:
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                field = _SUMMED.get(sample.name)
+                if field is not None:
+                    out[field] = out.get(field, 0.0) + float(sample.value)
+    except (ValueError, TypeError, IndexError) as exc:
+        raise ScrapeError(f"not Prometheus text: {exc}") from exc
+    return out
+
+
+def _delta(new: float | None, old: float | None) -> float | None:
+    if new is None:
+        return None
+    if old is None or new < old:  # first sample, or the counter reset (restart): count from zero
+        return new
+    return new - old
+
+
+def derive(raw: Mapping[str, float], previous: Mapping[str, Any], heartbeat: Mapping[str, Any], now: float) -> dict[str, Any]:
+    """The stored scrape record: raw counters plus rates over the window since ``previous``."""
+    cpu = raw.get("cpu_seconds", heartbeat.get("cpu_seconds"))
+    memory = raw.get("memory_bytes", heartbeat.get("memory_bytes"))
+    sample: dict[str, Any] = {
+        "ok": True,
+        "at": now,
+        "succeeded": raw.get("succeeded"),
+        "failed": raw.get("failed"),
+        "runtime_sum": raw.get("runtime_sum"),
+        "runtime_count": raw.get("runtime_count"),
+        "cpu_seconds": cpu,
+        "memory_bytes": None if memory is None else int(memory),
+    }
+    prev_at = previous.get("at")
+    window = None if prev_at is None else now - float(prev_at)
+    if window is not None and window <= 0:
+        window = None
+    succeeded = _delta(raw.get("succeeded"), None if window is None else previous.get("succeeded"))
+    failed = _delta(raw.get("failed"), None if window is None else previous.get("failed"))
+    finished = None if succeeded is None and failed is None else (succeeded or 0) + (failed or 0)
+    if finished:
+        sample["failure_rate"] = round((failed or 0) / finished, 6)
+    elif finished == 0 and window is not None:
+        sample["failure_rate"] = 0.0
+    if window is not None and finished is not None:
+        sample["task_rate"] = round(finished / window, 6)
+    runtime_sum = _delta(raw.get("runtime_sum"), None if window is None else previous.get("runtime_sum"))
+    runtime_count = _delta(raw.get("runtime_count"), None if window is None else previous.get("runtime_count"))
+    if runtime_sum is not None and runtime_count:
+        sample["task_duration_seconds"] = round(runtime_sum / runtime_count, 6)
+    elif previous.get("task_duration_seconds") is not None:
+        sample["task_duration_seconds"] = previous["task_duration_seconds"]
+    cpu_delta = _delta(cpu, None if window is None else previous.get("cpu_seconds"))
+    if window is not None and cpu_delta is not None:
+        sample["cpu_usage"] = round(cpu_delta / window, 6)
+    return sample
+
+
+class WorkerHealthCheckJob:
+    """One run scrapes every instance that is not stopped, concurrently (bounded)."""
+
+    name = "healthcheck"
+
+    def __init__(
+        self, service: WorkerRegistryService, metrics: RegistryMetrics, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self.service = service
+        self.metrics = metrics
+        self.settings: RegistrySettings = service.settings
+        self._transport = transport
+
+    async def run_once(self) -> dict[str, int]:
+        snap = await self.service.snapshot()
+        targets = [
+            m for m in snap.members()
+            if m.in_redis and m.status != WorkerState.STOPPED and m.record.get("health_endpoint")
+        ]
+        counts = {"ok": 0, "failed": 0}
+        limiter = anyio.CapacityLimiter(self.settings.healthcheck_concurrency)
+        async with httpx.AsyncClient(
+            timeout=self.settings.healthcheck_timeout, transport=self._transport, follow_redirects=False
+        ) as client:
+            async with anyio.create_task_group() as group:
+                for member in targets:
+                    group.start_soon(self._check, client, member, limiter, counts)
+        return counts
+
+    async def _check(
+        self, client: httpx.AsyncClient, m: Member, limiter: anyio.CapacityLimiter, counts: dict[str, int]
+    ) -> None:
+        url = str(m.record["health_endpoint"]).rstrip("/") + "/metrics"
+        async with limiter:
+            try:
+                text = await self._scrape(client, url)
+                raw = parse_metrics(text)
+            except (httpx.HTTPError, ScrapeError) as exc:
+                counts["failed"] += 1
+                self.metrics.failed_health_checks.labels(m.tag).inc()
+                log.warning("health check failed", tag=m.tag, instance_id=m.instance_id, url=url,
+                            attempts=self.settings.healthcheck_retries + 1, error=f"{type(exc).__name__}: {exc}")
+                await self._record(m, ok=False, sample=None)
+                return
+        counts["ok"] += 1
+        await self._record(m, ok=True, sample=derive(raw, m.scrape, m.metrics, self.service.clock()))
+
+    async def _scrape(self, client: httpx.AsyncClient, url: str) -> str:
+        backoff = self.settings.healthcheck_backoff
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.settings.healthcheck_retries + 1),
+            wait=wait_exponential_jitter(initial=backoff, max=max(backoff * 8, backoff), jitter=backoff),
+            retry=retry_if_exception_type((httpx.HTTPError, ScrapeError)),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                response = await client.get(url)
+                response.raise_for_status()
+                if "text/plain" not in response.headers.get("content-type", "text/plain") and \
+                        "openmetrics" not in response.headers.get("content-type", ""):
+                    raise ScrapeError(f"unexpected content type {response.headers.get('content-type')!r}")
+                return response.text
+        raise ScrapeError("no attempt made")  # pragma: no cover - tenacity always attempts once
+
+    async def _record(self, m: Member, *, ok: bool, sample: dict[str, Any] | None) -> None:
+        now = self.service.clock()
+        applied = await self.service.store.record_scrape(
+            m.tag, m.instance_id, ok=ok, sample=sample, now=now,
+            failures_before_error=self.settings.scrape_failures_before_error, fresh_within=self.settings.error_after,
+        )
+        if applied is not None and applied.changed:
+            reason = "scrape_failed" if applied.status == WorkerState.ERROR else "scrape_recovered"
+            await self.service.store.publish(event_envelope(
+                "worker.status_changed", tag=m.tag, instance_id=m.instance_id, status=applied.status,
+                previous_status=applied.previous, reason=reason, now=now,
+            ))
+            log.warning("worker status changed", tag=m.tag, instance_id=m.instance_id,
+                        previous=applied.previous, status=applied.status, reason=reason)

@@ -1,0 +1,71 @@
+"""Periodic background jobs of the registry (flush, sweep, health checks, queue sampling) as asyncio tasks.
+
+Each job runs every ``interval`` seconds; jobs marked ``leader`` take a Redis lock first so only one
+registry replica runs them per period. A failing run is logged and the loop goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import structlog
+
+from registry.store import HotStore
+
+__all__ = ["JobRunner", "PeriodicJob"]
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    interval: float
+    run: Callable[[], Awaitable[object]]
+    leader: bool = True
+
+
+class JobRunner:
+    """Starts one loop per job; ``stop()`` cancels them and waits."""
+
+    def __init__(self, store: HotStore, jobs: list[PeriodicJob]) -> None:
+        self.store = store
+        self.jobs = jobs
+        self.owner = str(uuid.uuid4())
+        self.runs: dict[str, int] = {job.name: 0 for job in jobs}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        for job in self.jobs:
+            self._tasks.append(asyncio.create_task(self._loop(job), name=f"registry-job-{job.name}"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+    async def run_now(self, job: PeriodicJob) -> bool:
+        """One run of ``job`` (after taking its lock when it is a leader job); False if skipped or failed."""
+        try:
+            if job.leader and not await self.store.acquire(job.name, self.owner, job.interval * 0.9):
+                return False
+            await job.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - a background loop must survive any failure of one run
+            log.exception("registry job failed", job=job.name)
+            return False
+        self.runs[job.name] += 1
+        return True
+
+    async def _loop(self, job: PeriodicJob) -> None:
+        while True:
+            await asyncio.sleep(job.interval)
+            await self.run_now(job)

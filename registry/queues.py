@@ -1,0 +1,71 @@
+"""Queue depth of each tag's RabbitMQ queue (passive declare), sampled for ``queue_depth`` and scaling."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import anyio
+import structlog
+from amqp.exceptions import ChannelError
+from kombu import Connection
+
+from registry.models import WorkerState
+from registry.service import WorkerRegistryService
+
+__all__ = ["QueueMonitor", "queue_depths"]
+
+log = structlog.get_logger(__name__)
+
+
+def queue_depths(broker_url: str, names: Iterable[str], *, timeout: float = 5.0) -> dict[str, tuple[int, int]]:
+    """(ready messages, consumers) per existing queue; a queue that does not exist is left out."""
+    out: dict[str, tuple[int, int]] = {}
+    with Connection(broker_url, connect_timeout=timeout) as conn:
+        conn.ensure_connection(max_retries=1, timeout=timeout)
+        for name in names:
+            channel = conn.channel()
+            try:
+                _, messages, consumers = channel.queue_declare(queue=name, passive=True)
+                out[name] = (int(messages), int(consumers))
+            except ChannelError:  # 404 NOT_FOUND closes the channel
+                continue
+            finally:
+                if channel.is_open:
+                    channel.close()
+    return out
+
+
+class QueueMonitor:
+    """Samples depth, consumers and finished-task totals per tag into ``wrk:registry:queue:<tag>``."""
+
+    name = "queues"
+
+    def __init__(self, service: WorkerRegistryService, broker_url: str) -> None:
+        self.service = service
+        self.broker_url = broker_url
+
+    async def run_once(self) -> dict[str, tuple[int, int]]:
+        snap = await self.service.snapshot()
+        tags = sorted(snap.by_tag)
+        if not tags:
+            return {}
+        depths = await anyio.to_thread.run_sync(lambda: queue_depths(self.broker_url, tags))
+        for tag in tags:
+            live = [m for m in snap.members(tag) if WorkerState(m.status).alive]
+            completed = 0.0
+            known = False
+            for m in live:
+                succeeded = m.metrics.get("tasks_succeeded", m.scrape.get("succeeded"))
+                failed = m.metrics.get("tasks_failed", m.scrape.get("failed"))
+                if succeeded is not None or failed is not None:
+                    known = True
+                    completed += float(succeeded or 0) + float(failed or 0)
+            depth, consumers = depths.get(tag, (None, None))
+            await self.service.store.push_queue_sample(tag, {
+                "at": snap.now,
+                "depth": depth,
+                "consumers": consumers,
+                "completed": completed if known else None,
+                "instances": sorted(m.instance_id for m in live),
+            })
+        return depths

@@ -1,0 +1,297 @@
+"""``WorkerRegistryService``: register, heartbeat, list, health, remove, plus the write-behind flush and sweep.
+
+Heartbeats touch Redis only (one Lua round trip); a periodic ``flush`` writes dirty instances to SQL in
+batches, and ``sweep`` applies the failure-detection windows (running/idle -> error -> stopped ->
+removed), persisting each change and publishing it on ``wrk:events``. Registrations and
+unregistrations are written through to SQL at once (rare, and worth keeping).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio
+import structlog
+
+from registry import repository
+from registry.config import RegistrySettings
+from registry.db import Database
+from registry.errors import NotFoundError
+from registry.models import WorkerState
+from registry.schemas import HeartbeatAck, HeartbeatPayload, TagHealthOut, WorkerListOut, WorkerTagOut
+from registry.scoring import FORMULA
+from registry.snapshot import Member, Snapshot, from_epoch, to_epoch
+from registry.store import Applied, HotStore, event_envelope
+
+__all__ = ["WorkerRegistryService"]
+
+log = structlog.get_logger(__name__)
+
+FLUSH_BATCH = 5000
+
+
+class WorkerRegistryService:
+    """The registry's use cases over the Redis hot store and the SQL database (no web framework here)."""
+
+    def __init__(
+        self, settings: RegistrySettings, *, db: Database, store: HotStore, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.store = store
+        self.clock = clock
+
+    # writes from workers ---------------------------------------------------------------------------
+    async def register(self, tag: str, payload: HeartbeatPayload) -> HeartbeatAck:
+        """registerWorker: a (re)started instance; resets failure counters, written through to SQL."""
+        now = self.clock()
+        record, metrics = self._record(tag, payload, now)
+        applied = await self.store.apply(
+            record, metrics, mode="register", scrape_threshold=self.settings.scrape_failures_before_error, now=now
+        )
+        stored = await self.store.read_instances([(tag, payload.instance_id)])
+        if (tag, payload.instance_id) in stored:
+            rec, hb, scrape = stored[(tag, payload.instance_id)]
+            await anyio.to_thread.run_sync(
+                lambda: repository.upsert_rows(self.db.engine, [self._row(rec, hb, scrape, now)])
+            )
+        log.info("worker registered", tag=tag, instance_id=payload.instance_id, version=payload.version)
+        return self._ack(tag, payload.instance_id, applied, now)
+
+    async def heartbeat(self, tag: str, payload: HeartbeatPayload) -> HeartbeatAck:
+        """updateHeartbeat: Redis only; an unknown instance is registered implicitly."""
+        now = self.clock()
+        record, metrics = self._record(tag, payload, now)
+        applied = await self.store.apply(
+            record, metrics, mode="heartbeat", scrape_threshold=self.settings.scrape_failures_before_error, now=now
+        )
+        if applied.changed:
+            log.info("worker status changed", tag=tag, instance_id=payload.instance_id,
+                     previous=applied.previous, status=applied.status)
+        return self._ack(tag, payload.instance_id, applied, now)
+
+    async def unregister(self, tag: str, instance_id: str) -> HeartbeatAck:
+        """Graceful shutdown: the instance becomes ``stopped`` (kept visible until purged)."""
+        now = self.clock()
+        applied = await self.store.transition(
+            tag, instance_id, expected_status=None, expected_last_seen=None, status=WorkerState.STOPPED,
+            reason="unregistered", now=now,
+        )
+        previous = applied.previous if applied is not None else None
+        if applied is None:
+            rows = await anyio.to_thread.run_sync(lambda: repository.load_rows(self.db.engine, tag=tag))
+            row = next((r for r in rows if r["instance_id"] == instance_id), None)
+            if row is None:
+                raise NotFoundError(f"no instance {instance_id!r} of worker tag {tag!r}")
+            previous = row["status"]
+        at = datetime.fromtimestamp(now, UTC)
+        since = at if previous != WorkerState.STOPPED else None
+        await anyio.to_thread.run_sync(
+            lambda: repository.set_status(
+                self.db.engine, tag=tag, instance_id=instance_id, status=WorkerState.STOPPED, reason="unregistered",
+                since=since or at, updated_at=at,
+            )
+        )
+        await self.store.publish(event_envelope(
+            "worker.unregistered", tag=tag, instance_id=instance_id, status=WorkerState.STOPPED,
+            previous_status=previous, reason="unregistered", now=now,
+        ))
+        log.info("worker unregistered", tag=tag, instance_id=instance_id)
+        return self._ack(tag, instance_id, Applied(previous, WorkerState.STOPPED), now)
+
+    # admin -----------------------------------------------------------------------------------------
+    async def remove_tag(self, tag: str) -> int:
+        """removeWorker: forget a tag and all its instances (live ones re-register on their next beat)."""
+        snap = await self.snapshot(tag)
+        members = snap.members(tag)
+        if not members:
+            raise NotFoundError(f"no worker tag {tag!r}")
+        await anyio.to_thread.run_sync(lambda: repository.delete_tag(self.db.engine, tag))
+        await self.store.forget_tag(tag)
+        await self.store.publish(event_envelope(
+            "worker.removed", tag=tag, instance_id=None, status=None, previous_status=None, reason="admin", now=snap.now,
+        ))
+        log.info("worker tag removed", tag=tag, instances=len(members))
+        return len(members)
+
+    # reads -----------------------------------------------------------------------------------------
+    async def snapshot(self, tag: str | None = None) -> Snapshot:
+        """Every instance (or those of ``tag``), merged from SQL and Redis, evaluated at now."""
+        rows = await anyio.to_thread.run_sync(lambda: repository.load_rows(self.db.engine, tag=tag))
+        if tag is None:
+            tags = {r["tag"] for r in rows} | await self.store.tags()
+        else:
+            tags = {tag}
+        hot = await self.store.read(tags)
+        return Snapshot(self.settings, self.clock(), rows, hot)
+
+    async def list_workers(self, *, status: WorkerState | None = None) -> WorkerListOut:
+        """getWorkers: every tag with its aggregate and instances (optionally only those in ``status``)."""
+        snap = await self.snapshot()
+        wanted = None if status is None else WorkerState(status).value
+        tags = [snap.tag_out(tag, status=wanted) for tag in sorted(snap.by_tag)]
+        if wanted is not None:
+            tags = [t for t in tags if t.instances]
+        return WorkerListOut.model_construct(
+            generated_at=snap.generated_at, total_instances=sum(len(t.instances) for t in tags), tags=tags
+        )
+
+    async def get_workers(self, tag: str) -> WorkerTagOut:
+        snap = await self.snapshot(tag)
+        if not snap.by_tag.get(tag):
+            raise NotFoundError(f"no worker tag {tag!r}")
+        return snap.tag_out(tag)
+
+    async def get_health(self, tag: str) -> TagHealthOut:
+        """getWorkerHealth: aggregate and per-instance scores with their factors."""
+        snap = await self.snapshot(tag)
+        if not snap.by_tag.get(tag):
+            raise NotFoundError(f"no worker tag {tag!r}")
+        agg = snap.aggregate(tag)
+        return TagHealthOut.model_construct(
+            tag=tag, health_score=agg.health_score, status=agg.status, formula=FORMULA, instances=snap.health_out(tag)
+        )
+
+    # background ------------------------------------------------------------------------------------
+    async def flush(self) -> int:
+        """Write-behind: persist dirty instances from Redis to SQL in one batch; returns rows written."""
+        written = 0
+        while True:
+            items = await self.store.pop_dirty(FLUSH_BATCH)
+            if not items:
+                return written
+            stored = await self.store.read_instances(items)
+            now = self.clock()
+            rows = [self._row(rec, hb, scrape, now) for rec, hb, scrape in stored.values()]
+            try:
+                await anyio.to_thread.run_sync(lambda: repository.upsert_rows(self.db.engine, rows))
+            except Exception:
+                await self.store.mark_dirty(items)
+                raise
+            written += len(rows)
+            if len(items) < FLUSH_BATCH:
+                return written
+
+    async def sweep(self) -> dict[str, int]:
+        """Failure detection: persist and announce evaluated status changes, purge long-stopped instances."""
+        await self.flush()
+        snap = await self.snapshot()
+        counts = {"error": 0, "stopped": 0, "removed": 0}
+        purge: list[Member] = []
+        for m in snap.members():
+            if m.evaluated.purge:
+                purge.append(m)
+            elif m.evaluated.status != m.stored_status:
+                if await self._persist_transition(m, snap.now):
+                    counts[m.evaluated.status] += 1
+        if purge:
+            items = [(m.tag, m.instance_id) for m in purge]
+            cutoff = datetime.fromtimestamp(snap.now - self.settings.purge_after, UTC)
+            await self.store.forget(items)
+            await anyio.to_thread.run_sync(
+                lambda: repository.delete_instances(self.db.engine, items, stopped_before=cutoff)
+            )
+            for m in purge:
+                await self.store.publish(event_envelope(
+                    "worker.removed", tag=m.tag, instance_id=m.instance_id, status=None,
+                    previous_status=m.stored_status, reason="purged", now=snap.now,
+                ))
+            counts["removed"] = len(purge)
+            log.info("purged stopped instances", instances=[f"{t}/{i}" for t, i in items])
+        gone = {m.tag for m in purge} - {m.tag for m in snap.members() if not m.evaluated.purge}
+        await self.store.drop_tags(gone)
+        return counts
+
+    async def _persist_transition(self, m: Member, now: float) -> bool:
+        new, reason = m.evaluated.status, m.evaluated.reason
+        applied: Applied | None = None
+        if m.in_redis:
+            applied = await self.store.transition(
+                m.tag, m.instance_id, expected_status=m.stored_status, expected_last_seen=m.last_seen,
+                status=new, reason=reason, now=m.evaluated.since,
+            )
+            if applied is not None and not applied.changed:
+                return False  # a heartbeat (or another replica) got there first
+        if applied is None:
+            at = datetime.fromtimestamp(now, UTC)
+            ok = await anyio.to_thread.run_sync(
+                lambda: repository.set_status(
+                    self.db.engine, tag=m.tag, instance_id=m.instance_id, status=new, reason=reason,
+                    since=datetime.fromtimestamp(m.evaluated.since, UTC), updated_at=at,
+                    expected_status=m.stored_status, seen_not_after=from_epoch(m.last_seen),
+                )
+            )
+            if not ok:
+                return False
+        await self.store.publish(event_envelope(
+            "worker.status_changed", tag=m.tag, instance_id=m.instance_id, status=new,
+            previous_status=m.stored_status, reason=reason, now=now,
+        ))
+        log.warning("worker status changed", tag=m.tag, instance_id=m.instance_id,
+                    previous=m.stored_status, status=new, reason=reason)
+        return True
+
+    # helpers ---------------------------------------------------------------------------------------
+    def _record(self, tag: str, p: HeartbeatPayload, now: float) -> tuple[dict[str, Any], dict[str, Any]]:
+        record = {
+            "id": str(uuid.uuid4()),
+            "tag": tag,
+            "instance_id": p.instance_id,
+            "version": p.version,
+            "status": WorkerState.RUNNING.value if p.consuming else WorkerState.IDLE.value,
+            "reason": None,
+            "health_endpoint": p.health_endpoint,
+            "registered_at": now,
+            "last_seen": now,
+            "status_since": now,
+            "scrape_failures": 0,
+            "last_scrape_at": None,
+            "consuming": p.consuming,
+            "host": p.host,
+            "pid": p.pid,
+            "started_at": to_epoch(p.started_at),
+        }
+        metrics = {
+            "at": now,
+            "queue_size": p.queue_size,
+            "active_tasks": p.active_tasks,
+            "last_task_time": to_epoch(p.last_task_time),
+            "reported_health_score": p.health_score,
+            "tasks_succeeded": p.tasks_succeeded,
+            "tasks_failed": p.tasks_failed,
+            "memory_bytes": p.memory_bytes,
+            "cpu_seconds": p.cpu_seconds,
+        }
+        return record, {k: v for k, v in metrics.items() if v is not None}
+
+    def _row(self, rec: dict[str, Any], hb: dict[str, Any], scrape: dict[str, Any], now: float) -> dict[str, Any]:
+        last_seen = float(rec["last_seen"])
+        extra = {k: rec.get(k) for k in ("consuming", "host", "pid", "started_at")}
+        return {
+            "id": str(rec.get("id") or uuid.uuid4()),
+            "tag": rec["tag"],
+            "instance_id": rec["instance_id"],
+            "version": str(rec.get("version") or "unknown"),
+            "status": rec["status"],
+            "reason": rec.get("reason"),
+            "health_endpoint": rec.get("health_endpoint"),
+            "health_score": int(hb.get("reported_health_score", 100)) if WorkerState(rec["status"]).alive else 0,
+            "scrape_failures": int(rec.get("scrape_failures") or 0),
+            "registered_at": from_epoch(float(rec.get("registered_at") or last_seen)),
+            "last_seen": from_epoch(last_seen),
+            "status_since": from_epoch(float(rec.get("status_since") or last_seen)),
+            "last_scrape_at": from_epoch(rec.get("last_scrape_at")),
+            "metrics": {"heartbeat": hb, "scrape": scrape, "extra": extra},
+            "updated_at": datetime.fromtimestamp(now, UTC),
+        }
+
+    def _ack(self, tag: str, instance_id: str, applied: Applied, now: float) -> HeartbeatAck:
+        return HeartbeatAck.model_construct(
+            tag=tag, instance_id=instance_id, status=WorkerState(applied.status),
+            previous_status=None if applied.previous is None else WorkerState(applied.previous),
+            accepted_at=datetime.fromtimestamp(now, UTC), heartbeat_interval=self.settings.heartbeat_interval,
+        )

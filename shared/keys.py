@@ -1,0 +1,109 @@
+"""Every Redis key name and the pub/sub channel of the worker registry, shared by workers and ``registry``.
+
+Schema (ROADMAP step 306; names are a contract, change them here and nowhere else):
+
+==============================================  ======  ===================================================
+key                                             TTL     content
+==============================================  ======  ===================================================
+``wrk:registry:status:<tag>``  (hash)           120 s   field ``<instance_id>`` -> JSON status record
+``wrk:registry:metrics:<tag>`` (hash)           60 s    field ``<instance_id>`` -> JSON heartbeat metrics,
+                                                        field ``<instance_id>#scrape`` -> scraped metrics
+``wrk:events``                 (channel)        -       JSON event envelope per state change
+``wrk:registry:tags``          (set)            -       tags seen (so reads find tags not yet in SQL)
+``wrk:registry:dirty``         (set)            -       ``<tag>|<instance_id>`` waiting for the SQL flush
+``wrk:registry:seq``           (counter)        -       sequence number of the events on ``wrk:events``
+``wrk:registry:queue:<tag>``   (list)           1 h     recent queue-depth samples (JSON), newest first
+``wrk:registry:scaling:<tag>`` (string)         1 d     last scaling recommendation (JSON), for cooldowns
+``wrk:registry:lock:<job>``    (string)         job     leader lock so one registry replica runs a job
+==============================================  ======  ===================================================
+
+TTLs are refreshed on every write; a tag's hash expires when none of its instances has written for
+the TTL. Staleness of a single instance is computed from its ``last_seen`` timestamp, never from key
+expiry (Redis expires lazily). Instance ids never contain ``|`` or ``#`` (see ``INSTANCE_ID_PATTERN``).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "DIRTY_KEY",
+    "EVENTS_CHANNEL",
+    "INSTANCE_ID_PATTERN",
+    "METRICS_TTL_SECONDS",
+    "PREFIX",
+    "QUEUE_SAMPLES_TTL_SECONDS",
+    "SCALING_TTL_SECONDS",
+    "SCRAPE_FIELD_SUFFIX",
+    "SEQ_KEY",
+    "STATUS_TTL_SECONDS",
+    "TAGS_KEY",
+    "TAG_PATTERN",
+    "dirty_member",
+    "lock_key",
+    "metrics_key",
+    "parse_dirty_member",
+    "queue_samples_key",
+    "scaling_key",
+    "scrape_field",
+    "status_key",
+]
+
+PREFIX: Final = "wrk:registry:"
+EVENTS_CHANNEL: Final = "wrk:events"
+
+STATUS_TTL_SECONDS: Final = 120
+METRICS_TTL_SECONDS: Final = 60
+QUEUE_SAMPLES_TTL_SECONDS: Final = 3600
+SCALING_TTL_SECONDS: Final = 86400
+
+TAGS_KEY: Final = PREFIX + "tags"
+DIRTY_KEY: Final = PREFIX + "dirty"
+SEQ_KEY: Final = PREFIX + "seq"
+SCRAPE_FIELD_SUFFIX: Final = "#scrape"
+
+#: A worker tag is its queue name (``ocr``, ``pdf.render``, ``anaf.efactura`` ...).
+TAG_PATTERN: Final = r"^[a-z0-9][a-z0-9._-]{0,62}$"
+#: Celery node names (``ocr@host``), pod names and UIDs; no ``|``, ``#`` or ``/``.
+INSTANCE_ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9._@:-]{0,199}$"
+
+
+def status_key(tag: str) -> str:
+    """Hash of the status records of every instance of ``tag`` (TTL ``STATUS_TTL_SECONDS``)."""
+    return f"{PREFIX}status:{tag}"
+
+
+def metrics_key(tag: str) -> str:
+    """Hash of the latest metrics of every instance of ``tag`` (TTL ``METRICS_TTL_SECONDS``)."""
+    return f"{PREFIX}metrics:{tag}"
+
+
+def scrape_field(instance_id: str) -> str:
+    """Field of ``metrics_key`` holding what the registry scraped from the instance's ``/metrics``."""
+    return instance_id + SCRAPE_FIELD_SUFFIX
+
+
+def queue_samples_key(tag: str) -> str:
+    """List of recent queue-depth samples of the tag's queue (newest first)."""
+    return f"{PREFIX}queue:{tag}"
+
+
+def scaling_key(tag: str) -> str:
+    """Last scaling recommendation of ``tag`` (kept for the scale-down cooldown)."""
+    return f"{PREFIX}scaling:{tag}"
+
+
+def lock_key(job: str) -> str:
+    """Leader lock of a periodic registry job."""
+    return f"{PREFIX}lock:{job}"
+
+
+def dirty_member(tag: str, instance_id: str) -> str:
+    """Member of ``DIRTY_KEY`` naming one instance whose record awaits the SQL flush."""
+    return f"{tag}|{instance_id}"
+
+
+def parse_dirty_member(member: str) -> tuple[str, str]:
+    """Inverse of ``dirty_member``."""
+    tag, _, instance_id = member.partition("|")
+    return tag, instance_id
