@@ -1,7 +1,12 @@
-"""Retry policy for transient errors: exponential backoff with full jitter, capped; honours Retry-After."""
+"""Retry policy for transient errors: exponential backoff with jitter, capped; honours Retry-After.
+
+Countdowns are whole seconds >= 1: RabbitMQ native delayed delivery (used with quorum queues) routes
+by a binary count of seconds and refuses anything below one second.
+"""
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 
@@ -17,6 +22,8 @@ class RetryPolicy:
     def countdown(self, retries: int, retry_after: float | None = None) -> float:
         """Seconds to wait before attempt ``retries + 1``; a server's ``retry_after`` wins (plus jitter)."""
         if retry_after is not None and retry_after >= 0:
-            return min(self.cap, retry_after) + random.uniform(0, 1)  # noqa: S311 - jitter, not crypto
-        ceiling = min(self.cap, self.first * self.base ** max(0, retries))
-        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - "equal jitter"
+            wait = min(self.cap, retry_after) + random.uniform(0, 1)  # noqa: S311 - jitter, not crypto
+        else:
+            ceiling = min(self.cap, self.first * self.base ** max(0, retries))
+            wait = random.uniform(ceiling / 2, ceiling)  # noqa: S311 - "equal jitter"
+        return float(max(1, math.ceil(wait)))
