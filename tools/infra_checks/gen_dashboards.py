@@ -147,7 +147,7 @@ def workers() -> dict[str, Any]:
             desc="Alert WorkersMissingFromRegistry when 0 for 5 minutes.")
     b.panel("Worker status", [(f"sum by (tag, status) (worker_status{{{T}}})", "{{tag}} {{status}}")])
     b.panel("Memory", [(f"max by (tag) (worker_memory_usage_bytes{{{T}}})", "{{tag}}")], unit="bytes")
-    b.panel("CPU", [(f"max by (tag) (worker_cpu_usage{{{T}}})", "{{tag}}")], unit="percent")
+    b.panel("CPU", [(f"max by (tag) (worker_cpu_usage{{{T}}})", "{{tag}}")], unit="short", desc="CPU cores used by the live instances of the tag.")
     b.panel("Heartbeat latency p95", [(
         f"histogram_quantile(0.95, sum by (le, tag) (rate(heartbeat_latency_seconds_bucket{{{T}}}[{RI}])))",
         "{{tag}}")], unit="s")
