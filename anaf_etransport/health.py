@@ -1,5 +1,37 @@
-"""Deep health checks of the `anaf.etransport` worker (run by /readyz?deep=true with a 5 s timeout)."""
+"""Deep health checks of the ``anaf.etransport`` worker (run by /readyz?deep=true with a 5 s timeout)."""
 
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import create_engine, text
+
+from anaf_etransport.config import get_settings
+from shared.anaf.config import get_anaf_settings
 from shared.health import DeepCheck
 
-DEEP_CHECKS: list[DeepCheck] = []
+__all__ = ["DEEP_CHECKS"]
+
+
+def _outbox_database() -> Mapping[str, Any]:
+    engine = create_engine(get_settings().database_url.get_secret_value(), pool_pre_ping=True)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    finally:
+        engine.dispose()
+    return {"database": "reachable"}
+
+
+def _anaf_credentials() -> Mapping[str, Any]:
+    s = get_anaf_settings()
+    if not s.client_id or s.client_secret is None:
+        raise RuntimeError("ANAF OAuth app not configured (ANAF_CLIENT_ID / ANAF_CLIENT_SECRET)")
+    return {"environment": s.environment, "oauth_client": s.client_id}
+
+
+DEEP_CHECKS: list[DeepCheck] = [
+    DeepCheck("etransport-outbox-db", _outbox_database),
+    DeepCheck("anaf-oauth-config", _anaf_credentials),
+]
