@@ -1,8 +1,9 @@
 """Lint, schema-check and render a Helm chart once per values file (helm-python-sdk, Helm v4 Go SDK).
 
-Usage: helm_check.py CHART_DIR OUT_DIR [VALUES_FILE ...]
+Usage: helm_check.py CHART_DIR OUT_DIR [VALUES_FILE ...] [--must-fail VALUES_FILE ...]
 Writes OUT_DIR/<values-file-stem>.yaml (multi-document, "# Source:" comments) for every values file, or
-OUT_DIR/default.yaml when none is given. Exit 1 on any lint error, schema violation or render failure.
+OUT_DIR/default.yaml when none is given. Exit 1 on any lint error, schema violation or render failure, and when
+a --must-fail values file (e.g. image.tag: latest) is NOT rejected by the chart.
 """
 
 from __future__ import annotations
@@ -46,9 +47,20 @@ def main(argv: list[str]) -> int:
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
-    chart_dir, out_dir, *values_files = argv
+    chart_dir, out_dir, *rest = argv
+    values_files = rest[: rest.index("--must-fail")] if "--must-fail" in rest else rest
+    must_fail = rest[rest.index("--must-fail") + 1:] if "--must-fail" in rest else []
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     failed = 0
+    for vf in must_fail:
+        values = yaml.safe_load(Path(vf).read_text()) or {}
+        problems = check(chart_dir, values, Path(out_dir) / "rejected.tmp")
+        if problems:
+            print(f"helm: {vf}: rejected as required ({problems[-1].splitlines()[0][:160]})")
+        else:
+            print(f"  FAIL {vf}: the chart accepted values it must reject")
+            failed += 1
+    (Path(out_dir) / "rejected.tmp").unlink(missing_ok=True)
     for vf in values_files or [None]:
         values = (yaml.safe_load(Path(vf).read_text()) or {}) if vf else {}
         stem = Path(vf).stem if vf else "default"
