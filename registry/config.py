@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,7 +13,9 @@ from pydantic_settings import NoDecode, SettingsConfigDict
 
 from shared.config import BaseServiceSettings
 
-__all__ = ["RegistrySettings", "get_settings", "normalize_database_url"]
+__all__ = ["DEFAULT_DATABASE_URL", "RegistrySettings", "database_url_from_env", "get_settings", "normalize_database_url"]
+
+DEFAULT_DATABASE_URL = "sqlite:///registry.sqlite3"
 
 _ASYMMETRIC = ("RS", "PS", "ES", "Ed")
 
@@ -25,6 +28,12 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def database_url_from_env() -> str:
+    """The database URL alone (for migrations and imports, which need no JWT key)."""
+    url = os.environ.get("REGISTRY_DATABASE_URL") or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    return normalize_database_url(url)
+
+
 class RegistrySettings(BaseServiceSettings):
     """Everything the registry service reads; timings are seconds and configurable so tests run fast."""
 
@@ -34,7 +43,7 @@ class RegistrySettings(BaseServiceSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8090, ge=1, le=65535)
     database_url: str = Field(
-        default="sqlite:///registry.sqlite3",
+        default=DEFAULT_DATABASE_URL,
         validation_alias=AliasChoices("REGISTRY_DATABASE_URL", "DATABASE_URL"),
         description="SQLAlchemy URL; PostgreSQL in production, SQLite file as the embedded default.",
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import anyio
 import httpx
+import structlog
 from redis.asyncio import Redis
 
 from registry.auth import TokenVerifier
@@ -22,6 +23,8 @@ from registry.service import WorkerRegistryService
 from registry.store import HotStore
 
 __all__ = ["Runtime"]
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -71,10 +74,11 @@ class Runtime:
     async def close(self) -> None:
         await self.jobs.stop()
         try:
-            await self.service.flush()
-        finally:
-            await self.redis.aclose()
-            self.db.dispose()
+            await self.service.flush()  # last write-behind batch
+        except Exception as exc:  # noqa: BLE001 - shutting down: report, keep closing
+            log.warning("final flush failed; dirty instances stay queued in Redis", error=f"{type(exc).__name__}: {exc}")
+        await self.redis.aclose()
+        self.db.dispose()
 
     def job(self, name: str) -> PeriodicJob:
         return next(job for job in self.jobs.jobs if job.name == name)

@@ -204,6 +204,8 @@ class WorkerRegistryService:
             log.info("purged stopped instances", instances=[f"{t}/{i}" for t, i in items])
         gone = {m.tag for m in purge} - {m.tag for m in snap.members() if not m.evaluated.purge}
         await self.store.drop_tags(gone)
+        if counts["error"] or counts["stopped"]:
+            await self.flush()  # persist the transitions made in Redis now, not at the next flush
         return counts
 
     async def _persist_transition(self, m: Member, now: float) -> bool:

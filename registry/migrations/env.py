@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging.config
-import os
 
 from alembic import context
 from sqlalchemy import create_engine
 
-from registry.config import normalize_database_url
+from registry.config import database_url_from_env, normalize_database_url
 from registry.models import Base
 
 config = context.config
@@ -19,8 +18,8 @@ target_metadata = Base.metadata
 
 
 def _url() -> str:
-    url = config.get_main_option("sqlalchemy.url") or os.environ.get("REGISTRY_DATABASE_URL")
-    return normalize_database_url(url or os.environ.get("DATABASE_URL") or "sqlite:///registry.sqlite3")
+    url = config.get_main_option("sqlalchemy.url")
+    return normalize_database_url(url) if url else database_url_from_env()
 
 
 def run_migrations_offline() -> None:

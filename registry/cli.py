@@ -1,0 +1,108 @@
+"""``workers-core registry``: serve the registry (default), migrate, mint tokens, write the OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+__all__ = ["cli"]
+
+OPENAPI_PATH = Path(__file__).with_name("openapi.json")
+
+
+def openapi_document() -> dict[str, object]:
+    """The OpenAPI document of the code as it is (no connection is opened)."""
+    from registry.config import RegistrySettings
+    from registry.main import create_app
+
+    settings = RegistrySettings(jwt_secret="openapi-only", workers_core_env="development")
+    return create_app(settings).openapi()
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Worker Registry (REGISTRY_* settings, DATABASE_URL, REDIS_URL, RMQ_URL). Without a sub-command: serve."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(serve)
+
+
+@cli.command()
+@click.option("--host", default=None, help="Listen address (default: REGISTRY_HOST, 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Listen port (default: REGISTRY_PORT, 8090).")
+@click.option("--access-log/--no-access-log", default=False, show_default=True)
+def serve(host: str | None, port: int | None, access_log: bool) -> None:
+    """Run the registry HTTP service (uvicorn, one process; background jobs included)."""
+    import uvicorn
+
+    from registry.config import get_settings
+    from registry.main import create_app
+    from shared.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, "console" if settings.log_format == "console" else "json")
+    uvicorn.run(
+        create_app(settings), host=host or settings.host, port=port or settings.port, log_config=None,
+        access_log=access_log, proxy_headers=False, server_header=False,
+    )
+
+
+@cli.command()
+@click.option("--database-url", default=None, help="Default: REGISTRY_DATABASE_URL / DATABASE_URL / SQLite.")
+def migrate(database_url: str | None) -> None:
+    """Apply the database migrations (alembic upgrade head)."""
+    from registry.config import database_url_from_env, normalize_database_url
+    from registry.db import Database
+
+    db = Database(normalize_database_url(database_url) if database_url else database_url_from_env())
+    try:
+        db.migrate()
+    finally:
+        db.dispose()
+    click.echo(f"registry database at head ({db.dialect})")
+
+
+@cli.command()
+@click.option("--write", is_flag=True, help=f"Write {OPENAPI_PATH.name} next to the package instead of printing.")
+def openapi(write: bool) -> None:
+    """Print (or write) the OpenAPI document; CI fails when the committed one drifts from the code."""
+    text = json.dumps(openapi_document(), indent=2, sort_keys=True) + "\n"
+    if write:
+        OPENAPI_PATH.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {OPENAPI_PATH}")
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@click.option("--sub", "subject", required=True, help="Subject, e.g. the worker tag or the client's name.")
+@click.option("--scope", "scopes", multiple=True, required=True,
+              type=click.Choice(["workers:admin", "workers:read", "workers:heartbeat"]))
+@click.option("--ttl", type=int, default=3600, show_default=True, help="Lifetime in seconds.")
+@click.option("--private-key-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Sign with this PEM key (RS256/ES256) instead of REGISTRY_JWT_SECRET.")
+@click.option("--algorithm", default=None, help="Signing algorithm (default HS256, or RS256 with a key file).")
+def token(subject: str, scopes: tuple[str, ...], ttl: int, private_key_file: Path | None, algorithm: str | None) -> None:
+    """Mint a JWT the registry accepts (e.g. REGISTRY_TOKEN for workers with --scope workers:heartbeat)."""
+    from registry.auth import mint_token
+    from registry.config import get_settings
+
+    key = private_key_file.read_text(encoding="utf-8") if private_key_file else None
+    click.echo(mint_token(get_settings(), subject=subject, scopes=list(scopes), ttl=ttl, private_key=key,
+                          algorithm=algorithm))
+
+
+@cli.command("import-admin-core", context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def import_admin_core(args: tuple[str, ...]) -> None:
+    """Import an Admin Core worker export (same as scripts/migrate-worker-registry.sh)."""
+    from registry.admin_import import main
+
+    sys.exit(main(list(args)))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    cli()

@@ -1,0 +1,168 @@
+"""Registry fixtures: an own PostgreSQL database and a locked Redis DB per session, settings, tokens, app."""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import psycopg
+import pytest
+import pytest_asyncio
+import redis
+from fastapi.testclient import TestClient
+
+from registry.auth import mint_token
+from registry.config import RegistrySettings
+from registry.db import Database
+from registry.main import create_app
+from registry.runtime import Runtime
+from tests.registry.helpers import FakeClock
+
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+SESSION = uuid.uuid4().hex[:10]
+SECRET = f"registry-test-{uuid.uuid4().hex}"
+LOCK_PREFIX = "workers-core:test-lock:registry-redis-db:"
+
+
+@pytest.fixture(scope="session")
+def registry_pg_url() -> Iterator[str]:
+    """A PostgreSQL database only the registry tests of this session use (created, migrated, dropped)."""
+    name = f"registry_test_{SESSION}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + f"/{name}"
+    db = Database(url)
+    db.migrate()
+    db.dispose()
+    yield url
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def registry_redis_url() -> Iterator[str]:
+    """A Redis DB locked for this session (the registry's key names are fixed, so DBs must not be shared)."""
+    admin = redis.Redis.from_url(f"{REDIS_BASE}/0")
+    numbers = list(range(1, 16))
+    random.shuffle(numbers)
+    chosen = next((n for n in numbers if admin.set(f"{LOCK_PREFIX}{n}", SESSION, nx=True, ex=3 * 3600)), None)
+    if chosen is None:
+        pytest.fail("no free Redis DB for the registry tests (all 15 locked by other sessions)")
+    url = f"{REDIS_BASE}/{chosen}"
+    _wipe(url)
+    yield url
+    _wipe(url)
+    if admin.get(f"{LOCK_PREFIX}{chosen}") == SESSION.encode():
+        admin.delete(f"{LOCK_PREFIX}{chosen}")
+    admin.close()
+
+
+def _wipe(url: str) -> None:
+    """Delete the registry's keys in our own locked DB (never FLUSHDB/FLUSHALL)."""
+    client = redis.Redis.from_url(url)
+    batch = list(client.scan_iter(match="wrk:*", count=1000))
+    if batch:
+        client.delete(*batch)
+    client.close()
+
+
+@pytest.fixture
+def clean_registry(registry_pg_url: str, registry_redis_url: str) -> None:
+    """Empty registry state before a test."""
+    _wipe(registry_redis_url)
+    with psycopg.connect(registry_pg_url.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute("DELETE FROM worker_status")
+
+
+@pytest.fixture
+def make_settings(registry_pg_url: str, registry_redis_url: str) -> Callable[..., RegistrySettings]:
+    """``make_settings(**overrides)``: test settings (jobs off, fast timings, HS256 secret)."""
+
+    def _make(**overrides: Any) -> RegistrySettings:
+        values: dict[str, Any] = {
+            "database_url": registry_pg_url,
+            "redis_url": registry_redis_url,
+            "jwt_secret": SECRET,
+            "jobs_enabled": False,
+            "workers_core_env": "test",
+            "heartbeat_interval": 30.0,
+            "error_after": 90.0,
+            "stop_after": 300.0,
+            "purge_after": 600.0,
+            "healthcheck_timeout": 1.0,
+            "healthcheck_backoff": 0.01,
+        }
+        values.update(overrides)
+        return RegistrySettings(**values)
+
+    return _make
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., RegistrySettings], clean_registry: None) -> RegistrySettings:
+    return make_settings()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest_asyncio.fixture
+async def runtime(settings: RegistrySettings, clock: FakeClock) -> Any:
+    """An opened runtime (service, store, jobs not started) on the fake clock."""
+    rt = Runtime(settings, clock=clock)
+    await rt.open()
+    yield rt
+    await rt.close()
+
+
+@pytest.fixture
+def token() -> Callable[..., str]:
+    """``token(*scopes, ttl=600, **claims)``: an HS256 token the test registry accepts."""
+
+    def _token(*scopes: str, ttl: float = 600, settings: RegistrySettings | None = None) -> str:
+        s = settings or RegistrySettings(jwt_secret=SECRET, workers_core_env="test")
+        return mint_token(s, subject="tests", scopes=list(scopes), ttl=ttl)
+
+    return _token
+
+
+@pytest.fixture
+def auth(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
+    def _auth(*scopes: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token(*scopes)}"}
+
+    return _auth
+
+
+@pytest.fixture
+def client(settings: RegistrySettings) -> Iterator[TestClient]:
+    """The real app (lifespan on) behind a TestClient; jobs off, so tests drive flush/sweep themselves."""
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def run_job(client: TestClient) -> Callable[[str], Any]:
+    """Run one background job of the client's app now (``flush``, ``sweep``, ``healthcheck``, ``queues``)."""
+    runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+
+    def _run(name: str) -> Any:
+        job = runtime.job(name)
+        return client.portal.call(job.run)  # type: ignore[union-attr]
+
+    return _run
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_registry_threads() -> Iterator[None]:
+    """Fail a test that leaves a heartbeat or registry server thread running (celery's threads_not_lingering)."""
+    yield
+    leaked = [t.name for t in threading.enumerate() if t.name in ("workers-core-heartbeat", "registry-uvicorn")]
+    assert not leaked, f"threads leaked by the test: {leaked}"
