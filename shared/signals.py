@@ -14,7 +14,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from shared import metrics as m
 from shared.context import CORRELATION_HEADER, current_correlation_id, new_correlation_id, set_correlation_id
 from shared.resources import close_all
-from shared.telemetry import tracer
+from shared.telemetry import tracer, tracing_enabled
 
 __all__ = ["connect_signals"]
 
@@ -50,6 +50,16 @@ def _prerun(task_id: str = "", task: Any = None, **_: Any) -> None:
     structlog.contextvars.bind_contextvars(
         task_id=task_id, task_name=name, queue=queue, correlation_id=correlation_id, retries=task.request.retries
     )
+    span = None
+    if tracing_enabled():
+        span = _start_span(task_id, name, queue, correlation_id)
+    _started[task_id] = (time.perf_counter(), span, (name, hostname, queue))
+    m.TASK_STARTED.labels(name, hostname, queue).inc()
+    m.TASKS_ACTIVE.labels(hostname, queue).inc()
+
+
+def _start_span(task_id: str, name: str, queue: str, correlation_id: str) -> Any:
+    """A CONSUMER span with the messaging semantic conventions; its trace id is bound into the logs."""
     span = tracer().start_span(
         f"process {queue}",
         kind=SpanKind.CONSUMER,
@@ -67,9 +77,7 @@ def _prerun(task_id: str = "", task: Any = None, **_: Any) -> None:
     ctx = span.get_span_context()
     if ctx.is_valid:
         structlog.contextvars.bind_contextvars(trace_id=format(ctx.trace_id, "032x"))
-    _started[task_id] = (time.perf_counter(), span, (name, hostname, queue))
-    m.TASK_STARTED.labels(name, hostname, queue).inc()
-    m.TASKS_ACTIVE.labels(hostname, queue).inc()
+    return span
 
 
 def _postrun(task_id: str = "", task: Any = None, state: str | None = None, **_: Any) -> None:
@@ -79,10 +87,11 @@ def _postrun(task_id: str = "", task: Any = None, state: str | None = None, **_:
         m.TASK_RUNTIME.labels(*labels).observe(time.perf_counter() - t0)
         m.TASKS_ACTIVE.labels(labels[1], labels[2]).dec()
         m.LAST_TASK_TIME.labels(labels[2]).set(time.time())
-        if state and state not in ("SUCCESS", "RETRY"):
-            span.set_status(Status(StatusCode.ERROR))
-        span.set_attribute("celery.state", state or "")
-        span.end()
+        if span is not None:
+            if state and state not in ("SUCCESS", "RETRY"):
+                span.set_status(Status(StatusCode.ERROR))
+            span.set_attribute("celery.state", state or "")
+            span.end()
     structlog.contextvars.clear_contextvars()
     set_correlation_id(None)
 
@@ -95,7 +104,7 @@ def _failure(sender: Any = None, exception: BaseException | None = None, **_: An
     exc_name = type(exception).__name__ if exception is not None else "unknown"
     m.TASK_FAILED.labels(*m.label_values(sender), exc_name).inc()
     started = _started.get(getattr(sender.request, "id", ""), None)
-    if started is not None and exception is not None:
+    if started is not None and started[1] is not None and exception is not None:
         started[1].record_exception(exception)
 
 

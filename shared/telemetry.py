@@ -16,9 +16,10 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 
-__all__ = ["Telemetry", "tracer"]
+__all__ = ["Telemetry", "configure_tracing", "tracer", "tracing_enabled"]
 
 _tracer_provider: TracerProvider | None = None
+_tracing_enabled = False
 
 
 def _resource(tag: str, version: str, instance: str) -> Resource:
@@ -28,9 +29,22 @@ def _resource(tag: str, version: str, instance: str) -> Resource:
 
 
 def configure_tracing(tag: str, version: str, instance: str) -> None:
-    """Install the SDK tracer provider (per process); spans go to OTLP when an exporter is configured."""
-    global _tracer_provider
+    """Install the SDK tracer provider in a pool process when spans have somewhere to go.
+
+    Spans are exported over OTLP when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set and the OTLP exporter package
+    is installed, or written to stdout as JSON when ``OTEL_TRACES_EXPORTER=console``; otherwise no span is
+    created at all, so an unobserved worker pays nothing per task.
+    """
+    global _tracer_provider, _tracing_enabled
     provider = TracerProvider(resource=_resource(tag, version, instance))
+    enabled = False
+    if os.environ.get("OTEL_TRACES_EXPORTER", "").lower() == "console":
+        from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
+
+        provider.add_span_processor(
+            SimpleSpanProcessor(ConsoleSpanExporter(formatter=lambda span: span.to_json(indent=None) + "\n"))
+        )
+        enabled = True
     endpoint = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
     if endpoint:
         try:
@@ -38,9 +52,15 @@ def configure_tracing(tag: str, version: str, instance: str) -> None:
             from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
             provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
+            enabled = True
         except ImportError:
             pass
     _tracer_provider = provider
+    _tracing_enabled = enabled
+
+
+def tracing_enabled() -> bool:
+    return _tracing_enabled
 
 
 def tracer() -> trace.Tracer:

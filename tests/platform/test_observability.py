@@ -120,3 +120,25 @@ def test_events_use_one_envelope_with_the_correlation_id(start_worker, celery_cl
     assert failed["correlation_id"] == "corr-fail"
     assert failed["error"]["code"] == "invalid_payload"
     assert failed["data"]["task_id"] == bad.id
+
+
+def test_task_spans_follow_messaging_conventions(start_worker, celery_client):
+    worker = start_worker("ocr", env={"OTEL_TRACES_EXPORTER": "console"})
+    result = celery_client.send_task("ocr.ping", headers={CORRELATION_HEADER: "corr-span"})
+    result.get(timeout=30)
+    deadline = time.monotonic() + 10
+    spans = []
+    while not spans and time.monotonic() < deadline:
+        spans = [json.loads(line) for line in worker.logs().splitlines()
+                 if line.startswith('{"name": "process ocr"')]
+        time.sleep(0.2)
+    (span,) = spans
+    assert span["kind"] == "SpanKind.CONSUMER"
+    attrs = span["attributes"]
+    assert attrs["messaging.system"] == "rabbitmq"
+    assert attrs["messaging.destination.name"] == "ocr"
+    assert attrs["messaging.message.id"] == result.id
+    assert attrs["messaging.message.conversation_id"] == "corr-span"
+    logged = [json.loads(line) for line in worker.logs().splitlines()
+              if line.startswith("{") and f'"task_id": "{result.id}"' in line]
+    assert logged and all(r["trace_id"] == span["context"]["trace_id"].removeprefix("0x") for r in logged)
