@@ -12,6 +12,7 @@ from typing import Any
 __all__ = ["Account", "GLLine", "Journal", "Party", "RecordError", "TaxCode", "Uom", "parse"]
 
 ZERO = Decimal("0.00")
+_MAX_AMOUNT = Decimal("1e16")
 
 
 class RecordError(ValueError):
@@ -27,7 +28,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def _text(row: Mapping[str, Any], col: str, max_len: int, *, required: bool = True, default: str | None = None) -> str:
     value = row.get(col)
-    text = value.strip() if isinstance(value, str) else ("" if value is None else str(value).strip())
+    text = value.strip() if type(value) is str else ("" if value is None else str(value).strip())
     if not text:
         if default is not None:
             return default
@@ -36,7 +37,7 @@ def _text(row: Mapping[str, Any], col: str, max_len: int, *, required: bool = Tr
         return ""
     if len(text) > max_len:
         raise RecordError(col, f"longer than {max_len} characters")
-    if _CONTROL.search(text):
+    if not text.isprintable() and _CONTROL.search(text):
         raise RecordError(col, "control characters are not allowed in XML")
     return text
 
@@ -45,13 +46,15 @@ def _money(row: Mapping[str, Any], col: str) -> Decimal:
     value = row.get(col)
     if value is None or value == "":
         return ZERO
+    text = value.strip() if type(value) is str else str(value)
     try:
-        d = Decimal(str(value).strip())
+        d = Decimal(text)
     except InvalidOperation:
-        raise RecordError(col, f"not a number: {str(value)[:30]!r}") from None
-    if not d.is_finite() or d.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise RecordError(col, f"not a number: {text[:30]!r}") from None
+    dot = text.find(".")
+    if not d.is_finite() or "e" in text or "E" in text or (dot >= 0 and len(text) - dot > 3):
         raise RecordError(col, "must be a finite amount with at most 2 decimals")
-    if abs(d) >= Decimal("1e16"):
+    if abs(d) >= _MAX_AMOUNT:
         raise RecordError(col, "amount too large")
     return d
 

@@ -120,6 +120,7 @@ class SaftGenerator:
         duk = duk_results[0].to_dict() if len(duk_results) == 1 else {
             "configured": duk_results[0].configured,
             "valid": None if any(r.valid is None for r in duk_results) else all(r.valid for r in duk_results),
+            "detail": "; ".join(sorted({r.detail for r in duk_results})),
             "segments": [r.to_dict() for r in duk_results],
         }
         log.info("saft generated", segments=len(refs), lines=plan.lines, entries=plan.entries, namespace=ns)

@@ -16,7 +16,6 @@ from anaf_saft.writer import NS_PRODUCTION, NS_TEST
 
 __all__ = ["SaftSchema"]
 
-_MAX_ERRORS = 100
 _RECORD_TAGS = ("Transaction", "Account", "Customer", "Supplier", "TaxTableEntry", "UOMTableEntry", "Journal")
 
 
@@ -50,11 +49,7 @@ class SaftSchema:
                     el.clear(keep_tail=True)  # a finished record: free it and its finished siblings
                     while el.getprevious() is not None:
                         del el.getparent()[0]  # type: ignore[union-attr]
-            except etree.XMLSyntaxError as exc:
-                errors = [e for e in exc.error_log][:_MAX_ERRORS] or [exc]  # type: ignore[attr-defined]
-                return [
-                    Finding(source="xsd", code="xsd", message=getattr(e, "message", str(e)), fatal=True,
-                            where=f"line {getattr(e, 'line', '?')}")
-                    for e in errors
-                ]
+            except etree.XMLSyntaxError as exc:  # parsing stops at the first schema error
+                line = exc.position[0] if exc.position else "?"
+                return [Finding(source="xsd", code="xsd", message=str(exc.msg), fatal=True, where=f"line {line}")]
         return []

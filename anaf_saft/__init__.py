@@ -1,0 +1,1 @@
+"""The `anaf.saft` worker: consumes queue `anaf.saft` (task names routed there by celeryconfig)."""

@@ -1,0 +1,50 @@
+"""Per-process wiring of the SAF-T generator (XSD compiled once, SQL engine created once)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import create_engine
+
+from anaf_saft.config import SaftSettings, get_settings
+from anaf_saft.duk import DukValidator
+from anaf_saft.service import SaftGenerator
+from anaf_saft.xsd import SaftSchema
+from shared.artifacts import get_artifact_store
+from shared.resources import ProcessResource
+
+__all__ = ["build_generator", "generator"]
+
+
+def _schema() -> SaftSchema | None:
+    path = get_settings().xsd_path
+    return SaftSchema(path) if path else None
+
+
+def _engine() -> Any:
+    url = get_settings().source_database_url
+    if url is None:
+        return None
+    return create_engine(url.get_secret_value(), pool_pre_ping=True)
+
+
+schema_resource: ProcessResource[SaftSchema | None] = ProcessResource(_schema, name="saft-xsd")
+engine_resource: ProcessResource[Any] = ProcessResource(_engine, close=lambda e: e and e.dispose(), name="saft-sql")
+
+
+def build_generator(settings: SaftSettings, schema: SaftSchema | None, engine_factory: Any = None) -> SaftGenerator:
+    return SaftGenerator(
+        get_artifact_store(),
+        schema=schema,
+        duk=DukValidator(settings.duk_dir, java=settings.duk_java, max_memory=settings.duk_max_memory,
+                         timeout=settings.duk_timeout),
+        max_lines_per_segment=settings.max_lines_per_segment,
+        software=(settings.software_company_name, settings.software_id, settings.software_version),
+        engine_factory=engine_factory,
+    )
+
+
+def generator() -> SaftGenerator:
+    s = get_settings()
+    factory = engine_resource.get if s.source_database_url is not None else None
+    return build_generator(s, schema_resource.get(), factory)
