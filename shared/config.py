@@ -75,6 +75,16 @@ class WorkerSettings(BaseServiceSettings):
     retry_backoff_max: float = Field(default=600.0, validation_alias="RETRY_BACKOFF_MAX")
     max_retries: int = Field(default=8, validation_alias="TASK_MAX_RETRIES")
     queue_length_cache_seconds: float = Field(default=10.0, validation_alias="QUEUE_LENGTH_CACHE_SECONDS")
+    registry_url: str = Field(default="", validation_alias="REGISTRY_URL")
+    registry_token: SecretStr | None = Field(default=None, validation_alias="REGISTRY_TOKEN")
+    heartbeat_interval: float = Field(default=30.0, gt=0, validation_alias="HEARTBEAT_INTERVAL")
+    health_advertise_url: str = Field(default="", validation_alias="HEALTH_ADVERTISE_URL")
+
+    @model_validator(mode="after")
+    def _registry_token_required(self) -> WorkerSettings:
+        if self.registry_url and self.registry_token is None and self.workers_core_env != "development":
+            raise ValueError("REGISTRY_URL is set but REGISTRY_TOKEN is missing")
+        return self
 
     @model_validator(mode="after")
     def _rabbit_password(self) -> WorkerSettings:

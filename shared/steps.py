@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import socket
 import time
+from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import redis
@@ -14,10 +17,11 @@ from kombu import Connection
 from celeryconfig import DEAD_LETTER_EXCHANGE, QUEUES, dead_letter_queue, task_queue
 from shared.config import WorkerSettings
 from shared.health import DeepCheck, HealthServer, Probe, build_health_app
+from shared.heartbeat import Heartbeat
 from shared.metrics import WORKER_UP, QueueStatsCollector, build_registry, clean_dead_process_files
 from shared.telemetry import Telemetry
 
-__all__ = ["HealthStep", "TopologyStep", "queue_stats"]
+__all__ = ["HealthStep", "HeartbeatStep", "TopologyStep", "queue_stats", "worker_stats"]
 
 log = structlog.get_logger(__name__)
 
@@ -140,6 +144,78 @@ class HealthStep(bootsteps.StartStopStep):
             WORKER_UP.labels(worker.hostname, worker.app.conf.workers_core_tag).set(0)
             self.server.stop()
             self.server = None
+
+    def shutdown(self, worker: Any) -> None:
+        self.stop(worker)
+
+
+def _last_task_time() -> datetime | None:
+    """Latest ``workers_core_last_task_timestamp_seconds`` written by any pool child."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        return None
+    from prometheus_client import multiprocess
+
+    latest = 0.0
+    for metric in multiprocess.MultiProcessCollector(None, path=directory).collect():
+        if metric.name == "workers_core_last_task_timestamp_seconds":
+            latest = max([latest, *(s.value for s in metric.samples)])
+    return datetime.fromtimestamp(latest, UTC) if latest else None
+
+
+def worker_stats(worker: Any) -> dict[str, Any]:
+    """The heartbeat's view of the worker: consuming, reserved and active tasks, last task, own score."""
+    from celery.worker import state
+
+    consumer = getattr(worker, "consumer", None)
+    connection = getattr(consumer, "connection", None)
+    consuming = bool(connection is not None and connection.connected)
+    return {
+        "consuming": consuming,
+        "queue_size": len(state.reserved_requests),
+        "active_tasks": len(state.active_requests),
+        "last_task_time": _last_task_time(),
+        "health_score": 100 if consuming else 0,
+    }
+
+
+class HeartbeatStep(bootsteps.StartStopStep):
+    """Registers the instance with the Worker Registry and heartbeats every ``HEARTBEAT_INTERVAL`` seconds;
+    unregisters on graceful shutdown. Disabled when ``REGISTRY_URL`` is empty. Never blocks tasks."""
+
+    label = "workers-core heartbeat"
+    requires = {"celery.worker.components:Pool"}
+
+    def __init__(self, worker: Any, **kwargs: Any) -> None:
+        super().__init__(worker, **kwargs)
+        self.heartbeat: Heartbeat | None = None
+
+    def create(self, worker: Any) -> Any:
+        settings: WorkerSettings = worker.app.conf.workers_core_settings
+        if not settings.registry_url:
+            return None
+        tag: str = worker.app.conf.workers_core_tag
+        port = settings.health_port if settings.health_port is not None else QUEUES[tag].health_port
+        host = settings.health_host if settings.health_host not in ("0.0.0.0", "::", "") else socket.gethostname()  # noqa: S104
+        endpoint = settings.health_advertise_url or (f"http://{host}:{port}" if port > 0 else None)
+        token = settings.registry_token.get_secret_value() if settings.registry_token else ""
+        self.heartbeat = Heartbeat(
+            SimpleNamespace(registry_url=settings.registry_url, registry_token=token,
+                            heartbeat_interval=settings.heartbeat_interval, worker_version=settings.worker_version),
+            tag=tag,
+            instance_id=settings.instance_id,
+            health_endpoint=endpoint,
+            stats=lambda: worker_stats(worker),
+        )
+        return None
+
+    def start(self, worker: Any) -> None:
+        if self.heartbeat is not None:
+            self.heartbeat.start()
+
+    def stop(self, worker: Any) -> None:
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
 
     def shutdown(self, worker: Any) -> None:
         self.stop(worker)
