@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
@@ -32,16 +33,12 @@ def queue_stats(broker_url: str, queues: list[str]) -> dict[str, tuple[int, int]
     with Connection(broker_url, connect_timeout=3) as conn:
         for name in queues:
             channel = conn.channel()
-            try:
+            # a missing queue closes the channel with 404: skip it
+            with contextlib.suppress(Exception):
                 _, messages, consumers = channel.queue_declare(queue=name, passive=True)
                 out[name] = (int(messages), int(consumers))
-            except Exception:  # noqa: BLE001 - a missing queue closes the channel; skip it
-                pass
-            finally:
-                try:
-                    channel.close()
-                except Exception:  # noqa: BLE001
-                    pass
+            with contextlib.suppress(Exception):
+                channel.close()
     return out
 
 
