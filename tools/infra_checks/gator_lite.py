@@ -1,9 +1,11 @@
 """A `gator verify` stand-in: apply a Gatekeeper ConstraintTemplate + Constraint to rendered manifests.
 
-Usage: gator_lite.py TEMPLATE.yaml CONSTRAINT.yaml MANIFEST.yaml [...]
+Usage: gator_lite.py [--expect-annotated] TEMPLATE.yaml CONSTRAINT.yaml MANIFEST.yaml [...]
 Checks that the Constraint's kind is the template's CRD kind and that its parameters satisfy the template's
 openAPIV3Schema, then evaluates data.<package>.violation (regorus) for every object selected by
 spec.match.kinds and spec.match.labelSelector.matchLabels. Prints VIOLATION lines; exit 1 when any is found.
+--expect-annotated (for bad fixtures): every object declares annotation
+policy.workers-core.io/expected-violations: "N"; exit 0 only when each object gets exactly N violations.
 Not emulated: namespaceSelector, excludedNamespaces, data.inventory, external data.
 """
 
@@ -30,7 +32,12 @@ def selected(obj: dict[str, Any], match: dict[str, Any]) -> bool:
     return all(labels.get(k) == v for k, v in want.items())
 
 
+EXPECT = "policy.workers-core.io/expected-violations"
+
+
 def main(argv: list[str]) -> int:
+    expect_annotated = "--expect-annotated" in argv
+    argv = [a for a in argv if a != "--expect-annotated"]
     if len(argv) < 3:
         print(__doc__, file=sys.stderr)
         return 2
@@ -55,7 +62,7 @@ def main(argv: list[str]) -> int:
     rego = tmpl["spec"]["targets"][0]["rego"]
     pkg = next(line.split()[1] for line in rego.splitlines() if line.startswith("package "))
     match = con["spec"].get("match", {})
-    bad = checked = 0
+    bad = checked = mismatched = 0
     for f in manifests:
         for obj in yaml.safe_load_all(Path(f).read_text()):
             if not obj or not selected(obj, match):
@@ -70,13 +77,21 @@ def main(argv: list[str]) -> int:
                            "name": obj["metadata"].get("name"), "operation": "CREATE"},
                 "parameters": params,
             }))
-            for v in json.loads(engine.eval_rule_as_json(f"data.{pkg}.violation")) or []:
-                print(f"VIOLATION {f}: {obj['kind']}/{obj['metadata'].get('name')}: {v['msg']}")
-                bad += 1
+            found = json.loads(engine.eval_rule_as_json(f"data.{pkg}.violation")) or []
+            for v in found:
+                print(f"VIOLATION {f}: {v['msg']}")
+            bad += len(found)
+            want = int((obj["metadata"].get("annotations") or {}).get(EXPECT, "0"))
+            if expect_annotated and len(found) != want:
+                print(f"MISMATCH {f}: {obj['kind']}/{obj['metadata'].get('name')}: {len(found)} violations,"
+                      f" expected {want}")
+                mismatched += 1
     print(f"gator-lite: {con['metadata']['name']}: {checked} objects checked, {bad} violations")
     if checked == 0:
         print("FAIL no object matched the constraint (wrong match or empty input)")
         return 1
+    if expect_annotated:
+        return 1 if mismatched else 0
     return 1 if bad else 0
 
 
