@@ -23,6 +23,7 @@ from shared.anaf.errors import (
     AnafWafRejectionError,
 )
 from shared.anaf.http import (
+    SLOT_RESERVED,
     LimitedTransport,
     build_client,
     check_response,
@@ -44,6 +45,7 @@ from shared.anaf.tokens import (
 
 __all__ = [
     "RO_TZ",
+    "SLOT_RESERVED",
     "AnafAuthError",
     # oauth
     "AnafBearerAuth",

@@ -45,13 +45,14 @@ class AnafSettings(BaseServiceSettings):
     token_lock_timeout_s: float = 60.0
 
     redis_url: SecretStr = Field(default=SecretStr("redis://127.0.0.1:6379/0"), validation_alias="REDIS_URL")
+    redis_max_connections: int = Field(default=1024, ge=8)  # waiters block on BLPOP: >= pool concurrency
     redis_namespace: str = Field(default="anaf", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
     signing_certs: Path | None = None
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 60.0
     user_agent: str = "workers-core-anaf/0.1"
 
-    registry_interval_s: float = 1.02
+    registry_interval_s: float = 1.0
     registry_batch_size: int = Field(default=100, ge=1, le=100)
     api_calls_per_minute: int = Field(default=1000, ge=1)
     api_burst: int = Field(default=20, ge=1)

@@ -24,6 +24,7 @@ from shared.anaf.errors import (
 from shared.anaf.ratelimit import RateLimiter, seconds_until_ro_midnight
 
 __all__ = [
+    "SLOT_RESERVED",
     "LimitedTransport",
     "build_client",
     "check_response",
@@ -36,6 +37,11 @@ _DAILY_RE = re.compile(r"S-au (facut|incarcat) deja \d+", re.IGNORECASE)
 _WAF_RE = re.compile(r"Request Rejected|support ID", re.IGNORECASE)
 
 
+#: Request extension for callers that already took a slot themselves (e.g. a batcher that waits for its slot
+#: first, so the batch it then collects is as full as possible): ``extensions={SLOT_RESERVED: True}``.
+SLOT_RESERVED = "anaf_slot_reserved"
+
+
 class LimitedTransport(httpx.BaseTransport):
     """Takes a slot from a cluster-wide ``RateLimiter`` before every request, then delegates."""
 
@@ -44,8 +50,14 @@ class LimitedTransport(httpx.BaseTransport):
         self._limiter = limiter
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self._limiter.acquire()
-        return self._inner.handle_request(request)
+        reserved = request.extensions.get(SLOT_RESERVED)
+        if not reserved:
+            self._limiter.acquire()
+        try:
+            return self._inner.handle_request(request)
+        finally:
+            if not reserved:
+                self._limiter.completed()
 
     def close(self) -> None:
         self._inner.close()

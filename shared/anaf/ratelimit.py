@@ -40,6 +40,19 @@ redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', math.floor((new_t
 return {1, wait}
 """
 
+# After a call completes: the next slot is no earlier than now + interval. KEYS[1]=TAT key. ARGV: interval_us.
+_SPACE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local next_slot = now + interval
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < next_slot then
+  redis.call('SET', KEYS[1], string.format('%d', next_slot), 'PX', math.floor(interval / 1000) + 1000)
+end
+return 1
+"""
+
 # KEYS[1]=counter. ARGV: cap, ttl_s. Returns the count after this call, or -1 when the cap is spent.
 _QUOTA = """
 local n = redis.call('INCR', KEYS[1])
@@ -64,6 +77,10 @@ class RateLimiter:
 
     The emission interval is ``period / (rate - burst + 1)``, so no window of ``period`` seconds ever sees
     more than ``rate`` calls even right after a burst.
+
+    ``space_after_completion=True`` (the 1 req/s registry) also keeps a full interval between the *end* of
+    one call and the start of the next (``completed()``): request start times on the wire then stay an
+    interval apart even when a request leaves late (GIL, slow network), as the server measures them.
     """
 
     def __init__(
@@ -76,6 +93,7 @@ class RateLimiter:
         burst: int = 1,
         max_wait: float = 30.0,
         namespace: str = "anaf",
+        space_after_completion: bool = False,
         sleep: Callable[[float], None] = time.sleep,
     ):
         if rate < 1 or burst < 1 or burst > rate:
@@ -86,7 +104,9 @@ class RateLimiter:
         self.tolerance = self.interval * (burst - 1)
         self.max_wait = max_wait
         self._sleep = sleep
+        self.space_after_completion = space_after_completion
         self._script: Any = client.register_script(_GCRA)
+        self._space: Any = client.register_script(_SPACE)
 
     def reserve(self, max_wait: float | None = None) -> float:
         """Book the next slot and return the seconds to wait for it; raise if that is beyond ``max_wait``."""
@@ -112,6 +132,17 @@ class RateLimiter:
         if wait > 0:
             self._sleep(wait)
         return wait
+
+    def completed(self) -> None:
+        """Call when the request finished; with ``space_after_completion`` the next slot moves past it."""
+        if not self.space_after_completion:
+            return
+        try:
+            self._space(keys=[self.key], args=[int(self.interval * 1e6)])
+        except redis.RedisError as exc:
+            raise AnafTransportError(
+                f"rate limiter unavailable: {exc}", request_sent=True, operation=self.name
+            ) from exc
 
 
 class DailyQuota:

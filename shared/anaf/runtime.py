@@ -46,6 +46,7 @@ class AnafRuntime:
             socket_timeout=10,
             socket_connect_timeout=5,
             health_check_interval=30,
+            max_connections=settings.redis_max_connections,
         )
         ns = settings.redis_namespace
         oauth_http = build_client(settings)
@@ -62,6 +63,7 @@ class AnafRuntime:
             period=settings.registry_interval_s,
             max_wait=settings.limiter_max_wait_s,
             namespace=ns,
+            space_after_completion=True,
         )
         api_limiter = RateLimiter(
             client,
@@ -85,7 +87,10 @@ class AnafRuntime:
     def registry_client(self) -> httpx.Client:
         """webservicesp.anaf.ro (public registry): no keep-alive, paced by ``registry_limiter``."""
         return self._cached(
-            "registry", lambda: build_client(self.settings, limiter=self.registry_limiter, keepalive=False)
+            "registry",
+            lambda: build_client(
+                self.settings, limiter=self.registry_limiter, keepalive=False, read_timeout=20.0
+            ),
         )
 
     def public_client(self) -> httpx.Client:

@@ -12,9 +12,7 @@ def test_valid(value: str | int) -> None:
     assert is_valid_cui(value)
 
 
-@pytest.mark.parametrize(
-    "value", ["12345678", "4221307", "", "RO", "1", "12345678901", "42213O6", "00", "-4221306"]
-)
+@pytest.mark.parametrize("value", ["12345678", "4221307", "", "RO", "1", "12345678901", "42213O6", "00", "-4221306"])
 def test_invalid(value: str) -> None:
     assert not is_valid_cui(value)
 

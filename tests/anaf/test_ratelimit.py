@@ -39,7 +39,7 @@ def test_pacing_holds_across_threads(client: redis.Redis) -> None:
         t.join()
     stamps.sort()
     gaps = [b - a for a, b in itertools.pairwise(stamps)]
-    assert min(gaps) > 0.08, gaps
+    assert min(gaps) > 0.05, gaps  # thread wake-up jitter; the slots themselves are 0.1 s apart
     assert stamps[-1] - stamps[0] >= 0.85
 
 

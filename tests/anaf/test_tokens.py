@@ -18,7 +18,7 @@ from shared.anaf import (
     check_response,
     jwt_expiry,
 )
-from tests.anaf.conftest import settings_from
+from tests.anaf.fixtures import settings_from
 from tests.fakes.anaf import FakeAnafServer
 
 DAY = 86400
@@ -30,15 +30,11 @@ def _code(fake: FakeAnafServer) -> str:
 
 def test_authorize_url(anaf_runtime: AnafRuntime, fake_anaf: FakeAnafServer) -> None:
     url = anaf_runtime.tokens.authorize_url(state="s1")
-    assert url.startswith(
-        f"{fake_anaf.url}/anaf-oauth2/v1/authorize?response_type=code&client_id=fake-client-id"
-    )
+    assert url.startswith(f"{fake_anaf.url}/anaf-oauth2/v1/authorize?response_type=code&client_id=fake-client-id")
     assert "token_content_type=jwt" in url and "redirect_uri=https%3A%2F%2Flocalhost%3A8443%2Fcallback" in url
     # the fake's authorize step redirects back with a code the manager can exchange
     answer = httpx.get(url)
-    assert answer.status_code == 302 and answer.headers["location"].startswith(
-        "https://localhost:8443/callback?code="
-    )
+    assert answer.status_code == 302 and answer.headers["location"].startswith("https://localhost:8443/callback?code=")
 
 
 def test_bootstrap_then_rotation(anaf_runtime: AnafRuntime, fake_anaf: FakeAnafServer) -> None:
@@ -119,18 +115,10 @@ def test_seed_from_secret_files_and_newer_seed_wins(
         assert runtime.tokens.store.load() is None
         token = runtime.tokens.access_token()  # seed has no access token: refreshes with the seed, persists
         stored = runtime.tokens.store.load()
-        assert (
-            stored is not None
-            and stored.access_token == token
-            and stored.refresh_token != issued["refresh_token"]
-        )
+        assert stored is not None and stored.access_token == token and stored.refresh_token != issued["refresh_token"]
         assert runtime.tokens.current() == stored  # the rotated record now beats the (older) seed
         status = runtime.tokens.status()
-        assert (
-            status["bootstrapped"]
-            and status["refresh_valid_s"] > 360 * DAY
-            and not status["refresh_expiry_warning"]
-        )
+        assert status["bootstrapped"] and status["refresh_valid_s"] > 360 * DAY and not status["refresh_expiry_warning"]
     finally:
         runtime.close()
         bootstrap.close()
@@ -165,9 +153,7 @@ def test_no_bootstrap_is_a_clear_auth_error(anaf_runtime: AnafRuntime) -> None:
     assert info.value.code == "anaf_not_bootstrapped" and not info.value.retryable
 
 
-def test_bearer_replays_once_after_403_with_a_stale_token(
-    anaf_runtime: AnafRuntime, fake_anaf: FakeAnafServer
-) -> None:
+def test_bearer_replays_once_after_403_with_a_stale_token(anaf_runtime: AnafRuntime, fake_anaf: FakeAnafServer) -> None:
     """The server revoked the access token early: the client refreshes once and the call succeeds."""
     tokens = anaf_runtime.tokens
     first = tokens.exchange_code(_code(fake_anaf))

@@ -20,11 +20,14 @@ _JUDETE = [
     ("TIMIS", "35", "TM"),
     ("BRASOV", "8", "BV"),
 ]
-_KNOWN = {"4221306": "MINISTERUL FINANTELOR"}
+#: Fixed profiles for well-known CUIs (others are derived from the number).
+_KNOWN: dict[str, dict[str, Any]] = {
+    "4221306": {"name": "MINISTERUL FINANTELOR", "vat": True, "efactura": True, "county": 0},
+}
 
 
-def _address(prefix: str, cui: int) -> dict[str, str]:
-    judet, cod, auto = _JUDETE[cui % len(_JUDETE)]
+def _address(prefix: str, cui: int, county: int | None = None) -> dict[str, str]:
+    judet, cod, auto = _JUDETE[cui % len(_JUDETE) if county is None else county]
     localitate = f"Sector {cui % 6 + 1}" if cod == "40" else judet.title()
     return {
         f"{prefix}denumire_Strada": f"Str. Exemplu {cui % 97}",
@@ -43,13 +46,14 @@ def _address(prefix: str, cui: int) -> dict[str, str]:
 def company(cui_text: str, on: str) -> dict[str, Any]:
     """Deterministic registry data for a CUI: every flag varies with the number so tests see all shapes."""
     cui = int(cui_text)
-    vat = cui % 3 != 0
-    efactura = cui % 2 == 0
+    known = _KNOWN.get(cui_text, {})
+    vat = known.get("vat", cui % 3 != 0)
+    efactura = known.get("efactura", cui % 2 == 0)
     inactive = cui % 17 == 0
     split = cui % 29 == 0
     cash = cui % 7 == 0
-    name = _KNOWN.get(cui_text, f"FIRMA {cui} SRL")
-    addr = _address("s", cui)
+    name = known.get("name", f"FIRMA {cui} SRL")
+    addr = _address("s", cui, known.get("county"))
     return {
         "date_generale": {
             "cui": cui,
@@ -109,7 +113,7 @@ def company(cui_text: str, on: str) -> dict[str, Any]:
             "statusSplitTVA": split,
         },
         "adresa_sediu_social": addr,
-        "adresa_domiciliu_fiscal": _address("d", cui),
+        "adresa_domiciliu_fiscal": _address("d", cui, known.get("county")),
     }
 
 
@@ -126,6 +130,7 @@ async def tva(request: Request) -> JSONResponse:
         now = state.now()
         last = state.registry_last
         state.registry_last = now
+        state.registry_arrivals.append(now)
         if last is not None and now - last < cfg.registry_min_interval_s:
             state.registry_violations += 1
             return _error(429, "Numarul maxim de cereri pe secunda a fost depasit (max 1 cerere/secunda)")

@@ -117,6 +117,7 @@ class FakeAnafState:
         self.token_calls: list[dict[str, Any]] = []
         self.registry_calls: list[dict[str, Any]] = []
         self.registry_last: float | None = None
+        self.registry_arrivals: list[float] = []
         self.registry_violations = 0
         self.api_window: list[float] = []
         self.api_rate_violations = 0

@@ -1,0 +1,1 @@
+"""The `anaf.taxpayer` worker: consumes queue `anaf.taxpayer` (task names routed there by celeryconfig)."""
