@@ -68,10 +68,15 @@ class Slot:
     media: str | None = None
 
     async def dispatch(self, route: Route) -> None:
-        if self.interceptor is None:
-            await route.abort("accessdenied")
+        interceptor = self.interceptor
+        if interceptor is None:
+            await _abort(route)
             return
-        await self.interceptor(route)
+        try:
+            await interceptor(route)
+        except Exception as exc:  # noqa: BLE001 - an unhandled route would hang the page: refuse instead
+            log.warning("request interceptor failed; request refused", error=repr(exc)[:300])
+            await _abort(route)
 
 
 @dataclass
@@ -84,6 +89,11 @@ class HostStats:
     pages_created: int = 0
     last_launch_s: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+async def _abort(route: Route) -> None:
+    with contextlib.suppress(PlaywrightError):  # already handled, or the page is gone
+        await route.abort("accessdenied")
 
 
 async def _refuse_websocket(ws: WebSocketRoute) -> None:

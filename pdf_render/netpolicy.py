@@ -128,8 +128,8 @@ def classify_address(ip: IPAddress) -> str | None:
         ("link_local", ip.is_link_local),
         ("multicast", ip.is_multicast),
         ("cgnat", isinstance(ip, ipaddress.IPv4Address) and ip in _CGNAT),
-        ("private", ip.is_private),
         ("reserved", ip.is_reserved),
+        ("private", ip.is_private),
     )
     for reason, hit in checks:
         if hit:

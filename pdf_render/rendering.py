@@ -30,6 +30,7 @@ __all__ = ["PdfRenderer", "RenderLimits", "RenderedPdf", "RequestGuard"]
 
 log = structlog.get_logger(__name__)
 _LOCAL_SCHEMES = ("data:", "blob:", "about:")
+HARD_STOP_GRACE = 1.0
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ class RenderedPdf:
 class RequestGuard:
     """The route handler of one render: every request is refused unless the fetcher may and can fetch it."""
 
-    def __init__(self, fetcher: ResourceFetcher, budget: Budget):
+    def __init__(self, fetcher: ResourceFetcher, budget: Budget, page: Page):
+        self.page = page
         self.fetcher = fetcher
         self.budget = budget
         self.failed: list[str] = []
@@ -65,7 +67,12 @@ class RequestGuard:
     async def __call__(self, route: Route) -> None:
         request = route.request
         url = request.url
-        is_main = request.is_navigation_request() and request.frame.parent_frame is None
+        is_main = False
+        if request.is_navigation_request():
+            try:
+                is_main = request.frame == self.page.main_frame
+            except PlaywrightError:  # a popup's first request has no frame yet
+                is_main = False
         if url.lower().startswith(_LOCAL_SCHEMES):
             await route.continue_()  # handled inside Chromium: no network
             return
@@ -111,7 +118,7 @@ class PdfRenderer:
                 self.policy, timeout=self.limits.resource_timeout, max_bytes=self.limits.max_resource_bytes,
                 max_redirects=self.limits.max_redirects,
             )
-            guard = RequestGuard(fetcher, budget)
+            guard = RequestGuard(fetcher, budget, slot.page)
             guard_box.append(guard)
             slot.interceptor = guard
             try:
@@ -121,7 +128,8 @@ class PdfRenderer:
                 slot.interceptor = None
                 await fetcher.aclose()
 
-        data = self.host.run(job, javascript=javascript, timeout=timeout)
+        # the host's hard stop comes a moment after the stage timeouts, so those name the stage that hung
+        data = self.host.run(job, javascript=javascript, timeout=timeout + HARD_STOP_GRACE)
         if len(data) > self.limits.max_pdf_bytes:
             raise PayloadError("the PDF is too large", errors=[
                 {"loc": ["html" if html is not None else "url"], "msg": f"{len(data)} bytes > {self.limits.max_pdf_bytes}",

@@ -79,7 +79,7 @@ class PdfService:
         return html
 
     def timeout_for(self, request: RenderRequest) -> float:
-        timeout = request.timeout or self.settings.default_timeout
+        timeout = request.timeout or min(self.settings.default_timeout, self.settings.max_timeout)
         if timeout > self.settings.max_timeout:
             raise PayloadError("timeout too long", errors=[
                 {"loc": ["timeout"], "msg": f"at most {self.settings.max_timeout:g} s", "type": "less_than_equal"}])
