@@ -16,6 +16,10 @@ from registry.store import TagData
 __all__ = ["Evaluated", "Member", "Snapshot", "evaluate", "from_epoch", "to_epoch"]
 
 
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
 def from_epoch(value: float | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, UTC)
 
@@ -186,12 +190,12 @@ class Snapshot:
             active_tasks=hb.get("active_tasks"),
             last_task_time=from_epoch(hb.get("last_task_time")),
             reported_health_score=hb.get("reported_health_score"),
-            tasks_succeeded=hb.get("tasks_succeeded", sc.get("succeeded")),
-            tasks_failed=hb.get("tasks_failed", sc.get("failed")),
+            tasks_succeeded=_int(hb.get("tasks_succeeded", sc.get("succeeded"))),
+            tasks_failed=_int(hb.get("tasks_failed", sc.get("failed"))),
             task_rate=sc.get("task_rate"),
             failure_rate=sc.get("failure_rate"),
             task_duration_seconds=sc.get("task_duration_seconds"),
-            memory_bytes=sc.get("memory_bytes", hb.get("memory_bytes")),
+            memory_bytes=_int(sc.get("memory_bytes", hb.get("memory_bytes"))),
             cpu_usage=sc.get("cpu_usage"),
             scrape_ok=None if not sc else bool(sc.get("ok", True)),
             scrape_failures=int(r.get("scrape_failures") or 0),
@@ -261,7 +265,7 @@ class Snapshot:
             task_rate=None if finished is None else round(finished, 6),
             failure_rate=None if not finished or failed is None else round(failed / finished, 6),
             task_duration_seconds=None if duration is None else round(duration, 6),
-            memory_bytes=total(m.scrape.get("memory_bytes", m.metrics.get("memory_bytes")) for m in live),
+            memory_bytes=_int(total(m.scrape.get("memory_bytes", m.metrics.get("memory_bytes")) for m in live)),
             cpu_usage=total(m.scrape.get("cpu_usage") for m in live),
             versions=sorted({str(m.record.get("version") or "unknown") for m in members}),
             last_seen=from_epoch(max((m.last_seen for m in members), default=None)),

@@ -24,12 +24,12 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Annotated, Any, Final
 from urllib.parse import quote
 
 import httpx
 import structlog
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, ValidationError
 
 from shared.keys import INSTANCE_ID_PATTERN
 
@@ -40,6 +40,16 @@ log = structlog.get_logger(__name__)
 DEFAULT_INTERVAL: Final = 30.0
 #: First retry delay after a failure; doubles per consecutive failure up to ``2 x interval``.
 BACKOFF_BASE: Final = 1.0
+
+
+def _iso_datetime(value: Any) -> Any:
+    """Timestamps travel as ISO 8601 strings (a number or a bool is refused, as the OpenAPI schema says)."""
+    if isinstance(value, (str, datetime)):
+        return value
+    raise ValueError("expected an ISO 8601 date-time string")
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_iso_datetime)]
 
 
 class HeartbeatPayload(BaseModel):
@@ -53,18 +63,18 @@ class HeartbeatPayload(BaseModel):
         default=None, max_length=500, pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
         description="Base URL of the worker's health app; the registry scrapes `<health_endpoint>/metrics`.",
     )
-    consuming: bool = Field(default=True, description="False while the consumer is not taking tasks (idle).")
-    queue_size: int = Field(default=0, ge=0, le=10**9, description="Tasks reserved (prefetched) by the instance.")
-    active_tasks: int = Field(default=0, ge=0, le=10**6)
-    last_task_time: datetime | None = Field(default=None, description="When the instance last finished a task.")
-    health_score: int | None = Field(default=None, ge=0, le=100, description="The instance's own verdict, 0-100.")
-    tasks_succeeded: int | None = Field(default=None, ge=0, le=10**15)
-    tasks_failed: int | None = Field(default=None, ge=0, le=10**15)
-    memory_bytes: int | None = Field(default=None, ge=0, le=10**15)
-    cpu_seconds: float | None = Field(default=None, ge=0, le=1e12)
-    started_at: datetime | None = None
+    consuming: StrictBool = Field(default=True, description="False while the consumer is not taking tasks (idle).")
+    queue_size: StrictInt = Field(default=0, ge=0, le=10**9, description="Tasks reserved (prefetched) by the instance.")
+    active_tasks: StrictInt = Field(default=0, ge=0, le=10**6)
+    last_task_time: Timestamp | None = Field(default=None, description="When the instance last finished a task.")
+    health_score: StrictInt | None = Field(default=None, ge=0, le=100, description="The instance's own verdict, 0-100.")
+    tasks_succeeded: StrictInt | None = Field(default=None, ge=0, le=10**15)
+    tasks_failed: StrictInt | None = Field(default=None, ge=0, le=10**15)
+    memory_bytes: StrictInt | None = Field(default=None, ge=0, le=10**15)
+    cpu_seconds: StrictFloat | None = Field(default=None, ge=0, le=1e12)
+    started_at: Timestamp | None = None
     host: str | None = Field(default=None, max_length=255)
-    pid: int | None = Field(default=None, ge=0, le=2**31)
+    pid: StrictInt | None = Field(default=None, ge=0, le=2**31)
 
 
 def backoff_delay(failures: int, *, interval: float, rng: random.Random | None = None) -> float:
@@ -72,6 +82,13 @@ def backoff_delay(failures: int, *, interval: float, rng: random.Random | None =
     cap = max(interval, BACKOFF_BASE) * 2
     window = min(cap, BACKOFF_BASE * 2 ** max(failures - 1, 0))
     return window / 2 + (rng or random).uniform(0, window / 2)
+
+
+def _epoch_to_datetime(name: str, value: Any) -> Any:
+    """``stats()`` may give Unix times (``time.time()``) for the timestamp fields."""
+    if name in ("last_task_time", "started_at") and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC)
+    return value
 
 
 def _setting(settings: Any, name: str, default: Any) -> Any:
@@ -196,15 +213,21 @@ class Heartbeat:
             "started_at": self._started_at,
         }
         try:
-            extra = dict(self._stats())
+            extra = {k: _epoch_to_datetime(k, v) for k, v in dict(self._stats()).items()}
         except Exception as exc:  # noqa: BLE001 - a broken stats callable must not stop the heartbeat
             log.warning("heartbeat stats failed", tag=self.tag, error=f"{type(exc).__name__}: {exc}")
             extra = {}
         try:
             return HeartbeatPayload.model_validate({**extra, **base})
         except ValidationError as exc:
-            log.warning("heartbeat stats invalid, sent without them", tag=self.tag, errors=exc.errors(include_url=False))
-            return HeartbeatPayload.model_validate(base)
+            bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+            log.warning("heartbeat stats invalid, sent without them", tag=self.tag, fields=sorted(bad),
+                        errors=exc.errors(include_url=False, include_input=False))
+            kept = {k: v for k, v in extra.items() if k not in bad}
+            try:
+                return HeartbeatPayload.model_validate({**kept, **base})
+            except ValidationError:
+                return HeartbeatPayload.model_validate(base)
 
     # internals -------------------------------------------------------------------------------------
     def next_delay(self, ok: bool) -> float:

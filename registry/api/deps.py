@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -11,15 +11,39 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from registry.auth import SCOPE_ADMIN, SCOPE_HEARTBEAT, SCOPE_READ, Principal
 from registry.errors import AuthError
 from registry.runtime import Runtime
+from shared.errors import PayloadError
 from shared.keys import INSTANCE_ID_PATTERN, TAG_PATTERN
 
-__all__ = ["AdminScope", "HeartbeatScope", "InstancePath", "ReadScope", "RuntimeDep", "TagPath"]
+__all__ = [
+    "AdminScope", "HeartbeatScope", "InstancePath", "ReadScope", "RuntimeDep", "TagPath", "forbid_unknown_query",
+]
 
 bearer = HTTPBearer(
     auto_error=False,
     scheme_name="bearer",
     description="JWT with scope `workers:read`, `workers:heartbeat` or `workers:admin` (implies the others).",
 )
+
+
+async def forbid_unknown_query(request: Request) -> None:
+    """Refuse query parameters the route does not declare (a typo must not silently mean "no filter")."""
+    if not request.query_params:
+        return
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    known = {p.alias for p in _query_params(dependant)} if dependant is not None else set()
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise PayloadError("request validation failed", errors=[
+            {"loc": ["query", name], "msg": "unknown query parameter", "type": "extra_forbidden"} for name in unknown
+        ])
+
+
+def _query_params(dependant: Any) -> list[Any]:
+    params = list(dependant.query_params)
+    for sub in dependant.dependencies:
+        params.extend(_query_params(sub))
+    return params
 
 
 async def get_runtime(request: Request) -> Runtime:

@@ -10,6 +10,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from registry.errors import AuthError, RegistryError, ScopeError, UnavailableError
 from shared.errors import PayloadError
@@ -43,11 +44,29 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(PayloadError("request validation failed", errors=errors).to_dict(), status_code=422)
 
 
-def _http_error(_: Request, exc: Exception) -> JSONResponse:
+def _allowed_methods(request: Request) -> str:
+    """Every method of every route matching the path (Starlette only names the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
+def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:  # FastAPI could not even decode the body (e.g. not UTF-8): bad input
+        error = PayloadError("request validation failed", errors=[
+            {"loc": ["body"], "msg": f"unreadable body: {exc.detail}", "type": "json_invalid"}
+        ])
+        return JSONResponse(error.to_dict(), status_code=422)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     body = {"type": "HTTPException", "code": code, "message": str(exc.detail), "retryable": False}
-    return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
 
 def _unavailable(_: Request, exc: Exception) -> JSONResponse:
@@ -55,8 +74,14 @@ def _unavailable(_: Request, exc: Exception) -> JSONResponse:
     return _registry_error(_, UnavailableError(f"registry storage unavailable: {type(exc).__name__}"))
 
 
+def _payload_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PayloadError)
+    return JSONResponse(exc.to_dict(), status_code=422)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RegistryError, _registry_error)
+    app.add_exception_handler(PayloadError, _payload_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     for exc_type in (RedisConnectionError, RedisTimeoutError, OperationalError):

@@ -5,9 +5,17 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
-from registry.api.deps import AdminScope, HeartbeatScope, InstancePath, ReadScope, RuntimeDep, TagPath
+from registry.api.deps import (
+    AdminScope,
+    HeartbeatScope,
+    InstancePath,
+    ReadScope,
+    RuntimeDep,
+    TagPath,
+    forbid_unknown_query,
+)
 from registry.discovery import discover, topology
 from registry.models import WorkerState
 from registry.schemas import (
@@ -33,7 +41,7 @@ _AUTH: dict[int | str, dict[str, Any]] = {
 }
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "Unknown tag or instance."}}
 
-router = APIRouter(prefix="/v1", responses=_AUTH)
+router = APIRouter(prefix="/v1", responses=_AUTH, dependencies=[Depends(forbid_unknown_query)])
 
 
 def _json(model: Any, status_code: int = 200) -> Response:

@@ -163,6 +163,16 @@ def run_job(client: TestClient) -> Callable[[str], Any]:
 @pytest.fixture(autouse=True)
 def _no_leaked_registry_threads() -> Iterator[None]:
     """Fail a test that leaves a heartbeat or registry server thread running (celery's threads_not_lingering)."""
+    watched = ("workers-core-heartbeat", "registry-uvicorn")
+    before = {t for t in threading.enumerate() if t.name in watched}
     yield
-    leaked = [t.name for t in threading.enumerate() if t.name in ("workers-core-heartbeat", "registry-uvicorn")]
+    leaked = [t.name for t in threading.enumerate() if t.name in watched and t not in before]
     assert not leaked, f"threads leaked by the test: {leaked}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Pydantic serializer warnings mean a response model got a wrong type: fail the registry test."""
+    here = os.path.dirname(__file__)
+    for item in items:
+        if str(item.fspath).startswith(here):
+            item.add_marker(pytest.mark.filterwarnings("error:Pydantic serializer warnings:UserWarning"))
