@@ -1,0 +1,1 @@
+"""The `reges` worker: consumes queue `reges` (task names routed there by celeryconfig)."""

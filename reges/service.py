@@ -1,0 +1,109 @@
+"""``reges.submit`` and ``reges.drain`` without Celery: build, validate, persist, send, correlate results."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import structlog
+from lxml import etree
+
+from reges.client import RegesClient
+from reges.config import RegesSettings
+from reges.errors import RegesTransportError
+from reges.message import build_xml, xml_to_json
+from reges.models import RegesDrainRequest, RegesSubmitRequest, RegesSubmitResult
+from reges.store import RegesStore
+from shared.errors import PayloadError, PermanentError
+
+__all__ = ["RegesService", "load_schema"]
+
+log = structlog.get_logger(__name__)
+
+
+def load_schema(path: str | Path | None) -> etree.XMLSchema | None:
+    if not path:
+        return None
+    return etree.XMLSchema(etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)))
+
+
+class RegesService:
+    def __init__(self, *, settings: RegesSettings, store: RegesStore, client: RegesClient,
+                 schema: etree.XMLSchema | None = None,
+                 on_submitted: Callable[[RegesSubmitResult], None] = lambda r: None,
+                 on_result: Callable[[dict[str, Any]], None] = lambda r: None):
+        self.settings = settings
+        self.store = store
+        self.client = client
+        self.schema = schema
+        self.on_submitted = on_submitted
+        self.on_result = on_result
+
+    def render(self, req: RegesSubmitRequest) -> bytes:
+        """The message in the requested form, after the XSD check (JSON is checked through its XML twin)."""
+        s = self.settings
+        assert req.message_id is not None
+        root = build_xml(req.message, req.message_id, client_app=s.client_application, user=s.user, author_id=s.author_id)
+        if self.schema is not None and not self.schema.validate(etree.ElementTree(root)):
+            errors = [{"loc": ["message", f"line {e.line}"], "msg": e.message, "type": "xsd"} for e in self.schema.error_log]
+            raise PayloadError("REGES message is not valid against reges.xsd; nothing sent", errors=errors, code="reges_invalid")
+        if req.format == "json":
+            return json.dumps(xml_to_json(root), ensure_ascii=False).encode("utf-8")
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+    def submit(self, req: RegesSubmitRequest) -> RegesSubmitResult:
+        if req.message_id is None:
+            raise PayloadError("message_id is required", errors=[{"loc": ["message_id"], "msg": "required", "type": "missing"}])
+        kind, op = req.message.type, req.message.operation
+        if self.settings.employer_cui and req.employer_cui != self.settings.employer_cui:
+            raise PayloadError("these REGES credentials open another employer register",
+                               errors=[{"loc": ["employer_cui"], "msg": "not this worker's register", "type": "wrong_register"}])
+        body = self.render(req)
+        existing = self.store.get(req.message_id)
+        if existing is not None and existing.response_id:
+            return self._result(existing, duplicate=True)
+        if existing is None:
+            self.store.begin(req.message_id, req.employer_cui, kind, op)
+        elif existing.state == "failed":
+            raise PermanentError(f"message {req.message_id} was refused before: {existing.description}", code="reges_refused_before")
+        else:  # "sending": a previous attempt died after the POST may have left; REGES keys on MessageId
+            log.warning("reges message re-sent with the same MessageId after an unknown outcome", message_id=req.message_id)
+        try:
+            response_id = self.client.submit(kind, body, fmt=req.format)
+        except RegesTransportError:
+            raise
+        except PermanentError as exc:
+            self.store.failed_before_receipt(req.message_id, exc.message)
+            raise
+        self.store.submitted(req.message_id, response_id)  # persisted before anyone hears of it
+        stored = self.store.get(req.message_id)
+        assert stored is not None
+        result = self._result(stored)
+        self.on_submitted(result)
+        return result
+
+    def drain(self, req: RegesDrainRequest) -> dict[str, Any]:
+        """ReadBatch -> persist each result -> CommitReadBatch(exactly what was read), until the queue is empty."""
+        seen = batches = 0
+        for _ in range(req.max_batches):
+            items = self.client.read_batch(req.batch)
+            if not items:
+                break
+            for item in items:
+                stored = self.store.record_result(item)
+                self.on_result({"result": item.get("result"), "response_id": item.get("responseId"),
+                                "message_id": (item.get("header") or {}).get("messageId"),
+                                "state": stored.state if stored else "unknown_submission"})
+            self.client.commit_batch(len(items))
+            seen += len(items)
+            batches += 1
+        return {"results": seen, "batches": batches, "consumer_id": self.client.consumer_id}
+
+    @staticmethod
+    def _result(s: Any, *, duplicate: bool = False) -> RegesSubmitResult:
+        return RegesSubmitResult(message_id=s.message_id, response_id=s.response_id or "", operation=s.operation,
+                                 employer_cui=s.employer_cui, state=s.state, duplicate=duplicate,
+                                 result={"code": s.result_code, "ref": s.result_ref, "description": s.description}
+                                 if s.result_code else None)
