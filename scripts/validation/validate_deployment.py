@@ -22,11 +22,13 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import httpx
 from celery import Celery
-from kombu import Connection
+from kombu.connection import Connection
 
 
 @dataclass
@@ -48,7 +50,7 @@ def timed(name: str, fn: Callable[[], tuple[bool, str, dict[str, Any]]]) -> Resu
 
 
 def check_broker(url: str, timeout: float) -> tuple[bool, str, dict[str, Any]]:
-    with Connection(url, connect_timeout=timeout) as conn:
+    with Connection(url, connect_timeout=timeout) as conn:  # type: ignore[no-untyped-call]
         conn.ensure_connection(max_retries=1, timeout=timeout)
         return True, f"connected to {conn.as_uri()}", {}
 
@@ -59,12 +61,21 @@ def check_backend(app: Celery) -> tuple[bool, str, dict[str, Any]]:
     return bool(pong), "PING -> PONG" if pong else "PING failed", {}
 
 
-def make_app(broker: str, backend: str) -> Celery:
-    app = Celery("workers-core-validate", set_as_current=False)
+def load_celeryconfig() -> Any:
+    """celeryconfig from the installed package (image) or, run from a checkout, from the repository root."""
     try:
-        app.config_from_object("celeryconfig")
+        import celeryconfig
     except ImportError:
-        pass  # routes by explicit queue below; celeryconfig only adds the same reliability settings
+        sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+        import celeryconfig
+    return celeryconfig
+
+
+def make_app(broker: str, backend: str) -> Celery:
+    """A producer with the platform's own queue declarations (quorum + DLX) and routes, so publishing a ping
+    never declares a queue with different arguments than the workers do."""
+    app = Celery("workers-core-validate", set_as_current=False)
+    app.config_from_object(load_celeryconfig())
     app.conf.broker_url = broker
     app.conf.result_backend = backend
     app.conf.broker_connection_retry_on_startup = False
@@ -78,8 +89,7 @@ def check_pings(app: Celery, queues: list[str], timeout: float) -> list[Result]:
     results: list[Result] = []
     for q in queues:
         try:
-            sent[q] = app.send_task(f"{q}.ping", kwargs={"echo": "validate-deployment"}, queue=q, routing_key=q,
-                                    exchange="workers-core")
+            sent[q] = app.send_task(f"{q}.ping", kwargs={"echo": "validate-deployment"})
         except Exception as exc:  # noqa: BLE001
             results.append(Result(f"ping:{q}", False, f"send failed: {type(exc).__name__}: {exc}"))
     deadline = started + timeout
@@ -87,18 +97,31 @@ def check_pings(app: Celery, queues: list[str], timeout: float) -> list[Result]:
         try:
             value = res.get(timeout=max(0.1, deadline - time.monotonic()), propagate=True)
         except Exception as exc:  # noqa: BLE001 - timeout or task error
-            results.append(Result(f"ping:{q}", False, f"no pong within {timeout:.0f}s: {type(exc).__name__}: {exc}",
-                                  round(time.monotonic() - started, 3)))
+            results.append(
+                Result(
+                    f"ping:{q}",
+                    False,
+                    f"no pong within {timeout:.0f}s: {type(exc).__name__}: {exc}",
+                    round(time.monotonic() - started, 3),
+                )
+            )
             res.forget()
             continue
         ok = isinstance(value, dict) and value.get("pong") is True and value.get("tag") == q
-        results.append(Result(f"ping:{q}", ok, "pong" if ok else f"unexpected answer {value!r}",
-                              round(time.monotonic() - started, 3), value if isinstance(value, dict) else {}))
+        results.append(
+            Result(
+                f"ping:{q}",
+                ok,
+                "pong" if ok else f"unexpected answer {value!r}",
+                round(time.monotonic() - started, 3),
+                value if isinstance(value, dict) else {},
+            )
+        )
     return results
 
 
 def check_health(client: httpx.Client, base: str) -> tuple[bool, str, dict[str, Any]]:
-    codes = {}
+    codes: dict[str, int | str] = {}
     for path in ("/healthz", "/readyz"):
         try:
             codes[path] = client.get(base.rstrip("/") + path).status_code
@@ -126,10 +149,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--http-timeout", type=float, default=10.0)
     ap.add_argument("--json", action="store_true", help="print the JSON report")
     a = ap.parse_args(argv)
+    known = load_celeryconfig().QUEUES
     if a.all_queues:
-        from celeryconfig import QUEUES
-
-        a.queue = list(dict.fromkeys([*a.queue, *QUEUES]))
+        a.queue = list(dict.fromkeys([*a.queue, *known]))
+    unknown = [q for q in a.queue if q not in known]
+    if unknown:
+        ap.error(f"unknown queue(s) {', '.join(unknown)}; known: {', '.join(known)}")
     if not a.broker_url or not a.backend_url:
         ap.error("--broker-url/RMQ_URL and --backend-url/REDIS_URL are required")
     if not a.queue and not a.health_url:
@@ -149,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         results += [Result(f"ping:{q}", False, "skipped: broker unreachable") for q in a.queue]
     with httpx.Client(timeout=a.http_timeout, follow_redirects=True) as client:
-        results += [timed(f"health:{u}", lambda u=u: check_health(client, u)) for u in a.health_url]
+        for url in a.health_url:
+            results.append(timed(f"health:{url}", partial(check_health, client, url)))
         if not a.skip_anaf:
             results.append(timed("anaf", lambda: check_anaf(client, a.anaf_url)))
     for r in results:

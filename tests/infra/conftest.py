@@ -50,8 +50,13 @@ def pristine(tmp_path_factory: pytest.TempPathFactory, infra_tools: Path) -> Pat
 
 
 def run_check(root: Path, only: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["bash", str(CHECK), "--root", str(root), "--only", only], capture_output=True, text=True,
-                          timeout=300, check=False)
+    return subprocess.run(
+        ["bash", str(CHECK), "--root", str(root), "--only", only],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 @pytest.fixture

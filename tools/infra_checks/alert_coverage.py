@@ -17,7 +17,9 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     rules_f, *tests = argv
-    alerts = {r["alert"] for g in yaml.safe_load(Path(rules_f).read_text())["groups"] for r in g["rules"] if "alert" in r}
+    alerts = {
+        r["alert"] for g in yaml.safe_load(Path(rules_f).read_text())["groups"] for r in g["rules"] if "alert" in r
+    }
     fires: set[str] = set()
     silent: set[str] = set()
     for t in tests:

@@ -22,9 +22,16 @@ def main(argv: list[str]) -> int:
     failed = 0
     for case in cases:
         labels = [f"{k}={v}" for k, v in case["labels"].items()]
-        cmd = ["amtool", "config", "routes", "test", f"--config.file={config}",
-               f"--verify.receivers={','.join(case['receivers'])}", *labels]
-        res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        cmd = [
+            "amtool",
+            "config",
+            "routes",
+            "test",
+            f"--config.file={config}",
+            f"--verify.receivers={','.join(case['receivers'])}",
+            *labels,
+        ]
+        res = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603 - fixed argv, no shell
         got = res.stdout.strip().splitlines()[0] if res.stdout.strip() else "?"
         ok = res.returncode == 0
         print("PASS" if ok else "FAIL", case["name"], "" if ok else f"(expected {case['receivers']}, got {got})")

@@ -39,13 +39,14 @@ def queue_limits(celeryconfig: Path) -> dict[str, int]:
 
 def pod_spec(obj: dict[str, Any]) -> dict[str, Any] | None:
     kind, spec = obj["kind"], obj.get("spec", {})
+    found: dict[str, Any] | None = None
     if kind in WORKLOAD_KINDS | {"Job", "StatefulSet", "DaemonSet"}:
-        return spec.get("template", {}).get("spec")
-    if kind == "ScaledJob":
-        return spec.get("jobTargetRef", {}).get("template", {}).get("spec")
-    if kind == "Pod":
-        return spec
-    return None
+        found = spec.get("template", {}).get("spec")
+    elif kind == "ScaledJob":
+        found = spec.get("jobTargetRef", {}).get("template", {}).get("spec")
+    elif kind == "Pod":
+        found = spec
+    return found
 
 
 def matches(selector: dict[str, str], labels: dict[str, str]) -> bool:
@@ -102,8 +103,9 @@ def check(objs: list[dict[str, Any]], limits: dict[str, int], require_all: bool)
             errs.append(f"{w['kind']}/{name}: neither an autoscaler nor replicas")
         if has_autoscaler and "replicas" in spec:
             errs.append(f"{w['kind']}/{name}: replicas set although autoscaled (fights the autoscaler)")
-        if not any(matches(p["spec"]["selector"]["matchLabels"], tpl_labels)
-                   for p in by_kind.get("PodDisruptionBudget", [])):
+        if not any(
+            matches(p["spec"]["selector"]["matchLabels"], tpl_labels) for p in by_kind.get("PodDisruptionBudget", [])
+        ):
             errs.append(f"{w['kind']}/{name}: no PodDisruptionBudget selects its pods")
         if not any(matches(s["spec"].get("selector", {}), tpl_labels) for s in services):
             errs.append(f"{w['kind']}/{name}: no Service selects its pods")
@@ -112,14 +114,19 @@ def check(objs: list[dict[str, Any]], limits: dict[str, int], require_all: bool)
             grace = ps.get("terminationGracePeriodSeconds", 30)
             limit = limits.get(queue)
             if limit is not None and grace <= limit + SOFT_SHUTDOWN_S:
-                errs.append(f"{w['kind']}/{name}: terminationGracePeriodSeconds {grace} <= time limit {limit}"
-                            f" + soft shutdown {SOFT_SHUTDOWN_S}s of queue {queue}")
+                errs.append(
+                    f"{w['kind']}/{name}: terminationGracePeriodSeconds {grace} <= time limit {limit}"
+                    f" + soft shutdown {SOFT_SHUTDOWN_S}s of queue {queue}"
+                )
             c = ps["containers"][0]
             ports = {p.get("name"): p["containerPort"] for p in c.get("ports", [])}
             if ports.get("metrics") != 9800:
                 errs.append(f"{w['kind']}/{name}: container port 'metrics' must be 9800, got {ports}")
-            for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz"),
-                                ("startupProbe", "/healthz")):
+            for probe, path in (
+                ("livenessProbe", "/healthz"),
+                ("readinessProbe", "/readyz"),
+                ("startupProbe", "/healthz"),
+            ):
                 got = c.get(probe, {}).get("httpGet", {}).get("path")
                 if got != path:
                     errs.append(f"{w['kind']}/{name}: {probe} path {got!r}, expected {path!r}")
@@ -157,8 +164,10 @@ def check(objs: list[dict[str, Any]], limits: dict[str, int], require_all: bool)
         for ep in sm["spec"]["endpoints"]:
             for s in chosen:
                 if ep.get("port") not in {p.get("name") for p in s["spec"]["ports"]}:
-                    errs.append(f"ServiceMonitor/{sm['metadata']['name']}: Service {s['metadata']['name']} has no"
-                                f" port {ep.get('port')!r}")
+                    errs.append(
+                        f"ServiceMonitor/{sm['metadata']['name']}: Service {s['metadata']['name']} has no"
+                        f" port {ep.get('port')!r}"
+                    )
     return errs
 
 

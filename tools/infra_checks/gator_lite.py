@@ -72,19 +72,29 @@ def main(argv: list[str]) -> int:
             group = api.split("/")[0] if "/" in api else ""
             engine = regorus.Engine()
             engine.add_policy("template.rego", rego)
-            engine.set_input_json(json.dumps({
-                "review": {"object": obj, "kind": {"group": group, "version": api.split("/")[-1], "kind": obj["kind"]},
-                           "name": obj["metadata"].get("name"), "operation": "CREATE"},
-                "parameters": params,
-            }))
+            engine.set_input_json(
+                json.dumps(
+                    {
+                        "review": {
+                            "object": obj,
+                            "kind": {"group": group, "version": api.split("/")[-1], "kind": obj["kind"]},
+                            "name": obj["metadata"].get("name"),
+                            "operation": "CREATE",
+                        },
+                        "parameters": params,
+                    }
+                )
+            )
             found = json.loads(engine.eval_rule_as_json(f"data.{pkg}.violation")) or []
             for v in found:
                 print(f"VIOLATION {f}: {v['msg']}")
             bad += len(found)
             want = int((obj["metadata"].get("annotations") or {}).get(EXPECT, "0"))
             if expect_annotated and len(found) != want:
-                print(f"MISMATCH {f}: {obj['kind']}/{obj['metadata'].get('name')}: {len(found)} violations,"
-                      f" expected {want}")
+                print(
+                    f"MISMATCH {f}: {obj['kind']}/{obj['metadata'].get('name')}: {len(found)} violations,"
+                    f" expected {want}"
+                )
                 mismatched += 1
     print(f"gator-lite: {con['metadata']['name']}: {checked} objects checked, {bad} violations")
     if checked == 0:

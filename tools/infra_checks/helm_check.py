@@ -49,7 +49,7 @@ def main(argv: list[str]) -> int:
         return 2
     chart_dir, out_dir, *rest = argv
     values_files = rest[: rest.index("--must-fail")] if "--must-fail" in rest else rest
-    must_fail = rest[rest.index("--must-fail") + 1:] if "--must-fail" in rest else []
+    must_fail = rest[rest.index("--must-fail") + 1 :] if "--must-fail" in rest else []
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     failed = 0
     for vf in must_fail:
@@ -61,7 +61,7 @@ def main(argv: list[str]) -> int:
             print(f"  FAIL {vf}: the chart accepted values it must reject")
             failed += 1
     (Path(out_dir) / "rejected.tmp").unlink(missing_ok=True)
-    for vf in values_files or [None]:
+    for vf in values_files or [""]:
         values = (yaml.safe_load(Path(vf).read_text()) or {}) if vf else {}
         stem = Path(vf).stem if vf else "default"
         print(f"helm: {chart_dir} with {vf or 'chart defaults'}")

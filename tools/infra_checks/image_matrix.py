@@ -72,19 +72,23 @@ def main() -> int:
         for img, os_stage in (("chromium", "os-chromium"), ("tesseract", "os-tesseract")):
             wanted = NEEDS.get(slug) == os_stage
             if (os_stage in chain) != wanted:
-                errs.append(f"bake {slug}: {img} {'missing' if wanted else 'must not be installed'} ({' <- '.join(chain)})")
+                errs.append(
+                    f"bake {slug}: {img} {'missing' if wanted else 'must not be installed'} ({' <- '.join(chain)})"
+                )
         svc = compose["services"].get(slug, {})
         build = svc.get("build", {})
         if build.get("target") != t["target"] or build.get("args", {}).get("EXTRA") != extra:
-            errs.append(f"compose {slug}: builds target/EXTRA {build.get('target')}/{build.get('args', {}).get('EXTRA')}"
-                        f" but bake says {t['target']}/{extra}")
+            errs.append(
+                f"compose {slug}: builds target/EXTRA {build.get('target')}/{build.get('args', {}).get('EXTRA')}"
+                f" but bake says {t['target']}/{extra}"
+            )
     # Every runtime base ends as uid 1000.
     for rt in ("rt-plain", "rt-tesseract", "rt-chromium"):
         body = dockerfile.split(f"AS {rt}\n", 1)[-1].split("\nFROM ", 1)[0]
         users = re.findall(r"^USER\s+(\S+)", body, re.M)
         if not users or users[-1] not in ("1000", "1000:1000"):
             errs.append(f"Dockerfile {rt}: last USER is {users[-1] if users else None!r}, expected 1000")
-    wf = (root / ".github/workflows/images.yaml")
+    wf = root / ".github/workflows/images.yaml"
     if wf.exists() and "docker/docker-bake.json" not in wf.read_text():
         errs.append("images workflow does not read its matrix from docker/docker-bake.json")
     for e in errs:

@@ -34,8 +34,11 @@ def main() -> int:
                 counts[v.get("Severity", "UNKNOWN")] += 1
     limits = {"CRITICAL": a.critical, "HIGH": a.high, "MEDIUM": a.medium}
     over = {sev: (counts[sev], lim) for sev, lim in limits.items() if counts[sev] > lim}
-    print("trivy-gate: " + ", ".join(f"{s}={counts[s]} (max {lim})" for s, lim in limits.items())
-          + f", LOW={counts['LOW']}")
+    print(
+        "trivy-gate: "
+        + ", ".join(f"{s}={counts[s]} (max {lim})" for s, lim in limits.items())
+        + f", LOW={counts['LOW']}"
+    )
     for sev, (n, lim) in over.items():
         print(f"FAIL {sev}: {n} > {lim}")
     return 1 if over else 0
