@@ -1,0 +1,98 @@
+"""``workers-core saft``: generate and validate D406 files without a broker."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from pydantic import ValidationError
+
+from anaf_saft.config import get_settings
+from anaf_saft.duk import DukValidator
+from anaf_saft.models import SaftRequest
+from anaf_saft.sample import write_sample_export
+from anaf_saft.service import SaftGenerator
+from anaf_saft.sources import KINDS, ExportFiles
+from anaf_saft.writer import NS_PRODUCTION, NS_TEST
+from anaf_saft.xsd import SaftSchema
+from shared.artifacts import FilesystemArtifactStore
+from shared.errors import WorkerError
+
+__all__ = ["SCHEMAS", "cli"]
+
+SCHEMAS = {"saft-generate.schema.json": SaftRequest}
+
+
+def _duk() -> DukValidator:
+    s = get_settings()
+    return DukValidator(s.duk_dir, java=s.duk_java, max_memory=s.duk_max_memory, timeout=s.duk_timeout)
+
+
+@click.group("saft")
+def cli() -> None:
+    """SAF-T (D406) files."""
+
+
+@cli.command()
+@click.argument("request_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--export-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True,
+              help="directory with accounts/lines/customers/suppliers/tax_codes/uom/journals .jsonl or .csv")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="output directory")
+@click.option("--xsd", type=click.Path(exists=True, path_type=Path), default=None)
+@click.option("--max-lines", type=int, default=None, help="lines per segment")
+def generate(request_file: Path, export_dir: Path, out: Path, xsd: Path | None, max_lines: int | None) -> None:
+    """Generate the D406 for REQUEST_FILE (JSON of saft.generate without a source) from an export directory."""
+    s = get_settings()
+    data = json.loads(request_file.read_text(encoding="utf-8"))
+    fmt = data.pop("format", None) or ("csv" if any(export_dir.glob("*.csv")) else "jsonl")
+    data["source"] = {"kind": "export", "format": fmt, "accounts": "accounts", "lines": "lines"}
+    try:
+        req = SaftRequest.model_validate(data)
+    except ValidationError as exc:
+        click.echo(exc, err=True)
+        sys.exit(1)
+    files = {k: export_dir / f"{k}.{fmt}" for k in KINDS if (export_dir / f"{k}.{fmt}").is_file()}
+    path = xsd or s.xsd_path
+    gen = SaftGenerator(FilesystemArtifactStore(out, max_bytes=1 << 40), schema=SaftSchema(path) if path else None,
+                        duk=_duk(), max_lines_per_segment=max_lines or s.max_lines_per_segment,
+                        software=(s.software_company_name, s.software_id, s.software_version))
+    try:
+        result = gen.generate(req, ExportFiles(files, fmt))
+    except WorkerError as exc:
+        click.echo(json.dumps(exc.to_dict(), indent=2, ensure_ascii=False), err=True)
+        sys.exit(1)
+    click.echo(result.model_dump_json(indent=2))
+
+
+@cli.command()
+@click.argument("xml_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--xsd", type=click.Path(exists=True, path_type=Path), default=None)
+def validate(xml_file: Path, xsd: Path | None) -> None:
+    """Validate XML_FILE against the XSD (streaming) and DUKIntegrator when ANAF_DUK_DIR is set."""
+    head = xml_file.open("rb").read(4096)
+    test = NS_TEST.encode() in head
+    path = xsd or get_settings().xsd_path
+    findings = SaftSchema(path).validate_file(xml_file, NS_TEST if test else NS_PRODUCTION) if path else []
+    duk = _duk().validate(xml_file, test=test)
+    for f in [*findings, *duk.findings]:
+        click.echo(f"{'FATAL' if f.fatal else 'info '} {f.source} {f.code} {f.where}: {f.message}")
+    click.echo(f"XSD: {'not configured' if not path else ('valid' if not findings else 'INVALID')}; DUK: {duk.detail}")
+    sys.exit(1 if findings or duk.valid is False else 0)
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--lines", type=int, default=12)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
+def sample(directory: Path, lines: int, fmt: str) -> None:
+    """Write a consistent synthetic export (demo input for ``generate``)."""
+    for kind, path in write_sample_export(directory, lines=lines, fmt=fmt).items():
+        click.echo(f"{kind}: {path}")
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the saft.generate payload."""
+    click.echo(json.dumps(SaftRequest.model_json_schema(), indent=2, ensure_ascii=False))

@@ -1,0 +1,84 @@
+"""``workers-core reges``: build and validate REGES Online messages without a broker."""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from pathlib import Path
+
+import click
+from lxml import etree
+from pydantic import ValidationError
+
+from reges.config import get_settings
+from reges.message import NS, build_xml, json_to_xml, xml_to_json
+from reges.models import RegesSubmitRequest
+from reges.service import load_schema
+
+__all__ = ["SCHEMAS", "cli"]
+
+SCHEMAS = {"reges-submit.schema.json": RegesSubmitRequest}
+
+
+@click.group("reges")
+def cli() -> None:
+    """REGES Online (Inspecția Muncii) messages."""
+
+
+def _schema(xsd: Path | None) -> etree.XMLSchema | None:
+    return load_schema(xsd or get_settings().xsd_path)
+
+
+@cli.command()
+@click.argument("request_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["xml", "json"]), default="xml")
+@click.option("--xsd", type=click.Path(exists=True, path_type=Path), default=None)
+def build(request_file: Path, fmt: str, xsd: Path | None) -> None:
+    """Print the message of REQUEST_FILE (a reges.submit payload); exit 1 when refused."""
+    data = json.loads(request_file.read_text(encoding="utf-8"))
+    data.setdefault("message_id", str(uuid.uuid4()))
+    try:
+        req = RegesSubmitRequest.model_validate(data)
+    except ValidationError as exc:
+        click.echo(exc, err=True)
+        sys.exit(1)
+    assert req.message_id is not None
+    root = build_xml(req.message, req.message_id)
+    schema = _schema(xsd)
+    if schema is not None and not schema.validate(etree.ElementTree(root)):
+        for e in schema.error_log:
+            click.echo(f"xsd line {e.line}: {e.message}", err=True)
+        sys.exit(1)
+    click.echo(json.dumps(xml_to_json(root), indent=2, ensure_ascii=False) if fmt == "json"
+               else etree.tostring(root, pretty_print=True, encoding="unicode"))
+
+
+@cli.command()
+@click.argument("message_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--xsd", type=click.Path(exists=True, path_type=Path), default=None)
+def validate(message_file: Path, xsd: Path | None) -> None:
+    """Validate a message file (XML, or JSON through its XML form) against reges.xsd; exit 1 on errors."""
+    schema = _schema(xsd)
+    if schema is None:
+        raise click.ClickException("no XSD: pass --xsd or set REGES_XSD_PATH")
+    raw = message_file.read_bytes()
+    try:
+        if raw.lstrip()[:1] == b"{":
+            root = json_to_xml(json.loads(raw))
+        else:
+            root = etree.fromstring(raw, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+    except (ValueError, etree.XMLSyntaxError) as exc:
+        click.echo(f"FATAL unreadable: {exc}")
+        sys.exit(1)
+    ok = root.tag == f"{{{NS}}}Message" and schema.validate(etree.ElementTree(root))
+    for e in schema.error_log:
+        click.echo(f"FATAL xsd line {e.line}: {e.message}")
+    click.echo("valid" if ok else "INVALID")
+    sys.exit(0 if ok else 1)
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the reges.submit payload."""
+    click.echo(json.dumps(RegesSubmitRequest.model_json_schema(), indent=2, ensure_ascii=False))
