@@ -12,12 +12,16 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+import structlog
+
 from email_send.config import SmtpSettings
 from email_send.errors import SmtpConnectionError
 from email_send.message import OutgoingMessage
 from email_send.pool import Delivery, PoolStats, SmtpPool
 
 __all__ = ["SmtpClient"]
+
+log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
 
@@ -63,8 +67,8 @@ class SmtpClient:
         self._closed = True
         try:
             self._run(self._pool.close(), 10.0)
-        except Exception:  # noqa: BLE001 - best effort at shutdown
-            pass
+        except Exception as exc:  # noqa: BLE001 - best effort at shutdown
+            log.warning("smtp pool did not close cleanly", error=repr(exc))
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
         if not self._thread.is_alive():

@@ -37,6 +37,7 @@ async def _probe(settings: SmtpSettings, timeout: float) -> dict[str, Any]:
         with smtp_errors("noop"):
             reply = await smtp.noop()
         tls = smtp.get_transport_info("sslcontext") is not None
+        auth_offered = bool(smtp.server_auth_methods) or smtp.supports_extension("auth")
         with smtp_errors("quit"):
             await smtp.quit()
     finally:
@@ -46,7 +47,7 @@ async def _probe(settings: SmtpSettings, timeout: float) -> dict[str, Any]:
         "port": settings.port,
         "tls": tls,
         "noop": reply.code,
-        "auth_offered": settings.username is None or bool(smtp.server_auth_methods),
+        "auth_offered": auth_offered,
         "latency_ms": round((time.perf_counter() - started) * 1000, 1),
     }
 

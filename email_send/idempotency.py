@@ -81,7 +81,7 @@ class Claim:
 class IdempotencyGuard:
     """Claim / complete / release over one Redis client; ``namespace`` separates workers (``email``, ``slack``)."""
 
-    def __init__(self, client: redis.Redis, *, namespace: str, lock_seconds: float, ttl_seconds: int):
+    def __init__(self, client: redis.Redis[bytes], *, namespace: str, lock_seconds: float, ttl_seconds: int):
         self._redis = client
         self._namespace = namespace
         self._lock_ms = int(lock_seconds * 1000)

@@ -54,7 +54,16 @@ def _payload_error(loc: list[Any], msg: str, type_: str, message: str | None = N
 
 def _address(box: Mailbox) -> Address:
     addr = box.email if box.smtputf8 else box.envelope
-    return Address(display_name=box.name or "", addr_spec=addr)
+    local, _, domain = addr.rpartition("@")
+    return Address(display_name=box.name or "", username=local, domain=domain)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 class MessageBuilder:
@@ -156,7 +165,8 @@ class MessageBuilder:
                     data, maintype, subtype, cid=cid, filename=att.filename, disposition="inline"
                 )
             else:
-                msg.add_attachment(data, maintype, subtype, filename=att.filename)
+                params = {"charset": "utf-8"} if maintype == "text" and _is_utf8(data) else {}
+                msg.add_attachment(data, maintype, subtype, filename=att.filename, params=params)
 
     def _attachment_bytes(self, index: int, att: Attachment) -> bytes:
         s = self._settings

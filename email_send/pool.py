@@ -123,8 +123,8 @@ class SmtpPool:
     async def _quit(smtp: aiosmtplib.SMTP) -> None:
         try:
             await smtp.quit(timeout=5)
-        except Exception:  # noqa: BLE001 - the session is going away anyway
-            pass
+        except Exception as exc:  # noqa: BLE001 - the session is going away anyway
+            log.debug("smtp quit failed", error=repr(exc))
         finally:
             smtp.close()
 

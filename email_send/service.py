@@ -107,13 +107,13 @@ def _build_smtp_client() -> SmtpClient:
     return SmtpClient(get_smtp_settings())
 
 
-def _build_redis() -> redis.Redis:
+def _build_redis() -> redis.Redis[bytes]:
     url = get_settings().redis_url.get_secret_value()
     return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30)
 
 
 SMTP_CLIENT: ProcessResource[SmtpClient] = ProcessResource(_build_smtp_client, close=_close_client, name="smtp-pool")
-REDIS: ProcessResource[redis.Redis] = ProcessResource(_build_redis, close=lambda r: r.close(), name="email-redis")
+REDIS: ProcessResource[redis.Redis[bytes]] = ProcessResource(_build_redis, close=lambda r: r.close(), name="email-redis")
 
 
 def _build_service() -> EmailService:

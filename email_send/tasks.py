@@ -13,7 +13,7 @@ from email_send.service import get_email_service
 from shared.events import publish_event
 
 
-@app.task(name="email.send", bind=True)
+@app.task(name="email.send", bind=True)  # type: ignore[untyped-decorator]
 def send(self: Any, **kwargs: Any) -> dict[str, Any]:
     """Send one e-mail; without an ``idempotency_key`` the task id is the key, so redelivery never resends."""
     request = EmailRequest.model_validate(kwargs)

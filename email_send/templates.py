@@ -33,7 +33,7 @@ def format_ron(value: Any, currency: str = "lei") -> str:
         raise ValueError(f"not an amount: {value!r}") from None
     sign = "-" if amount < 0 else ""
     whole, _, cents = f"{abs(amount):.2f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
@@ -53,27 +53,46 @@ class TemplateRenderer:
     """Renders a named template with caller data; HTML is autoescaped, undefined variables are errors."""
 
     def __init__(self, extra_dir: Path | None = None):
-        loaders: list[jinja2.BaseLoader] = []
-        if extra_dir is not None:
-            loaders.append(jinja2.FileSystemLoader(str(extra_dir)))
-        loaders.append(jinja2.FileSystemLoader(str(_PACKAGE_DIR)))
-        self._env = jinja2.Environment(
-            loader=jinja2.ChoiceLoader(loaders),
+        dirs = [extra_dir] if extra_dir is not None else []
+        self._envs = [self._environment(d) for d in (*dirs, _PACKAGE_DIR)]
+
+    @staticmethod
+    def _environment(directory: Path) -> jinja2.Environment:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(directory)),
             autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm"), default_for_string=False, default=False),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=False,
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self._env.filters["ron"] = format_ron
-        self._env.filters["http_url"] = http_url
+        env.filters["ron"] = format_ron
+        env.filters["http_url"] = http_url
+        return env
 
     def names(self) -> list[str]:
-        return sorted({name.split("/", 1)[0] for name in self._env.list_templates() if name.endswith("subject.txt")})
+        return sorted(
+            {name.split("/", 1)[0] for env in self._envs for name in env.list_templates() if name.endswith("/subject.txt")}
+        )
 
-    def _render(self, name: str, part: str, data: dict[str, Any], *, required: bool) -> str | None:
+    def _env_for(self, name: str) -> jinja2.Environment:
+        """A template is taken whole from the first directory that has its ``subject.txt``."""
+        for env in self._envs:
+            try:
+                env.get_template(f"{name}/subject.txt")
+            except jinja2.TemplateNotFound:
+                continue
+            except jinja2.TemplateSyntaxError:
+                return env
+            return env
+        raise PayloadError(
+            f"unknown template {name!r}",
+            errors=[{"loc": ["template"], "msg": f"no template named {name!r}", "type": "unknown_template"}],
+        )
+
+    def _render(self, env: jinja2.Environment, name: str, part: str, data: dict[str, Any], *, required: bool) -> str | None:
         try:
-            template = self._env.get_template(f"{name}/{part}")
+            template = env.get_template(f"{name}/{part}")
         except jinja2.TemplateNotFound:
             if required:
                 raise PayloadError(
@@ -98,7 +117,8 @@ class TemplateRenderer:
 
     def render(self, name: str, data: dict[str, Any], *, subject: str | None = None) -> RenderedTemplate:
         """The subject (rendered unless given), text and/or HTML body of template ``name``."""
-        rendered_subject = self._render(name, "subject.txt", data, required=True) or ""
+        env = self._env_for(name)
+        rendered_subject = self._render(env, name, "subject.txt", data, required=True) or ""
         final_subject = (subject if subject is not None else rendered_subject).strip()
         try:
             header_safe(final_subject)
@@ -107,8 +127,8 @@ class TemplateRenderer:
                 "the rendered subject is not a valid header",
                 errors=[{"loc": ["data"], "msg": f"subject: {exc}", "type": "header_injection"}],
             ) from None
-        text = self._render(name, "body.txt", data, required=False)
-        html = self._render(name, "body.html", data, required=False)
+        text = self._render(env, name, "body.txt", data, required=False)
+        html = self._render(env, name, "body.html", data, required=False)
         if text is None and html is None:
             raise PermanentError(f"template {name!r} has no body.txt or body.html", code="template_broken")
         return RenderedTemplate(subject=final_subject, text=text, html=html)

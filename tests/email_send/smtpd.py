@@ -16,6 +16,7 @@ import socket
 import ssl
 import threading
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -100,6 +101,8 @@ class Recorder:
         self.rcpt_replies: dict[str, str] = {}
         self.data_replies: deque[str] = deque()
         self.drop_after_data = 0
+        self.drop_on_mail = 0
+        self.noops = 0
         self.rcpt_delay = 0.0
         self.data_delay = 0.0
         self.accepted = threading.Event()
@@ -126,6 +129,20 @@ class Recorder:
                 self.failed_logins += 1
         return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
+    async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]) -> str:
+        if self.drop_on_mail > 0:  # the session dies before anything is handed over
+            self.drop_on_mail -= 1
+            assert server.transport is not None
+            server.transport.abort()
+            return "421 4.4.2 gone"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_NOOP(self, server: SMTP, session: Session, envelope: Envelope, arg: str) -> str:
+        self.noops += 1
+        return "250 OK"
+
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]) -> str:
         if self.rcpt_delay:
             await asyncio.sleep(self.rcpt_delay)
@@ -150,7 +167,8 @@ class Recorder:
                     mail_from=envelope.mail_from or "",
                     rcpt_tos=list(envelope.rcpt_tos),
                     data=data,
-                    tls=session.ssl is not None,
+                    tls=session.ssl is not None
+                    or (server.transport is not None and server.transport.get_extra_info("ssl_object") is not None),
                     user=user,
                     mail_options=list(envelope.mail_options),
                 )
@@ -194,20 +212,23 @@ class SmtpServer:
         auth = username is not None
 
         class Factory(Controller):
-            def factory(inner) -> SMTP:  # noqa: N805 - aiosmtpd's hook
+            def factory(inner) -> SMTP:
                 recorder.connections += 1  # one protocol object per TCP connection
-                smtp = SMTP(
-                    inner.handler,
-                    hostname="localhost",
-                    data_size_limit=data_size_limit,
-                    enable_SMTPUTF8=True,
-                    decode_data=False,
-                    tls_context=context if mode == "starttls" else None,
-                    require_starttls=mode == "starttls",
-                    authenticator=recorder.authenticate if auth else None,
-                    auth_required=auth,
-                    auth_require_tls=mode != "plain",
-                )
+                with warnings.catch_warnings():  # "AUTH without requiring TLS": implicit TLS is TLS
+                    warnings.simplefilter("ignore", UserWarning)
+                    smtp = SMTP(
+                        inner.handler,
+                        hostname="localhost",
+                        data_size_limit=data_size_limit,
+                        enable_SMTPUTF8=True,
+                        decode_data=False,
+                        tls_context=context if mode == "starttls" else None,
+                        require_starttls=mode == "starttls",
+                        authenticator=recorder.authenticate if auth else None,
+                        auth_required=auth,
+                        # implicit TLS is invisible to aiosmtpd's STARTTLS bookkeeping: the socket is TLS already
+                        auth_require_tls=mode == "starttls",
+                    )
                 return smtp
 
         self._controller = Factory(
@@ -266,7 +287,7 @@ def main() -> None:
     args = parser.parse_args()
     cert = key = None
     if args.mode != "plain":
-        directory = args.cert_dir or Path("/tmp/workers-core-smtpd")  # noqa: S108 - dev helper
+        directory = args.cert_dir or Path("/tmp/workers-core-smtpd")
         cert, key = directory / "cert.pem", directory / "key.pem"
         if not cert.exists():
             cert, key = make_certificate(directory)
