@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import click
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from anaf_etransport.config import get_settings
 from anaf_etransport.document import build_xml
@@ -18,7 +18,7 @@ from anaf_etransport.validation import EtransportValidator
 __all__ = ["SCHEMAS", "cli"]
 
 #: Published JSON Schema files (kept current by tests/anaf_etransport/test_cli.py).
-SCHEMAS = {
+SCHEMAS: dict[str, type[BaseModel]] = {
     "etransport-submit.schema.json": EtransportSubmitRequest,
     "etransport-declaration.schema.json": Declaration,
     "etransport-shipment.schema.json": Shipment,

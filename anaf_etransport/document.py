@@ -29,8 +29,7 @@ def _q(tag: str) -> str:
 
 
 def _dec(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
 
 
 def _set(el: etree._Element, **attrs: object) -> etree._Element:
@@ -151,4 +150,4 @@ def build_xml(decl: Declaration) -> bytes:
         )
     else:  # pragma: no cover - the discriminated union admits nothing else
         raise TypeError(f"unknown document {type(doc).__name__}")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))

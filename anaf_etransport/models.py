@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -48,18 +48,13 @@ _TIN = re.compile(r"^(([1-9][0-9]{12})|([1-9][0-9]{1,9}))$")
 _NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
 
 
-def _s(min_len: int, max_len: int) -> Any:
-    return Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=min_len, max_length=max_len, pattern=_NO_CONTROL)
-    ]
-
-
-Str20 = _s(1, 20)
-Str30 = _s(1, 30)
-Str50 = _s(1, 50)
-Str100 = _s(2, 100)
-Str200 = _s(1, 200)
-Cod30 = _s(1, 30)
+_TEXT = {"strip_whitespace": True, "pattern": _NO_CONTROL}
+Str20 = Annotated[str, StringConstraints(min_length=1, max_length=20, **_TEXT)]
+Str30 = Annotated[str, StringConstraints(min_length=1, max_length=30, **_TEXT)]
+Str50 = Annotated[str, StringConstraints(min_length=1, max_length=50, **_TEXT)]
+Str100 = Annotated[str, StringConstraints(min_length=2, max_length=100, **_TEXT)]
+Str200 = Annotated[str, StringConstraints(min_length=1, max_length=200, **_TEXT)]
+Cod30 = Annotated[str, StringConstraints(min_length=1, max_length=30, **_TEXT)]
 Plate = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{2,20}$")]
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Dec12_2 = Annotated[Decimal, Field(max_digits=14, decimal_places=2)]
@@ -213,7 +208,7 @@ class Notification(_Model):
     previous: list[PreviousNotification] = Field(default_factory=list, max_length=100, description="notificareAnterioara")
 
     @model_validator(mode="after")
-    def _rules(self) -> Notification:  # noqa: C901 - one place for the Schematron cross-field rules
+    def _rules(self) -> Notification:
         op = self.operation_type
         if op not in OPERATION_TYPES:
             raise ValueError("operation_type must be one of listTipOperatiune (BR-CL-004)")

@@ -55,7 +55,7 @@ def _compile_to_xslt(sch_path: Path) -> bytes:
         raise ValueError(f"Schematron {sch_path} did not compile to a stylesheet")
     xslt.set("version", "2.0")
     text = etree.tostring(compiled)
-    return text.replace(b'select="@*|*|comment()|processing-instruction()"', b'select="@*|node()"')
+    return bytes(text.replace(b'select="@*|*|comment()|processing-instruction()"', b'select="@*|node()"'))
 
 
 class CompiledSchematron:

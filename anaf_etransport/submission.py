@@ -41,7 +41,7 @@ def _kind_of(root: etree._Element) -> str:
     if len(children) != 1 or children[0] not in _KINDS:
         raise PayloadError("eTransport needs exactly one of notificare, stergere, confirmare, modifVehicul",
                            errors=[{"loc": ["xml"], "msg": "BT-TY-005", "type": "BT-TY-005"}])
-    kind = children[0]
+    kind = str(children[0])
     if kind == "notificare" and root[0].find(f"{{{NS}}}corectie") is not None:
         return "corectie"
     return kind

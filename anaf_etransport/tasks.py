@@ -36,13 +36,13 @@ def _follow_up(result: EtransportResult, attempt: int) -> dict[str, Any]:
     return result.model_dump(mode="json")
 
 
-@app.task(name="etransport.submit", bind=True)
+@app.task(name="etransport.submit", bind=True)  # type: ignore[untyped-decorator]
 def submit(self: Any, **kwargs: Any) -> dict[str, Any]:
     req = EtransportSubmitRequest.model_validate(kwargs)
     return _follow_up(service(_publish).submit(req), 0)
 
 
-@app.task(name="etransport.poll", bind=True)
+@app.task(name="etransport.poll", bind=True)  # type: ignore[untyped-decorator]
 def poll(self: Any, **kwargs: Any) -> dict[str, Any]:
     req = EtransportPollRequest.model_validate(kwargs)
     return _follow_up(service(_publish).poll(req.key), req.attempt)

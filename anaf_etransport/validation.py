@@ -72,7 +72,7 @@ class EtransportValidator:
             return findings
         if self._xsd is not None and not self._xsd.validate(tree):
             findings += [
-                Finding("xsd", "XSD", e.message, True, f"line {e.line}") for e in self._xsd.error_log  # type: ignore[attr-defined]
+                Finding("xsd", "XSD", e.message, True, f"line {e.line}") for e in self._xsd.error_log
             ]
             return findings  # rules on a structurally wrong document only add noise
         if self._sch is not None:

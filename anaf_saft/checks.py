@@ -88,7 +88,7 @@ def grouped_transactions(lines: Iterator[GLLine]) -> Iterator[list[GLLine]]:
         yield current
 
 
-def check(req: SaftRequest, source: AccountingSource, *, max_lines_per_segment: int) -> Plan:  # noqa: C901
+def check(req: SaftRequest, source: AccountingSource, *, max_lines_per_segment: int) -> Plan:
     plan = Plan()
     company = req.company.registration_number.removeprefix("RO")
     if not is_valid_cui(company):

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import click
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from anaf_saft.config import get_settings
 from anaf_saft.duk import DukValidator
@@ -22,7 +22,7 @@ from shared.errors import WorkerError
 
 __all__ = ["SCHEMAS", "cli"]
 
-SCHEMAS = {"saft-generate.schema.json": SaftRequest}
+SCHEMAS: dict[str, type[BaseModel]] = {"saft-generate.schema.json": SaftRequest}
 
 
 def _duk() -> DukValidator:

@@ -25,12 +25,14 @@ class SqlTables:
             Column("account_type", String(12)), Column("standard_account_id", String(35)),
             _money("opening_debit"), _money("opening_credit"), _money("closing_debit"), _money("closing_credit"),
         )
-        party_cols = lambda: [  # noqa: E731 - same columns for customers and suppliers
+        def party_cols() -> list[Column[Any]]:  # same columns for customers and suppliers
+            return [
             Column("company_id", String(35), nullable=False, index=True), Column("party_id", String(35), nullable=False),
             Column("registration_number", String(35)), Column("name", String(256)), Column("city", String(35)),
             Column("country", String(2)), Column("street", String(70)), Column("account_id", String(70)),
             _money("opening_debit"), _money("opening_credit"), _money("closing_debit"), _money("closing_credit"),
-        ]
+            ]
+
         self.customers = Table(f"{p}customers", m, *party_cols())
         self.suppliers = Table(f"{p}suppliers", m, *party_cols())
         self.tax_codes = Table(

@@ -14,7 +14,7 @@ from anaf_saft.runtime import generator
 from shared.events import publish_event
 
 
-@app.task(name="saft.generate", bind=True)
+@app.task(name="saft.generate", bind=True)  # type: ignore[untyped-decorator]
 def generate(self: Any, **kwargs: Any) -> dict[str, Any]:
     req = SaftRequest.model_validate(kwargs)
     result = generator().generate(req)

@@ -18,7 +18,7 @@ from lxml import etree
 
 from anaf_saft.checks import Plan, SegmentPlan, grouped_transactions
 from anaf_saft.models import SaftRequest
-from anaf_saft.records import ZERO, Account, GLLine, Journal, Party, RecordError, TaxCode, Uom, parse
+from anaf_saft.records import Account, GLLine, Journal, Party, RecordError, TaxCode, Uom, parse
 from anaf_saft.sources import AccountingSource
 
 __all__ = ["NS_PRODUCTION", "NS_TEST", "namespace_for", "write_segments"]

@@ -48,7 +48,7 @@ class SaftSchema:
                 ):
                     el.clear(keep_tail=True)  # a finished record: free it and its finished siblings
                     while el.getprevious() is not None:
-                        del el.getparent()[0]  # type: ignore[union-attr]
+                        del el.getparent()[0]
             except etree.XMLSyntaxError as exc:  # parsing stops at the first schema error
                 line = exc.position[0] if exc.position else "?"
                 return [Finding(source="xsd", code="xsd", message=str(exc.msg), fatal=True, where=f"line {line}")]

@@ -19,12 +19,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from anaf_saft.checks import check  # noqa: E402
-from anaf_saft.models import SaftRequest  # noqa: E402
-from anaf_saft.sample import SAMPLE_COMPANY, write_sample_export  # noqa: E402
-from anaf_saft.sources import ExportFiles  # noqa: E402
-from anaf_saft.writer import NS_PRODUCTION, write_segments  # noqa: E402
-from anaf_saft.xsd import SaftSchema  # noqa: E402
+from anaf_saft.checks import check
+from anaf_saft.models import SaftRequest
+from anaf_saft.sample import SAMPLE_COMPANY, write_sample_export
+from anaf_saft.sources import ExportFiles
+from anaf_saft.writer import NS_PRODUCTION, write_segments
+from anaf_saft.xsd import SaftSchema
 
 TARGET_RSS_MB = 300
 TARGET_RATE = 30_000

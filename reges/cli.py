@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 from lxml import etree
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from reges.config import get_settings
 from reges.message import NS, build_xml, json_to_xml, xml_to_json
@@ -18,7 +18,7 @@ from reges.service import load_schema
 
 __all__ = ["SCHEMAS", "cli"]
 
-SCHEMAS = {"reges-submit.schema.json": RegesSubmitRequest}
+SCHEMAS: dict[str, type[BaseModel]] = {"reges-submit.schema.json": RegesSubmitRequest}
 
 
 @click.group("reges")

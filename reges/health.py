@@ -19,7 +19,7 @@ def _keycloak_token() -> Mapping[str, Any]:
     """A password-grant token can be obtained (cached 30 s: the check runs in the worker's parent)."""
     if _CACHE.get("at", 0) > time.monotonic() - 30:
         return _CACHE["verdict"]  # type: ignore[no-any-return]
-    http, client = build_client(get_settings())
+    http, _client = build_client(get_settings())
     try:
         auth = http.auth
         token = auth.tokens.token()  # type: ignore[union-attr]

@@ -51,7 +51,7 @@ class RegesService:
             raise PayloadError("REGES message is not valid against reges.xsd; nothing sent", errors=errors, code="reges_invalid")
         if req.format == "json":
             return json.dumps(xml_to_json(root), ensure_ascii=False).encode("utf-8")
-        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+        return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
     def submit(self, req: RegesSubmitRequest) -> RegesSubmitResult:
         if req.message_id is None:

@@ -24,7 +24,7 @@ def _result(data: dict[str, Any]) -> None:
     publish_event("reges.result", data)
 
 
-@app.task(name="reges.submit", bind=True)
+@app.task(name="reges.submit", bind=True)  # type: ignore[untyped-decorator]
 def submit(self: Any, **kwargs: Any) -> dict[str, Any]:
     # one task = one REGES message: retries and redeliveries keep the task id, hence the MessageId
     kwargs.setdefault("message_id", str(uuid.uuid5(uuid.NAMESPACE_URL, f"workers-core:reges:{self.request.id}")))
@@ -32,7 +32,7 @@ def submit(self: Any, **kwargs: Any) -> dict[str, Any]:
     return service(_submitted, _result).submit(req).model_dump(mode="json")
 
 
-@app.task(name="reges.drain", bind=True)
+@app.task(name="reges.drain", bind=True)  # type: ignore[untyped-decorator]
 def drain(self: Any, **kwargs: Any) -> dict[str, Any]:
     req = RegesDrainRequest.model_validate(kwargs)
     return service(_submitted, _result).drain(req)

@@ -66,7 +66,7 @@ def _now_str(anaf: Any) -> str:
 
 
 def new_uit() -> str:
-    body = "".join(random.choice(UIT_ALPHABET) for _ in range(14))  # noqa: S311 - test data
+    body = "".join(random.choice(UIT_ALPHABET) for _ in range(14))
     return body + uit_check_digits(body)
 
 

@@ -15,9 +15,9 @@ import datetime as dt
 import json
 import secrets
 import uuid
-from urllib.parse import parse_qsl
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse, Response
@@ -192,7 +192,7 @@ def _count(payload: Any) -> int:
 
 
 @router.post("/api/Status/ReadBatch")
-def read_batch(request: Request, consumerId: str = "", payload: Any = Body(None)) -> Response:  # noqa: N803
+def read_batch(request: Request, consumerId: str = "", payload: Any = Body(None)) -> Response:
     anaf = request.app.state.anaf
     with anaf.lock:
         b = book(anaf)
@@ -206,7 +206,7 @@ def read_batch(request: Request, consumerId: str = "", payload: Any = Body(None)
 
 
 @router.post("/api/Status/CommitReadBatch")
-def commit_batch(request: Request, consumerId: str = "", payload: Any = Body(None)) -> Response:  # noqa: N803
+def commit_batch(request: Request, consumerId: str = "", payload: Any = Body(None)) -> Response:
     anaf = request.app.state.anaf
     with anaf.lock:
         b = book(anaf)
