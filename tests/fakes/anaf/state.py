@@ -126,8 +126,10 @@ class FakeAnafState:
         self.downloads: dict[int, Message] = {}
         self.download_calls: dict[str, int] = {}
         self.upload_attempts: list[dict[str, Any]] = []
-        self._index = itertools.count(5_000_000_001)
-        self._download = itertools.count(3_000_000_001)
+        # indexes are unique across ANAF: each fake starts somewhere else, so outboxes shared between tests
+        # (one database per session) never see the same index twice
+        self._index = itertools.count(5_000_000_001 + secrets.randbelow(10**8) * 10)
+        self._download = itertools.count(3_000_000_001 + secrets.randbelow(10**8) * 10)
 
     # --- clock -------------------------------------------------------------------------------------
     def now(self) -> float:

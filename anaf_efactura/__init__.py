@@ -1,0 +1,1 @@
+"""The `anaf.efactura` worker: consumes queue `anaf.efactura` (task names routed there by celeryconfig)."""

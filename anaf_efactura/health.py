@@ -1,0 +1,75 @@
+"""Deep health checks of the `anaf.efactura` worker (run by /readyz?deep=true with a 5 s timeout).
+
+They run in the worker's parent process, so each builds what it needs (cheap checks only; the
+Schematron compile is not repeated here, only the files are looked for).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import psycopg
+import redis
+
+from anaf_efactura.config import get_settings
+from shared.anaf import AnafRuntime, get_anaf_settings
+from shared.health import DeepCheck
+
+__all__ = ["DEEP_CHECKS"]
+
+
+def _schemas() -> Mapping[str, Any]:
+    s = get_settings()
+    needed = [s.ubl_path / "maindoc" / "UBL-Invoice-2.1.xsd", s.ubl_path / "maindoc" / "UBL-CreditNote-2.1.xsd",
+              s.cius_ro_path]
+    missing = [str(p) for p in needed if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(f"validation files missing: {missing}")
+    return {"cius_ro": s.cius_ro_path.name}
+
+
+def _outbox() -> Mapping[str, Any]:
+    with psycopg.connect(get_settings().dsn, connect_timeout=3) as conn:
+        conn.execute("SELECT 1")
+    return {"database": "ok"}
+
+
+def _oauth() -> Mapping[str, Any]:
+    """Token status (no token material); sets the refresh-token expiry gauge in this (parent) process."""
+    runtime = AnafRuntime.create(get_anaf_settings())
+    try:
+        status = runtime.tokens.status()
+    finally:
+        runtime.close()
+    if not status.get("bootstrapped"):
+        raise RuntimeError("no ANAF OAuth token: run `workers-core anaf authorize-url` / `exchange-code`")
+    if status.get("refresh_valid_s", 1) <= 0:
+        raise RuntimeError("the ANAF refresh token expired: redo the OAuth bootstrap")
+    return status
+
+
+def _api_host() -> Mapping[str, Any]:
+    parts = urlsplit(get_anaf_settings().api_base_url)
+    response = httpx.head(f"{parts.scheme}://{parts.netloc}/", timeout=4.0)
+    return {"host": parts.netloc, "status": response.status_code}
+
+
+def _redis() -> Mapping[str, Any]:
+    client = redis.Redis.from_url(get_anaf_settings().redis_url.get_secret_value(), socket_timeout=3)
+    try:
+        client.ping()
+    finally:
+        client.close()
+    return {"redis": "ok"}
+
+
+DEEP_CHECKS: list[DeepCheck] = [
+    DeepCheck("efactura-schemas", _schemas),
+    DeepCheck("efactura-outbox", _outbox),
+    DeepCheck("anaf-oauth", _oauth),
+    DeepCheck("anaf-api-host", _api_host),
+    DeepCheck("redis", _redis),
+]
