@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable
+
+import structlog
 
 from ocr.config import EngineName, OcrSettings
 from ocr.engines.base import OcrEngine
@@ -10,6 +14,8 @@ from ocr.errors import OcrConfigurationError
 from shared.resources import ProcessResource
 
 __all__ = ["EngineRegistry", "build_engine"]
+
+log = structlog.get_logger(__name__)
 
 
 def build_engine(name: EngineName, settings: OcrSettings) -> OcrEngine:
@@ -42,10 +48,16 @@ class EngineRegistry:
     def get(self, name: EngineName) -> OcrEngine:
         resource = self._engines.get(name)
         if resource is None:
-            resource = ProcessResource(lambda: build_engine(name, self._settings()), name=f"ocr-engine-{name}")
+            resource = ProcessResource(lambda: self._build(name), name=f"ocr-engine-{name}")
             self._engines.setdefault(name, resource)
             resource = self._engines[name]
         return resource.get()
+
+    def _build(self, name: EngineName) -> OcrEngine:
+        started = time.perf_counter()
+        engine = build_engine(name, self._settings())
+        log.info("ocr engine loaded", engine=name, pid=os.getpid(), seconds=round(time.perf_counter() - started, 3))
+        return engine
 
     def loaded(self) -> list[str]:
         return [name for name, res in self._engines.items() if res.created]
