@@ -1,0 +1,1 @@
+"""The `notify.slack` worker: consumes queue `notify.slack` (task names routed there by celeryconfig)."""
