@@ -79,7 +79,7 @@ class OcrService:
         limits = DocumentLimits(self.settings.max_pages, self.settings.max_page_pixels, self.settings.max_total_pixels)
         with open_document(data, loc=loc, dpi=dpi, pages=request.pages, limits=limits) as document:
             engine, language = self.engine_for(request)
-            pages = []
+            pages: list[OcrPage] = []
             for page in document.pages():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:

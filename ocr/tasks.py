@@ -13,7 +13,7 @@ from ocr.models import OcrRequest
 from shared.events import publish_event
 
 
-@app.task(name="ocr.extract", bind=True)
+@app.task(name="ocr.extract", bind=True)  # type: ignore[untyped-decorator]
 def extract(self: Any, **kwargs: Any) -> dict[str, Any]:
     """Text plus per-page lines (boxes, confidence) of an image or PDF given by artifact key or inline base64."""
     request = OcrRequest.model_validate(kwargs)

@@ -27,7 +27,7 @@ _MAX_CLIENTS = 32
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-class FetchRefused(Exception):  # noqa: N818 - the policy said no; carries the verdict
+class FetchRefused(Exception):
     def __init__(self, verdict: Verdict):
         super().__init__(f"{verdict.reason}: {verdict.detail or verdict.url}")
         self.verdict = verdict

@@ -55,9 +55,9 @@ def chromium_check(timeout: float = 4.5) -> Mapping[str, Any]:
             _cached = (now, None, exc)
             raise
         if details["pages"] < 1:
-            exc = RuntimeError("Chromium produced an empty PDF")
-            _cached = (now, None, exc)
-            raise exc
+            empty = RuntimeError("Chromium produced an empty PDF")
+            _cached = (now, None, empty)
+            raise empty
         _cached = (now, details, None)
         return details
 

@@ -36,7 +36,7 @@ _NUMBER_LABEL = re.compile(r"^(0[xX][0-9a-fA-F]*|[0-9]+)$")
 _FORBIDDEN_URL_CHARS = re.compile(r"[\\\s\x00-\x1f\x7f]")
 
 
-class UrlRefused(ValueError):  # noqa: N818 - a verdict carried as an exception inside this module
+class UrlRefused(ValueError):
     def __init__(self, reason: str, detail: str = ""):
         super().__init__(detail or reason)
         self.reason = reason
@@ -240,22 +240,25 @@ class NetworkPolicy:
             scheme, host, port, literal = self._split(url)
         except UrlRefused as exc:
             return Verdict(url, False, exc.reason, str(exc))
-        base = {"scheme": scheme, "host": host, "port": port}
+
+        def refuse(reason: str, detail: str) -> Verdict:
+            return Verdict(url, False, reason, detail, scheme=scheme, host=host, port=port)
+
         if not any(entry.matches(host, port) for entry in self.allowlist):
-            return Verdict(url, False, "not_allowlisted", f"host {host}:{port} is not on the allowlist", **base)
+            return refuse("not_allowlisted", f"host {host}:{port} is not on the allowlist")
         if literal is not None:
             addresses: Sequence[str] = [str(literal)]
         else:
             try:
                 addresses = await self._resolve(host, port)
             except (OSError, UnicodeError) as exc:
-                return Verdict(url, False, "dns", f"{host} did not resolve: {exc}", **base)
+                return refuse("dns", f"{host} did not resolve: {exc}")
             if not addresses:
-                return Verdict(url, False, "dns", f"{host} resolved to nothing", **base)
+                return refuse("dns", f"{host} resolved to nothing")
         for text in addresses:
             ip = ipaddress.ip_address(text)
             problem = self.address_problem(ip)
             if problem is not None:
                 where = "" if literal is not None else f" ({host} resolves to {ip})"
-                return Verdict(url, False, problem, f"{problem} address refused{where}", **base)
-        return Verdict(url, True, "allowed", addresses=tuple(addresses), **base)
+                return refuse(problem, f"{problem} address refused{where}")
+        return Verdict(url, True, "allowed", scheme=scheme, host=host, port=port, addresses=tuple(addresses))

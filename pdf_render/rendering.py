@@ -6,6 +6,7 @@ import asyncio
 import io
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
 from playwright.async_api import Error as PlaywrightError
@@ -212,9 +213,9 @@ class PdfRenderer:
         return guard.main_status if guard.main_status is not None else (response.status if response else None)
 
 
-def pdf_arguments(options: PdfOptions) -> dict[str, object]:
+def pdf_arguments(options: PdfOptions) -> dict[str, Any]:
     """Keyword arguments of Playwright's ``page.pdf`` for ``options``."""
-    args: dict[str, object] = {
+    args: dict[str, Any] = {
         "landscape": options.landscape,
         "margin": options.margin.model_dump(),
         "print_background": options.print_background,

@@ -13,7 +13,7 @@ from pdf_render.service import get_pdf_service
 from shared.events import publish_event
 
 
-@app.task(name="pdf.render", bind=True)
+@app.task(name="pdf.render", bind=True)  # type: ignore[untyped-decorator]
 def render(self: Any, **kwargs: Any) -> dict[str, Any]:
     """Render HTML / a named template / an allowlisted URL to PDF; the result holds the artifact key."""
     request = RenderRequest.model_validate(kwargs)

@@ -19,7 +19,8 @@ from jinja2 import (
     UndefinedError,
     select_autoescape,
 )
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from shared.errors import PayloadError
 
@@ -34,7 +35,7 @@ def money(value: Any, currency: str = "lei") -> str:
         return str(value)
     sign = "-" if amount < 0 else ""
     whole, frac = f"{abs(amount):.2f}".split(".")
-    groups = []
+    groups: list[str] = []
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

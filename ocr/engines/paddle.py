@@ -81,7 +81,7 @@ class PaddleOcrEngine:
             for text, score, poly in zip(result["rec_texts"], result["rec_scores"], result["rec_polys"], strict=False):
                 points = tuple((float(x), float(y)) for x, y in list(poly)[:4])
                 if str(text).strip() and len(points) == 4:
-                    lines.append(RecognizedLine(text=str(text).strip(), confidence=float(score), box=points))  # type: ignore[arg-type]
+                    lines.append(RecognizedLine(text=str(text).strip(), confidence=float(score), box=points))
         return lines
 
     def describe(self) -> dict[str, Any]:

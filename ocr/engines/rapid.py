@@ -81,7 +81,7 @@ class RapidOcrEngine:
         for box, text, score in zip(boxes, texts, scores, strict=False):
             points = tuple((float(x), float(y)) for x, y in box[:4])
             if text.strip() and len(points) == 4:
-                lines.append(RecognizedLine(text=text.strip(), confidence=float(score), box=points))  # type: ignore[arg-type]
+                lines.append(RecognizedLine(text=text.strip(), confidence=float(score), box=points))
         return lines
 
     def describe(self) -> dict[str, Any]:

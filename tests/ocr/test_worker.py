@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
+from celery import Celery
 
 from ocr.errors import OcrConfigurationError
 from shared.artifacts import FilesystemArtifactStore
 from shared.errors import PayloadError
 from tests.ocr.conftest import PARAGRAPH, cer, encode, noisy_rotated, text_image
+from tests.support.workers import WorkerProcess
 
 
-def test_extract_through_the_worker(start_worker, celery_client, worker_env) -> None:
+def test_extract_through_the_worker(start_worker: Callable[..., WorkerProcess], celery_client: Celery,
+                                    worker_env: dict[str, str]) -> None:
     worker = start_worker("ocr", env={"OCR_THREADS": "2"})
     store = FilesystemArtifactStore(Path(worker_env["ARTIFACT_DIR"]))
     scan = noisy_rotated(text_image())
@@ -50,7 +54,8 @@ def test_extract_through_the_worker(start_worker, celery_client, worker_env) -> 
     assert check["status"] == "ok" and check["details"]["engine"] == "rapidocr"
 
 
-def test_misconfigured_engine_fails_readiness_and_tasks_clearly(start_worker, celery_client) -> None:
+def test_misconfigured_engine_fails_readiness_and_tasks_clearly(start_worker: Callable[..., WorkerProcess],
+                                                               celery_client: Celery) -> None:
     worker = start_worker("ocr", env={"OCR_ENGINE": "paddleocr"})
     response = httpx.get(worker.health_url + "/readyz", params={"deep": "true"}, timeout=15)
     assert response.status_code == 503

@@ -74,7 +74,7 @@ def _handler(record: Callable[[str, str], None]) -> type[BaseHTTPRequestHandler]
             if self.command != "HEAD":
                 self.wfile.write(body)
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server API
+        def do_GET(self) -> None:
             record(self.path, self.headers.get("Host", ""))
             parts = urlsplit(self.path)
             kind, _, ident = parts.path.strip("/").partition("/")

@@ -8,12 +8,14 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from pdf_render.browser import BrowserHost
 from pdf_render.errors import BrowserUnavailableError
 from pdf_render.models import RenderRequest
+from pdf_render.rendering import RenderedPdf
 from pdf_render.service import PdfService
 from tests.pdf_render.conftest import CHROMIUM, chromium_browser_pids, pdf_text, settings
 
@@ -80,7 +82,7 @@ def test_browser_killed_during_a_render_is_retried_transparently(host: BrowserHo
     os.kill(pid, signal.SIGKILL)
     thread.join(60)
     assert "error" not in out, out.get("error")
-    assert "supraviețuitor" in pdf_text(out["result"].data)  # type: ignore[union-attr]
+    assert "supraviețuitor" in pdf_text(cast(RenderedPdf, out["result"]).data)
     assert host.stats.crashes == 1 and host.stats.retries == 1 and host.stats.launches == 2
 
 

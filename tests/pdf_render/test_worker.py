@@ -6,20 +6,23 @@ import hashlib
 import os
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
+from celery import Celery
 
 from shared.errors import PayloadError
 from tests.pdf_render.conftest import CanaryServer, chromium_browser_pids, pdf_text
 from tests.pdf_render.test_rendering import INVOICE
+from tests.support.workers import WorkerProcess
 
 pytestmark = pytest.mark.chromium
 
 
 def test_render_through_the_worker_survives_a_chromium_crash_and_blocks_ssrf(
-    start_worker, celery_client, worker_env, canary: CanaryServer
+    start_worker: Callable[..., WorkerProcess], celery_client: Celery, worker_env: dict[str, str], canary: CanaryServer
 ) -> None:
     worker = start_worker("pdf.render", env={"PDF_POOL_SIZE": "2"})
     result = celery_client.send_task("pdf.render", kwargs={"template": "invoice.html", "data": INVOICE,
@@ -43,6 +46,7 @@ def test_render_through_the_worker_survives_a_chromium_crash_and_blocks_ssrf(
     assert "CANARY" not in pdf_text((Path(worker_env["ARTIFACT_DIR"]) / body["key"]).read_bytes())
 
     # Chromium dies under the pool child: the next task still succeeds, on a new browser
+    assert worker.proc is not None
     [pid] = chromium_browser_pids(worker.proc.pid)
     os.kill(pid, signal.SIGKILL)
     time.sleep(0.3)
@@ -52,7 +56,8 @@ def test_render_through_the_worker_survives_a_chromium_crash_and_blocks_ssrf(
     assert len(new) == 1 and new != [pid]
 
 
-def test_bad_payloads_fail_fast_and_deep_health_renders(start_worker, celery_client) -> None:
+def test_bad_payloads_fail_fast_and_deep_health_renders(start_worker: Callable[..., WorkerProcess],
+                                                        celery_client: Celery) -> None:
     worker = start_worker("pdf.render")
     result = celery_client.send_task("pdf.render", kwargs={"html": "<p>x</p>", "url": "https://example.ro/"})
     with pytest.raises(PayloadError) as info:
