@@ -33,7 +33,6 @@ class RegesSettings(BaseServiceSettings):
     client_application: str = "workers-core"
     user: str = "workers-core"
     author_id: str | None = None
-    message_format: str = Field(default="xml", pattern=r"^(xml|json)$")
     xsd_path: str | None = Field(default=None, description="reges.xsd: validate messages before sending")
     token_margin_s: float = 30.0
     connect_timeout_s: float = 5.0
