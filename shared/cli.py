@@ -21,6 +21,9 @@ PLUGINS: dict[str, str] = {
     "ocr": "ocr.cli:cli",
     "registry": "registry.cli:cli",
     "anaf": "anaf_efactura.cli:cli",
+    "etransport": "anaf_etransport.cli:cli",
+    "saft": "anaf_saft.cli:cli",
+    "reges": "reges.cli:cli",
 }
 
 
@@ -82,6 +85,31 @@ def worker(tag: str, concurrency: int | None, pool: str, loglevel: str | None, h
     if concurrency:
         argv += ["-c", str(concurrency)]
     app.worker_main(argv)
+
+
+def beat_schedule() -> dict[str, Any]:
+    """Periodic tasks of every installed worker package (``<package>.schedule.BEAT_SCHEDULE``)."""
+    schedule: dict[str, Any] = {}
+    for spec in QUEUES.values():
+        if not _importable(f"{spec.package}.schedule"):
+            continue
+        schedule.update(getattr(importlib.import_module(f"{spec.package}.schedule"), "BEAT_SCHEDULE", {}))
+    return schedule
+
+
+@main.command()
+@click.option("-l", "--loglevel", default="INFO", show_default=True)
+@click.option("--schedule-file", default="var/celerybeat-schedule", show_default=True)
+def beat(loglevel: str, schedule_file: str) -> None:
+    """Run Celery beat with the periodic tasks the worker packages declare (one beat per cluster)."""
+    from shared.celery_app import create_client
+    from shared.logging import configure_logging
+
+    app = create_client()
+    app.conf.beat_schedule = beat_schedule()
+    configure_logging(loglevel)
+    click.echo(json.dumps({"beat_schedule": sorted(app.conf.beat_schedule)}), err=True)
+    app.start(["beat", "--loglevel", loglevel.upper(), "--schedule", schedule_file])
 
 
 @main.command()

@@ -118,3 +118,20 @@ def test_cli_send_wait_queues_and_check_against_a_real_worker(start_worker, work
     assert runner.invoke(main, ["check", "ocr", "--port", str(worker.port)], env=env).exit_code == 0
     worker.stop()
     assert runner.invoke(main, ["check", "ocr", "--port", str(worker.port)], env=env).exit_code == 1
+
+
+def test_beat_schedule_collects_the_packages_periodic_tasks():
+    from shared.cli import beat_schedule
+
+    schedule = beat_schedule()
+    assert schedule["reges-drain-results"]["task"] == "reges.drain"
+    assert celeryconfig.route_for("reges.drain") == "reges"
+
+
+def test_every_plugin_command_group_loads():
+    from shared.cli import PLUGINS
+
+    runner = CliRunner()
+    for name in PLUGINS:
+        out = runner.invoke(main, [name, "--help"])
+        assert out.exit_code == 0, (name, out.output)
