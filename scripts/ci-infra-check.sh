@@ -128,7 +128,7 @@ c_gator() {
   need_render || return 1
   local tmpl="$POLICY/ct-no-latest.template.yaml" con="$POLICY/no-latest-workers.constraint.yaml"
   "$PY" "$TOOLS/gator_lite.py" "$tmpl" "$con" "$RENDERED"/*.yaml || return 1
-  echo "--- the bad fixture must get exactly its annotated violations:"
+  echo "... the bad fixture must get exactly its annotated violations:"
   "$PY" "$TOOLS/gator_lite.py" --expect-annotated "$tmpl" "$con" "$POLICY/fixtures/bad-deployment.yaml" \
     || { echo "FAIL fixtures/bad-deployment.yaml was not denied as expected"; return 1; }
 }
