@@ -42,7 +42,9 @@ def _fail(exc: Exception) -> None:
 
 
 token_file_option = click.option(
-    "--token-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--token-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="Keep tokens in this JSON file (mode 0600) instead of the shared Redis store.",
 )
 
@@ -50,6 +52,9 @@ token_file_option = click.option(
 @click.group()
 def cli() -> None:
     """ANAF: OAuth bootstrap and token status, e-Factura tools, the fake ANAF for demos."""
+    import structlog
+
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # stdout is for results
 
 
 @cli.command("authorize-url")
@@ -60,8 +65,10 @@ def authorize_url(state: str | None) -> None:
         click.echo(_tokens(None).authorize_url(state or secrets.token_urlsafe(12)))
     except Exception as exc:  # noqa: BLE001 - reported as JSON, exit 1
         _fail(exc)
-    click.echo("After consent ANAF redirects to ANAF_REDIRECT_URI?code=...; run `exchange-code <code>` "
-               "within 60 seconds.", err=True)
+    click.echo(
+        "After consent ANAF redirects to ANAF_REDIRECT_URI?code=...; run `exchange-code <code>` within 60 seconds.",
+        err=True,
+    )
 
 
 @cli.command("exchange-code")
@@ -107,8 +114,12 @@ def refresh(token_file: Path | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8089, show_default=True, type=int)
 @click.option("--processing-delay", default=2.0, show_default=True, type=float, help="Seconds in 'in prelucrare'.")
-@click.option("--cert-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the fake's signing certificate (PEM) here, for ANAF_SIGNING_CERTS.")
+@click.option(
+    "--cert-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the fake's signing certificate (PEM) here, for ANAF_SIGNING_CERTS.",
+)
 def fake_server(host: str, port: int, processing_delay: float, cert_out: Path | None) -> None:
     """Run the fake ANAF (registry, OAuth, e-Factura, e-Transport, REGES) for demos; needs a repo checkout."""
     try:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from typing import Any
 
@@ -38,7 +39,9 @@ def _follow_up(outcome: Outcome) -> None:
         return
     task_id = uuid.uuid4().hex
     _chain().hand_over(result.outbox_id, task_id)
-    poll.apply_async(kwargs={"outbox_id": result.outbox_id}, countdown=result.next_poll_in, task_id=task_id)
+    # whole seconds: RabbitMQ's delayed delivery (quorum queues) refuses fractional countdowns
+    countdown = max(1, math.ceil(result.next_poll_in))
+    poll.apply_async(kwargs={"outbox_id": result.outbox_id}, countdown=countdown, task_id=task_id)
 
 
 @app.task(name="efactura.submit", bind=True)  # type: ignore[untyped-decorator]
