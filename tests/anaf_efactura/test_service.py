@@ -7,10 +7,10 @@ import uuid
 
 import pytest
 
+from anaf_efactura.invoice import Invoice
 from anaf_efactura.models import SubmitRequest
 from anaf_efactura.service import EfacturaService, Outcome
 from anaf_efactura.ubl import build_ubl
-from anaf_efactura.invoice import Invoice
 from shared.anaf import AnafDailyLimitError, AnafTransportError, open_signed_zip
 from shared.errors import PayloadError, PermanentError, TransientError
 from tests.anaf_efactura.samples import credit_note, invoice
