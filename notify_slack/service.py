@@ -102,10 +102,10 @@ class SlackService:
             log.info("slack message already posted under this key; not posting again", idempotency_key=key)
             return SlackResult.model_validate(claim.done).model_copy(update={"status": "duplicate"})
         try:
-            wait = self._limiter.acquire(target.rate_key, key)
+            wait = self._limiter.acquire(target.rate_key)
             if wait > 0:
                 raise ChannelBusy(
-                    f"channel pace ({self._settings.rate_per_second}/s): slot reserved in {wait:.2f}s",
+                    f"channel pace ({self._settings.rate_per_second}/s): next free slot in {wait:.2f}s",
                     retry_after=wait,
                     details={"rate_key": target.rate_key},
                 )
