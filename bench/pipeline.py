@@ -31,7 +31,6 @@ sys.path.insert(0, str(ROOT))
 
 from celery import Celery  # noqa: E402
 
-import celeryconfig  # noqa: E402
 from tests.support.workers import free_port  # noqa: E402
 
 RMQ = os.environ.get("BENCH_RMQ", "amqp://guest:guest@127.0.0.1:5672")
