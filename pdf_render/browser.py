@@ -92,6 +92,8 @@ class HostStats:
 
 
 async def _abort(route: Route) -> None:
+    # "accessdenied", never "blockedbyclient": Chromium 156 crashes (SIGTRAP) when a page with a data: iframe has
+    # sibling frames aborted as blockedbyclient (reproduced 10/10); accessdenied / failed / fulfil do not
     with contextlib.suppress(PlaywrightError):  # already handled, or the page is gone
         await route.abort("accessdenied")
 

@@ -1,0 +1,163 @@
+"""Benchmark: pages/s of ``ocr.extract`` through the real worker vs direct engine calls, and peak RSS.
+
+    python -m bench.ocr [-n 6] [--rounds 3] [--engine rapidocr] [--threads 0]
+
+The same generated A4 pages (200 dpi, Romanian invoice text, PNG) are read:
+1. directly: the engine built once in this process, ``recognize`` page after page (the ceiling);
+2. through the worker: a real ``celery worker -c 1`` process (its own RabbitMQ vhost and Redis DB); every page
+   is an artifact, one ``ocr.extract`` task per page, all published at once, timed to the last result.
+The two alternate for ``--rounds`` rounds (the machine is shared; medians are compared).
+Peak RSS (VmHWM) of the worker's pool process and of its parent is read from /proc after the run.
+Ends with ``ocr: ... (targets >= 0.9 x direct)``. Loopback only; bounded loops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from PIL import Image  # noqa: E402
+
+from ocr.config import OcrSettings  # noqa: E402
+from ocr.engines import build_engine  # noqa: E402
+from shared.artifacts import FilesystemArtifactStore  # noqa: E402
+from shared.config import WorkerSettings  # noqa: E402
+from tests.ocr.conftest import PARAGRAPH, TABLE_ROWS, encode, font  # noqa: E402
+from tests.pdf_render.conftest import descendants  # noqa: E402
+from tests.support.workers import WorkerProcess  # noqa: E402
+
+
+def a4_page(i: int) -> Image.Image:
+    """An A4 page at 200 dpi with about twenty lines of invoice text."""
+    from PIL import ImageDraw
+
+    image = Image.new("RGB", (1654, 2339), "white")
+    draw = ImageDraw.Draw(image)
+    lines = [f"Pagina {i + 1}", *PARAGRAPH, *["  ".join(row) for row in TABLE_ROWS], *PARAGRAPH[1:5],
+             *["  ".join(row) for row in TABLE_ROWS[:3]]]
+    for k, line in enumerate(lines):
+        draw.text((120, 140 + k * 95), line, font=font(34), fill="black")
+    return image
+
+
+class Direct:
+    """The engine built once in this process, read page after page: the ceiling for the worker."""
+
+    def __init__(self, settings: OcrSettings, warm_page: Image.Image):
+        started = time.perf_counter()
+        self.engine = build_engine(settings.engine, settings)
+        self.load_s = time.perf_counter() - started
+        self.engine.recognize(warm_page, "ro", timeout=120)
+
+    def rate(self, pages: list[Image.Image]) -> float:
+        started = time.perf_counter()
+        for page in pages:
+            assert self.engine.recognize(page, "ro", timeout=120)
+        return len(pages) / (time.perf_counter() - started)
+
+
+def _rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+def vm_hwm_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status", encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+class Worker:
+    """A real ``ocr`` worker (-c 1 prefork) on its own vhost; pages are artifacts, one task per page."""
+
+    def __init__(self, blobs: list[bytes], *, engine: str, threads: int, workdir: Path):
+        from shared.celery_app import create_client
+
+        self.vhost = f"wc-bench-{uuid.uuid4().hex[:8]}"
+        _rabbitmqctl("add_vhost", self.vhost)
+        _rabbitmqctl("set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*")
+        redis_url = f"redis://127.0.0.1:6379/{random.randint(1, 15)}"
+        broker_url = f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}"
+        artifacts = workdir / "artifacts"
+        store = FilesystemArtifactStore(artifacts)
+        self.keys = [store.put(b, name=f"page-{i}.png", content_type="image/png").key for i, b in enumerate(blobs)]
+        env = {k: v for k, v in os.environ.items() if k not in ("PROMETHEUS_MULTIPROC_DIR", "HEALTH_PORT")}
+        env.update(
+            RMQ_URL=broker_url, REDIS_URL=redis_url, ARTIFACT_DIR=str(artifacts), WORKERS_CORE_ENV="test",
+            LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "INFO"), LOG_FORMAT="json", REGISTRY_URL="",
+            PYTHONUNBUFFERED="1", OCR_ENGINE=engine, OCR_THREADS=str(threads),
+        )
+        self.process = WorkerProcess("ocr", env, workdir, concurrency=1, pool="prefork")
+        self.client = create_client(WorkerSettings(RMQ_URL=broker_url, REDIS_URL=redis_url, WORKERS_CORE_ENV="test"))
+
+    def __enter__(self) -> Worker:
+        self.process.start(timeout=90)
+        self.client.send_task("ocr.extract", kwargs={"artifact_key": self.keys[0]}).get(timeout=300)  # loads the model
+        return self
+
+    def rate(self) -> float:
+        started = time.perf_counter()
+        results = [self.client.send_task("ocr.extract", kwargs={"artifact_key": key}) for key in self.keys]
+        bodies = [r.get(timeout=600) for r in results]
+        elapsed = time.perf_counter() - started
+        assert all(b["page_count"] == 1 and len(b["pages"][0]["lines"]) >= 15 for b in bodies)
+        return len(self.keys) / elapsed
+
+    def peak_rss_mib(self) -> tuple[float, float]:
+        assert self.process.proc is not None
+        children = descendants(self.process.proc.pid)
+        return (max((vm_hwm_kib(pid) for pid in children), default=0) / 1024,
+                vm_hwm_kib(self.process.proc.pid) / 1024)
+
+    def __exit__(self, *exc: object) -> None:
+        self.client.close()
+        self.process.stop(timeout=30)
+        with contextlib.suppress(Exception):
+            _rabbitmqctl("delete_vhost", self.vhost)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", type=int, default=6, help="pages per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--engine", default="rapidocr", choices=("rapidocr", "tesseract"))
+    parser.add_argument("--threads", type=int, default=0, help="OCR_THREADS (0 = library default)")
+    args = parser.parse_args()
+
+    pages = [a4_page(i) for i in range(args.n)]
+    settings = OcrSettings(engine=args.engine, threads=args.threads, WORKERS_CORE_ENV="test")
+    direct = Direct(settings, pages[0])
+    print(f"direct {args.engine}: engine load {direct.load_s:.1f} s", flush=True)
+    direct_rates, worker_rates = [], []
+    with tempfile.TemporaryDirectory(prefix="bench-ocr-") as tmp, \
+            Worker([encode(p) for p in pages], engine=args.engine, threads=args.threads, workdir=Path(tmp)) as worker:
+        # alternate the two so that load from other processes on the machine hits both alike
+        for round_no in range(1, args.rounds + 1):
+            direct_rates.append(direct.rate(pages))
+            worker_rates.append(worker.rate())
+            print(f"round {round_no}: direct {direct_rates[-1]:6.2f} pages/s, worker {worker_rates[-1]:6.2f} pages/s",
+                  flush=True)
+        child_mib, parent_mib = worker.peak_rss_mib()
+    d, w = statistics.median(direct_rates), statistics.median(worker_rates)
+    ratio = w / d
+    print(f"ocr: worker {w:.2f} pages/s = {ratio:.2f} x direct ({d:.2f} pages/s, median of {args.rounds} alternating "
+          f"rounds of {args.n} A4 pages); peak RSS per worker process {child_mib:.0f} MiB (pool) / "
+          f"{parent_mib:.0f} MiB (parent) (targets >= 0.9 x direct)")
+    return 0 if ratio >= 0.9 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
