@@ -27,6 +27,7 @@ from playwright.async_api import Browser, BrowserContext, Page, Playwright, Rout
 from playwright.async_api import Error as PlaywrightError
 
 from pdf_render.errors import BrowserUnavailableError, RenderCrashError, RenderError, RenderTimeoutError
+from pdf_render.metrics import BROWSER_LAUNCHES
 
 __all__ = ["LAUNCH_ARGS", "BrowserHost", "HostStats", "Slot"]
 
@@ -131,6 +132,7 @@ class BrowserHost:
         self._since_launch = 0
         self._inflight = 0
         self._recycling = False
+        self._next_cause = "start"
         self._idle: list[Slot] = []
         self._cond: asyncio.Condition | None = None
         self._sem: asyncio.Semaphore | None = None
@@ -224,6 +226,7 @@ class BrowserHost:
                 try:
                     await cond.wait_for(lambda: self._inflight == 0)
                     self.stats.recycles += 1
+                    self._next_cause = "recycle"
                     log.info("recycling chromium", renders=self._since_launch)
                     await self._close_browser()
                 finally:
@@ -299,6 +302,7 @@ class BrowserHost:
             return self._browser
         if self._browser is not None:
             log.warning("chromium is gone; launching a new one")
+            self._next_cause = "crash"
             await self._close_browser()
         started = time.perf_counter()
         for attempt in (1, 2):
@@ -322,6 +326,8 @@ class BrowserHost:
         self._generation += 1
         self._since_launch = 0
         self.stats.launches += 1
+        BROWSER_LAUNCHES.labels(cause=self._next_cause).inc()
+        self._next_cause = "crash"  # any launch that is not the first or a recycle replaces a dead browser
         self.stats.last_launch_s = time.perf_counter() - started
         log.info("chromium launched", version=browser.version, seconds=round(self.stats.last_launch_s, 3),
                  generation=self._generation)

@@ -23,6 +23,7 @@ from pdf_render.errors import (
     UpstreamUnavailableError,
 )
 from pdf_render.fetcher import Budget, FetchFailed, FetchRefused, ResourceFetcher
+from pdf_render.metrics import BLOCKED_REQUESTS
 from pdf_render.models import PdfOptions
 from pdf_render.netpolicy import NetworkPolicy, Verdict
 from shared.errors import PayloadError
@@ -81,6 +82,7 @@ class RequestGuard:
             fetched = await self.fetcher.fetch(url, method=request.method, headers=request.headers, budget=self.budget)
         except FetchRefused as exc:
             log.info("page request refused", url=url[:200], reason=exc.verdict.reason)
+            BLOCKED_REQUESTS.labels(reason=exc.verdict.reason).inc()
             if is_main:
                 self.main_error = exc
             await route.abort("accessdenied")

@@ -44,6 +44,8 @@ def test_render_through_the_worker_survives_a_chromium_crash_and_blocks_ssrf(
     assert canary.hits == []
     assert {b["reason"] for b in body["blocked"]} == {"scheme"} and len(body["blocked"]) == 3
     assert "CANARY" not in pdf_text((Path(worker_env["ARTIFACT_DIR"]) / body["key"]).read_bytes())
+    metrics = httpx.get(worker.health_url + "/metrics", timeout=10).text
+    assert 'workers_core_pdf_blocked_requests_total{reason="scheme"} 3.0' in metrics
 
     # Chromium dies under the pool child: the next task still succeeds, on a new browser
     assert worker.proc is not None
@@ -54,6 +56,9 @@ def test_render_through_the_worker_survives_a_chromium_crash_and_blocks_ssrf(
     assert "după crash" in pdf_text((Path(worker_env["ARTIFACT_DIR"]) / body["key"]).read_bytes())
     new = chromium_browser_pids(worker.proc.pid)
     assert len(new) == 1 and new != [pid]
+    metrics = httpx.get(worker.health_url + "/metrics", timeout=10).text
+    assert 'workers_core_pdf_browser_launches_total{cause="start"} 1.0' in metrics
+    assert 'workers_core_pdf_browser_launches_total{cause="crash"} 1.0' in metrics
 
 
 def test_bad_payloads_fail_fast_and_deep_health_renders(start_worker: Callable[..., WorkerProcess],
