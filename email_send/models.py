@@ -37,6 +37,26 @@ def header_safe(value: str) -> str:
     return value
 
 
+_SEEN: dict[str, tuple[str, str, bool]] = {}
+
+
+def _inspect(address: str) -> tuple[str, str, bool]:
+    """(normalized, envelope form, needs SMTPUTF8) of an address; email-validator runs once per address."""
+    hit = _SEEN.get(address)
+    if hit is not None:
+        return hit
+    try:
+        info = validate_email(address, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError as exc:
+        raise ValueError(f"invalid e-mail address: {exc}") from None
+    # IDN domains go as punycode; only a non-ASCII local part needs the server's SMTPUTF8
+    result = (info.normalized, info.ascii_email or f"{info.local_part}@{info.ascii_domain}", info.ascii_email is None)
+    if len(_SEEN) > 10_000:
+        _SEEN.clear()
+    _SEEN[address] = _SEEN[info.normalized] = result
+    return result
+
+
 HeaderText = Annotated[str, BeforeValidator(lambda v: header_safe(v) if isinstance(v, str) else v)]
 
 
@@ -59,17 +79,10 @@ class Mailbox(BaseModel):
     @classmethod
     def _valid_address(cls, value: str) -> str:
         header_safe(value)
-        try:
-            info = validate_email(value, check_deliverability=False, allow_smtputf8=True)
-        except EmailNotValidError as exc:
-            raise ValueError(f"invalid e-mail address: {exc}") from None
-        return info.normalized
+        return _inspect(value)[0]
 
     def model_post_init(self, context: Any, /) -> None:
-        info = validate_email(self.email, check_deliverability=False, allow_smtputf8=True)
-        # IDN domains go as punycode; only a non-ASCII local part needs the server's SMTPUTF8
-        self._envelope = info.ascii_email or f"{info.local_part}@{info.ascii_domain}"
-        self._smtputf8 = info.ascii_email is None
+        _, self._envelope, self._smtputf8 = _inspect(self.email)
 
     @property
     def envelope(self) -> str:
