@@ -1,6 +1,6 @@
 """Benchmark: invoice PDFs through the real ``pdf.render`` worker vs raw Playwright and process-per-document.
 
-    python -m bench.pdf_render [-n 30] [--rounds 3] [--burst 80] [--concurrency 4] [--pool threads]
+    python -m bench.pdf_render [-n 30] [--rounds 3] [--burst 80] [--concurrency 4] [--pool prefork]
 
 One invoice-like HTML (the built-in ``invoice.html`` template, 12 lines, Romanian text) is rendered by:
 1. raw Playwright on a warm, reused page (``set_content`` + ``page.pdf()``), sequentially: p50;
@@ -177,7 +177,7 @@ def main() -> int:
     parser.add_argument("--burst", type=int, default=80, help="tasks in the throughput burst")
     parser.add_argument("--ppd", type=int, default=5, help="process-per-document renders")
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--pool", default="threads", help="threads: one Chromium, N pages; prefork: N Chromiums")
+    parser.add_argument("--pool", default="prefork", help="prefork: one Chromium per pool process; threads: one, N pages")
     args = parser.parse_args()
 
     html = TemplateRenderer().render("invoice.html", invoice_data())
