@@ -88,3 +88,29 @@ def test_worker_killed_mid_upload_files_exactly_once(
     assert names.count("efactura.submitted") == 1 and names.count("efactura.accepted") == 1
     row = _row(database_url, result["outbox_id"])
     assert row["status"] == "accepted" and row["attempts"] == 1
+
+
+def test_deep_readiness_reports_tokens_and_exports_the_expiry_metric(start_worker, efactura_env, fake_anaf):
+    import httpx
+
+    worker = start_worker("anaf.efactura", env=efactura_env)
+    answer = httpx.get(worker.health_url + "/readyz", params={"deep": "true"}, timeout=30)
+    checks = {c["name"]: c for c in answer.json()["deep"]}
+    assert answer.status_code == 200, checks
+    assert set(checks) == {"efactura-schemas", "efactura-outbox", "anaf-oauth", "anaf-api-host", "redis"}
+    oauth = checks["anaf-oauth"]["details"]
+    assert oauth["bootstrapped"] and oauth["refresh_valid_s"] > 360 * 86400 and not oauth["refresh_expiry_warning"]
+    metrics = httpx.get(worker.health_url + "/metrics", timeout=10).text
+    line = next(m for m in metrics.splitlines() if m.startswith("anaf_oauth_refresh_token_expiry_timestamp_seconds{"))
+    assert 'client_id="fake-client-id"' in line and float(line.split()[-1]) > time.time() + 360 * 86400
+
+
+def test_deep_readiness_fails_without_a_token(start_worker, anaf_env):
+    import httpx
+
+    worker = start_worker("anaf.efactura", env={**anaf_env, "EFACTURA_SCHEMAS_DIR": "/nonexistent"})
+    answer = httpx.get(worker.health_url + "/readyz", params={"deep": "true"}, timeout=30)
+    checks = {c["name"]: c for c in answer.json()["deep"]}
+    assert answer.status_code == 503
+    assert checks["anaf-oauth"]["status"] == "fail" and "authorize-url" in checks["anaf-oauth"]["error"]
+    assert checks["efactura-schemas"]["status"] == "fail"

@@ -57,3 +57,13 @@ def test_outage_answers_stale_then_recovers(start_worker, celery_client, anaf_en
     fake_anaf.state.config.registry_down = False
     again = celery_client.send_task("taxpayer.validate", kwargs={"cui": cui, "use_cache": False}).get(timeout=30)
     assert again["results"][0]["stale"] is False and again["results"][0]["source"] == "anaf"
+
+
+def test_deep_readiness(start_worker, anaf_env):
+    import httpx
+
+    worker = start_worker("anaf.taxpayer", env=anaf_env)
+    answer = httpx.get(worker.health_url + "/readyz", params={"deep": "true"}, timeout=30)
+    checks = {c["name"]: c for c in answer.json()["deep"]}
+    assert answer.status_code == 200 and set(checks) == {"redis", "anaf-registry-host"}, checks
+    assert checks["redis"]["details"]["pending_lookups"] == 0

@@ -1,0 +1,119 @@
+"""Benchmark: 10,000 distinct valid CUIs through a real ``anaf.taxpayer`` worker against the fake registry.
+
+    python -m bench.anaf_taxpayer [-n 10000] [--concurrency 250]
+
+One task per CUI (the way Vettify validates a CUI per new lead), published through RabbitMQ (a vhost of
+its own) to one worker process on the threads pool; the worker coalesces concurrent tasks into registry
+calls of <= 100 CUIs under the cluster-wide 1 request/s limit, and the fake enforces that pace (a call
+closer than 0.9 s to the previous one is answered 429 and counted). Timed from the first ``send_task`` to
+the last result. Ends with one summary line and its target (<= 115 s; the floor is 100 s, and one CUI
+per request would take 10,000 s). Loopback only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from celery.result import AsyncResult  # noqa: E402
+
+from shared.anaf import cui_check_digit  # noqa: E402
+from shared.celery_app import create_client  # noqa: E402
+from shared.config import WorkerSettings  # noqa: E402
+from tests.fakes.anaf import FakeAnafServer  # noqa: E402
+from tests.support.workers import WorkerProcess  # noqa: E402
+
+TARGET_S = 115.0
+
+
+def _rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+def distinct_cuis(n: int) -> list[str]:
+    start = random.randint(1_000_000, 50_000_000)
+    return [f"{body}{cui_check_digit(str(body))}" for body in range(start, start + n)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=250, help="threads of the worker (tasks in flight)")
+    args = parser.parse_args()
+
+    vhost = f"wc-bench-{uuid.uuid4().hex[:8]}"
+    _rabbitmqctl("add_vhost", vhost)
+    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    broker_url = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    redis_url = f"redis://127.0.0.1:6379/{random.randint(1, 15)}"
+    cuis = distinct_cuis(args.n)
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-taxpayer-") as tmp, FakeAnafServer() as fake:
+            workdir = Path(tmp)
+            env = {
+                "RMQ_URL": broker_url,
+                "REDIS_URL": redis_url,
+                "ARTIFACT_DIR": str(workdir / "artifacts"),
+                "WORKERS_CORE_ENV": "test",
+                "LOG_LEVEL": "INFO",
+                "REGISTRY_URL": "",
+                "EVENTS_ENABLED": "true",
+                "ANAF_REGISTRY_URL": f"{fake.url}/api/PlatitorTvaRest/v9/tva",
+                "ANAF_REDIS_NAMESPACE": f"bench{uuid.uuid4().hex[:8]}",
+                "TAXPAYER_WAIT_TIMEOUT_S": "100",
+            }
+            import os
+
+            worker = WorkerProcess(
+                "anaf.taxpayer", {**os.environ, **env}, workdir, concurrency=args.concurrency, pool="threads"
+            )
+            client = create_client(WorkerSettings(RMQ_URL=broker_url, REDIS_URL=redis_url, WORKERS_CORE_ENV="test"))
+            worker.start(timeout=90)
+            try:
+                results: list[AsyncResult] = []
+                started = time.monotonic()
+
+                def publish() -> None:
+                    for cui in cuis:
+                        results.append(client.send_task("taxpayer.validate", kwargs={"cui": cui}))
+
+                sender = threading.Thread(target=publish)
+                sender.start()
+                sender.join()
+                sent_in = time.monotonic() - started
+                found = 0
+                for result in results:
+                    body = result.get(timeout=max(10.0, 300 - (time.monotonic() - started)))
+                    found += body["found"]
+                elapsed = time.monotonic() - started
+            finally:
+                worker.stop(timeout=30)
+                client.close()
+            snap = fake.state.snapshot()
+            counts = [c["count"] for c in fake.state.registry_calls]
+    finally:
+        _rabbitmqctl("delete_vhost", vhost)
+    ok = found == args.n and snap["registry_violations"] == 0 and max(counts) <= 100 and elapsed <= TARGET_S
+    print(
+        f"published {args.n} tasks in {sent_in:.1f}s; registry calls {len(counts)} (full {counts.count(100)}, "
+        f"max {max(counts)}), 429s {snap['registry_violations']}, found {found}/{args.n}"
+    )
+    print(
+        f"anaf.taxpayer: {args.n} distinct CUIs in {elapsed:.1f}s via {len(counts)} registry calls at 1 req/s "
+        f"(target <= {TARGET_S:.0f}s, floor {args.n / 100:.0f}s) -> {'PASS' if ok else 'FAIL'}"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
