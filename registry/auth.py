@@ -22,7 +22,7 @@ from jwt import PyJWK, PyJWKClient, PyJWKSet
 from registry.config import RegistrySettings
 from registry.errors import AuthError, ScopeError
 
-__all__ = ["SCOPE_ADMIN", "SCOPE_HEARTBEAT", "SCOPE_READ", "SCOPES", "Principal", "TokenVerifier", "mint_token"]
+__all__ = ["SCOPES", "SCOPE_ADMIN", "SCOPE_HEARTBEAT", "SCOPE_READ", "Principal", "TokenVerifier", "mint_token"]
 
 SCOPE_ADMIN: Final = "workers:admin"
 SCOPE_READ: Final = "workers:read"

@@ -18,7 +18,7 @@ def openapi_document() -> dict[str, object]:
     from registry.config import RegistrySettings
     from registry.main import create_app
 
-    settings = RegistrySettings(jwt_secret="openapi-only", workers_core_env="development")
+    settings = RegistrySettings(jwt_secret="openapi-only", workers_core_env="development")  # noqa: S106 - no server
     return create_app(settings).openapi()
 
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from celeryconfig import QUEUES
 from shared.config import BaseServiceSettings
 
 __all__ = ["DEFAULT_DATABASE_URL", "RegistrySettings", "database_url_from_env", "get_settings", "normalize_database_url"]
@@ -99,8 +100,19 @@ class RegistrySettings(BaseServiceSettings):
     scaling_default_rate: float = Field(default=1.0, gt=0, description="Tasks/s per replica when unmeasured.")
     scaling_window: float = Field(default=120.0, gt=0, description="Queue velocity look-back window.")
 
-    # discovery
+    # discovery and metrics
     discovery_min_score: int = Field(default=50, ge=0, le=100)
+    expected_tags: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(QUEUES),
+        description="Tags that always get a worker_count series (0 when none is alive), so 'workers missing' "
+        "alerts keep firing after dead instances are purged; comma separated.",
+    )
+
+    @field_validator("jwt_secret", "jwt_public_key", "jwt_public_key_file", "jwt_jwks_file", "jwt_jwks_url",
+                     mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("database_url")
     @classmethod
@@ -121,6 +133,13 @@ class RegistrySettings(BaseServiceSettings):
             raise ValueError("at least one JWT algorithm is required")
         if any(alg.lower() == "none" for alg in value):
             raise ValueError("the 'none' JWT algorithm is never accepted")
+        return value
+
+    @field_validator("expected_tags", mode="before")
+    @classmethod
+    def _split_tags(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("scaling_limits", mode="before")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from registry.models import WorkerState
-from registry.schemas import DiscoveryInstance, DiscoveryOut, TopologyHost, TopologyOut, TopologyTag
+from typing import Any
+
 from registry.snapshot import Member, Snapshot
 
 __all__ = ["discover", "host_of", "topology"]
@@ -18,46 +18,43 @@ def host_of(m: Member) -> str:
     return after if at and after else "unknown"
 
 
-def _entry(m: Member, total: float) -> DiscoveryInstance:
-    return DiscoveryInstance.model_construct(
-        instance_id=m.instance_id,
-        health_endpoint=m.record.get("health_endpoint"),
-        status=WorkerState(m.status),
-        health_score=m.score,
-        weight=round(m.score / total, 6) if total else 0.0,
-        version=str(m.record.get("version") or "unknown"),
-        host=host_of(m),
-    )
+def _entry(m: Member, total: float) -> dict[str, Any]:
+    """``schemas.DiscoveryInstance`` as a dict."""
+    return {
+        "instance_id": m.instance_id,
+        "health_endpoint": m.record.get("health_endpoint"),
+        "status": m.status,
+        "health_score": m.score,
+        "weight": round(m.score / total, 6) if total else 0.0,
+        "version": str(m.record.get("version") or "unknown"),
+        "host": host_of(m),
+    }
 
 
-def discover(snap: Snapshot, tag: str, *, min_score: int) -> DiscoveryOut:
-    """Running instances scoring at least ``min_score``, best first, with load-balancing weights."""
-    healthy = [
-        m for m in snap.members(tag)
-        if m.status == WorkerState.RUNNING and m.score >= min_score
-    ]
+def discover(snap: Snapshot, tag: str, *, min_score: int) -> dict[str, Any]:
+    """Running instances scoring at least ``min_score``, best first, with load-balancing weights
+    (``schemas.DiscoveryOut``)."""
+    healthy = [m for m in snap.members(tag) if m.status == "running" and m.score >= min_score]
     healthy.sort(key=lambda m: (-m.score, m.instance_id))
     total = float(sum(m.score for m in healthy))
-    return DiscoveryOut.model_construct(
-        tag=tag, generated_at=snap.generated_at, instances=[_entry(m, total) for m in healthy]
-    )
+    return {"tag": tag, "generated_at": snap.generated_at, "instances": [_entry(m, total) for m in healthy]}
 
 
-def topology(snap: Snapshot) -> TopologyOut:
-    """Tags (queue, depth, instances) and hosts (which instances run where)."""
+def topology(snap: Snapshot) -> dict[str, Any]:
+    """Tags (queue, depth, instances) and hosts (which instances run where) (``schemas.TopologyOut``)."""
     tags = []
     hosts: dict[str, list[str]] = {}
     for tag in sorted(snap.by_tag):
         members = sorted(snap.members(tag), key=lambda m: (-m.score, m.instance_id))
         total = float(sum(m.score for m in members))
-        tags.append(TopologyTag.model_construct(
-            tag=tag, queue=tag, queue_depth=snap.queue_depth(tag), consumers=snap.consumers(tag),
-            health_score=snap.aggregate(tag).health_score, instances=[_entry(m, total) for m in members],
-        ))
+        tags.append({
+            "tag": tag, "queue": tag, "queue_depth": snap.queue_depth(tag), "consumers": snap.consumers(tag),
+            "health_score": snap.aggregate(tag)["health_score"], "instances": [_entry(m, total) for m in members],
+        })
         for m in members:
             hosts.setdefault(host_of(m), []).append(f"{tag}/{m.instance_id}")
-    return TopologyOut.model_construct(
-        generated_at=snap.generated_at,
-        tags=tags,
-        hosts=[TopologyHost.model_construct(host=h, instances=sorted(v)) for h, v in sorted(hosts.items())],
-    )
+    return {
+        "generated_at": snap.generated_at,
+        "tags": tags,
+        "hosts": [{"host": h, "instances": sorted(v)} for h, v in sorted(hosts.items())],
+    }

@@ -43,12 +43,17 @@ class JobRunner:
         for job in self.jobs:
             self._tasks.append(asyncio.create_task(self._loop(job), name=f"registry-job-{job.name}"))
 
-    async def stop(self) -> None:
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Cancel every loop; a run blocked in a worker thread is waited for at most ``timeout`` seconds."""
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._tasks:
+            done, pending = await asyncio.wait(self._tasks, timeout=timeout)
+            for task in done:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    task.result()
+            if pending:
+                log.warning("registry jobs still running at shutdown", jobs=sorted(t.get_name() for t in pending))
         self._tasks.clear()
 
     async def run_now(self, job: PeriodicJob) -> bool:
@@ -59,10 +64,10 @@ class JobRunner:
             await job.run()
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - a background loop must survive any failure of one run
+        except Exception:  # a background loop must survive any failure of one run (logged with traceback)
             log.exception("registry job failed", job=job.name)
             return False
-        self.runs[job.name] += 1
+        self.runs[job.name] = self.runs.get(job.name, 0) + 1
         return True
 
     async def _loop(self, job: PeriodicJob) -> None:

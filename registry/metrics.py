@@ -3,7 +3,7 @@
 ==============================================  =========  =============================================
 metric                                          type       meaning
 ==============================================  =========  =============================================
-``worker_count{tag}``                           gauge      instances running or idle
+``worker_count{tag}``                           gauge      instances running or idle (0 for expected tags)
 ``worker_status{tag,instance,status}``          gauge      1 for the instance's current status, else 0
 ``worker_health_score{tag}``                    gauge      aggregate health score 0-100
 ``heartbeat_latency_seconds{tag}``              histogram  time the registry took to accept a heartbeat
@@ -34,8 +34,9 @@ LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0
 
 
 class _SnapshotCollector(Collector):
-    def __init__(self) -> None:
+    def __init__(self, expected_tags: Iterable[str]) -> None:
         self.snapshot: Snapshot | None = None
+        self.expected_tags = sorted(set(expected_tags))
 
     def describe(self) -> Iterable[Metric]:
         return []
@@ -59,20 +60,23 @@ class _SnapshotCollector(Collector):
         )
         cpu = GaugeMetricFamily("worker_cpu_usage", "CPU cores used by the tag's live instances", labels=["tag"])
         if snap is not None:
+            for tag in self.expected_tags:
+                if tag not in snap.by_tag:
+                    count.add_metric([tag], 0)
             for tag in sorted(snap.by_tag):
                 agg = snap.aggregate(tag)
-                count.add_metric([tag], agg.alive)
-                score.add_metric([tag], agg.health_score)
-                if agg.task_duration_seconds is not None:
-                    duration.add_metric([tag], agg.task_duration_seconds)
-                if agg.failure_rate is not None:
-                    success.add_metric([tag], 1 - agg.failure_rate)
-                if agg.queue_depth is not None:
-                    depth.add_metric([tag], agg.queue_depth)
-                if agg.memory_bytes is not None:
-                    memory.add_metric([tag], agg.memory_bytes)
-                if agg.cpu_usage is not None:
-                    cpu.add_metric([tag], agg.cpu_usage)
+                count.add_metric([tag], agg["alive"])
+                score.add_metric([tag], agg["health_score"])
+                if agg["task_duration_seconds"] is not None:
+                    duration.add_metric([tag], agg["task_duration_seconds"])
+                if agg["failure_rate"] is not None:
+                    success.add_metric([tag], 1 - agg["failure_rate"])
+                if agg["queue_depth"] is not None:
+                    depth.add_metric([tag], agg["queue_depth"])
+                if agg["memory_bytes"] is not None:
+                    memory.add_metric([tag], agg["memory_bytes"])
+                if agg["cpu_usage"] is not None:
+                    cpu.add_metric([tag], agg["cpu_usage"])
                 for m in snap.members(tag):
                     for state in WorkerState:
                         status.add_metric([tag, m.instance_id, state.value], 1 if m.status == state else 0)
@@ -82,7 +86,7 @@ class _SnapshotCollector(Collector):
 class RegistryMetrics:
     """Counters and histograms updated as things happen, gauges computed from a snapshot at scrape time."""
 
-    def __init__(self) -> None:
+    def __init__(self, expected_tags: Iterable[str] = ()) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.heartbeat_latency = Histogram(
             "heartbeat_latency_seconds", "Time the registry took to accept a heartbeat", ["tag"],
@@ -92,7 +96,7 @@ class RegistryMetrics:
             "failed_health_checks", "Health-check runs (scrape of /metrics) that failed after retries", ["tag"],
             registry=self.registry,
         )
-        self._gauges = _SnapshotCollector()
+        self._gauges = _SnapshotCollector(expected_tags)
         self.registry.register(self._gauges)
         self._lock = threading.Lock()
 

@@ -9,7 +9,6 @@ import structlog
 from amqp.exceptions import ChannelError
 from kombu import Connection
 
-from registry.models import WorkerState
 from registry.service import WorkerRegistryService
 
 __all__ = ["QueueMonitor", "queue_depths"]
@@ -51,7 +50,7 @@ class QueueMonitor:
             return {}
         depths = await anyio.to_thread.run_sync(lambda: queue_depths(self.broker_url, tags))
         for tag in tags:
-            live = [m for m in snap.members(tag) if WorkerState(m.status).alive]
+            live = [m for m in snap.members(tag) if m.alive]
             completed = 0.0
             known = False
             for m in live:

@@ -16,6 +16,7 @@ __all__ = [
     "count_rows",
     "delete_instances",
     "delete_tag",
+    "load_keys",
     "load_rows",
     "set_status",
     "upsert_rows",
@@ -46,13 +47,26 @@ def upsert_rows(engine: Engine, rows: Sequence[Mapping[str, Any]], *, only_newer
     return len(rows)
 
 
-def load_rows(engine: Engine, *, tag: str | None = None) -> list[dict[str, Any]]:
-    """Every row (or the rows of ``tag``) as dicts."""
+def load_rows(
+    engine: Engine, *, tag: str | None = None, keys: Sequence[tuple[str, str]] | None = None
+) -> list[dict[str, Any]]:
+    """Every row (or the rows of ``tag``, or those of the (tag, instance_id) ``keys``) as dicts."""
     query = select(T)
     if tag is not None:
         query = query.where(T.c.tag == tag)
+    if keys is not None and len(keys) <= 500:  # beyond that, reading everything is cheaper than the IN list
+        query = query.where(tuple_(T.c.tag, T.c.instance_id).in_(list(keys)))
     with engine.connect() as conn:
         return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def load_keys(engine: Engine, *, tag: str | None = None) -> list[tuple[str, str, str, datetime]]:
+    """(tag, instance_id, id, last_seen) of every row (or of ``tag``): the cheap half of a read."""
+    query = select(T.c.tag, T.c.instance_id, T.c.id, T.c.last_seen)
+    if tag is not None:
+        query = query.where(T.c.tag == tag)
+    with engine.connect() as conn:
+        return [(r[0], r[1], r[2], r[3]) for r in conn.execute(query)]
 
 
 def count_rows(engine: Engine, *, tag: str | None = None) -> int:

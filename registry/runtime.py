@@ -54,7 +54,7 @@ class Runtime:
         self.store = HotStore(self.redis)
         self.service = WorkerRegistryService(s, db=self.db, store=self.store, clock=self.clock)
         self.verifier = TokenVerifier(s, clock=self.clock)
-        self.metrics = RegistryMetrics()
+        self.metrics = RegistryMetrics(s.expected_tags)
         self.advisor = ScalingAdvisor(s, self.store)
         self.healthcheck = WorkerHealthCheckJob(self.service, self.metrics, transport=self.scrape_transport)
         self.queues = QueueMonitor(self.service, s.rmq_url.get_secret_value())

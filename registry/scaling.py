@@ -16,8 +16,6 @@ import math
 from typing import Any
 
 from registry.config import RegistrySettings
-from registry.models import WorkerState
-from registry.schemas import ScalingOut
 from registry.snapshot import Snapshot
 from registry.store import HotStore
 
@@ -54,10 +52,11 @@ class ScalingAdvisor:
         self.settings = settings
         self.store = store
 
-    async def recommend(self, snap: Snapshot, tag: str) -> ScalingOut:
+    async def recommend(self, snap: Snapshot, tag: str) -> dict[str, Any]:
+        """The hint of ``tag`` (``schemas.ScalingOut``)."""
         s = self.settings
         low, high = s.limits_for(tag)
-        live = [m for m in snap.members(tag) if WorkerState(m.status).alive]
+        live = [m for m in snap.members(tag) if m.alive]
         current = len(live)
         depth = snap.queue_depth(tag)
         slope, counted = velocity(await self.store.queue_samples(tag), window=s.scaling_window)
@@ -90,18 +89,18 @@ class ScalingAdvisor:
                 desired = previous
         if state is None or int(state.get("desired", -1)) != desired:
             await self.store.save_scaling_state(tag, {"desired": desired, "changed_at": snap.now})
-        return ScalingOut.model_construct(
-            tag=tag,
-            desired_replicas=desired,
-            current_replicas=current,
-            min_replicas=low,
-            max_replicas=high,
-            queue_depth=depth,
-            arrival_rate=None if arrival is None else round(arrival, 6),
-            completion_rate=None if completion is None else round(completion, 6),
-            velocity=None if slope is None else round(slope, 6),
-            per_replica_rate=round(per_replica, 6),
-            reason=reason,
-            cooldown_remaining=round(remaining, 3),
-            generated_at=snap.generated_at,
-        )
+        return {
+            "tag": tag,
+            "desired_replicas": desired,
+            "current_replicas": current,
+            "min_replicas": low,
+            "max_replicas": high,
+            "queue_depth": depth,
+            "arrival_rate": None if arrival is None else round(arrival, 6),
+            "completion_rate": None if completion is None else round(completion, 6),
+            "velocity": None if slope is None else round(slope, 6),
+            "per_replica_rate": round(per_replica, 6),
+            "reason": reason,
+            "cooldown_remaining": round(remaining, 3),
+            "generated_at": snap.generated_at,
+        }

@@ -79,11 +79,11 @@ def factors(i: ScoreInputs) -> dict[str, float]:
     }
 
 
-def instance_score(i: ScoreInputs) -> int:
-    """0-100 per ``FORMULA``."""
+def instance_score(i: ScoreInputs, precomputed: dict[str, float] | None = None) -> int:
+    """0-100 per ``FORMULA`` (``precomputed`` = ``factors(i)`` when the caller has them already)."""
     if i.status in ("error", "stopped"):
         return 0
-    f = factors(i)
+    f = precomputed or factors(i)
     weighted = sum(WEIGHTS[name] * f[name] for name in WEIGHTS)
     return round(100 * f["heartbeat"] * weighted)
 

@@ -8,6 +8,7 @@ unregistrations are written through to SQL at once (rare, and worth keeping).
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from registry.config import RegistrySettings
 from registry.db import Database
 from registry.errors import NotFoundError
 from registry.models import WorkerState
-from registry.schemas import HeartbeatAck, HeartbeatPayload, TagHealthOut, WorkerListOut, WorkerTagOut
+from registry.schemas import HeartbeatPayload
 from registry.scoring import FORMULA
 from registry.snapshot import Member, Snapshot, from_epoch, to_epoch
 from registry.store import Applied, HotStore, event_envelope
@@ -46,7 +47,7 @@ class WorkerRegistryService:
         self.clock = clock
 
     # writes from workers ---------------------------------------------------------------------------
-    async def register(self, tag: str, payload: HeartbeatPayload) -> HeartbeatAck:
+    async def register(self, tag: str, payload: HeartbeatPayload) -> dict[str, Any]:
         """registerWorker: a (re)started instance; resets failure counters, written through to SQL."""
         now = self.clock()
         record, metrics = self._record(tag, payload, now)
@@ -62,7 +63,7 @@ class WorkerRegistryService:
         log.info("worker registered", tag=tag, instance_id=payload.instance_id, version=payload.version)
         return self._ack(tag, payload.instance_id, applied, now)
 
-    async def heartbeat(self, tag: str, payload: HeartbeatPayload) -> HeartbeatAck:
+    async def heartbeat(self, tag: str, payload: HeartbeatPayload) -> dict[str, Any]:
         """updateHeartbeat: Redis only; an unknown instance is registered implicitly."""
         now = self.clock()
         record, metrics = self._record(tag, payload, now)
@@ -74,7 +75,7 @@ class WorkerRegistryService:
                      previous=applied.previous, status=applied.status)
         return self._ack(tag, payload.instance_id, applied, now)
 
-    async def unregister(self, tag: str, instance_id: str) -> HeartbeatAck:
+    async def unregister(self, tag: str, instance_id: str) -> dict[str, Any]:
         """Graceful shutdown: the instance becomes ``stopped`` (kept visible until purged)."""
         now = self.clock()
         applied = await self.store.transition(
@@ -120,41 +121,57 @@ class WorkerRegistryService:
 
     # reads -----------------------------------------------------------------------------------------
     async def snapshot(self, tag: str | None = None) -> Snapshot:
-        """Every instance (or those of ``tag``), merged from SQL and Redis, evaluated at now."""
-        rows = await anyio.to_thread.run_sync(lambda: repository.load_rows(self.db.engine, tag=tag))
-        if tag is None:
-            tags = {r["tag"] for r in rows} | await self.store.tags()
-        else:
-            tags = {tag}
-        hot = await self.store.read(tags)
-        return Snapshot(self.settings, self.clock(), rows, hot)
+        """Every instance (or those of ``tag``), merged from SQL and Redis, evaluated at now.
 
-    async def list_workers(self, *, status: WorkerState | None = None) -> WorkerListOut:
-        """getWorkers: every tag with its aggregate and instances (optionally only those in ``status``)."""
+        SQL is asked for keys first; full rows are loaded only for instances Redis lacks (or holds an
+        older version of), so a read costs little SQL while the fleet is heartbeating.
+        """
+        keyed = await anyio.to_thread.run_sync(lambda: repository.load_keys(self.db.engine, tag=tag))
+        tags = {k[0] for k in keyed} | await self.store.tags() if tag is None else {tag}
+        hot = await self.store.read(tags)
+        missing = []
+        for t, inst, _, last_seen in keyed:
+            data = hot.get(t)
+            record = data.records.get(inst) if data is not None else None
+            if record is None or float(record.get("last_seen") or 0) < last_seen.timestamp():
+                missing.append((t, inst))
+        rows: list[dict[str, Any]] = []
+        if missing:
+            rows = await anyio.to_thread.run_sync(lambda: repository.load_rows(self.db.engine, tag=tag, keys=missing))
+        ids = {(t, inst): row_id for t, inst, row_id, _ in keyed}
+        return Snapshot(self.settings, self.clock(), rows, hot, ids)
+
+    async def list_workers(self, *, status: WorkerState | None = None) -> dict[str, Any]:
+        """getWorkers: every tag with its aggregate and instances (optionally only those in ``status``);
+        shaped like ``schemas.WorkerListOut``."""
         snap = await self.snapshot()
         wanted = None if status is None else WorkerState(status).value
-        tags = [snap.tag_out(tag, status=wanted) for tag in sorted(snap.by_tag)]
+        tags = [snap.tag(tag, status=wanted) for tag in sorted(snap.by_tag)]
         if wanted is not None:
-            tags = [t for t in tags if t.instances]
-        return WorkerListOut.model_construct(
-            generated_at=snap.generated_at, total_instances=sum(len(t.instances) for t in tags), tags=tags
-        )
+            tags = [t for t in tags if t["instances"]]
+        return {
+            "generated_at": snap.generated_at,
+            "total_instances": sum(len(t["instances"]) for t in tags),
+            "tags": tags,
+        }
 
-    async def get_workers(self, tag: str) -> WorkerTagOut:
+    async def get_workers(self, tag: str) -> dict[str, Any]:
+        """One tag (``schemas.WorkerTagOut``)."""
         snap = await self.snapshot(tag)
         if not snap.by_tag.get(tag):
             raise NotFoundError(f"no worker tag {tag!r}")
-        return snap.tag_out(tag)
+        return snap.tag(tag)
 
-    async def get_health(self, tag: str) -> TagHealthOut:
-        """getWorkerHealth: aggregate and per-instance scores with their factors."""
+    async def get_health(self, tag: str) -> dict[str, Any]:
+        """getWorkerHealth: aggregate and per-instance scores with their factors (``schemas.TagHealthOut``)."""
         snap = await self.snapshot(tag)
         if not snap.by_tag.get(tag):
             raise NotFoundError(f"no worker tag {tag!r}")
         agg = snap.aggregate(tag)
-        return TagHealthOut.model_construct(
-            tag=tag, health_score=agg.health_score, status=agg.status, formula=FORMULA, instances=snap.health_out(tag)
-        )
+        return {
+            "tag": tag, "health_score": agg["health_score"], "status": agg["status"], "formula": FORMULA,
+            "instances": snap.health(tag),
+        }
 
     # background ------------------------------------------------------------------------------------
     async def flush(self) -> int:
@@ -168,7 +185,7 @@ class WorkerRegistryService:
             now = self.clock()
             rows = [self._row(rec, hb, scrape, now) for rec, hb, scrape in stored.values()]
             try:
-                await anyio.to_thread.run_sync(lambda: repository.upsert_rows(self.db.engine, rows))
+                await anyio.to_thread.run_sync(functools.partial(repository.upsert_rows, self.db.engine, rows))
             except Exception:
                 await self.store.mark_dirty(items)
                 raise
@@ -291,9 +308,9 @@ class WorkerRegistryService:
             "updated_at": datetime.fromtimestamp(now, UTC),
         }
 
-    def _ack(self, tag: str, instance_id: str, applied: Applied, now: float) -> HeartbeatAck:
-        return HeartbeatAck.model_construct(
-            tag=tag, instance_id=instance_id, status=WorkerState(applied.status),
-            previous_status=None if applied.previous is None else WorkerState(applied.previous),
-            accepted_at=datetime.fromtimestamp(now, UTC), heartbeat_interval=self.settings.heartbeat_interval,
-        )
+    def _ack(self, tag: str, instance_id: str, applied: Applied, now: float) -> dict[str, Any]:
+        """``schemas.HeartbeatAck`` as a dict."""
+        return {
+            "tag": tag, "instance_id": instance_id, "status": applied.status, "previous_status": applied.previous,
+            "accepted_at": datetime.fromtimestamp(now, UTC), "heartbeat_interval": self.settings.heartbeat_interval,
+        }

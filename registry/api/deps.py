@@ -15,7 +15,8 @@ from shared.errors import PayloadError
 from shared.keys import INSTANCE_ID_PATTERN, TAG_PATTERN
 
 __all__ = [
-    "AdminScope", "HeartbeatScope", "InstancePath", "ReadScope", "RuntimeDep", "TagPath", "forbid_unknown_query",
+    "AdminScope", "HeartbeatScope", "InstancePath", "ReadScope", "RuntimeDep", "TagPath", "authorize",
+    "forbid_unknown_query",
 ]
 
 bearer = HTTPBearer(
@@ -27,7 +28,7 @@ bearer = HTTPBearer(
 
 async def forbid_unknown_query(request: Request) -> None:
     """Refuse query parameters the route does not declare (a typo must not silently mean "no filter")."""
-    if not request.query_params:
+    if not request.scope.get("query_string"):
         return
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
@@ -51,16 +52,22 @@ async def get_runtime(request: Request) -> Runtime:
     return runtime
 
 
+def authorize(request: Request, scope: str) -> Principal:
+    """The caller's principal if its bearer token is valid and has ``scope`` (401/403 otherwise)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise AuthError("missing bearer token (Authorization: Bearer <JWT>)")
+    runtime: Runtime = request.app.state.runtime
+    principal = runtime.verifier.verify(token.strip())
+    principal.require(scope)
+    return principal
+
+
 def require(scope: str) -> Callable[..., Awaitable[Principal]]:
     async def dependency(
-        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+        request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
     ) -> Principal:
-        if credentials is None:
-            raise AuthError("missing bearer token (Authorization: Bearer <JWT>)")
-        runtime: Runtime = request.app.state.runtime
-        principal = runtime.verifier.verify(credentials.credentials)
-        principal.require(scope)
-        return principal
+        return authorize(request, scope)
 
     return dependency
 

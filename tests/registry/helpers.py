@@ -60,7 +60,7 @@ class MetricsServer:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server API
+            def do_GET(self) -> None:
                 outer.requests.append(self.path)
                 if outer.delay:
                     time.sleep(outer.delay)

@@ -136,6 +136,7 @@ def test_sweep_through_the_app_marks_failed_and_metrics_show_it(
     assert samples[("worker_status", (("instance", "w@2"), ("status", "running"), ("tag", tag)))] == 1
     assert samples[("heartbeat_latency_seconds_count", (("tag", tag),))] == 2
     assert samples[("worker_health_score", (("tag", tag),))] == 50
+    assert samples[("worker_count", (("tag", "anaf.saft"),))] == 0  # expected tags always have a series
     assert "# TYPE failed_health_checks_total counter" in text
 
 

@@ -12,7 +12,7 @@ from registry import repository
 from registry.db import Database
 from registry.errors import NotFoundError
 from registry.runtime import Runtime
-from registry.schemas import HeartbeatPayload
+from registry.schemas import HeartbeatPayload, TagHealthOut, WorkerListOut
 from registry.service import WorkerRegistryService
 from shared import keys
 from tests.registry.helpers import FakeClock, payload, subscribe_events
@@ -37,11 +37,11 @@ def redis_record(rt: Runtime, url: str, tag: str, instance_id: str) -> dict[str,
 
 async def test_register_writes_through_and_heartbeat_stays_in_redis(runtime: Runtime, registry_redis_url: str) -> None:
     ack = await runtime.service.register("ocr", hb("ocr@a", health_endpoint="http://127.0.0.1:9801"))
-    assert ack.status == "running" and ack.previous_status is None
+    assert ack["status"] == "running" and ack["previous_status"] is None
     assert set(rows(runtime)) == {"ocr@a"}  # registration is durable at once
 
     ack = await runtime.service.heartbeat("ocr", hb("ocr@b", active_tasks=3, queue_size=2))
-    assert ack.status == "running"
+    assert ack["status"] == "running"
     assert set(rows(runtime)) == {"ocr@a"}  # the heartbeat did not touch SQL
     record = redis_record(runtime, registry_redis_url, "ocr", "ocr@b")
     assert record is not None and record["status"] == "running"
@@ -65,7 +65,7 @@ async def test_status_follows_consuming_and_events_are_published(runtime: Runtim
         await runtime.service.register("pdf.render", hb("pdf@1"))
         await runtime.service.heartbeat("pdf.render", hb("pdf@1"))  # no change: no event
         ack = await runtime.service.heartbeat("pdf.render", hb("pdf@1", consuming=False))
-        assert ack.status == "idle" and ack.previous_status == "running"
+        assert ack["status"] == "idle" and ack["previous_status"] == "running"
         await runtime.service.heartbeat("pdf.render", hb("pdf@1", consuming=True))
         events = collect(0.5)
     assert [e["event"] for e in events] == ["worker.registered", "worker.status_changed", "worker.status_changed"]
@@ -121,7 +121,7 @@ async def test_a_heartbeat_brings_an_instance_in_error_back(runtime: Runtime, cl
     await runtime.service.sweep()
     assert rows(runtime)["ocr@x"]["status"] == "error"
     ack = await runtime.service.heartbeat("ocr", hb("ocr@x"))
-    assert (ack.previous_status, ack.status) == ("error", "running")
+    assert (ack["previous_status"], ack["status"]) == ("error", "running")
     await runtime.service.flush()
     assert rows(runtime)["ocr@x"]["status"] == "running"
     assert rows(runtime)["ocr@x"]["reason"] is None
@@ -168,7 +168,7 @@ async def test_unregister_marks_stopped_and_announces(runtime: Runtime, registry
     with subscribe_events(registry_redis_url) as collect:
         ack = await runtime.service.unregister("email.send", "mail@1")
         events = collect(0.4)
-    assert (ack.previous_status, ack.status) == ("running", "stopped")
+    assert (ack["previous_status"], ack["status"]) == ("running", "stopped")
     assert rows(runtime)["mail@1"]["status"] == "stopped"
     assert rows(runtime)["mail@1"]["reason"] == "unregistered"
     assert [(e["event"], e["data"]["previous_status"]) for e in events] == [("worker.unregistered", "running")]
@@ -180,7 +180,7 @@ async def test_unregister_from_sql_only(runtime: Runtime, registry_redis_url: st
     await runtime.service.register("email.send", hb("mail@2"))
     redis.Redis.from_url(registry_redis_url).delete(keys.status_key("email.send"))
     ack = await runtime.service.unregister("email.send", "mail@2")
-    assert ack.status == "stopped" and ack.previous_status == "running"
+    assert ack["status"] == "stopped" and ack["previous_status"] == "running"
     assert rows(runtime)["mail@2"]["status"] == "stopped"
 
 
@@ -206,20 +206,22 @@ async def test_lists_and_health(runtime: Runtime, clock: FakeClock) -> None:
     await runtime.service.register("ocr", hb("ocr@2", consuming=False))
     await runtime.service.register("anaf.efactura", hb("efactura@1"))
     everything = await runtime.service.list_workers()
-    assert [t.tag for t in everything.tags] == ["anaf.efactura", "ocr"]
-    assert everything.total_instances == 3
+    assert [t["tag"] for t in everything["tags"]] == ["anaf.efactura", "ocr"]
+    assert everything["total_instances"] == 3
+    WorkerListOut.model_validate(everything)  # the dicts are exactly the documented models
     idle = await runtime.service.list_workers(status="idle")
-    assert [(t.tag, [i.instance_id for i in t.instances]) for t in idle.tags] == [("ocr", ["ocr@2"])]
+    assert [(t["tag"], [i["instance_id"] for i in t["instances"]]) for t in idle["tags"]] == [("ocr", ["ocr@2"])]
     ocr = await runtime.service.get_workers("ocr")
-    assert (ocr.aggregate.running, ocr.aggregate.idle, ocr.aggregate.alive) == (1, 1, 2)
-    assert ocr.aggregate.active_tasks == 2
+    agg = ocr["aggregate"]
+    assert (agg["running"], agg["idle"], agg["alive"], agg["active_tasks"]) == (1, 1, 2, 2)
     health = await runtime.service.get_health("ocr")
-    scores = {i.instance_id: i.health_score for i in health.instances}
+    TagHealthOut.model_validate(health)
+    scores = {i["instance_id"]: i["health_score"] for i in health["instances"]}
     assert scores == {"ocr@1": 96, "ocr@2": 100}  # W = 0.8 costs 0.2 x 0.2 = 4 points
-    assert health.health_score == 98 and health.status == "healthy"
+    assert health["health_score"] == 98 and health["status"] == "healthy"
     clock.advance(runtime.settings.heartbeat_interval * 2)  # H decays past 1.5 x interval
     aged = await runtime.service.get_health("ocr")
-    assert all(0 < i.health_score < 100 for i in aged.instances)
+    assert all(0 < i["health_score"] < 100 for i in aged["instances"])
 
 
 async def test_flush_failure_keeps_instances_dirty(runtime: Runtime, registry_redis_url: str) -> None:
@@ -227,7 +229,7 @@ async def test_flush_failure_keeps_instances_dirty(runtime: Runtime, registry_re
     broken = WorkerRegistryService(
         runtime.settings, db=Database("postgresql+psycopg://postgres@127.0.0.1:1/nothing"), store=runtime.store
     )
-    with pytest.raises(Exception, match="connect|Connection"):
+    with pytest.raises(Exception, match=r"connect|Connection"):
         await broken.flush()
     members = redis.Redis.from_url(registry_redis_url).smembers(keys.DIRTY_KEY)
     assert members == {keys.dirty_member("ocr", "ocr@flush").encode()}
