@@ -5,18 +5,15 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import io
 import mimetypes
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email import policy as email_policy
-from email.generator import BytesGenerator
-from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import Message
 from email.utils import format_datetime
 from typing import Any
 
+from email_send import mime
 from email_send.config import EmailSettings
 from email_send.models import Attachment, EmailRequest, Mailbox
 from email_send.templates import TemplateRenderer
@@ -52,10 +49,9 @@ def _payload_error(loc: list[Any], msg: str, type_: str, message: str | None = N
     return PayloadError(message or msg, errors=[{"loc": loc, "msg": msg, "type": type_}])
 
 
-def _address(box: Mailbox) -> Address:
-    addr = box.email if box.smtputf8 else box.envelope
-    local, _, domain = addr.rpartition("@")
-    return Address(display_name=box.name or "", username=local, domain=domain)
+def _mailbox(box: Mailbox) -> tuple[str | None, str]:
+    """(display name, address) as written in headers: punycode domain; UTF-8 local part only with SMTPUTF8."""
+    return box.name, box.email if box.smtputf8 else box.envelope
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -106,28 +102,18 @@ class MessageBuilder:
         smtputf8 = sender.smtputf8 or any(box.smtputf8 for box in recipients) or any(
             box.smtputf8 for box in request.reply_to
         )
-        msg = EmailMessage()
-        msg["From"] = _address(sender)
-        if request.to:
-            msg["To"] = [_address(box) for box in request.to]
-        if request.cc:
-            msg["Cc"] = [_address(box) for box in request.cc]
-        if request.reply_to:
-            msg["Reply-To"] = [_address(box) for box in request.reply_to]
-        msg["Subject"] = subject
-        msg["Date"] = format_datetime(self._clock())
         message_id = message_id_for(idempotency_key, sender.envelope.rpartition("@")[2])
-        msg["Message-ID"] = message_id
-        for name, value in request.headers.items():
-            msg[name] = value
+        headers = [mime.address_header("From", [_mailbox(sender)], utf8=smtputf8)]
+        for name, boxes in (("To", request.to), ("Cc", request.cc), ("Reply-To", request.reply_to)):
+            if boxes:  # Bcc never becomes a header
+                headers.append(mime.address_header(name, [_mailbox(box) for box in boxes], utf8=smtputf8))
+        headers.append(mime.text_header("Subject", subject))
+        headers.append(mime.text_header("Date", format_datetime(self._clock())))
+        headers.append(mime.text_header("Message-ID", message_id))
+        headers.extend(mime.text_header(name, value) for name, value in request.headers.items())
 
-        self._set_body(msg, text, html)
-        self._attach(msg, request.attachments)
-
-        policy = email_policy.SMTPUTF8 if smtputf8 else email_policy.SMTP
-        buffer = io.BytesIO()
-        BytesGenerator(buffer, policy=policy).flatten(msg)  # Bcc never becomes a header
-        data = buffer.getvalue()
+        related, files = self._files(request.attachments, has_html=html is not None)
+        data = mime.flatten(headers, mime.assemble(text, html, related=related, attachments=files))
         if len(data) > s.max_message_bytes:
             raise _payload_error(
                 ["attachments"], f"message is {len(data)} bytes > limit {s.max_message_bytes}", "too_large"
@@ -139,34 +125,20 @@ class MessageBuilder:
         )
         return OutgoingMessage(envelope=envelope, data=data, message_id=message_id)
 
-    @staticmethod
-    def _set_body(msg: EmailMessage, text: str | None, html: str | None) -> None:
-        # quoted-printable keeps diacritics readable and the message 7-bit clean for any relay
-        if text is not None:
-            msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
-            if html is not None:
-                msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
-        elif html is not None:
-            msg.set_content(html, subtype="html", charset="utf-8", cte="quoted-printable")
-
-    def _attach(self, msg: EmailMessage, attachments: list[Attachment]) -> None:
-        html_part = msg.get_body(preferencelist=("html",))
+    def _files(self, attachments: list[Attachment], *, has_html: bool) -> tuple[list[Message], list[Message]]:
+        """(inline parts for the html body, regular attachments), each read and size-checked."""
+        related: list[Message] = []
+        files: list[Message] = []
         for index, att in enumerate(attachments):
+            if att.inline and not has_html:
+                raise _payload_error(["attachments", index, "inline"], "inline attachments need an html body", "value_error")
             data = self._attachment_bytes(index, att)
             content_type = att.content_type or mimetypes.guess_type(att.filename)[0] or "application/octet-stream"
-            maintype, _, subtype = content_type.partition("/")
-            if att.inline:
-                if html_part is None:
-                    raise _payload_error(
-                        ["attachments", index, "inline"], "inline attachments need an html body", "value_error"
-                    )
-                cid = f"<{att.content_id or f'att{index}'}>"
-                html_part.add_related(
-                    data, maintype, subtype, cid=cid, filename=att.filename, disposition="inline"
-                )
-            else:
-                params = {"charset": "utf-8"} if maintype == "text" and _is_utf8(data) else {}
-                msg.add_attachment(data, maintype, subtype, filename=att.filename, params=params)
+            charset = "utf-8" if content_type.startswith("text/") and _is_utf8(data) else None
+            part = mime.file_part(data, content_type, att.filename, inline=att.inline,
+                                  content_id=(att.content_id or f"att{index}") if att.inline else None, charset=charset)
+            (related if att.inline else files).append(part)
+        return related, files
 
     def _attachment_bytes(self, index: int, att: Attachment) -> bytes:
         s = self._settings

@@ -53,7 +53,7 @@ def test_diacritics_in_every_header_and_body(builder: MessageBuilder) -> None:
     assert msg["From"].addresses[0].display_name == "Firmă Test SRL"
     assert msg["Reply-To"].addresses[0].display_name == "Suport Țară"
     assert msg.get_content_type() == "multipart/alternative"
-    assert body(msg, "plain") == "Bună ziua,\nVă mulțumim! ĂÂÎȘȚ ăâîșț\n"
+    assert body(msg, "plain") == "Bună ziua,\nVă mulțumim! ĂÂÎȘȚ ăâîșț"
     assert "<b>mulțumim</b>" in body(msg, "html")
     # the IDN sender domain goes as punycode on the envelope and in the Message-ID
     idn = "firmă-test.ro".encode("idna").decode()
@@ -259,3 +259,19 @@ def test_non_ascii_local_part_needs_smtputf8(builder: MessageBuilder) -> None:
     assert out.envelope.recipients == ("ștefan@exemplu.ro",)
     msg = message_from_string(out.data.decode("utf-8"), policy=policy.default)  # SMTPUTF8: raw UTF-8 headers
     assert msg["To"].addresses[0].username == "ștefan"
+
+
+def test_long_headers_fold_and_round_trip_without_defects(builder: MessageBuilder) -> None:
+    people = [{"email": f"persoana{i}@exemplu.ro", "name": f"Ștefan-Andrei Popescu-Ionescu {i}"} for i in range(30)]
+    tricky = [{"email": "ana@exemplu.ro", "name": 'Popescu, Ana "Anca"'}, {"email": "x@exemplu.ro", "name": "Dl. Țepeș (CFO)"}]
+    subject = "Situația facturilor restante pentru trimestrul al treilea — " * 6
+    out = build(builder, to=people, cc=tricky, subject=subject.strip(), text="ț" * 5000)
+    header_block, _, _ = out.data.partition(b"\r\n\r\n")
+    assert all(len(line) <= 78 for line in header_block.split(b"\r\n")), "headers must be folded"
+    assert all(len(line) <= 998 for line in out.data.split(b"\r\n"))
+    msg = parse(out.data)
+    assert not msg.defects and not any(part.defects for part in msg.walk())
+    assert [a.display_name for a in msg["To"].addresses] == [p["name"] for p in people]
+    assert [(a.display_name, a.addr_spec) for a in msg["Cc"].addresses] == [(t["name"], t["email"]) for t in tricky]
+    assert msg["Subject"] == subject.strip()
+    assert body(msg, "plain") == "ț" * 5000
