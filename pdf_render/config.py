@@ -73,9 +73,15 @@ class PdfSettings(BaseServiceSettings):
     @field_validator("url_allowlist")
     @classmethod
     def _hosts(cls, value: list[str]) -> list[str]:
+        from pdf_render.netpolicy import parse_allow_entry
+
         for item in value:
             if "/" in item or "@" in item or " " in item:
                 raise ValueError(f"PDF_URL_ALLOWLIST entries are host or host:port, not URLs: {item!r}")
+            try:
+                parse_allow_entry(item)
+            except ValueError as exc:
+                raise ValueError(f"PDF_URL_ALLOWLIST entry {item!r} is malformed: {exc}") from None
         return [item.lower() for item in value]
 
 

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-__all__ = ["NetworkPolicy", "Resolver", "Verdict", "classify_address", "parse_host_address"]
+__all__ = ["NetworkPolicy", "Resolver", "Verdict", "classify_address", "parse_allow_entry", "parse_host_address"]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
@@ -171,7 +171,8 @@ def _idna(host: str) -> str:
         raise UrlRefused("invalid_host", f"host is not a valid domain name: {host!r}") from None
 
 
-def _parse_allow_entry(entry: str) -> _AllowEntry:
+def parse_allow_entry(entry: str) -> _AllowEntry:
+    """``host``, ``*.domain``, ``host:port``, ``[v6]:port`` -> an allowlist entry (ValueError when malformed)."""
     entry = entry.strip().lower()
     port: int | None = None
     if entry.startswith("["):
@@ -199,7 +200,7 @@ class NetworkPolicy:
         allow_http: bool = False,
         resolver: Resolver | None = None,
     ):
-        self.allowlist = tuple(_parse_allow_entry(e) for e in allowlist if e.strip())
+        self.allowlist = tuple(parse_allow_entry(e) for e in allowlist if e.strip())
         self.trusted = tuple(ipaddress.ip_network(n, strict=False) for n in trusted_networks)
         self.schemes = frozenset({"https", "http"} if allow_http else {"https"})
         self._resolve = resolver or _system_resolver

@@ -163,3 +163,35 @@ def test_wildcards_cover_subdomains_only() -> None:
     assert check(policy, "https://a.cdn.example.ro/x").allowed
     assert check(policy, "https://cdn.example.ro/x").reason == "not_allowlisted"
     assert check(policy, "https://evilcdn.example.ro/x").reason == "not_allowlisted"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("PDF_URL_ALLOWLIST", "https://cdn.example.ro/"),
+        ("PDF_URL_ALLOWLIST", "cdn.example.ro:https"),
+        ("PDF_URL_ALLOWLIST", "user@cdn.example.ro"),
+        ("PDF_TRUSTED_NETWORKS", "intranet"),
+        ("PDF_TRUSTED_NETWORKS", "10.0.0.0/33"),
+    ],
+)
+def test_settings_refuse_malformed_policy_entries(monkeypatch: pytest.MonkeyPatch, field: str, value: str) -> None:
+    from pydantic import ValidationError
+
+    from pdf_render.config import PdfSettings
+
+    monkeypatch.setenv(field, value)  # the environment is the settings' input, not our code
+    with pytest.raises(ValidationError):
+        PdfSettings()
+
+
+def test_settings_read_comma_separated_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pdf_render.config import PdfSettings
+
+    monkeypatch.setenv("PDF_URL_ALLOWLIST", "CDN.example.ro, *.assets.example.ro,127.0.0.2:8080")
+    monkeypatch.setenv("PDF_TRUSTED_NETWORKS", "10.20.0.0/16,fd12::/64")
+    monkeypatch.setenv("CHROMIUM_PATH", "/opt/chromium")
+    settings = PdfSettings()
+    assert settings.url_allowlist == ["cdn.example.ro", "*.assets.example.ro", "127.0.0.2:8080"]
+    assert settings.trusted_networks == ["10.20.0.0/16", "fd12::/64"]
+    assert str(settings.chromium_path) == "/opt/chromium"
