@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import anyio
 import structlog
 from amqp.exceptions import ChannelError
-from kombu import Connection
+from kombu import Connection  # type: ignore[attr-defined]
 
 from registry.service import WorkerRegistryService
 
@@ -19,7 +19,7 @@ log = structlog.get_logger(__name__)
 def queue_depths(broker_url: str, names: Iterable[str], *, timeout: float = 5.0) -> dict[str, tuple[int, int]]:
     """(ready messages, consumers) per existing queue; a queue that does not exist is left out."""
     out: dict[str, tuple[int, int]] = {}
-    with Connection(broker_url, connect_timeout=timeout) as conn:
+    with Connection(broker_url, connect_timeout=timeout) as conn:  # type: ignore[no-untyped-call]
         conn.ensure_connection(max_retries=1, timeout=timeout)
         for name in names:
             channel = conn.channel()

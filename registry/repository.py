@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, select, tuple_, update
+from sqlalchemy import Engine, Table, and_, delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from registry.models import WorkerStatus
@@ -22,7 +22,7 @@ __all__ = [
     "upsert_rows",
 ]
 
-T = WorkerStatus.__table__
+T: Table = WorkerStatus.__table__  # type: ignore[assignment]
 
 #: Columns of a row dict, in table order.
 ROW_FIELDS: tuple[str, ...] = tuple(c.name for c in T.columns)

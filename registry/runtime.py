@@ -35,7 +35,7 @@ class Runtime:
     clock: Callable[[], float] = time.time
     scrape_transport: httpx.AsyncBaseTransport | None = None
     db: Database = field(init=False)
-    redis: Redis = field(init=False)
+    redis: Redis[bytes] = field(init=False)
     store: HotStore = field(init=False)
     service: WorkerRegistryService = field(init=False)
     verifier: TokenVerifier = field(init=False)
@@ -77,7 +77,7 @@ class Runtime:
             await self.service.flush()  # last write-behind batch
         except Exception as exc:  # noqa: BLE001 - shutting down: report, keep closing
             log.warning("final flush failed; dirty instances stay queued in Redis", error=f"{type(exc).__name__}: {exc}")
-        await self.redis.aclose()
+        await self.redis.aclose()  # type: ignore[attr-defined]  # types-redis predates aclose()
         self.db.dispose()
 
     def job(self, name: str) -> PeriodicJob:

@@ -176,7 +176,7 @@ def _applied(result: list[Any]) -> Applied:
 class HotStore:
     """Typed access to the registry's Redis keys (``shared.keys``)."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis[bytes]) -> None:
         self.redis = redis
         self._apply = redis.register_script(_APPLY)
         self._transition = redis.register_script(_TRANSITION)
@@ -239,7 +239,7 @@ class HotStore:
         return int(await self._publish(keys=[keys.SEQ_KEY], args=[json.dumps(event), keys.EVENTS_CHANNEL]))
 
     async def tags(self) -> set[str]:
-        members = await self.redis.smembers(keys.TAGS_KEY)  # type: ignore[misc]
+        members = await self.redis.smembers(keys.TAGS_KEY)
         return {m.decode() if isinstance(m, bytes) else m for m in members}
 
     async def read(self, tags: Iterable[str]) -> dict[str, TagData]:
@@ -272,13 +272,13 @@ class HotStore:
         return out
 
     async def pop_dirty(self, count: int) -> list[tuple[str, str]]:
-        members = await self.redis.spop(keys.DIRTY_KEY, count)  # type: ignore[misc]
-        return [keys.parse_dirty_member(m.decode() if isinstance(m, bytes) else m) for m in members or []]
+        members = await self.redis.spop(keys.DIRTY_KEY, count)
+        return [keys.parse_dirty_member(m.decode() if isinstance(m, bytes) else str(m)) for m in members or []]
 
     async def mark_dirty(self, items: Iterable[tuple[str, str]]) -> None:
         members = [keys.dirty_member(tag, inst) for tag, inst in items]
         if members:
-            await self.redis.sadd(keys.DIRTY_KEY, *members)  # type: ignore[misc]
+            await self.redis.sadd(keys.DIRTY_KEY, *members)
 
     async def read_instances(
         self, items: Iterable[tuple[str, str]]
@@ -312,13 +312,13 @@ class HotStore:
         await self.redis.delete(
             keys.status_key(tag), keys.metrics_key(tag), keys.queue_samples_key(tag), keys.scaling_key(tag)
         )
-        await self.redis.srem(keys.TAGS_KEY, tag)  # type: ignore[misc]
+        await self.redis.srem(keys.TAGS_KEY, tag)
 
     async def drop_tags(self, tags: Iterable[str]) -> None:
         """Remove tags from the tag set (when nothing is left of them anywhere)."""
         tags = list(tags)
         if tags:
-            await self.redis.srem(keys.TAGS_KEY, *tags)  # type: ignore[misc]
+            await self.redis.srem(keys.TAGS_KEY, *tags)
 
     async def push_queue_sample(self, tag: str, sample: Mapping[str, Any], keep: int = 64) -> None:
         key = keys.queue_samples_key(tag)
@@ -329,7 +329,7 @@ class HotStore:
         await pipe.execute()
 
     async def queue_samples(self, tag: str) -> list[dict[str, Any]]:
-        raw = await self.redis.lrange(keys.queue_samples_key(tag), 0, -1)  # type: ignore[misc]
+        raw = await self.redis.lrange(keys.queue_samples_key(tag), 0, -1)
         return [s for s in (_decode(r) for r in raw) if s is not None]
 
     async def scaling_state(self, tag: str) -> dict[str, Any] | None:

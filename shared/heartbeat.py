@@ -81,7 +81,7 @@ def backoff_delay(failures: int, *, interval: float, rng: random.Random | None =
     """Exponential backoff with "equal jitter": half the window fixed, half random; capped at 2 x interval."""
     cap = max(interval, BACKOFF_BASE) * 2
     window = min(cap, BACKOFF_BASE * 2 ** max(failures - 1, 0))
-    return window / 2 + (rng or random).uniform(0, window / 2)
+    return float(window / 2 + (rng or random).uniform(0, window / 2))
 
 
 def _epoch_to_datetime(name: str, value: Any) -> Any:
