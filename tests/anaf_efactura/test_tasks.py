@@ -61,7 +61,6 @@ def test_invalid_invoice_fails_with_rule_ids_and_nothing_uploaded(
     assert fake_anaf.state.upload_attempts == []
 
 
-@pytest.mark.slow
 def test_worker_killed_mid_upload_files_exactly_once(
     start_worker, celery_client, efactura_env, fake_anaf: FakeAnafServer, broker_url, database_url
 ):
