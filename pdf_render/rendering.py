@@ -192,7 +192,8 @@ class PdfRenderer:
         except PlaywrightTimeoutError as exc:
             raise RenderTimeoutError(f"timed out {stage}") from exc
         except PlaywrightError as exc:
-            if slot.crashed or page.is_closed():
+            browser = slot.context.browser
+            if slot.crashed or page.is_closed() or (browser is not None and not browser.is_connected()):
                 raise  # the browser host retries on a fresh page / browser
             if "Protocol error" in str(exc) and "Printing failed" in str(exc):
                 raise RenderError("Chromium could not print this document (check page_ranges and paper size)") from exc
