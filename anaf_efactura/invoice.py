@@ -51,27 +51,19 @@ def _xml_safe(value: str) -> str:
     return value
 
 
-Text50 = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), AfterValidator(_xml_safe)
-]
-Text100 = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(_xml_safe)
-]
-Text140 = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=140), AfterValidator(_xml_safe)
-]
-Text150 = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=150), AfterValidator(_xml_safe)
-]
-Text200 = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_xml_safe)
-]
-Text300 = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), AfterValidator(_xml_safe)
-]
-Text1000 = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), AfterValidator(_xml_safe)
-]
+def _limit(n: int) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=n)
+
+
+_SAFE = AfterValidator(_xml_safe)
+# trimmed, non-empty, XML-safe strings with the BR-RO-Lxxx length limits
+Text50 = Annotated[str, _limit(50), _SAFE]
+Text100 = Annotated[str, _limit(100), _SAFE]
+Text140 = Annotated[str, _limit(140), _SAFE]
+Text150 = Annotated[str, _limit(150), _SAFE]
+Text200 = Annotated[str, _limit(200), _SAFE]
+Text300 = Annotated[str, _limit(300), _SAFE]
+Text1000 = Annotated[str, _limit(1000), _SAFE]
 PostalCode = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20, pattern=r"^[A-Za-z0-9 -]+$")
 ]
@@ -299,8 +291,6 @@ class Invoice(Strict):
             raise ValueError("'tax_exchange_rate' is only for invoices in another currency")
         if self.period_start and self.period_end and self.period_end < self.period_start:
             raise ValueError("period_end is before period_start (BR-29)")
-        if self.due_date and self.due_date < self.issue_date and self.document_type == "invoice":
-            pass  # allowed by EN 16931; kept as given
         categories = {line.vat_category for line in self.lines}
         vat_needed = categories & {"S", "Z", "E", "AE", "K", "G"}
         if vat_needed and self.seller.vat_id is None:
