@@ -142,15 +142,17 @@ async def run(url: str, token: str, *, instances: int, rate: float, duration: fl
               list_requests: int, connections: int) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}"}
     connector = aiohttp.TCPConnector(limit=connections)
-    timeout = aiohttp.ClientTimeout(total=30)
+    timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(url, headers=headers, connector=connector, timeout=timeout) as client:
+        gate = asyncio.Semaphore(16)  # registrations write through to SQL: keep them moderate
 
         async def register(i: int) -> None:
-            async with client.post(f"/v1/workers/{TAGS[i % len(TAGS)]}/instances", json=body(i)) as response:
+            async with gate, client.post(f"/v1/workers/{TAGS[i % len(TAGS)]}/instances", json=body(i)) as response:
                 await response.read()
                 response.raise_for_status()
 
         await asyncio.gather(*(register(i) for i in range(instances)))
+        await asyncio.sleep(3)  # let the write-behind flush of the registrations settle
 
         latencies: list[float] = []
         errors = 0
