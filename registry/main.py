@@ -10,7 +10,7 @@ import httpx
 from fastapi import FastAPI
 
 from registry import __version__
-from registry.api import install_error_handlers, ops_router, workers_router
+from registry.api import heartbeat_router, install_error_handlers, ops_router, workers_router
 from registry.auth import SCOPES
 from registry.config import RegistrySettings, get_settings
 from registry.runtime import Runtime
@@ -48,6 +48,7 @@ def create_app(
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    app.include_router(heartbeat_router)
     app.include_router(workers_router)
     app.include_router(ops_router)
     return app

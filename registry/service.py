@@ -70,7 +70,9 @@ class WorkerRegistryService:
         applied = await self.store.apply(
             record, metrics, mode="heartbeat", scrape_threshold=self.settings.scrape_failures_before_error, now=now
         )
-        if applied.changed:
+        if applied.previous is None:
+            log.info("worker registered by its first heartbeat", tag=tag, instance_id=payload.instance_id)
+        elif applied.changed:
             log.info("worker status changed", tag=tag, instance_id=payload.instance_id,
                      previous=applied.previous, status=applied.status)
         return self._ack(tag, payload.instance_id, applied, now)
