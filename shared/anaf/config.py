@@ -62,7 +62,6 @@ class AnafSettings(BaseServiceSettings):
     download_daily_cap: int = Field(default=8, ge=1, le=10)
     list_daily_cap: int = Field(default=1400, ge=1, le=1500)
     paged_list_daily_cap: int = Field(default=99_000, ge=1, le=100_000)
-    rasp_daily_cap: int = Field(default=950, ge=1, le=1000)
 
     @property
     def efactura_base_url(self) -> str:
