@@ -91,7 +91,7 @@ class Telemetry:
     @property
     def collector(self) -> Any:
         """The prometheus_client collector of this reader (registered in our scrape registry)."""
-        return self.reader._collector  # noqa: SLF001 - the reader exposes no public accessor
+        return self.reader._collector
 
     def install_global(self) -> None:
         metrics.set_meter_provider(self.provider)
