@@ -86,7 +86,7 @@ class EmailService:
             sent_at=self._clock(),
         )
         self._guard.complete(claim, result.model_dump(mode="json"))
-        log.info(
+        log.debug(  # Celery's own "succeeded" line already carries the whole result
             "email sent",
             message_id=outgoing.message_id,
             idempotency_key=key,
