@@ -25,7 +25,7 @@ __all__ = ["WorkerTask"]
 log = structlog.get_logger(__name__)
 
 
-class WorkerTask(Task):  # type: ignore[misc]
+class WorkerTask(Task):
     """Base task class installed by ``create_app`` (``task_cls``)."""
 
     retry_policy = RetryPolicy()

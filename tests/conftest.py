@@ -52,7 +52,7 @@ def broker_url(rabbit_vhost: str) -> str:
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     """A Redis DB picked at random for this session (keys are namespaced by uuid-based ids anyway)."""
-    return f"{REDIS_BASE}/{random.randint(1, 15)}"  # noqa: S311
+    return f"{REDIS_BASE}/{random.randint(1, 15)}"
 
 
 @pytest.fixture(scope="session")
