@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["FORMULA", "WEIGHTS", "ScoreInputs", "factors", "instance_score", "tag_score"]
+__all__ = ["FACTOR_NAMES", "FORMULA", "WEIGHTS", "ScoreInputs", "compute", "factors", "instance_score", "named",
+           "tag_score"]
 
 WEIGHTS = {"scrape": 0.35, "failure_rate": 0.30, "backlog": 0.15, "reported": 0.20}
 
@@ -49,43 +50,62 @@ class ScoreInputs:
     reported: int | None = None
 
 
+FACTOR_NAMES = ("heartbeat", "scrape", "failure_rate", "backlog", "reported")
+
+
 def _clamp(value: float) -> float:
     return 0.0 if value < 0 else 1.0 if value > 1 else value
 
 
+def compute(
+    status: str, heartbeat_age: float, interval: float, error_after: float, scrape_failures: int,
+    failures_before_error: int, failure_rate: float | None, queue_depth: int | None, alive_replicas: int,
+    backlog_per_replica: int, reported: int | None,
+) -> tuple[int, tuple[float, float, float, float, float]]:
+    """(score, (H, S, F, B, W)): the one implementation of ``FORMULA`` (positional for the 1,000-instance reads)."""
+    grace = 1.5 * interval
+    if heartbeat_age <= grace:
+        h = 1.0
+    elif heartbeat_age >= error_after or error_after <= grace:
+        h = 0.0
+    else:
+        h = (error_after - heartbeat_age) / (error_after - grace)
+    n = failures_before_error if failures_before_error > 1 else 1
+    s = 1 - min(max(scrape_failures, 0), n) / n
+    f = 1.0 if failure_rate is None else 1 - min(1.0, 2 * max(failure_rate, 0.0))
+    if queue_depth is None:
+        b = 1.0
+    else:
+        b = 1 - min(1.0, max(queue_depth, 0) / (backlog_per_replica * max(alive_replicas, 1)))
+    w = 1.0 if reported is None else _clamp(reported / 100)
+    parts = (_clamp(h), _clamp(s), _clamp(f), _clamp(b), w)
+    if status in ("error", "stopped"):
+        return 0, parts
+    weighted = WEIGHTS["scrape"] * parts[1] + WEIGHTS["failure_rate"] * parts[2] + WEIGHTS["backlog"] * parts[3]
+    weighted += WEIGHTS["reported"] * parts[4]
+    return round(100 * parts[0] * weighted), parts
+
+
+def named(parts: tuple[float, ...]) -> dict[str, float]:
+    """The factors by name, rounded for display."""
+    return {name: round(value, 4) for name, value in zip(FACTOR_NAMES, parts, strict=True)}
+
+
+def _compute(i: ScoreInputs) -> tuple[int, tuple[float, float, float, float, float]]:
+    return compute(
+        i.status, i.heartbeat_age, i.interval, i.error_after, i.scrape_failures, i.failures_before_error,
+        i.failure_rate, i.queue_depth, i.alive_replicas, i.backlog_per_replica, i.reported,
+    )
+
+
 def factors(i: ScoreInputs) -> dict[str, float]:
     """The five factors ``H``, ``S``, ``F``, ``B``, ``W`` (named) of ``i``."""
-    grace = 1.5 * i.interval
-    if i.heartbeat_age <= grace:
-        heartbeat = 1.0
-    elif i.heartbeat_age >= i.error_after or i.error_after <= grace:
-        heartbeat = 0.0
-    else:
-        heartbeat = (i.error_after - i.heartbeat_age) / (i.error_after - grace)
-    n = max(i.failures_before_error, 1)
-    scrape = 1 - min(max(i.scrape_failures, 0), n) / n
-    failure = 1.0 if i.failure_rate is None else 1 - min(1.0, 2 * max(i.failure_rate, 0.0))
-    if i.queue_depth is None:
-        backlog = 1.0
-    else:
-        backlog = 1 - min(1.0, max(i.queue_depth, 0) / (i.backlog_per_replica * max(i.alive_replicas, 1)))
-    reported = 1.0 if i.reported is None else i.reported / 100
-    return {
-        "heartbeat": round(_clamp(heartbeat), 4),
-        "scrape": round(_clamp(scrape), 4),
-        "failure_rate": round(_clamp(failure), 4),
-        "backlog": round(_clamp(backlog), 4),
-        "reported": round(_clamp(reported), 4),
-    }
+    return named(_compute(i)[1])
 
 
-def instance_score(i: ScoreInputs, precomputed: dict[str, float] | None = None) -> int:
-    """0-100 per ``FORMULA`` (``precomputed`` = ``factors(i)`` when the caller has them already)."""
-    if i.status in ("error", "stopped"):
-        return 0
-    f = precomputed or factors(i)
-    weighted = sum(WEIGHTS[name] * f[name] for name in WEIGHTS)
-    return round(100 * f["heartbeat"] * weighted)
+def instance_score(i: ScoreInputs) -> int:
+    """0-100 per ``FORMULA``."""
+    return _compute(i)[0]
 
 
 def tag_score(instances: Iterable[tuple[str, int]]) -> int:

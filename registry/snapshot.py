@@ -8,9 +8,9 @@ list of 1,000 instances must be served in well under 50 ms.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from registry import scoring
 from registry.config import RegistrySettings
@@ -37,8 +37,7 @@ def to_epoch(value: datetime | None) -> float | None:
     return None if value is None else (value - _EPOCH).total_seconds()
 
 
-@dataclass(frozen=True, slots=True)
-class Evaluated:
+class Evaluated(NamedTuple):
     """Status after applying the failure-detection windows at ``now``."""
 
     status: str
@@ -80,7 +79,12 @@ class Member:
     in_redis: bool
     last_seen: float
     score: int = 0
-    factors: dict[str, float] = field(default_factory=dict)
+    parts: tuple[float, ...] = ()
+
+    @property
+    def factors(self) -> dict[str, float]:
+        """The score's factors by name (H, S, F, B, W)."""
+        return scoring.named(self.parts)
 
     @property
     def status(self) -> str:
@@ -183,22 +187,14 @@ class Snapshot:
         s = self.settings
         alive = sum(1 for m in members if m.alive)
         depth = self.queue_depth(tag)
+        compute, now = scoring.compute, self.now
         for m in members:
-            inputs = scoring.ScoreInputs(
-                status=m.status,
-                heartbeat_age=max(self.now - m.last_seen, 0.0),
-                interval=s.heartbeat_interval,
-                error_after=s.error_after,
-                scrape_failures=int(m.record.get("scrape_failures") or 0),
-                failures_before_error=s.scrape_failures_before_error,
-                failure_rate=m.scrape.get("failure_rate"),
-                queue_depth=depth,
-                alive_replicas=alive,
-                backlog_per_replica=s.backlog_per_replica,
-                reported=m.metrics.get("reported_health_score"),
+            m.score, m.parts = compute(
+                m.evaluated.status, max(now - m.last_seen, 0.0), s.heartbeat_interval, s.error_after,
+                int(m.record.get("scrape_failures") or 0), s.scrape_failures_before_error,
+                m.scrape.get("failure_rate"), depth, alive, s.backlog_per_replica,
+                m.metrics.get("reported_health_score"),
             )
-            m.factors = scoring.factors(inputs)
-            m.score = scoring.instance_score(inputs, m.factors)
 
     # views (plain dicts shaped like the schemas) ------------------------------------------------------
     def members(self, tag: str | None = None) -> list[Member]:
