@@ -85,6 +85,7 @@ class SmtpPool:
         return _Session(smtp=smtp, last_used=self.clock())
 
     async def _checkout(self) -> tuple[_Session, bool]:
+        await asyncio.sleep(0)  # let the loop deliver pending connection-lost callbacks first
         now = self.clock()
         while self._idle:
             session = self._idle.pop()

@@ -254,3 +254,29 @@ def test_parallel_senders_share_at_most_pool_size_sessions(smtp_server: SmtpServ
     assert len(smtp_server.messages) == 40
     assert smtp_server.recorder.connections <= 2
     assert len({m.data for m in smtp_server.messages}) == 40
+
+
+@pytest.mark.parametrize("from_thread", [False, True], ids=["inline-loop", "loop-thread"])
+def test_a_stuck_server_times_out_and_the_next_message_goes_through(smtp_server: SmtpServer, make_client, message,
+                                                                    from_thread: bool) -> None:
+    client = make_client(smtp_server, timeout=0.5, connect_timeout=2.0)
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        smtp_server.recorder.rcpt_delay = 3.0
+        try:
+            client.send(message())
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+        smtp_server.recorder.rcpt_delay = 0.0
+        client.send(message())
+
+    if from_thread:
+        t = threading.Thread(target=run)
+        t.start()
+        t.join(30)
+    else:
+        run()
+    assert isinstance(outcome[0], SmtpConnectionError) and outcome[0].retryable
+    assert len(smtp_server.messages) == 1
