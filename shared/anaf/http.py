@@ -39,6 +39,7 @@ _WAF_RE = re.compile(r"Request Rejected|support ID", re.IGNORECASE)
 
 #: Request extension for callers that already took a slot themselves (e.g. a batcher that waits for its slot
 #: first, so the batch it then collects is as full as possible): ``extensions={SLOT_RESERVED: True}``.
+#: The transport still marks the call completed when the answer arrives.
 SLOT_RESERVED = "anaf_slot_reserved"
 
 
@@ -50,14 +51,12 @@ class LimitedTransport(httpx.BaseTransport):
         self._limiter = limiter
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        reserved = request.extensions.get(SLOT_RESERVED)
-        if not reserved:
+        if not request.extensions.get(SLOT_RESERVED):
             self._limiter.acquire()
         try:
             return self._inner.handle_request(request)
         finally:
-            if not reserved:
-                self._limiter.completed()
+            self._limiter.completed()  # the answer is in: spacing (if any) counts from here
 
     def close(self) -> None:
         self._inner.close()
