@@ -71,6 +71,15 @@ class AnafError(WorkerError):
             details["body"] = self.body
         return details
 
+    def _restore(self, data: dict[str, Any]) -> None:
+        """Rebuilt from a stored result: the triage facts come back from ``details``."""
+        super()._restore(data)
+        details = data.get("details") or {}
+        self.operation = details.get("operation")
+        self.status_code = details.get("status_code")
+        self.messages = list(details.get("messages") or [])
+        self.body = details.get("body")
+
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(code={self.code!r}, message={self.message!r}, "

@@ -101,3 +101,14 @@ def test_error_wordings(message: str, kind: type) -> None:
     error = error_for_message(message, operation="op")
     assert type(error) is kind and error.messages == [message]
     assert error.to_dict()["details"]["messages"] == [message]
+
+
+def test_errors_survive_a_round_trip_through_the_result_backend() -> None:
+    """Celery stores ``args`` (the structured dict) and rebuilds ``cls(dict)``: the facts come back."""
+    error = error_for_message(
+        "S-au facut deja 20 descarcari de mesaj in cursul zilei", operation="descarcare", status_code=200
+    )
+    rebuilt = type(error)(*error.args)
+    assert isinstance(rebuilt, AnafDailyLimitError) and rebuilt.retryable
+    assert rebuilt.messages == error.messages and rebuilt.operation == "descarcare" and rebuilt.status_code == 200
+    assert rebuilt.retry_after == error.retry_after and rebuilt.to_dict() == error.to_dict()
