@@ -105,6 +105,7 @@ class Outbox:
         self._dsn = dsn
         self._conn: psycopg.Connection[Any] | None = None
         self._mutex = threading.RLock()
+        self._held: set[int] = set()
 
     # --- connection ---------------------------------------------------------------------------------
     def _connection(self) -> psycopg.Connection[Any]:
@@ -139,17 +140,26 @@ class Outbox:
     def invoice_lock(self, cif: str, invoice_key: str) -> Iterator[None]:
         """Session advisory lock of one invoice; ``TransientError`` if another delivery holds it."""
         key = _lock_key(cif, invoice_key)
-        with self._db() as conn:
-            got = conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (key,)).fetchone()
-        if not got or not got["ok"]:
-            raise TransientError(
-                "this invoice is being submitted by another delivery", retry_after=10.0, code="efactura_in_progress"
-            )
+        busy = TransientError(
+            "this invoice is being submitted by another delivery", retry_after=10.0, code="efactura_in_progress"
+        )
+        with self._mutex:  # advisory locks are re-entrant per session: threads of this process check here
+            if key in self._held:
+                raise busy
+            self._held.add(key)
         try:
-            yield
-        finally:
             with self._db() as conn:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+                got = conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (key,)).fetchone()
+            if not got or not got["ok"]:
+                raise busy
+            try:
+                yield
+            finally:
+                with self._db() as conn:
+                    conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+        finally:
+            with self._mutex:
+                self._held.discard(key)
 
     # --- rows -----------------------------------------------------------------------------------------
     def claim(

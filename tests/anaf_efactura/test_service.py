@@ -159,3 +159,27 @@ def test_untrusted_signature_refused_when_required(efactura_factory, fake_anaf: 
     with pytest.raises(PermanentError) as info:
         service.poll(outcome.result.outbox_id)
     assert info.value.code == "efactura_untrusted_signature"
+
+
+def test_parallel_deliveries_of_one_invoice_upload_once(efactura_factory, fake_anaf: FakeAnafServer) -> None:
+    """Two replicas (own DB sessions) and two threads of one process race on the same invoice."""
+    import threading
+
+    fake_anaf.state.config.upload_response_delay_s = 1.0
+    one, other = efactura_factory(), efactura_factory()
+    request = SubmitRequest(invoice=Invoice.model_validate(invoice(unique())))
+    outcomes: list[object] = []
+
+    def run(service: EfacturaService) -> None:
+        try:
+            outcomes.append(service.submit(request).result.status)
+        except TransientError as exc:
+            outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in (one, other, one)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["efactura_in_progress", "efactura_in_progress", "uploaded"]
+    assert len(fake_anaf.state.upload_attempts) == 1
