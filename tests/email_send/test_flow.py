@@ -134,7 +134,7 @@ def test_redelivered_task_never_sends_twice(start_worker, celery_client, smtp_se
     celery_client.send_task("email.send.ping").get(timeout=60)  # one process, FIFO: the redelivery ran before
     assert len(smtp_server.messages) == 1
     assert worker.logs().count("email already sent under this key") == 1
-    keyed = {**kwargs, "idempotency_key": "comanda-77"}
+    keyed = {**kwargs, "idempotency_key": f"comanda-{uuid.uuid4().hex}"}
     a = celery_client.send_task("email.send", kwargs=keyed).get(timeout=60)
     b = celery_client.send_task("email.send", kwargs=keyed).get(timeout=60)
     assert (a["status"], b["status"]) == ("sent", "duplicate") and b["message_id"] == a["message_id"]
