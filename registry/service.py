@@ -26,7 +26,7 @@ from registry.models import WorkerState
 from registry.schemas import HeartbeatPayload
 from registry.scoring import FORMULA
 from registry.snapshot import Member, Snapshot, from_epoch, to_epoch
-from registry.store import Applied, HotStore, event_envelope
+from registry.store import Applied, HotStore, event_envelope, new_id
 
 __all__ = ["WorkerRegistryService"]
 
@@ -259,7 +259,7 @@ class WorkerRegistryService:
     # helpers ---------------------------------------------------------------------------------------
     def _record(self, tag: str, p: HeartbeatPayload, now: float) -> tuple[dict[str, Any], dict[str, Any]]:
         record = {
-            "id": str(uuid.uuid4()),
+            "id": new_id(),
             "tag": tag,
             "instance_id": p.instance_id,
             "version": p.version,

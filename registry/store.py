@@ -8,6 +8,7 @@ publishes the event with the next sequence number. Records are JSON with epoch-s
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from redis.asyncio import Redis
 
 from shared import keys
 
-__all__ = ["Applied", "HotStore", "TagData", "event_envelope"]
+__all__ = ["Applied", "HotStore", "TagData", "event_envelope", "new_id"]
 
 _APPLY = """
 local rec = cjson.decode(ARGV[2])
@@ -116,6 +117,14 @@ return event.seq
 """
 
 
+_IDS = random.Random()  # noqa: S311 - record and event ids need uniqueness, not secrecy
+
+
+def new_id() -> str:
+    """A random UUID4 string without a syscall (``uuid.uuid4()`` reads os.urandom on every call)."""
+    return str(uuid.UUID(int=_IDS.getrandbits(128), version=4))
+
+
 def event_envelope(
     event: str, *, tag: str, instance_id: str | None, status: str | None, previous_status: str | None,
     reason: str | None, now: float,
@@ -123,7 +132,7 @@ def event_envelope(
     """The ``wrk:events`` envelope (``seq`` is filled in by Redis when it is published)."""
     return {
         "event": event,
-        "id": str(uuid.uuid4()),
+        "id": new_id(),
         "seq": 0,
         "occurred_at": datetime.fromtimestamp(now, UTC).isoformat().replace("+00:00", "Z"),
         "source": "registry",

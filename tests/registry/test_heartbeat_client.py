@@ -153,11 +153,10 @@ def test_against_the_real_registry(
     make_settings: Callable[..., RegistrySettings], clean_registry: None, token: Callable[..., str]
 ) -> None:
     server = ThreadServer(create_app(make_settings())).start()
+    worker_settings = settings(registry_url=server.url, registry_token=token(SCOPE_HEARTBEAT), heartbeat_interval=0.2)
+    beat = Heartbeat(worker_settings, tag="ocr", instance_id="ocr@real", health_endpoint="http://127.0.0.1:9801",
+                     stats=lambda: {"active_tasks": 2, "health_score": 90, "last_task_time": time.time()})
     try:
-        worker_settings = settings(registry_url=server.url, registry_token=token(SCOPE_HEARTBEAT),
-                                   heartbeat_interval=0.2)
-        beat = Heartbeat(worker_settings, tag="ocr", instance_id="ocr@real", health_endpoint="http://127.0.0.1:9801",
-                         stats=lambda: {"active_tasks": 2, "health_score": 90, "last_task_time": time.time()})
         beat.start()
         read = {"Authorization": f"Bearer {token(SCOPE_READ)}"}
 
@@ -168,13 +167,14 @@ def test_against_the_real_registry(
             return next(iter(response.json()["instances"]), None)
 
         seen = wait_for(lambda: (i := instance()) and i["metrics"]["active_tasks"] == 2 and beat.beats >= 3 and i,
-                        10, what="heartbeats stored")
+                        30, what="heartbeats stored")
         assert seen["status"] == "running" and seen["version"] == "9.9.9"
         assert seen["metrics"]["reported_health_score"] == 90
         beat.stop()
         stopped = instance()
         assert stopped is not None and stopped["status"] == "stopped" and stopped["reason"] == "unregistered"
     finally:
+        beat.stop()
         server.stop()
 
 
