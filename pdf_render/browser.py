@@ -198,6 +198,10 @@ class BrowserHost:
                     self.stats.crashes += 1
                     log.warning("chromium died during a render", browser=browser_died, page=page_died,
                                 attempt=attempt)
+                    if not browser_died and not await self._browser_alive(generation):
+                        browser_died = True  # the disconnect had not been noticed yet
+                    if browser_died:
+                        await self._forget_dead_browser(generation)
                     if attempt == 2:
                         if browser_died:
                             raise BrowserUnavailableError("Chromium crashed twice during this render") from exc
@@ -296,6 +300,25 @@ class BrowserHost:
     async def _close_slot(self, slot: Slot) -> None:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(slot.context.close(), 5)
+
+    async def _browser_alive(self, generation: int) -> bool:
+        """A round trip to the browser process (``is_connected`` lags behind a SIGKILL)."""
+        browser = self._browser
+        if browser is None or not self._connected(generation):
+            return False
+        try:
+            context = await asyncio.wait_for(browser.new_context(), 5)
+            await asyncio.wait_for(context.close(), 5)
+        except Exception:  # noqa: BLE001 - any failure means it cannot render
+            return False
+        return True
+
+    async def _forget_dead_browser(self, generation: int) -> None:
+        cond, _ = self._primitives()
+        async with cond:
+            if self._browser is not None and self._generation == generation:  # not a newer one
+                self._next_cause = "crash"
+                await self._close_browser()
 
     async def _ensure_browser(self) -> Browser:
         if self._browser is not None and self._browser.is_connected():

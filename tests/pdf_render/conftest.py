@@ -197,15 +197,24 @@ def descendants(root: int) -> list[int]:
     return found
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read()
+    except OSError:
+        return b""
+
+
+def chromium_renderer_pids(root: int) -> list[int]:
+    """Chromium renderer processes under ``root`` (children rewrite their title, so search the raw bytes)."""
+    return [pid for pid in descendants(root) if b"--type=renderer" in _cmdline(pid)]
+
+
 def chromium_browser_pids(root: int) -> list[int]:
     """Main Chromium browser processes under ``root`` (not its renderer/utility children)."""
     pids = []
     for pid in descendants(root):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                argv = fh.read().split(b"\0")
-        except OSError:
-            continue
-        if argv and argv[0].endswith(b"chromium") and not any(a.startswith(b"--type=") for a in argv):
+        raw = _cmdline(pid)
+        if raw.split(b"\0", 1)[0].endswith(b"chromium") and b"--type=" not in raw:
             pids.append(pid)
     return pids

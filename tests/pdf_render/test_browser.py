@@ -17,7 +17,7 @@ from pdf_render.errors import BrowserUnavailableError
 from pdf_render.models import RenderRequest
 from pdf_render.rendering import RenderedPdf
 from pdf_render.service import PdfService
-from tests.pdf_render.conftest import CHROMIUM, chromium_browser_pids, pdf_text, settings
+from tests.pdf_render.conftest import CHROMIUM, chromium_browser_pids, chromium_renderer_pids, pdf_text, settings
 
 pytestmark = pytest.mark.chromium
 
@@ -84,6 +84,31 @@ def test_browser_killed_during_a_render_is_retried_transparently(host: BrowserHo
     assert "error" not in out, out.get("error")
     assert "supraviețuitor" in pdf_text(cast(RenderedPdf, out["result"]).data)
     assert host.stats.crashes == 1 and host.stats.retries == 1 and host.stats.launches == 2
+
+
+def test_renderer_killed_during_a_render_is_retried_on_a_fresh_page(host: BrowserHost) -> None:
+    service = service_on(host)
+    service.render_bytes(RenderRequest(html="<p>încălzire</p>"))
+    out: dict[str, object] = {}
+
+    def slow_render() -> None:
+        try:
+            out["result"] = service.render_bytes(RenderRequest(html="<p>pagină nouă</p>", options={"wait_ms": 1500}))
+        except BaseException as exc:
+            out["error"] = exc
+
+    thread = threading.Thread(target=slow_render)
+    thread.start()
+    time.sleep(0.6)
+    renderers = chromium_renderer_pids(os.getpid())
+    for pid in renderers:
+        os.kill(pid, signal.SIGKILL)
+    thread.join(60)
+    assert renderers
+    assert "error" not in out, out.get("error")
+    assert "pagină nouă" in pdf_text(cast(RenderedPdf, out["result"]).data)
+    assert host.stats.crashes == 1 and host.stats.retries == 1
+    assert host.stats.launches == 1  # the browser itself survived: only the page was replaced
 
 
 def test_missing_chromium_is_a_transient_error(tmp_path: Path) -> None:
