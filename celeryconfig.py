@@ -43,6 +43,9 @@ class QueueSpec:
     time_limit: int
     health_port: int
     delivery_limit: int = 5
+    #: default pool and concurrency of ``workers-core worker <tag>`` (None = prefork, one per CPU)
+    pool: str = "prefork"
+    concurrency: int | None = None
 
     @property
     def dlq(self) -> str:
@@ -60,7 +63,9 @@ QUEUES: dict[str, QueueSpec] = {
         QueueSpec("pdf.render", "pdf_render", ("pdf.",), 110, 120, 9802),
         QueueSpec("email.send", "email_send", ("email.",), 110, 120, 9803),
         QueueSpec("notify.slack", "notify_slack", ("notify.slack", "slack."), 50, 60, 9804),
-        QueueSpec("anaf.taxpayer", "anaf_taxpayer", ("anaf.taxpayer.", "taxpayer."), 110, 120, 9805),
+        # I/O-bound: single-CUI tasks wait for a shared batch call (1 req/s cluster-wide), so many threads
+        QueueSpec("anaf.taxpayer", "anaf_taxpayer", ("anaf.taxpayer.", "taxpayer."), 110, 120, 9805,
+                  pool="threads", concurrency=200),
         QueueSpec("anaf.efactura", "anaf_efactura", ("anaf.efactura.", "efactura."), 280, 300, 9806),
         QueueSpec("anaf.etransport", "anaf_etransport", ("anaf.etransport.", "etransport."), 280, 300, 9807),
         QueueSpec("anaf.saft", "anaf_saft", ("anaf.saft.", "saft."), 1500, 1620, 9808),

@@ -19,7 +19,7 @@ from shared.events import EventPublisher, EventSource, set_publisher
 from shared.health import DeepCheck
 from shared.logging import configure_logging
 from shared.signals import connect_signals
-from shared.steps import HealthStep, HeartbeatStep, TopologyStep
+from shared.steps import HealthStep, HeartbeatStep, IdleExitStep, TopologyStep
 from shared.tasks import WorkerTask
 from shared.telemetry import configure_tracing
 
@@ -68,6 +68,7 @@ def create_app(
     app.steps["worker"].add(TopologyStep)
     app.steps["worker"].add(HealthStep)
     app.steps["worker"].add(HeartbeatStep)
+    app.steps["worker"].add(IdleExitStep)
     connect_signals()
     instance = settings.instance_id or socket.gethostname()
     set_publisher(

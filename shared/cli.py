@@ -21,6 +21,7 @@ PLUGINS: dict[str, str] = {
     "ocr": "ocr.cli:cli",
     "registry": "registry.cli:cli",
     "anaf": "anaf_efactura.cli:cli",
+    "efactura": "anaf_efactura.cli:efactura_cli",
     "etransport": "anaf_etransport.cli:cli",
     "saft": "anaf_saft.cli:cli",
     "reges": "reges.cli:cli",
@@ -65,12 +66,21 @@ def _tag(value: str) -> str:
 @main.command()
 @click.argument("tag")
 @click.option("-c", "--concurrency", type=int, default=None, help="Pool processes (default: CPU count).")
-@click.option("-P", "--pool", default="prefork", show_default=True, help="prefork | threads | solo")
+@click.option("-P", "--pool", default=None, help="prefork | threads | solo (default: the tag's, see celeryconfig)")
 @click.option("-l", "--loglevel", default=None, help="Log level (default: LOG_LEVEL or INFO).")
 @click.option("--hostname", "-n", default=None, help="Node name (default: <tag>@<host>).")
-def worker(tag: str, concurrency: int | None, pool: str, loglevel: str | None, hostname: str | None) -> None:
+@click.option("--exit-when-idle", type=float, default=None, metavar="SECONDS",
+              help="Stop gracefully once nothing ran and the queue was empty for SECONDS (backlog-draining Jobs).")
+def worker(tag: str, concurrency: int | None, pool: str | None, loglevel: str | None, hostname: str | None,
+           exit_when_idle: float | None) -> None:
     """Run one worker bound to the queue of TAG (health app on HEALTH_PORT)."""
     spec = QUEUES[_tag(tag)]
+    if exit_when_idle is not None:
+        import os
+
+        os.environ["WORKER_EXIT_WHEN_IDLE"] = str(exit_when_idle)
+    pool = pool or spec.pool
+    concurrency = concurrency or spec.concurrency
     module = importlib.import_module(f"{spec.package}.app")
     app = module.app
     argv = [

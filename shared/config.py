@@ -79,6 +79,7 @@ class WorkerSettings(BaseServiceSettings):
     registry_token: SecretStr | None = Field(default=None, validation_alias="REGISTRY_TOKEN")
     heartbeat_interval: float = Field(default=30.0, gt=0, validation_alias="HEARTBEAT_INTERVAL")
     health_advertise_url: str = Field(default="", validation_alias="HEALTH_ADVERTISE_URL")
+    exit_when_idle: float | None = Field(default=None, gt=0, validation_alias="WORKER_EXIT_WHEN_IDLE")
 
     @model_validator(mode="after")
     def _registry_token_required(self) -> WorkerSettings:

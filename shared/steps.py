@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
+import threading
 import time
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -20,9 +22,10 @@ from shared.config import WorkerSettings
 from shared.health import DeepCheck, HealthServer, Probe, build_health_app
 from shared.heartbeat import Heartbeat
 from shared.metrics import WORKER_UP, QueueStatsCollector, build_registry, clean_dead_process_files
+from shared.procstats import ProcessTreeCollector, tree_usage
 from shared.telemetry import Telemetry
 
-__all__ = ["HealthStep", "HeartbeatStep", "TopologyStep", "queue_stats", "worker_stats"]
+__all__ = ["HealthStep", "HeartbeatStep", "IdleExitStep", "TopologyStep", "queue_stats", "worker_stats"]
 
 log = structlog.get_logger(__name__)
 
@@ -92,7 +95,7 @@ class HealthStep(bootsteps.StartStopStep):
         queue_collector = QueueStatsCollector(
             lambda: queue_stats(broker_url, [spec.tag, spec.dlq]), ttl=settings.queue_length_cache_seconds
         )
-        registry = build_registry([queue_collector, telemetry.collector])
+        registry = build_registry([queue_collector, telemetry.collector, ProcessTreeCollector()])
         redis_client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
 
         def broker_check() -> dict[str, Any]:
@@ -167,7 +170,10 @@ def worker_stats(worker: Any) -> dict[str, Any]:
     consumer = getattr(worker, "consumer", None)
     connection = getattr(consumer, "connection", None)
     consuming = bool(connection is not None and connection.connected)
+    memory_bytes, cpu_seconds = tree_usage()
     return {
+        "memory_bytes": memory_bytes,
+        "cpu_seconds": round(cpu_seconds, 3),
         "consuming": consuming,
         "queue_size": len(state.reserved_requests),
         "active_tasks": len(state.active_requests),
@@ -213,6 +219,54 @@ class HeartbeatStep(bootsteps.StartStopStep):
     def stop(self, worker: Any) -> None:
         if self.heartbeat is not None:
             self.heartbeat.stop()
+
+    def shutdown(self, worker: Any) -> None:
+        self.stop(worker)
+
+
+class IdleExitStep(bootsteps.StartStopStep):
+    """With ``WORKER_EXIT_WHEN_IDLE=N`` the worker shuts down gracefully once it ran nothing and its queue was
+    empty for N seconds: a Kubernetes Job draining a backlog (KEDA ScaledJob) then completes by itself."""
+
+    label = "workers-core idle exit"
+    requires = {"celery.worker.components:Pool"}
+
+    def __init__(self, worker: Any, **kwargs: Any) -> None:
+        super().__init__(worker, **kwargs)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, worker: Any) -> None:
+        settings: WorkerSettings = worker.app.conf.workers_core_settings
+        if settings.exit_when_idle is None:
+            return
+        limit = settings.exit_when_idle
+        tag: str = worker.app.conf.workers_core_tag
+        broker_url = settings.rmq_url.get_secret_value()
+
+        def watch() -> None:
+            from celery.worker import state
+
+            idle_since = time.monotonic()
+            while not self._stop.wait(min(1.0, limit / 4)):
+                busy = bool(state.active_requests or state.reserved_requests)
+                if not busy:
+                    try:
+                        busy = queue_stats(broker_url, [tag]).get(tag, (1, 0))[0] > 0
+                    except Exception:  # noqa: BLE001 - broker away: not idle, keep waiting
+                        busy = True
+                if busy:
+                    idle_since = time.monotonic()
+                elif time.monotonic() - idle_since >= limit:
+                    log.info("idle: exiting", idle_seconds=limit, queue=tag)
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    return
+
+        self._thread = threading.Thread(target=watch, name="workers-core-idle-exit", daemon=True)
+        self._thread.start()
+
+    def stop(self, worker: Any) -> None:
+        self._stop.set()
 
     def shutdown(self, worker: Any) -> None:
         self.stop(worker)

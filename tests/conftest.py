@@ -124,9 +124,10 @@ def start_worker(worker_env: dict[str, str], session_dir: Path) -> Iterator[Call
     started: list[WorkerProcess] = []
 
     def _start(tag: str, env: dict[str, str] | None = None, concurrency: int = 1, pool: str = "prefork",
-               name: str | None = None, wait: bool = True, timeout: float = 90.0) -> WorkerProcess:
+               name: str | None = None, wait: bool = True, timeout: float = 90.0,
+               extra_args: tuple[str, ...] = ()) -> WorkerProcess:
         worker = WorkerProcess(tag, {**worker_env, **(env or {})}, session_dir, concurrency=concurrency, pool=pool,
-                               name=name)
+                               name=name, extra_args=extra_args)
         started.append(worker)
         return worker.start(wait=wait, timeout=timeout)
 

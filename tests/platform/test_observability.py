@@ -24,6 +24,8 @@ EXPECTED_METRICS = (
     "celery_active_consumer_count",
     "http_requests_total",
     "workers_core_health_checks_total",
+    "process_resident_memory_bytes",
+    "process_cpu_seconds_total",
 )
 
 
@@ -69,6 +71,8 @@ def test_metrics_have_celery_exporter_names(start_worker, celery_client):
     assert f'celery_task_failed_total{{exception="PayloadError",hostname="{worker.hostname}",name="ocr.test.strict",queue_name="ocr"}} 1.0' in text
     assert f'celery_worker_up{{hostname="{worker.hostname}",queue_name="ocr"}} 1.0' in text
     assert 'celery_queue_length{queue_name="ocr"}' in text
+    rss = next(float(line.split()[1]) for line in text.splitlines() if line.startswith("process_resident_memory_bytes "))
+    assert rss > 50e6  # parent + 2 pool children, each a Python interpreter with Celery loaded
 
 
 def test_logs_are_json_and_carry_the_callers_correlation_id(start_worker, celery_client):

@@ -114,3 +114,14 @@ def test_transient_error_survives_the_result_backend_round_trip():
     again = TransientError(*err.args)
     assert again.retry_after == 7 and again.code == "anaf_unavailable"
     assert json.loads(json.dumps(err.args))[0]["retryable"] is True
+
+
+def test_exit_when_idle_drains_the_backlog_then_stops(test_worker, celery_client, marker_dir: Path):
+    """A backlog-draining Job (KEDA ScaledJob): process what is queued, then exit 0 on its own."""
+    results = [celery_client.send_task("ocr.test.sleep", kwargs={"seconds": 0.2, "marker_dir": str(marker_dir),
+                                                                 "key": f"d{i}"}) for i in range(3)]
+    worker = test_worker(extra_args=("--exit-when-idle", "2"))
+    assert [r.get(timeout=60)["key"] for r in results] == ["d0", "d1", "d2"]
+    assert worker.proc is not None
+    assert worker.proc.wait(timeout=60) == 0
+    assert "idle: exiting" in worker.logs()

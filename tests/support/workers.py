@@ -26,7 +26,7 @@ class WorkerProcess:
     """One worker (parent + pool children). ``kill()`` is SIGKILL to the whole group, like a node crash."""
 
     def __init__(self, tag: str, env: dict[str, str], workdir: Path, *, concurrency: int = 1, pool: str = "prefork",
-                 name: str | None = None, health_port: int | None = None):
+                 name: str | None = None, health_port: int | None = None, extra_args: tuple[str, ...] = ()):
         self.tag = tag
         self.env = env
         self.concurrency = concurrency
@@ -37,6 +37,7 @@ class WorkerProcess:
         self.workdir = workdir
         self.log_path = workdir / f"worker-{self.name}.log"
         self.metrics_dir = workdir / f"metrics-{self.name}"
+        self.extra_args = extra_args
         self.proc: subprocess.Popen[bytes] | None = None
         self._log_offset = 0
 
@@ -56,7 +57,7 @@ class WorkerProcess:
         self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = self.log_path.open("ab")
         cmd = [sys.executable, "-m", "shared.cli", "worker", self.tag, "-c", str(self.concurrency), "-P", self.pool,
-               "-n", f"{self.name}@%h"]
+               "-n", f"{self.name}@%h", *self.extra_args]
         self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         log.close()
