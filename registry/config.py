@@ -77,6 +77,7 @@ class RegistrySettings(BaseServiceSettings):
     purge_after: float = Field(default=600.0, gt=0, description="Stopped this long -> removed.")
     sweep_interval: float = Field(default=10.0, gt=0)
     flush_interval: float = Field(default=2.0, gt=0, description="Write-behind period of heartbeats to SQL.")
+    heartbeat_fast_path: bool = Field(default=True, description="Serve heartbeats from the ASGI fast path.")
     jobs_enabled: bool = True
 
     # WorkerHealthCheckJob

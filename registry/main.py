@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from registry import __version__
 from registry.api import heartbeat_router, install_error_handlers, ops_router, workers_router
+from registry.api.fastpath import HeartbeatFastPath
 from registry.auth import SCOPES
 from registry.config import RegistrySettings, get_settings
 from registry.runtime import Runtime
@@ -48,6 +49,7 @@ def create_app(
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    app.add_middleware(HeartbeatFastPath)
     app.include_router(heartbeat_router)
     app.include_router(workers_router)
     app.include_router(ops_router)

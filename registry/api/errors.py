@@ -15,15 +15,23 @@ from starlette.routing import Match
 from registry.errors import AuthError, RegistryError, ScopeError, UnavailableError
 from shared.errors import PayloadError
 
-__all__ = ["install_error_handlers"]
+__all__ = ["install_error_handlers", "render_error"]
 
 log = structlog.get_logger(__name__)
 
 _REALM = 'Bearer realm="workers-registry"'
 
 
-def _registry_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RegistryError)
+def render_error(exc: RegistryError | PayloadError | RequestValidationError) -> JSONResponse:
+    """The answer to one of our errors (also used by the heartbeat fast path, outside FastAPI)."""
+    if isinstance(exc, RequestValidationError):
+        errors = [
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in exc.errors()
+        ]
+        return JSONResponse(PayloadError("request validation failed", errors=errors).to_dict(), status_code=422)
+    if isinstance(exc, PayloadError):
+        return JSONResponse(exc.to_dict(), status_code=422)
     headers: dict[str, str] = {}
     if isinstance(exc, ScopeError):
         scope = exc.details.get("required_scope", "")
@@ -35,13 +43,9 @@ def _registry_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=headers)
 
 
-def _validation_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    errors = [
-        {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
-        for e in exc.errors()
-    ]
-    return JSONResponse(PayloadError("request validation failed", errors=errors).to_dict(), status_code=422)
+def _handled(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RegistryError | PayloadError | RequestValidationError)
+    return render_error(exc)
 
 
 def _allowed_methods(request: Request) -> str:
@@ -71,18 +75,12 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 def _unavailable(_: Request, exc: Exception) -> JSONResponse:
     log.warning("backing store unavailable", error=f"{type(exc).__name__}: {exc}")
-    return _registry_error(_, UnavailableError(f"registry storage unavailable: {type(exc).__name__}"))
-
-
-def _payload_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, PayloadError)
-    return JSONResponse(exc.to_dict(), status_code=422)
+    return render_error(UnavailableError(f"registry storage unavailable: {type(exc).__name__}"))
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(RegistryError, _registry_error)
-    app.add_exception_handler(PayloadError, _payload_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
+    for handled in (RegistryError, PayloadError, RequestValidationError):
+        app.add_exception_handler(handled, _handled)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     for exc_type in (RedisConnectionError, RedisTimeoutError, OperationalError):
         app.add_exception_handler(exc_type, _unavailable)

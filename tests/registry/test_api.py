@@ -157,3 +157,39 @@ def test_readyz_and_routes_report_a_dead_redis(make_settings: Callable[..., Any]
         assert ready.status_code == 503 and ready.json()["checks"]["redis"].startswith("fail")
         beat = client.patch("/v1/workers/ocr/heartbeat", json=payload(), headers=auth(SCOPE_HEARTBEAT))
         assert beat.status_code == 503 and beat.json()["code"] == "unavailable" and beat.headers["retry-after"]
+
+
+def test_heartbeat_fast_path_answers_exactly_like_the_route(
+    make_settings: Callable[..., Any], clean_registry: None, token: Callable[..., str], registry_redis_url: str
+) -> None:
+    from registry.main import create_app
+    from tests.registry.conftest import _wipe
+
+    beat, read = token(SCOPE_HEARTBEAT), token(SCOPE_READ)
+    cases: list[tuple[str, dict[str, str], bytes]] = [
+        ("/v1/workers/ocr/heartbeat", {"Authorization": f"Bearer {beat}"}, b'{"instance_id": "ocr@fp", "queue_size": 2}'),
+        ("/v1/workers/ocr/heartbeat", {}, b'{"instance_id": "ocr@fp"}'),
+        ("/v1/workers/ocr/heartbeat", {"Authorization": "Basic abc"}, b'{"instance_id": "ocr@fp"}'),
+        ("/v1/workers/ocr/heartbeat", {"Authorization": "Bearer not-a-jwt"}, b'{"instance_id": "ocr@fp"}'),
+        ("/v1/workers/ocr/heartbeat", {"Authorization": f"Bearer {read}"}, b'{"instance_id": "ocr@fp"}'),
+        ("/v1/workers/Bad%20Tag/heartbeat", {"Authorization": f"Bearer {beat}"}, b'{"instance_id": "ocr@fp"}'),
+        ("/v1/workers/ocr/heartbeat?x=1&y=2", {"Authorization": f"Bearer {beat}"}, b'{"instance_id": "ocr@fp"}'),
+        ("/v1/workers/ocr/heartbeat?", {"Authorization": f"Bearer {beat}"}, b'{"instance_id": "ocr@fp"}'),
+        ("/v1/workers/ocr/heartbeat", {"Authorization": f"Bearer {beat}"}, b'{"instance_id": "bad id", "pid": true}'),
+        ("/v1/workers/ocr/heartbeat", {"Authorization": f"Bearer {beat}"}, b"\xff\xfe not json"),
+        ("/v1/workers/ocr/heartbeat", {"Authorization": f"Bearer {beat}"}, b""),
+    ]
+    answers: dict[bool, list[tuple[int, Any, str | None]]] = {}
+    for fast in (True, False):
+        _wipe(registry_redis_url)
+        with TestClient(create_app(make_settings(heartbeat_fast_path=fast))) as client:
+            out = []
+            for path, headers, content in cases:
+                response = client.patch(path, headers=headers, content=content)
+                body = response.json()
+                if isinstance(body, dict):
+                    body.pop("accepted_at", None)
+                out.append((response.status_code, body, response.headers.get("www-authenticate")))
+            answers[fast] = out
+    assert [a[0] for a in answers[True]] == [200, 401, 401, 401, 403, 422, 422, 200, 422, 422, 422]
+    assert answers[True] == answers[False]
