@@ -33,7 +33,8 @@ if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
 fi
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   echo "bootstrap: starting postgresql"
-  $SUDO pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start || true
+  pg_version=$(find /etc/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -1)
+  $SUDO pg_ctlcluster --skip-systemctl-redirect "$pg_version" main start || true
 fi
 if ! rabbitmq-diagnostics -q ping >/dev/null 2>&1; then
   echo "bootstrap: starting rabbitmq"

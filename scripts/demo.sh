@@ -33,7 +33,7 @@ for tag in $TAGS; do
 done
 html='<h1>Factură nr. 42</h1><p>Societatea Ăâîșț SRL — total 1.190,00 RON</p>'
 if .venv/bin/workers-core send pdf.render --kwargs "{\"html\": \"$html\"}" --wait --timeout 120 >"$LOG_DIR/demo-pdf.json" 2>/dev/null; then
-  echo "demo: pdf.render -> $(cat "$LOG_DIR/demo-pdf.json" | tr -d '\n' | cut -c1-300)"
+  echo "demo: pdf.render -> $(tr -d '\n' < "$LOG_DIR/demo-pdf.json" | cut -c1-300)"
 else
   echo "demo: pdf.render failed: $(cat "$LOG_DIR/demo-pdf.json")"; exit 1
 fi
