@@ -1,12 +1,13 @@
 """Benchmark: pages/s of ``ocr.extract`` through the real worker vs direct engine calls, and peak RSS.
 
-    python -m bench.ocr [-n 6] [--rounds 3] [--engine rapidocr] [--threads 0]
+    python -m bench.ocr [-n 4] [--rounds 5] [--engine rapidocr] [--threads 0]
 
 The same generated A4 pages (200 dpi, Romanian invoice text, PNG) are read:
 1. directly: the engine built once in this process, ``recognize`` page after page (the ceiling);
 2. through the worker: a real ``celery worker -c 1`` process (its own RabbitMQ vhost and Redis DB); every page
    is an artifact, one ``ocr.extract`` task per page, all published at once, timed to the last result.
-The two alternate for ``--rounds`` rounds (the machine is shared; medians are compared).
+The two alternate for ``--rounds`` rounds and each pair is compared (the machine is shared, its load drifts);
+CPU seconds per page (this process vs the pool process, from /proc) are reported as a load-independent check.
 Peak RSS (VmHWM) of the worker's pool process and of its parent is read from /proc after the run.
 Ends with ``ocr: ... (targets >= 0.9 x direct)``. Loopback only; bounded loops.
 """
@@ -61,15 +62,23 @@ class Direct:
         self.load_s = time.perf_counter() - started
         self.engine.recognize(warm_page, "ro", timeout=120)
 
-    def rate(self, pages: list[Image.Image]) -> float:
-        started = time.perf_counter()
+    def rate(self, pages: list[Image.Image]) -> tuple[float, float]:
+        """(pages per wall-clock second, CPU seconds per page) of this process."""
+        started, cpu = time.perf_counter(), time.process_time()
         for page in pages:
             assert self.engine.recognize(page, "ro", timeout=120)
-        return len(pages) / (time.perf_counter() - started)
+        return len(pages) / (time.perf_counter() - started), (time.process_time() - cpu) / len(pages)
 
 
 def _rabbitmqctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def vm_hwm_kib(pid: int) -> int:
@@ -108,13 +117,21 @@ class Worker:
         self.client.send_task("ocr.extract", kwargs={"artifact_key": self.keys[0]}).get(timeout=300)  # loads the model
         return self
 
-    def rate(self) -> float:
+    def pool_pids(self) -> list[int]:
+        assert self.process.proc is not None
+        return descendants(self.process.proc.pid)
+
+    def rate(self) -> tuple[float, float]:
+        """(pages per wall-clock second, CPU seconds per page of the pool process) through RabbitMQ."""
+        pids = self.pool_pids()
+        cpu = sum(cpu_seconds(pid) for pid in pids)
         started = time.perf_counter()
         results = [self.client.send_task("ocr.extract", kwargs={"artifact_key": key}) for key in self.keys]
         bodies = [r.get(timeout=600) for r in results]
         elapsed = time.perf_counter() - started
         assert all(b["page_count"] == 1 and len(b["pages"][0]["lines"]) >= 15 for b in bodies)
-        return len(self.keys) / elapsed
+        assert self.pool_pids() == pids, "the pool process changed during the run"
+        return len(self.keys) / elapsed, (sum(cpu_seconds(pid) for pid in pids) - cpu) / len(self.keys)
 
     def peak_rss_mib(self) -> tuple[float, float]:
         assert self.process.proc is not None
@@ -131,8 +148,8 @@ class Worker:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-n", type=int, default=6, help="pages per round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("-n", type=int, default=4, help="pages per round")
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--engine", default="rapidocr", choices=("rapidocr", "tesseract"))
     parser.add_argument("--threads", type=int, default=0, help="OCR_THREADS (0 = library default)")
     args = parser.parse_args()
@@ -141,20 +158,24 @@ def main() -> int:
     settings = OcrSettings(engine=args.engine, threads=args.threads, WORKERS_CORE_ENV="test")
     direct = Direct(settings, pages[0])
     print(f"direct {args.engine}: engine load {direct.load_s:.1f} s", flush=True)
-    direct_rates, worker_rates = [], []
+    ratios, cpu_ratios, direct_rates, worker_rates = [], [], [], []
     with tempfile.TemporaryDirectory(prefix="bench-ocr-") as tmp, \
             Worker([encode(p) for p in pages], engine=args.engine, threads=args.threads, workdir=Path(tmp)) as worker:
-        # alternate the two so that load from other processes on the machine hits both alike
+        # alternate the two and compare each pair: load from other processes on the machine drifts slowly
         for round_no in range(1, args.rounds + 1):
-            direct_rates.append(direct.rate(pages))
-            worker_rates.append(worker.rate())
-            print(f"round {round_no}: direct {direct_rates[-1]:6.2f} pages/s, worker {worker_rates[-1]:6.2f} pages/s",
-                  flush=True)
+            d_rate, d_cpu = direct.rate(pages)
+            w_rate, w_cpu = worker.rate()
+            direct_rates.append(d_rate)
+            worker_rates.append(w_rate)
+            ratios.append(w_rate / d_rate)
+            cpu_ratios.append(d_cpu / w_cpu)
+            print(f"round {round_no}: direct {d_rate:5.2f} pages/s ({d_cpu:4.2f} CPU s/page), worker {w_rate:5.2f} "
+                  f"pages/s ({w_cpu:4.2f} CPU s/page): {ratios[-1]:.2f} x", flush=True)
         child_mib, parent_mib = worker.peak_rss_mib()
-    d, w = statistics.median(direct_rates), statistics.median(worker_rates)
-    ratio = w / d
-    print(f"ocr: worker {w:.2f} pages/s = {ratio:.2f} x direct ({d:.2f} pages/s, median of {args.rounds} alternating "
-          f"rounds of {args.n} A4 pages); peak RSS per worker process {child_mib:.0f} MiB (pool) / "
+    ratio, cpu_ratio = statistics.median(ratios), statistics.median(cpu_ratios)
+    print(f"ocr: worker {statistics.median(worker_rates):.2f} pages/s vs direct {statistics.median(direct_rates):.2f} "
+          f"pages/s: {ratio:.2f} x direct (median of {args.rounds} paired rounds of {args.n} A4 pages; CPU per page "
+          f"{cpu_ratio:.2f} x as efficient); peak RSS per worker process {child_mib:.0f} MiB (pool) / "
           f"{parent_mib:.0f} MiB (parent) (targets >= 0.9 x direct)")
     return 0 if ratio >= 0.9 else 1
 

@@ -180,9 +180,13 @@ class Document:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
-                self._image.seek(number - 1)
-                frame = self._image.copy()
-                frame.load()
+                if self.page_count == 1:
+                    self._image.load()  # decode in place: no copy of a single-frame image
+                    frame = self._image
+                else:
+                    self._image.seek(number - 1)
+                    frame = self._image.copy()
+                    frame.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise _error(self.loc, f"image too large: {exc}", "too_large") from None
         except (OSError, ValueError, EOFError, SyntaxError) as exc:
