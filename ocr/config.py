@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.config import BaseServiceSettings
@@ -50,6 +50,11 @@ class OcrSettings(BaseServiceSettings):
     paddle_det_model_dir: Path | None = None
     paddle_rec_model_dir: Path | None = None
     paddle_cls_model_dir: Path | None = None
+
+    @field_validator("paddle_det_model_dir", "paddle_rec_model_dir", "paddle_cls_model_dir", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value  # ``VAR=`` in .env means unset
 
     @model_validator(mode="after")
     def _cpu_only(self) -> OcrSettings:

@@ -58,6 +58,11 @@ class PdfSettings(BaseServiceSettings):
     #: Extra Jinja2 template directory, searched before the built-in templates.
     template_dir: Path | None = None
 
+    @field_validator("template_dir", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value  # ``VAR=`` in .env means unset
+
     @field_validator("url_allowlist", "trusted_networks", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:

@@ -111,3 +111,13 @@ def test_missing_tesseract_binary_is_a_configuration_error() -> None:
 def test_gpu_is_refused() -> None:
     with pytest.raises(ValueError, match="GPU"):
         ocr_settings(gpu=True)
+
+
+def test_empty_env_values_mean_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OCR_PADDLE_DET_MODEL_DIR", "")
+    monkeypatch.setenv("OCR_PADDLE_REC_MODEL_DIR", " ")
+    monkeypatch.setenv("OCR_ENGINE", "paddleocr")
+    settings = ocr_settings()
+    assert settings.paddle_det_model_dir is None and settings.paddle_rec_model_dir is None
+    with pytest.raises(OcrConfigurationError, match="OCR_PADDLE_DET_MODEL_DIR"):
+        build_engine(settings.engine, settings)

@@ -191,7 +191,9 @@ def test_settings_read_comma_separated_lists(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("PDF_URL_ALLOWLIST", "CDN.example.ro, *.assets.example.ro,127.0.0.2:8080")
     monkeypatch.setenv("PDF_TRUSTED_NETWORKS", "10.20.0.0/16,fd12::/64")
     monkeypatch.setenv("CHROMIUM_PATH", "/opt/chromium")
+    monkeypatch.setenv("PDF_TEMPLATE_DIR", "")
     settings = PdfSettings()
+    assert settings.template_dir is None
     assert settings.url_allowlist == ["cdn.example.ro", "*.assets.example.ro", "127.0.0.2:8080"]
     assert settings.trusted_networks == ["10.20.0.0/16", "fd12::/64"]
     assert str(settings.chromium_path) == "/opt/chromium"
