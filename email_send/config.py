@@ -12,6 +12,8 @@ from shared.config import BaseServiceSettings
 
 __all__ = ["EmailSettings", "SmtpSettings", "get_email_settings", "get_smtp_settings"]
 
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+
 
 class SmtpSettings(BaseServiceSettings):
     """How to reach and authenticate to the SMTP relay; one pool of sessions per worker process."""
@@ -23,7 +25,8 @@ class SmtpSettings(BaseServiceSettings):
     username: str | None = None
     password: SecretStr | None = None
     #: STARTTLS upgrade after connecting (required when true, never when false); port 587 style.
-    starttls: bool = True
+    #: Unset: true, unless ``SMTP_TLS`` is on.
+    starttls: bool | None = None
     #: Implicit TLS from the first byte (SMTPS, port 465 style); excludes ``starttls``.
     tls: bool = False
     validate_certs: bool = True
@@ -44,10 +47,15 @@ class SmtpSettings(BaseServiceSettings):
 
     @model_validator(mode="after")
     def _one_tls_mode(self) -> SmtpSettings:
+        if self.starttls is None:
+            self.starttls = not self.tls
         if self.tls and self.starttls:
             raise ValueError("SMTP_TLS (implicit TLS) and SMTP_STARTTLS are mutually exclusive; set one")
         if (self.username is None) != (self.password is None):
             raise ValueError("SMTP_USERNAME and SMTP_PASSWORD go together")
+        plaintext = not (self.tls or self.starttls)
+        if plaintext and self.username is not None and self.host not in _LOOPBACK and self.workers_core_env != "development":
+            raise ValueError("SMTP AUTH without TLS sends the password in clear: set SMTP_STARTTLS or SMTP_TLS")
         return self
 
 

@@ -26,7 +26,7 @@ async def _probe(settings: SmtpSettings, timeout: float) -> dict[str, Any]:
         hostname=settings.host,
         port=settings.port,
         use_tls=settings.tls,
-        start_tls=settings.starttls,
+        start_tls=bool(settings.starttls),
         tls_context=tls_context(settings),
         timeout=timeout,
         local_hostname=settings.local_hostname,

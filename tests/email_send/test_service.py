@@ -162,3 +162,15 @@ def test_deep_check_fails_fast_when_smtp_is_down() -> None:
     settings = SmtpSettings(host="127.0.0.1", port=free_port(), WORKERS_CORE_ENV="test")
     with pytest.raises(SmtpConnectionError):
         smtp_check(settings, timeout=2.0)
+
+
+def test_settings_resolve_tls_modes_and_refuse_cleartext_auth() -> None:
+    assert SmtpSettings(WORKERS_CORE_ENV="test").starttls is True
+    assert SmtpSettings(tls=True, WORKERS_CORE_ENV="test").starttls is False
+    with pytest.raises(ValueError, match="mutually exclusive"):
+        SmtpSettings(tls=True, starttls=True, WORKERS_CORE_ENV="test")
+    with pytest.raises(ValueError, match="password in clear"):
+        SmtpSettings(host="smtp.firma.ro", starttls=False, username="u", password="p4ss-real", WORKERS_CORE_ENV="test")
+    with pytest.raises(ValueError, match="placeholder"):
+        SmtpSettings(username="u", password="changeme", WORKERS_CORE_ENV="production")
+    assert SmtpSettings(host="127.0.0.1", starttls=False, username="u", password="p4ss-real", WORKERS_CORE_ENV="test").username == "u"
