@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -32,9 +33,12 @@ class PeriodicJob:
 class JobRunner:
     """Starts one loop per job; ``stop()`` cancels them and waits."""
 
-    def __init__(self, store: HotStore, jobs: list[PeriodicJob]) -> None:
+    def __init__(
+        self, store: HotStore, jobs: list[PeriodicJob], observe: Callable[[str, float], None] | None = None
+    ) -> None:
         self.store = store
         self.jobs = jobs
+        self.observe = observe
         self.owner = str(uuid.uuid4())
         self.runs: dict[str, int] = {job.name: 0 for job in jobs}
         self._tasks: list[asyncio.Task[None]] = []
@@ -58,16 +62,25 @@ class JobRunner:
 
     async def run_now(self, job: PeriodicJob) -> bool:
         """One run of ``job`` (after taking its lock when it is a leader job); False if skipped or failed."""
+        started = time.perf_counter()
         try:
             if job.leader and not await self.store.acquire(job.name, self.owner, job.interval * 0.9):
                 return False
-            await job.run()
+            result = await job.run()
         except asyncio.CancelledError:
             raise
         except Exception:  # a background loop must survive any failure of one run (logged with traceback)
             log.exception("registry job failed", job=job.name)
             return False
         self.runs[job.name] = self.runs.get(job.name, 0) + 1
+        elapsed = time.perf_counter() - started
+        if self.observe is not None:
+            self.observe(job.name, elapsed)
+        if elapsed > job.interval:
+            log.warning("registry job slower than its interval", job=job.name, seconds=round(elapsed, 3),
+                        interval=job.interval)
+        else:
+            log.debug("registry job ran", job=job.name, seconds=round(elapsed, 4), result=result)
         return True
 
     async def _loop(self, job: PeriodicJob) -> None:

@@ -13,6 +13,7 @@ metric                                          type       meaning
 ``queue_depth{tag}``                            gauge      ready messages in the tag's queue (RabbitMQ)
 ``worker_memory_usage_bytes{tag}``              gauge      resident memory of the tag's live instances
 ``worker_cpu_usage{tag}``                       gauge      CPU cores used by the tag's live instances
+``registry_job_duration_seconds{job}``          histogram  flush, sweep, healthcheck and queues runs
 ==============================================  =========  =============================================
 """
 
@@ -95,6 +96,10 @@ class RegistryMetrics:
         self.failed_health_checks = Counter(
             "failed_health_checks", "Health-check runs (scrape of /metrics) that failed after retries", ["tag"],
             registry=self.registry,
+        )
+        self.job_duration = Histogram(
+            "registry_job_duration_seconds", "Duration of the registry's background job runs", ["job"],
+            buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0), registry=self.registry,
         )
         self._gauges = _SnapshotCollector(expected_tags)
         self.registry.register(self._gauges)

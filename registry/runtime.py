@@ -63,7 +63,7 @@ class Runtime:
             PeriodicJob("sweep", s.sweep_interval, self.service.sweep),
             PeriodicJob(WorkerHealthCheckJob.name, s.healthcheck_interval, self.healthcheck.run_once),
             PeriodicJob(QueueMonitor.name, s.queue_poll_interval, self.queues.run_once),
-        ])
+        ], observe=lambda job, seconds: self.metrics.job_duration.labels(job).observe(seconds))
 
     async def open(self) -> None:
         if self.settings.auto_migrate:

@@ -32,7 +32,7 @@ __all__ = ["WorkerRegistryService"]
 
 log = structlog.get_logger(__name__)
 
-FLUSH_BATCH = 5000
+FLUSH_BATCH = 200
 
 
 class WorkerRegistryService:
@@ -177,7 +177,11 @@ class WorkerRegistryService:
 
     # background ------------------------------------------------------------------------------------
     async def flush(self) -> int:
-        """Write-behind: persist dirty instances from Redis to SQL in one batch; returns rows written."""
+        """Write-behind: persist dirty instances from Redis to SQL in batches; returns rows written.
+
+        Batches are small and the event loop gets a turn between them, so a flush of a large fleet never
+        holds heartbeats back for more than a few milliseconds.
+        """
         written = 0
         while True:
             items = await self.store.pop_dirty(FLUSH_BATCH)
@@ -194,14 +198,25 @@ class WorkerRegistryService:
             written += len(rows)
             if len(items) < FLUSH_BATCH:
                 return written
+            await anyio.sleep(0)
 
     async def sweep(self) -> dict[str, int]:
-        """Failure detection: persist and announce evaluated status changes, purge long-stopped instances."""
+        """Failure detection: persist and announce evaluated status changes, purge long-stopped instances.
+
+        Works tag by tag (a small snapshot each, the event loop free in between)."""
         await self.flush()
-        snap = await self.snapshot()
+        keyed = await anyio.to_thread.run_sync(lambda: repository.load_keys(self.db.engine))
         counts = {"error": 0, "stopped": 0, "removed": 0}
+        for tag in sorted({k[0] for k in keyed} | await self.store.tags()):
+            await self._sweep_tag(tag, counts)
+        if counts["error"] or counts["stopped"]:
+            await self.flush()  # persist the transitions made in Redis now, not at the next flush
+        return counts
+
+    async def _sweep_tag(self, tag: str, counts: dict[str, int]) -> None:
+        snap = await self.snapshot(tag)
         purge: list[Member] = []
-        for m in snap.members():
+        for m in snap.members(tag):
             if m.evaluated.purge:
                 purge.append(m)
             elif m.evaluated.status != m.stored_status:
@@ -219,13 +234,11 @@ class WorkerRegistryService:
                     "worker.removed", tag=m.tag, instance_id=m.instance_id, status=None,
                     previous_status=m.stored_status, reason="purged", now=snap.now,
                 ))
-            counts["removed"] = len(purge)
+            counts["removed"] += len(purge)
             log.info("purged stopped instances", instances=[f"{t}/{i}" for t, i in items])
-        gone = {m.tag for m in purge} - {m.tag for m in snap.members() if not m.evaluated.purge}
-        await self.store.drop_tags(gone)
-        if counts["error"] or counts["stopped"]:
-            await self.flush()  # persist the transitions made in Redis now, not at the next flush
-        return counts
+        if len(purge) == len(snap.members(tag)):
+            await self.store.drop_tags([tag])  # nothing left of the tag anywhere
+        await anyio.sleep(0)
 
     async def _persist_transition(self, m: Member, now: float) -> bool:
         new, reason = m.evaluated.status, m.evaluated.reason
