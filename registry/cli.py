@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from pathlib import Path
@@ -44,6 +45,10 @@ def serve(host: str | None, port: int | None, access_log: bool) -> None:
 
     settings = get_settings()
     configure_logging(settings.log_level, "console" if settings.log_format == "console" else "json")
+    # Everything imported so far lives for the whole process: keep it out of the cyclic GC's full passes,
+    # and collect young objects less often (a 1,000-instance list allocates ~50k short-lived objects).
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
     uvicorn.run(
         create_app(settings), host=host or settings.host, port=port or settings.port, log_config=None,
         access_log=access_log, proxy_headers=False, server_header=False,

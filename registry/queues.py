@@ -44,12 +44,12 @@ class QueueMonitor:
         self.broker_url = broker_url
 
     async def run_once(self) -> dict[str, tuple[int, int]]:
-        snap = await self.service.snapshot()
-        tags = sorted(snap.by_tag)
+        tags = sorted(await self.service.tags())
         if not tags:
             return {}
         depths = await anyio.to_thread.run_sync(lambda: queue_depths(self.broker_url, tags))
         for tag in tags:
+            snap = await self.service.snapshot(tag)  # tag by tag: small snapshots, the event loop free between
             live = [m for m in snap.members(tag) if m.alive]
             completed = 0.0
             known = False

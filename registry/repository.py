@@ -18,6 +18,7 @@ __all__ = [
     "delete_tag",
     "load_keys",
     "load_rows",
+    "load_tags",
     "set_status",
     "upsert_rows",
 ]
@@ -58,6 +59,12 @@ def load_rows(
         query = query.where(tuple_(T.c.tag, T.c.instance_id).in_(list(keys)))
     with engine.connect() as conn:
         return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def load_tags(engine: Engine) -> list[str]:
+    """The distinct tags that have rows."""
+    with engine.connect() as conn:
+        return [r[0] for r in conn.execute(select(T.c.tag).distinct())]
 
 
 def load_keys(engine: Engine, *, tag: str | None = None) -> list[tuple[str, str, str, datetime]]:

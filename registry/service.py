@@ -205,13 +205,17 @@ class WorkerRegistryService:
 
         Works tag by tag (a small snapshot each, the event loop free in between)."""
         await self.flush()
-        keyed = await anyio.to_thread.run_sync(lambda: repository.load_keys(self.db.engine))
         counts = {"error": 0, "stopped": 0, "removed": 0}
-        for tag in sorted({k[0] for k in keyed} | await self.store.tags()):
+        for tag in sorted(await self.tags()):
             await self._sweep_tag(tag, counts)
         if counts["error"] or counts["stopped"]:
             await self.flush()  # persist the transitions made in Redis now, not at the next flush
         return counts
+
+    async def tags(self) -> set[str]:
+        """Every tag known to SQL or Redis."""
+        stored = await anyio.to_thread.run_sync(lambda: repository.load_tags(self.db.engine))
+        return set(stored) | await self.store.tags()
 
     async def _sweep_tag(self, tag: str, counts: dict[str, int]) -> None:
         snap = await self.snapshot(tag)
