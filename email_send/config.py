@@ -77,6 +77,8 @@ class EmailSettings(BaseServiceSettings):
     #: An attachment given inline as base64 in the task payload (decoded bytes); bigger ones go by artifact key.
     max_inline_attachment_bytes: int = Field(default=256 * 1024, ge=1)
     max_attachments: int = Field(default=20, ge=0)
+    #: Messages in one ``email.send_batch`` task.
+    max_batch: int = Field(default=200, ge=1, le=500)
     #: How long a sent message's idempotency key is remembered.
     idempotency_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     #: How long an in-progress claim blocks other attempts; must exceed the task's hard time limit.

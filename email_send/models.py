@@ -17,7 +17,17 @@ from pydantic import (
     model_validator,
 )
 
-__all__ = ["Attachment", "EmailRequest", "EmailResult", "Mailbox", "SmtpReply", "header_safe"]
+__all__ = [
+    "Attachment",
+    "BatchItem",
+    "EmailBatchRequest",
+    "EmailBatchResult",
+    "EmailRequest",
+    "EmailResult",
+    "Mailbox",
+    "SmtpReply",
+    "header_safe",
+]
 
 #: Any control character but TAB; CR and LF are the header-injection ones, the rest are never legitimate.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u2028\u2029\x85]")
@@ -224,3 +234,29 @@ class EmailResult(BaseModel):
     size: int
     smtp: SmtpReply
     sent_at: datetime
+
+
+class EmailBatchRequest(BaseModel):
+    """``email.send_batch`` kwargs: many messages in one task (bulk runs); each is validated on its own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: ``email.send`` payloads; inline base64 attachments are refused here (pass artifact keys).
+    messages: list[dict[str, Any]] = Field(min_length=1, max_length=500)
+
+
+class BatchItem(BaseModel):
+    """The outcome of one message of a batch (``duplicate``: sent by an earlier attempt of the same key)."""
+
+    index: int
+    status: Literal["sent", "duplicate", "failed"]
+    idempotency_key: str | None = None
+    message_id: str | None = None
+    error: dict[str, Any] | None = None
+
+
+class EmailBatchResult(BaseModel):
+    sent: int
+    duplicates: int
+    failed: int
+    items: list[BatchItem]

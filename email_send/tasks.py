@@ -8,7 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from email_send.app import app
-from email_send.models import EmailRequest
+from email_send.batch import BatchSender
+from email_send.config import get_email_settings
+from email_send.models import EmailBatchRequest, EmailRequest
 from email_send.service import get_email_service
 from shared.events import publish_event
 
@@ -25,5 +27,19 @@ def send(self: Any, **kwargs: Any) -> dict[str, Any]:
             "email.sent",
             {"message_id": result.message_id, "idempotency_key": result.idempotency_key,
              "recipients": len(result.recipients), "size": result.size},
+        )
+    return result.model_dump(mode="json")
+
+
+@app.task(name="email.send_batch", bind=True, track_started=False)  # type: ignore[untyped-decorator]
+def send_batch(self: Any, **kwargs: Any) -> dict[str, Any]:
+    """Send many e-mails in one task (bulk runs); per-message outcomes in ``items``, one event per batch."""
+    batch = EmailBatchRequest.model_validate(kwargs)
+    result = BatchSender(get_email_service(), get_email_settings()).send(batch, default_key=f"task:{self.request.id}")
+    if result.sent:
+        publish_event(
+            "email.batch_sent",
+            {"sent": result.sent, "duplicates": result.duplicates, "failed": result.failed,
+             "message_ids": [item.message_id for item in result.items if item.status == "sent"]},
         )
     return result.model_dump(mode="json")

@@ -177,3 +177,14 @@ def test_deep_health_check_follows_smtp(start_worker, tls_cert) -> None:
     [smtp] = [c for c in down.json()["deep"] if c["name"] == "smtp"]
     assert smtp["status"] == "fail" and "SmtpConnectionError" in smtp["error"]
     assert smtp["duration_ms"] < 5500
+
+
+def test_batch_through_the_worker_survives_a_transient_failure(start_worker, celery_client, smtp_server: SmtpServer) -> None:
+    worker = start_worker("email.send", env=worker_env_for(smtp_server))
+    smtp_server.recorder.reply_to_data("250 2.0.0 ok", "421 4.7.0 Too many messages, slow down")
+    messages = [{"to": [f"c{i}@exemplu.ro"], "subject": f"Lot {i} — ședință", "text": "x"} for i in range(8)]
+    body = celery_client.send_task("email.send_batch", kwargs={"messages": messages}).get(timeout=90)
+    assert (body["sent"], body["duplicates"], body["failed"]) == (7, 1, 0)
+    assert [i["status"] for i in body["items"]][:2] == ["duplicate", "sent"]
+    assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == [f"c{i}@exemplu.ro" for i in range(1, 8)]
+    assert "batch_incomplete" in worker.logs()
