@@ -11,7 +11,8 @@ Reliability choices (ARCHITECTURE.md, ANCHORS.md §1):
   dead-lettering a message that keeps killing workers.
 - ``task_acks_on_failure=False``: a task that fails for good is rejected without requeue, so RabbitMQ
   dead-letters it into ``<queue>.dlq`` for inspection and replay.
-- Publisher confirms (quorum queues need them), prefetch 1, JSON only, results expire after 24 h.
+- Publisher confirms (quorum queues need them), prefetch 1 (more only for millisecond tasks), JSON only,
+  results expire after 24 h and never copy the task's arguments (``result_extended`` off: personal data).
 - Hard time limits stay below RabbitMQ's ``consumer_timeout`` (30 min by default) so a long task is
   killed by Celery, never by the broker closing the channel.
 """
@@ -46,6 +47,8 @@ class QueueSpec:
     #: default pool and concurrency of ``workers-core worker <tag>`` (None = prefork, one per CPU)
     pool: str = "prefork"
     concurrency: int | None = None
+    #: messages a worker process holds ahead (x concurrency); 1 for long tasks, more for millisecond ones
+    prefetch: int = 1
 
     @property
     def dlq(self) -> str:
@@ -61,8 +64,9 @@ QUEUES: dict[str, QueueSpec] = {
     for spec in (
         QueueSpec("ocr", "ocr", ("ocr.",), 280, 300, 9801),
         QueueSpec("pdf.render", "pdf_render", ("pdf.",), 110, 120, 9802),
-        QueueSpec("email.send", "email_send", ("email.",), 110, 120, 9803),
-        QueueSpec("notify.slack", "notify_slack", ("notify.slack", "slack."), 50, 60, 9804),
+        # millisecond tasks: prefetching hides the broker round trip (redelivery stays safe: idempotency keys)
+        QueueSpec("email.send", "email_send", ("email.",), 110, 120, 9803, prefetch=8),
+        QueueSpec("notify.slack", "notify_slack", ("notify.slack", "slack."), 50, 60, 9804, prefetch=4),
         # I/O-bound: single-CUI tasks wait for a shared batch call (1 req/s cluster-wide), so many threads
         QueueSpec("anaf.taxpayer", "anaf_taxpayer", ("anaf.taxpayer.", "taxpayer."), 110, 120, 9805,
                   pool="threads", concurrency=200),
@@ -165,7 +169,8 @@ task_publish_retry = True
 task_publish_retry_policy = {"max_retries": 5, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 3}
 
 result_expires = 24 * 3600
-result_extended = True
+# Off: extended results would copy every task's kwargs (e-mail bodies, invoices, employee records) into Redis.
+result_extended = False
 result_backend_transport_options = {"retry_policy": {"timeout": 5.0}}
 redis_socket_timeout = 10
 redis_socket_connect_timeout = 5

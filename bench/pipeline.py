@@ -88,6 +88,7 @@ def main() -> int:
     ap.add_argument("--tasks", type=int, default=1500)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--concurrency", type=int, default=2)
+    ap.add_argument("--loglevel", default="INFO", help="log level of both workers (same for the baseline)")
     args = ap.parse_args()
 
     vhost = f"wc-bench-{uuid.uuid4().hex[:8]}"
@@ -95,7 +96,7 @@ def main() -> int:
     rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
     broker = f"{RMQ}/{vhost}"
     tmp = Path(tempfile.mkdtemp(prefix="wc-bench-"))
-    env = {**os.environ, "RMQ_URL": broker, "REDIS_URL": REDIS, "WORKERS_CORE_ENV": "test", "LOG_LEVEL": "INFO",
+    env = {**os.environ, "RMQ_URL": broker, "REDIS_URL": REDIS, "WORKERS_CORE_ENV": "test", "LOG_LEVEL": args.loglevel,
            "ARTIFACT_DIR": str(tmp / "artifacts"), "WORKER_EXTRA_IMPORTS": "bench.tasks",
            "HEALTH_PORT": str(free_port()), "HEALTH_HOST": "127.0.0.1", "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prom"),
            "REGISTRY_URL": "", "PYTHONPATH": str(ROOT)}
@@ -103,7 +104,7 @@ def main() -> int:
     procs = []
     try:
         ours_log, bare_log = tmp / "ours.log", tmp / "bare.log"
-        common = ["-c", str(args.concurrency), "--without-gossip", "--without-mingle", "-l", "INFO"]
+        common = ["-c", str(args.concurrency), "--without-gossip", "--without-mingle", "-l", args.loglevel]
         host = socket.gethostname()
         nodes = {"ours": f"ours@{host}", "bare": f"bare@{host}"}
         procs.append(subprocess.Popen([sys.executable, "-m", "shared.cli", "worker", "ocr", "-c", str(args.concurrency),
@@ -112,8 +113,6 @@ def main() -> int:
         procs.append(subprocess.Popen([sys.executable, "-m", "celery", "-A", "bench.bare_app", "worker", "-Q", "bench.bare",
                                        "-n", "bare@%h", *common], cwd=ROOT, env=env, stdout=bare_log.open("w"),
                                       stderr=subprocess.STDOUT))
-        wait_log(ours_log, " ready.")
-        wait_log(bare_log, " ready.")
 
         from shared.celery_app import create_client
         from shared.config import WorkerSettings
@@ -123,6 +122,13 @@ def main() -> int:
         from bench import bare_app
 
         bare_client = bare_app.app
+        deadline = time.monotonic() + 60
+        while len(bare_client.control.ping(destination=list(nodes.values()), timeout=1)) < 2:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"workers did not answer a control ping; logs in {tmp}")
+            for p in procs:
+                if p.poll() is not None:
+                    raise RuntimeError(f"a worker exited with {p.returncode}; logs in {tmp}")
         run_round(ours_client, "ocr.bench.noop", 100)  # warm-up both
         run_round(bare_client, "bench.bare.noop", 100)
         ours, bare, ratios = [], [], []

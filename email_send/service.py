@@ -15,13 +15,13 @@ import structlog
 from email_send.client import SmtpClient
 from email_send.config import EmailSettings, get_email_settings, get_smtp_settings
 from email_send.errors import SmtpDeliveryUncertain
-from email_send.idempotency import IdempotencyGuard
 from email_send.message import MessageBuilder, OutgoingMessage
 from email_send.models import EmailRequest, EmailResult, SmtpReply
 from email_send.pool import Delivery
 from email_send.templates import TemplateRenderer
 from shared.artifacts import get_artifact_store
 from shared.config import get_settings
+from shared.idempotency import IdempotencyGuard
 from shared.resources import ProcessResource
 
 __all__ = ["EmailService", "Transport", "get_email_service", "request_fingerprint"]

@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 import redis
 import structlog
 
-from email_send.idempotency import IdempotencyGuard
 from notify_slack.client import PostReceipt, SlackClient
 from notify_slack.config import SlackSettings, get_slack_settings
 from notify_slack.errors import ChannelBusy, SlackNotConfigured, SlackRateLimited
@@ -21,6 +20,7 @@ from notify_slack.limiter import ChannelLimiter
 from notify_slack.markup import prepare_message
 from notify_slack.models import SlackRequest, SlackResult
 from shared.config import get_settings
+from shared.idempotency import IdempotencyGuard
 from shared.resources import ProcessResource
 
 __all__ = ["SlackService", "Target", "get_slack_service", "resolve_target"]

@@ -58,6 +58,7 @@ def create_app(
     app.conf.task_default_routing_key = spec.tag
     app.conf.task_soft_time_limit = spec.soft_time_limit
     app.conf.task_time_limit = spec.time_limit
+    app.conf.worker_prefetch_multiplier = spec.prefetch
     app.conf.workers_core_tag = spec.tag
     app.conf.workers_core_settings = settings
     app.conf.workers_core_deep_checks = list(deep_checks)

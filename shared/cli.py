@@ -22,6 +22,8 @@ PLUGINS: dict[str, str] = {
     "registry": "registry.cli:cli",
     "anaf": "anaf_efactura.cli:cli",
     "efactura": "anaf_efactura.cli:efactura_cli",
+    "email": "email_send.cli:cli",
+    "slack": "notify_slack.cli:cli",
     "etransport": "anaf_etransport.cli:cli",
     "saft": "anaf_saft.cli:cli",
     "reges": "reges.cli:cli",

@@ -12,11 +12,11 @@ import redis
 
 from email_send.client import SmtpClient
 from email_send.config import EmailSettings, SmtpSettings
-from email_send.idempotency import IdempotencyGuard
 from email_send.message import MessageBuilder
 from email_send.service import EmailService
 from email_send.templates import TemplateRenderer
 from shared.artifacts import FilesystemArtifactStore
+from shared.idempotency import IdempotencyGuard
 from tests.email_send.smtpd import SmtpServer, make_certificate
 
 

@@ -12,10 +12,10 @@ import redis
 from email_send.config import SmtpSettings
 from email_send.errors import SmtpConnectionError, SmtpDeliveryUncertain, SmtpPermanentError, SmtpTransientError
 from email_send.health import DEEP_CHECKS, smtp_check
-from email_send.idempotency import ClaimHeld, GuardUnavailable, IdempotencyGuard
 from email_send.models import EmailRequest
 from email_send.service import request_fingerprint
 from shared.errors import PayloadError
+from shared.idempotency import ClaimHeld, GuardUnavailable, IdempotencyGuard
 from tests.email_send.conftest import smtp_settings_for
 from tests.email_send.smtpd import SmtpServer, free_port
 

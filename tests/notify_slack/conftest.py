@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 import redis
 
-from email_send.idempotency import IdempotencyGuard
 from notify_slack.client import SlackClient
 from notify_slack.config import SlackSettings
 from notify_slack.limiter import ChannelLimiter
 from notify_slack.service import SlackService
+from shared.idempotency import IdempotencyGuard
 from tests.fakes.slack import TOKEN, FakeSlack
 
 

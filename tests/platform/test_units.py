@@ -35,6 +35,9 @@ def test_reliability_settings():
     assert celeryconfig.accept_content == ["json"] and celeryconfig.task_serializer == "json"
     assert celeryconfig.broker_transport_options["confirm_publish"] is True
     assert celeryconfig.worker_prefetch_multiplier == 1
+    assert celeryconfig.result_extended is False  # task kwargs (personal data) never copied into Redis
+    for tag in ("ocr", "pdf.render", "anaf.efactura", "anaf.saft"):
+        assert celeryconfig.QUEUES[tag].prefetch == 1  # long tasks: nothing held behind a running one
     for spec in celeryconfig.QUEUES.values():
         q = celeryconfig.task_queue(spec)
         assert q.durable and q.queue_arguments["x-queue-type"] == "quorum"

@@ -18,7 +18,7 @@ from registry.main import create_app
 from tests.registry.helpers import ThreadServer, free_port, subscribe_events, wait_for
 from tests.support.workers import WorkerProcess
 
-pytestmark = pytest.mark.slow
+# the key acceptance flow: runs in CI (about 35 s)
 
 HEARTBEAT_INTERVAL = 1.0
 ERROR_AFTER = 4.0  # 4 missed beats
