@@ -30,12 +30,20 @@ SESSION = uuid.uuid4().hex[:10]
 
 
 def _rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+    """rabbitmqctl needs the Erlang cookie: root (CI) runs it directly, a developer through ``sudo -n``."""
+    prefix = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    subprocess.run([*prefix, "rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
 @pytest.fixture(scope="session")
 def rabbit_vhost() -> Iterator[str]:
-    """A RabbitMQ vhost of this session (deleted at the end), so parallel runs never share queues."""
+    """A RabbitMQ vhost of this session (deleted at the end), so parallel runs never share queues.
+
+    ``TEST_RMQ_VHOST`` names an existing vhost instead (for a broker the tests cannot administer).
+    """
+    if os.environ.get("TEST_RMQ_VHOST"):
+        yield os.environ["TEST_RMQ_VHOST"]
+        return
     vhost = f"wc-test-{SESSION}"
     _rabbitmqctl("add_vhost", vhost)
     _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
