@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -21,7 +19,7 @@ from email_send.pool import Delivery
 from email_send.templates import TemplateRenderer
 from shared.artifacts import get_artifact_store
 from shared.config import get_settings
-from shared.idempotency import IdempotencyGuard
+from shared.idempotency import IdempotencyGuard, request_fingerprint
 from shared.resources import ProcessResource
 
 __all__ = ["EmailService", "Transport", "get_email_service", "request_fingerprint"]
@@ -31,12 +29,6 @@ log = structlog.get_logger(__name__)
 
 class Transport(Protocol):
     def send(self, message: OutgoingMessage) -> Delivery: ...
-
-
-def request_fingerprint(request: EmailRequest) -> str:
-    """A key derived from the whole request, for callers that give none and run outside a task."""
-    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class EmailService:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,7 +19,7 @@ from notify_slack.limiter import ChannelLimiter
 from notify_slack.markup import prepare_message
 from notify_slack.models import SlackRequest, SlackResult
 from shared.config import get_settings
-from shared.idempotency import IdempotencyGuard
+from shared.idempotency import IdempotencyGuard, request_fingerprint
 from shared.resources import ProcessResource
 
 __all__ = ["SlackService", "Target", "get_slack_service", "resolve_target"]
@@ -67,11 +66,6 @@ def resolve_target(request: SlackRequest, settings: SlackSettings) -> Target:
         raise SlackNotConfigured("webhook mode needs SLACK_WEBHOOK_URL (or SLACK_CHANNEL_WEBHOOKS)")
     digest = hashlib.sha256(urlsplit(url).path.encode()).hexdigest()[:16]
     return Target(mode="webhook", channel=channel, webhook_url=url, rate_key=f"webhook:{digest}")
-
-
-def request_fingerprint(request: SlackRequest) -> str:
-    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class SlackService:

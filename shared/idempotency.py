@@ -42,7 +42,13 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 
 from shared.errors import TransientError
 
-__all__ = ["Claim", "ClaimHeld", "GuardUnavailable", "IdempotencyGuard"]
+__all__ = ["Claim", "ClaimHeld", "GuardUnavailable", "IdempotencyGuard", "request_fingerprint"]
+
+
+def request_fingerprint(request: Any) -> str:
+    """A key derived from a whole pydantic request, for callers that give none and run outside a task."""
+    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 log = structlog.get_logger(__name__)
 
