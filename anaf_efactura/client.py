@@ -17,11 +17,12 @@ from lxml import etree
 
 from shared.anaf.errors import AnafProtocolError, AnafTransportError
 from shared.anaf.http import check_response, error_for_message, translate_errors
+from shared.xml import safe_parser
 
 __all__ = ["EfacturaClient", "MessagePage", "StareAnswer", "UploadAnswer", "duplicate_of", "parse_error_file"]
 
 NO_MESSAGES = re.compile(r"Nu exista mesaje", re.IGNORECASE)
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+_PARSER = safe_parser()
 
 
 @dataclass(frozen=True)

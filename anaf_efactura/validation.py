@@ -16,6 +16,7 @@ from typing import Any, Literal
 from lxml import etree
 
 from shared.errors import PayloadError
+from shared.xml import safe_parser
 
 __all__ = ["MAX_XML_BYTES", "Finding", "InvoiceValidator", "ValidationReport", "parse_untrusted"]
 
@@ -23,14 +24,7 @@ MAX_XML_BYTES = 10 * 1024 * 1024
 UBL_INVOICE = "{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice"
 UBL_CREDIT_NOTE = "{urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2}CreditNote"
 SVRL = "{http://purl.oclc.org/dsdl/svrl}"
-_PARSER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    dtd_validation=False,
-    huge_tree=False,
-    remove_comments=False,
-)
+_PARSER = safe_parser()
 
 
 def _bad(msg: str, kind: str) -> PayloadError:

@@ -20,6 +20,7 @@ from anaf_etransport.outbox import Outbox, Submission
 from anaf_etransport.validation import EtransportValidator, Finding, parse_untrusted
 from shared.artifacts import FilesystemArtifactStore
 from shared.errors import PayloadError, PermanentError, TransientError
+from shared.xml import safe_parser
 
 __all__ = ["SubmissionService"]
 
@@ -84,7 +85,7 @@ class SubmissionService:
                 raise _findings_error(findings)
             kind = _kind_of(tree.getroot())
             base_xml = raw
-        root = etree.fromstring(base_xml, etree.XMLParser(resolve_entities=False, no_network=True))
+        root = etree.fromstring(base_xml, safe_parser())
         declarant = root.get("codDeclarant") or ""
         cif = req.cif or declarant
         if not cif.isdigit():
@@ -103,7 +104,7 @@ class SubmissionService:
     def submit(self, req: EtransportSubmitRequest) -> EtransportResult:
         xml, kind, cif, key = self.prepare(req)
         sha = hashlib.sha256(xml).hexdigest()
-        ref = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True)).get("refDeclarant")
+        ref = etree.fromstring(xml, safe_parser()).get("refDeclarant")
         existing = self.outbox.get(key)
         artifact = existing.xml_artifact if existing else self.store.put(xml, name=f"etransport-{kind}.xml", content_type="application/xml").key
         sub, created = self.outbox.get_or_create(Submission(key, cif, kind, sha, ref, artifact, "pending"))

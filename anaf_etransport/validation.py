@@ -10,6 +10,7 @@ from lxml import etree
 
 from anaf_etransport.document import NS
 from anaf_etransport.schematron import CompiledSchematron
+from shared.xml import safe_parser
 
 __all__ = ["EtransportValidator", "Finding", "parse_untrusted"]
 
@@ -31,9 +32,7 @@ class Finding:
 
 
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False, remove_pis=True
-    )
+    return safe_parser(remove_pis=True)
 
 
 def parse_untrusted(xml: bytes) -> tuple[etree._ElementTree | None, list[Finding]]:

@@ -15,6 +15,7 @@ from reges.config import get_settings
 from reges.message import NS, build_xml, json_to_xml, xml_to_json
 from reges.models import RegesSubmitRequest
 from reges.service import load_schema
+from shared.xml import safe_parser
 
 __all__ = ["SCHEMAS", "cli"]
 
@@ -67,7 +68,7 @@ def validate(message_file: Path, xsd: Path | None) -> None:
         if raw.lstrip()[:1] == b"{":
             root = json_to_xml(json.loads(raw))
         else:
-            root = etree.fromstring(raw, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+            root = etree.fromstring(raw, safe_parser())
     except (ValueError, etree.XMLSyntaxError) as exc:
         click.echo(f"FATAL unreadable: {exc}")
         sys.exit(1)

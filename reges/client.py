@@ -19,6 +19,7 @@ from lxml import etree
 
 from reges.errors import RegesAuthError, RegesProtocolError, RegesRejectedError, RegesTransportError
 from reges.message import NS, xml_to_json
+from shared.xml import safe_parser
 
 __all__ = ["KeycloakTokens", "RegesClient", "RegesTokenAuth"]
 
@@ -117,7 +118,7 @@ def _parse_body(r: httpx.Response, op: str) -> Any:
     ctype = r.headers.get("content-type", "")
     try:
         if "xml" in ctype:
-            root = etree.fromstring(r.content, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+            root = etree.fromstring(r.content, safe_parser())
             if root.tag == f"{{{NS}}}ArrayOfMessageResult" or etree.QName(root).localname.startswith("ArrayOf"):
                 return [xml_to_json(c) for c in root if isinstance(c.tag, str)]
             return xml_to_json(root)

@@ -20,6 +20,7 @@ from signxml.exceptions import InvalidInput, InvalidSignature
 from signxml.verifier import XMLVerifier
 
 from shared.anaf.errors import AnafProtocolError
+from shared.xml import safe_parser
 
 __all__ = ["SignedZip", "load_pinned_certificates", "open_signed_zip"]
 
@@ -30,7 +31,7 @@ _DIGESTS = {
     "http://www.w3.org/2001/04/xmlenc#sha512": hashlib.sha512,
 }
 _MAX_MEMBER = 64 * 1024 * 1024
-_SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+_SAFE_PARSER = safe_parser()
 
 
 @dataclass(frozen=True)
