@@ -27,6 +27,12 @@ log = structlog.get_logger(__name__)
 T = TypeVar("T")
 
 
+async def _bounded(coro: Coroutine[Any, Any, T], timeout: float) -> T:
+    """``coro`` under a deadline, in the same task (``wait_for`` would wrap it in a second one)."""
+    async with asyncio.timeout(timeout):
+        return await coro
+
+
 class SmtpClient:
     """Blocking ``send()`` over an asyncio SMTP pool."""
 
@@ -55,9 +61,9 @@ class SmtpClient:
         return self._run_threaded(coro, timeout)
 
     def _run_inline(self, coro: Coroutine[Any, Any, T], timeout: float) -> T:
-        task = self._loop.create_task(coro)
+        task = self._loop.create_task(_bounded(coro, timeout))
         try:
-            return self._loop.run_until_complete(asyncio.wait_for(task, timeout))
+            return self._loop.run_until_complete(task)
         except TimeoutError:
             raise SmtpConnectionError(f"SMTP send did not finish within {timeout:.0f}s", stage="timeout") from None
         except BaseException:

@@ -18,7 +18,7 @@ from email_send.errors import (
     reply_error,
 )
 
-__all__ = ["open_session", "smtp_errors", "tls_context"]
+__all__ = ["TlsContextCache", "open_session", "smtp_errors", "tls_context"]
 
 
 def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
@@ -32,6 +32,37 @@ def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
     if settings.ca_file is not None:
         ctx.load_verify_locations(cafile=str(settings.ca_file))
     return ctx
+
+
+class TlsContextCache:
+    """One TLS context for all of a pool's sessions, rebuilt only when ``SMTP_CA_FILE`` changes on disk.
+
+    Building a verifying context loads the system CA store (tens of milliseconds of CPU); a pool opens a
+    session every ``max_messages_per_connection`` messages, so it must not pay that each time.
+    """
+
+    def __init__(self, settings: SmtpSettings):
+        self._settings = settings
+        self._context: ssl.SSLContext | None = None
+        self._stamp: tuple[int, int] | None = None
+        self.builds = 0
+
+    def _ca_stamp(self) -> tuple[int, int] | None:
+        if self._settings.ca_file is None:
+            return None
+        try:
+            st = self._settings.ca_file.stat()
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
+
+    def get(self) -> ssl.SSLContext:
+        stamp = self._ca_stamp()
+        if self._context is None or stamp != self._stamp:
+            self._context = tls_context(self._settings)
+            self._stamp = stamp
+            self.builds += 1
+        return self._context
 
 
 @contextmanager

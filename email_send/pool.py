@@ -24,7 +24,7 @@ import aiosmtplib
 import structlog
 
 from email_send.config import SmtpSettings
-from email_send.connection import open_session, smtp_errors
+from email_send.connection import TlsContextCache, open_session, smtp_errors
 from email_send.errors import (
     SmtpConnectionError,
     SmtpError,
@@ -54,6 +54,7 @@ class PoolStats:
     sessions_closed: int = 0
     messages_sent: int = 0
     stale_reconnects: int = 0
+    tls_contexts_built: int = 0
 
 
 @dataclass
@@ -77,9 +78,15 @@ class SmtpPool:
         self._slots = asyncio.Semaphore(self.settings.pool_size)
         self._background: set[asyncio.Task[Any]] = set()
         self._closed = False
+        self._tls = TlsContextCache(self.settings)
 
     async def _open(self) -> _Session:
-        smtp = await (self.opener() if self.opener is not None else open_session(self.settings))
+        if self.opener is not None:
+            smtp = await self.opener()
+        else:
+            context = self._tls.get()
+            self.stats.tls_contexts_built = self._tls.builds
+            smtp = await open_session(self.settings, context)
         self.stats.sessions_opened += 1
         log.debug("smtp session opened", host=self.settings.host, port=self.settings.port)
         return _Session(smtp=smtp, last_used=self.clock())

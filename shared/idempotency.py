@@ -129,6 +129,11 @@ class IdempotencyGuard:
         """Record the result for ``ttl_seconds``; never raises (the side effect already happened)."""
         value = json.dumps({"state": "done", "result": result, "at": time.time()}, default=str)
         try:
+            self._redis.set(claim.redis_key, value, ex=self._ttl)
+            return
+        except redis.RedisError:
+            pass  # retried below, briefly
+        try:
             for attempt in Retrying(
                 stop=stop_after_attempt(5), wait=wait_fixed(0.2), retry=retry_if_exception_type(redis.RedisError), reraise=True
             ):

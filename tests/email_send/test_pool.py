@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from email_send.message import MessageBuilder, OutgoingMessage
 from email_send.models import EmailRequest
 from shared.errors import PermanentError, TransientError
 from tests.email_send.conftest import smtp_settings_for
-from tests.email_send.smtpd import SmtpServer, free_port
+from tests.email_send.smtpd import SmtpServer, free_port, make_certificate
 
 
 @pytest.fixture
@@ -70,6 +71,25 @@ def test_session_is_replaced_after_max_messages(smtp_server: SmtpServer, make_cl
     assert len(smtp_server.messages) == 12
     assert smtp_server.recorder.logins == 3
     assert client.stats.sessions_opened == 3
+
+
+def test_sessions_share_one_tls_context_and_a_rotated_ca_file_is_picked_up(
+    smtp_server: SmtpServer, make_client, message, tmp_path: Path
+) -> None:
+    wrong_ca, _ = make_certificate(tmp_path / "other-ca")  # did not sign the server's certificate
+    ca_file = tmp_path / "ca.pem"
+    ca_file.write_bytes(wrong_ca.read_bytes())
+    client = make_client(smtp_server, ca_file=ca_file, max_messages_per_connection=1)
+    with pytest.raises(SmtpPermanentError) as info:
+        client.send(message())
+    assert info.value.code == "smtp_tls_verify_failed" and smtp_server.messages == []
+
+    ca_file.write_bytes(smtp_server.cert.read_bytes())  # the operator rotates the CA bundle; no restart
+    for _ in range(4):
+        assert client.send(message()).code == 250
+    assert len(smtp_server.messages) == 4
+    assert client.stats.sessions_opened == 4  # one per message (max 1); the refused handshake opened none
+    assert client.stats.tls_contexts_built == 2  # not one per session: the CA store is loaded once per CA file
 
 
 def test_implicit_tls(smtps_server: SmtpServer, make_client, message) -> None:
