@@ -97,6 +97,9 @@ class ExportSource(_Model):
     tax_codes: ArtifactKey | None = None
     uom: ArtifactKey | None = None
     journals: ArtifactKey | None = None
+    sales_invoices: ArtifactKey | None = Field(default=None, description="SourceDocuments/SalesInvoices, one row per invoice line")
+    purchase_invoices: ArtifactKey | None = Field(default=None, description="SourceDocuments/PurchaseInvoices, one row per invoice line")
+    payments: ArtifactKey | None = Field(default=None, description="SourceDocuments/Payments, one row per payment line")
 
 
 class SqlSourceSpec(_Model):

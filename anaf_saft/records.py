@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-__all__ = ["Account", "GLLine", "Journal", "Party", "RecordError", "TaxCode", "Uom", "parse"]
+__all__ = [
+    "DOCUMENT_KINDS", "Account", "GLLine", "InvoiceLine", "Journal", "Party", "PaymentLine", "RecordError", "TaxCode", "Uom",
+    "parse",
+]
 
 ZERO = Decimal("0.00")
 _MAX_AMOUNT = Decimal("1e16")
@@ -57,6 +60,41 @@ def _money(row: Mapping[str, Any], col: str) -> Decimal:
     if abs(d) >= _MAX_AMOUNT:
         raise RecordError(col, "amount too large")
     return d
+
+
+def _quantity(row: Mapping[str, Any], col: str) -> Decimal:
+    value = row.get(col)
+    if value is None or value == "":
+        raise RecordError(col, "required")
+    text = value.strip() if type(value) is str else str(value)
+    try:
+        d = Decimal(text)
+    except InvalidOperation:
+        raise RecordError(col, f"not a number: {text[:30]!r}") from None
+    dot = text.find(".")
+    if not d.is_finite() or "e" in text or "E" in text or (dot >= 0 and len(text) - dot > 7) or abs(d) >= _MAX_AMOUNT:
+        raise RecordError(col, "must be a finite quantity with at most 6 decimals")
+    return d
+
+
+def _optional_decimal(row: Mapping[str, Any], col: str) -> Decimal | None:
+    value = row.get(col)
+    if value is None or value == "":
+        return None
+    try:
+        d = Decimal(value.strip() if isinstance(value, str) else str(value))
+    except InvalidOperation:
+        raise RecordError(col, "not a number") from None
+    if not d.is_finite() or abs(d) >= _MAX_AMOUNT:
+        raise RecordError(col, "must be a finite number")
+    return d
+
+
+def _side(row: Mapping[str, Any], col: str, default: str) -> str:
+    text = _text(row, col, 1, default=default).upper()
+    if text not in {"D", "C"}:
+        raise RecordError(col, "must be D (debit) or C (credit)")
+    return text
 
 
 def _date(row: Mapping[str, Any], col: str, default: dt.date | None = None) -> dt.date:
@@ -138,6 +176,78 @@ class GLLine:
     source_id: str
 
 
+@dataclass(slots=True, frozen=True)
+class InvoiceLine:
+    """One line of a sales or purchase invoice; the document columns repeat on every line of the invoice."""
+
+    invoice_no: str
+    invoice_date: dt.date
+    invoice_type: str
+    self_billing: str
+    party_id: str
+    account_id: str  # the invoice's receivable/payable account
+    transaction_id: str
+    source_id: str
+    net_total: Decimal
+    gross_total: Decimal
+    line_number: str
+    line_account_id: str
+    product_code: str
+    description: str
+    quantity: Decimal
+    uom: str
+    unit_price: Decimal
+    tax_point_date: dt.date
+    amount: Decimal
+    debit_credit: str
+    tax_type: str
+    tax_code: str
+    tax_percentage: Decimal | None
+    tax_base: Decimal
+    tax_amount: Decimal
+
+    @property
+    def document(self) -> tuple[str, str]:
+        return (self.party_id, self.invoice_no)
+
+    @property
+    def header(self) -> tuple[object, ...]:
+        """The document columns: equal on every line of one invoice."""
+        return (self.invoice_date, self.invoice_type, self.self_billing, self.account_id, self.transaction_id,
+                self.source_id, self.net_total, self.gross_total)
+
+
+@dataclass(slots=True, frozen=True)
+class PaymentLine:
+    """One line of a payment (receipt or disbursement); the payment columns repeat on every line."""
+
+    payment_ref: str
+    payment_date: dt.date
+    payment_method: str
+    payment_description: str
+    transaction_id: str
+    source_id: str
+    line_number: str
+    source_document_id: str
+    account_id: str
+    customer_id: str
+    supplier_id: str
+    description: str
+    debit: Decimal
+    credit: Decimal
+    tax_type: str
+    tax_code: str
+    tax_amount: Decimal
+
+    @property
+    def document(self) -> tuple[str, str]:
+        return ("", self.payment_ref)
+
+    @property
+    def header(self) -> tuple[object, ...]:
+        return (self.payment_date, self.payment_method, self.payment_description, self.transaction_id, self.source_id)
+
+
 def _account(r: Mapping[str, Any]) -> Account:
     kind = _text(r, "account_type", 12)
     if kind not in {"Activ", "Pasiv", "Bifunctional"}:
@@ -216,6 +326,71 @@ def _line(r: Mapping[str, Any]) -> GLLine:
     )
 
 
+def _invoice_line(r: Mapping[str, Any], side: str) -> InvoiceLine:
+    date = _date(r, "invoice_date")
+    amount = _money(r, "amount")
+    return InvoiceLine(
+        invoice_no=_text(r, "invoice_no", 70),
+        invoice_date=date,
+        invoice_type=_text(r, "invoice_type", 9, default="380"),
+        self_billing=_text(r, "self_billing", 9, default="0"),
+        party_id=_text(r, "party_id", 35),
+        account_id=_text(r, "account_id", 70),
+        transaction_id=_text(r, "transaction_id", 70, required=False),
+        source_id=_text(r, "source_id", 35, required=False),
+        net_total=_money(r, "net_total"),
+        gross_total=_money(r, "gross_total"),
+        line_number=_text(r, "line_number", 18, required=False),
+        line_account_id=_text(r, "line_account_id", 70),
+        product_code=_text(r, "product_code", 70, required=False),
+        description=_text(r, "description", 256),
+        quantity=_quantity(r, "quantity"),
+        uom=_text(r, "uom", 9, required=False),
+        unit_price=_money(r, "unit_price"),
+        tax_point_date=_date(r, "tax_point_date", default=date),
+        amount=amount,
+        debit_credit=_side(r, "debit_credit", side),
+        tax_type=_text(r, "tax_type", 9, default="000"),
+        tax_code=_text(r, "tax_code", 9, default="000000"),
+        tax_percentage=_optional_decimal(r, "tax_percentage"),
+        tax_base=_money(r, "tax_base") if r.get("tax_base") not in (None, "") else amount,
+        tax_amount=_money(r, "tax_amount"),
+    )
+
+
+def _sales_line(r: Mapping[str, Any]) -> InvoiceLine:
+    return _invoice_line(r, "C")
+
+
+def _purchase_line(r: Mapping[str, Any]) -> InvoiceLine:
+    return _invoice_line(r, "D")
+
+
+def _payment_line(r: Mapping[str, Any]) -> PaymentLine:
+    return PaymentLine(
+        payment_ref=_text(r, "payment_ref", 35),
+        payment_date=_date(r, "payment_date"),
+        payment_method=_text(r, "payment_method", 18),
+        payment_description=_text(r, "payment_description", 256, default="-"),
+        transaction_id=_text(r, "transaction_id", 70, required=False),
+        source_id=_text(r, "source_id", 35, required=False),
+        line_number=_text(r, "line_number", 18, required=False),
+        source_document_id=_text(r, "source_document_id", 35, required=False),
+        account_id=_text(r, "account_id", 70),
+        customer_id=_text(r, "customer_id", 35, default="0"),
+        supplier_id=_text(r, "supplier_id", 35, default="0"),
+        description=_text(r, "description", 256, required=False),
+        debit=_money(r, "debit"),
+        credit=_money(r, "credit"),
+        tax_type=_text(r, "tax_type", 9, default="000"),
+        tax_code=_text(r, "tax_code", 9, default="000000"),
+        tax_amount=_money(r, "tax_amount"),
+    )
+
+
+#: Source documents (SourceDocuments): optional kinds, one row per document line, lines of a document consecutive.
+DOCUMENT_KINDS = ("sales_invoices", "purchase_invoices", "payments")
+
 _PARSERS = {
     "accounts": _account,
     "customers": _party,
@@ -224,9 +399,13 @@ _PARSERS = {
     "uom": _uom,
     "journals": _journal,
     "lines": _line,
+    "sales_invoices": _sales_line,
+    "purchase_invoices": _purchase_line,
+    "payments": _payment_line,
 }
 
 
 def parse(kind: str, row: Mapping[str, Any]) -> Any:
-    """Turn one row of ``kind`` (accounts, customers, suppliers, tax_codes, uom, journals, lines) into a record."""
+    """Turn one row of ``kind`` (accounts, customers, suppliers, tax_codes, uom, journals, lines, sales_invoices,
+    purchase_invoices, payments) into a record."""
     return _PARSERS[kind](row)

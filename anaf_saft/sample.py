@@ -1,7 +1,10 @@
 """A consistent synthetic accounting export (any size) in the documented format, for demos, tests and the benchmark.
 
 Each transaction books a sale (4111 debit / 707 + 4427 credit) or a purchase (371 + 4426 debit / 401
-credit) within the period; account closing balances are computed so the roll-forward check holds.
+credit) within the period; account closing balances are computed so the roll-forward check holds. With
+``documents`` (the default) every transaction also has its invoice (SalesInvoices / PurchaseInvoices,
+every fifth with a second, transport line) and some invoices a payment (Payments, on the partner account;
+the sample's ledger books only the invoices).
 """
 
 from __future__ import annotations
@@ -56,10 +59,65 @@ def _rows(n_lines: int, year: int, month: int) -> Iterator[dict[str, Any]]:
         written += len(lines)
 
 
-def write_sample_export(directory: Path, *, lines: int = 12, year: int = 2026, month: int = 6, fmt: str = "jsonl") -> dict[str, Path]:
-    """Write accounts/customers/suppliers/tax_codes/uom/journals/lines files; returns kind -> path."""
+def _transactions(n_lines: int, year: int, month: int) -> Iterator[tuple[int, str, Decimal, Decimal]]:
+    """(number, date, base, VAT) of each transaction ``_rows`` books (3 lines each)."""
+    tx = 0
+    while tx * 3 < n_lines:
+        tx += 1
+        base = Decimal(100 + (tx * 37) % 9000)
+        yield tx, f"{year}-{month:02d}-{(tx % 28) + 1:02d}", base, (base * Decimal("0.19")).quantize(Decimal("0.01"))
+
+
+def _invoices(n_lines: int, year: int, month: int, sales: bool) -> Iterator[dict[str, Any]]:
+    for tx, day, base, vat in _transactions(n_lines, year, month):
+        if bool(tx % 2) != sales:
+            continue
+        party = _CUSTOMERS[tx % len(_CUSTOMERS)][0] if sales else "S1"
+        head = {
+            "invoice_no": f"{'FV' if sales else 'FF'}-{tx}", "invoice_date": day, "invoice_type": "380", "self_billing": "0",
+            "party_id": party, "account_id": "4111" if sales else "401", "transaction_id": f"T{tx}", "source_id": "",
+            "net_total": str(base), "gross_total": str(base + vat),
+        }
+        goods = base - 10 if tx % 5 == 0 else base
+        goods_vat = (goods * Decimal("0.19")).quantize(Decimal("0.01"))
+        lines = [("1", "MF-1", "Mărfuri vândute conform contractului" if sales else "Mărfuri achiziționate", goods, goods_vat)]
+        if goods != base:
+            lines.append(("2", "TR-1", "Transport și manipulare", base - goods, vat - goods_vat))
+        for no, product, description, amount, tax in lines:
+            yield head | {
+                "line_number": no, "line_account_id": "707" if sales else "371", "product_code": product,
+                "description": description, "quantity": "1", "uom": "H87", "unit_price": str(amount),
+                "tax_point_date": day, "amount": str(amount), "debit_credit": "C" if sales else "D",
+                "tax_type": "300", "tax_code": "310309", "tax_percentage": "19", "tax_base": str(amount), "tax_amount": str(tax),
+            }
+
+
+def _payments(n_lines: int, year: int, month: int) -> Iterator[dict[str, Any]]:
+    for tx, day, base, vat in _transactions(n_lines, year, month):
+        sales = bool(tx % 2)
+        if (sales and tx % 3 != 1) or (not sales and tx % 4 != 0):
+            continue
+        customer = _CUSTOMERS[tx % len(_CUSTOMERS)][0] if sales else "0"
+        yield {
+            "payment_ref": f"{'INC' if sales else 'PL'}-{tx}", "payment_date": day, "payment_method": "Ordin de plată",
+            "payment_description": f"Încasare factură FV-{tx}" if sales else f"Plată factură FF-{tx}",
+            "transaction_id": "", "source_id": "", "line_number": "1", "source_document_id": f"{'FV' if sales else 'FF'}-{tx}",
+            "account_id": "4111" if sales else "401", "customer_id": customer, "supplier_id": "0" if sales else "S1",
+            "description": "Stingere creanță" if sales else "Stingere datorie",
+            "debit": "0" if sales else str(base + vat), "credit": str(base + vat) if sales else "0",
+            "tax_type": "000", "tax_code": "000000", "tax_amount": "0",
+        }
+
+
+def write_sample_export(directory: Path, *, lines: int = 12, year: int = 2026, month: int = 6, fmt: str = "jsonl",
+                        documents: bool = True) -> dict[str, Path]:
+    """Write accounts/customers/suppliers/tax_codes/uom/journals/lines files (and with ``documents``
+    sales_invoices/purchase_invoices/payments); returns kind -> path."""
     directory.mkdir(parents=True, exist_ok=True)
-    paths = {k: directory / f"{k}.{fmt}" for k in ("accounts", "customers", "suppliers", "tax_codes", "uom", "journals", "lines")}
+    kinds = ["accounts", "customers", "suppliers", "tax_codes", "uom", "journals", "lines"]
+    if documents:
+        kinds += ["sales_invoices", "purchase_invoices", "payments"]
+    paths = {k: directory / f"{k}.{fmt}" for k in kinds}
     moves: dict[str, Decimal] = {}
 
     def dump(kind: str, rows: Iterator[dict[str, Any]] | list[dict[str, Any]]) -> None:
@@ -95,4 +153,8 @@ def write_sample_export(directory: Path, *, lines: int = 12, year: int = 2026, m
     dump("uom", [{"code": "H87", "description": "Bucata"}])
     dump("journals", [{"journal_id": "VZ", "description": "Jurnal vanzari", "type": "VZ"},
                       {"journal_id": "CMP", "description": "Jurnal cumparari", "type": "CMP"}])
+    if documents:
+        dump("sales_invoices", _invoices(lines, year, month, sales=True))
+        dump("purchase_invoices", _invoices(lines, year, month, sales=False))
+        dump("payments", _payments(lines, year, month))
     return paths

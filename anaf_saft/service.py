@@ -14,7 +14,7 @@ import structlog
 from anaf_saft.checks import check
 from anaf_saft.duk import DukValidator
 from anaf_saft.models import ExportSource, Finding, SaftRequest, SaftResult, SegmentRef
-from anaf_saft.sources import AccountingSource, ExportFiles, SqlSource
+from anaf_saft.sources import KINDS, AccountingSource, ExportFiles, SqlSource
 from anaf_saft.writer import namespace_for, write_segments
 from anaf_saft.xsd import SaftSchema
 from shared.artifacts import FilesystemArtifactStore
@@ -63,7 +63,7 @@ class SaftGenerator:
         spec = req.source
         if isinstance(spec, ExportSource):
             files: dict[str, Any] = {}
-            for kind in ("accounts", "lines", "customers", "suppliers", "tax_codes", "uom", "journals"):
+            for kind in KINDS:
                 key = getattr(spec, kind)
                 if key is None:
                     continue

@@ -18,7 +18,8 @@ from anaf_saft.sql import SqlTables
 
 __all__ = ["KINDS", "AccountingSource", "ExportFiles", "SqlSource"]
 
-KINDS = ("accounts", "customers", "suppliers", "tax_codes", "uom", "journals", "lines")
+KINDS = ("accounts", "customers", "suppliers", "tax_codes", "uom", "journals", "lines",
+         "sales_invoices", "purchase_invoices", "payments")
 
 
 class AccountingSource(Protocol):
@@ -64,7 +65,7 @@ class ExportFiles:
 
 
 class SqlSource:
-    """Rows of one company from the SQL tables (lines restricted to the period, ordered for streaming)."""
+    """Rows of one company from the SQL tables (lines and documents restricted to the period, ordered for streaming)."""
 
     def __init__(self, engine: Any, company_id: str, first_day: Any, last_day: Any, tables: SqlTables | None = None):
         self.engine = engine

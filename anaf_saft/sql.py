@@ -57,6 +57,29 @@ class SqlTables:
             Column("tax_code", String(9)), _money("tax_amount"), Column("source_id", String(35)),
         )
 
+        def invoice_cols() -> list[Column[Any]]:  # same columns for sales and purchase invoices
+            return [
+            Column("company_id", String(35), nullable=False, index=True), Column("invoice_no", String(70)),
+            Column("invoice_date", Date), Column("invoice_type", String(9)), Column("self_billing", String(9)),
+            Column("party_id", String(35)), Column("account_id", String(70)), Column("transaction_id", String(70)),
+            Column("source_id", String(35)), _money("net_total"), _money("gross_total"), Column("line_number", String(18)),
+            Column("line_account_id", String(70)), Column("product_code", String(70)), Column("description", String(256)),
+            Column("quantity", Numeric(22, 6)), Column("uom", String(9)), _money("unit_price"), Column("tax_point_date", Date),
+            _money("amount"), Column("debit_credit", String(1)), Column("tax_type", String(9)), Column("tax_code", String(9)),
+            Column("tax_percentage", Numeric(9, 2)), _money("tax_base"), _money("tax_amount"),
+            ]
+
+        self.sales_invoices = Table(f"{p}sales_invoices", m, *invoice_cols())
+        self.purchase_invoices = Table(f"{p}purchase_invoices", m, *invoice_cols())
+        self.payments = Table(
+            f"{p}payments", m, Column("company_id", String(35), nullable=False, index=True),
+            Column("payment_ref", String(35)), Column("payment_date", Date), Column("payment_method", String(18)),
+            Column("payment_description", String(256)), Column("transaction_id", String(70)), Column("source_id", String(35)),
+            Column("line_number", String(18)), Column("source_document_id", String(35)), Column("account_id", String(70)),
+            Column("customer_id", String(35)), Column("supplier_id", String(35)), Column("description", String(256)),
+            _money("debit"), _money("credit"), Column("tax_type", String(9)), Column("tax_code", String(9)), _money("tax_amount"),
+        )
+
     def select(self, kind: str, company_id: str, first_day: Any, last_day: Any) -> Any:
         table: Table = getattr(self, kind)
         cols = [c for c in table.c if c.name != "company_id"]
@@ -64,5 +87,13 @@ class SqlTables:
         if kind == "lines":
             stmt = stmt.where(table.c.transaction_date.between(first_day, last_day)).order_by(
                 table.c.journal_id, table.c.transaction_id, table.c.record_id
+            )
+        elif kind in {"sales_invoices", "purchase_invoices"}:
+            stmt = stmt.where(table.c.invoice_date.between(first_day, last_day)).order_by(
+                table.c.invoice_date, table.c.party_id, table.c.invoice_no, table.c.line_number
+            )
+        elif kind == "payments":
+            stmt = stmt.where(table.c.payment_date.between(first_day, last_day)).order_by(
+                table.c.payment_date, table.c.payment_ref, table.c.line_number
             )
         return stmt

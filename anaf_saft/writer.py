@@ -3,7 +3,8 @@
 The document structure (header, master files, journals) goes through ``etree.xmlfile`` unbuffered; the
 general-ledger transactions, which are the bulk of a file (a million lines and more), are rendered as
 escaped text straight into the same file between two complete tags: a tenth of the cost per line, same
-bytes. Record values were checked for XML-illegal characters by the parser (``records.py``).
+bytes. Record values were checked for XML-illegal characters by the parser (``records.py``). Source
+documents (invoices, payments) are streamed the same way, one document in memory at a time, into segment 1.
 """
 
 from __future__ import annotations
@@ -16,9 +17,20 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
-from anaf_saft.checks import Plan, SegmentPlan, grouped_transactions
+from anaf_saft.checks import Plan, SegmentPlan, grouped_documents, grouped_transactions
 from anaf_saft.models import SaftRequest
-from anaf_saft.records import Account, GLLine, Journal, Party, RecordError, TaxCode, Uom, parse
+from anaf_saft.records import (
+    Account,
+    GLLine,
+    InvoiceLine,
+    Journal,
+    Party,
+    PaymentLine,
+    RecordError,
+    TaxCode,
+    Uom,
+    parse,
+)
 from anaf_saft.sources import AccountingSource
 
 __all__ = ["NS_PRODUCTION", "NS_TEST", "namespace_for", "write_segments"]
@@ -216,11 +228,122 @@ def _transaction_xml(tx: list[GLLine]) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
-def _source_documents(o: _Out) -> None:
+def _tax_xml(tax_type: str, tax_code: str, percentage: Decimal | None, base: Decimal | None, amount: Decimal,
+             tag: str = "TaxInformation") -> str:
+    return (
+        f"<{tag}><TaxType>{_esc(tax_type)}</TaxType><TaxCode>{_esc(tax_code)}</TaxCode>"
+        + (f"<TaxPercentage>{percentage:f}</TaxPercentage>" if percentage is not None else "")
+        + (f"<TaxBase>{base:.2f}</TaxBase>" if base is not None else "")
+        + _amount_xml("TaxAmount", amount)
+        + f"</{tag}>"
+    )
+
+
+#: party id -> (street, city, country) from the master files, for the invoices' BillingAddress
+Addresses = dict[str, tuple[str, str, str]]
+
+
+def _invoice_xml(doc: list[InvoiceLine], sales: bool, addresses: Addresses) -> bytes:
+    """One Invoice (sales: CustomerInfo, purchase: SupplierInfo) with its lines and document totals."""
+    h = doc[0]
+    info, id_tag, normal = ("CustomerInfo", "CustomerID", "C") if sales else ("SupplierInfo", "SupplierID", "D")
+    street, city, country = addresses[h.party_id]
+    parts = [
+        f"<Invoice><InvoiceNo>{_esc(h.invoice_no)}</InvoiceNo><{info}><{id_tag}>{_esc(h.party_id)}</{id_tag}><BillingAddress>",
+        f"<StreetName>{_esc(street)}</StreetName>" if street else "",
+        f"<City>{_esc(city)}</City><Country>{_esc(country)}</Country><AddressType>BillingAddress</AddressType>"
+        f"</BillingAddress></{info}><AccountID>{_esc(h.account_id)}</AccountID><Period>{h.invoice_date.month}</Period>"
+        f"<PeriodYear>{h.invoice_date.year}</PeriodYear><InvoiceDate>{h.invoice_date.isoformat()}</InvoiceDate>"
+        f"<InvoiceType>{_esc(h.invoice_type)}</InvoiceType><SelfBillingIndicator>{_esc(h.self_billing)}</SelfBillingIndicator>",
+        f"<SourceID>{_esc(h.source_id)}</SourceID>" if h.source_id else "",
+        f"<TransactionID>{_esc(h.transaction_id)}</TransactionID>" if h.transaction_id else "",
+    ]
+    taxes: dict[tuple[str, str, Decimal | None], list[Decimal]] = {}
+    for n, line in enumerate(doc, 1):
+        parts.append(
+            f"<InvoiceLine><LineNumber>{_esc(line.line_number or str(n))}</LineNumber>"
+            f"<AccountID>{_esc(line.line_account_id)}</AccountID>"
+            + (f"<ProductCode>{_esc(line.product_code)}</ProductCode>" if line.product_code else "")
+            + f"<Quantity>{line.quantity:f}</Quantity>"
+            + (f"<InvoiceUOM>{_esc(line.uom)}</InvoiceUOM>" if line.uom else "")
+            + f"<UnitPrice>{line.unit_price:.2f}</UnitPrice><TaxPointDate>{line.tax_point_date.isoformat()}</TaxPointDate>"
+            f"<Description>{_esc(line.description)}</Description>"
+            + _amount_xml("InvoiceLineAmount", line.amount)
+            + f"<DebitCreditIndicator>{line.debit_credit}</DebitCreditIndicator>"
+            + _tax_xml(line.tax_type, line.tax_code, line.tax_percentage, line.tax_base, line.tax_amount)
+            + "</InvoiceLine>"
+        )
+        sign = 1 if line.debit_credit == normal else -1
+        acc = taxes.setdefault((line.tax_type, line.tax_code, line.tax_percentage), [Decimal(0), Decimal(0)])
+        acc[0] += sign * line.tax_base
+        acc[1] += sign * line.tax_amount
+    parts.append("<InvoiceDocumentTotals>")
+    for (tax_type, tax_code, pct), (base, amount) in taxes.items():
+        parts.append(_tax_xml(tax_type, tax_code, pct, base, amount, "TaxInformationTotals"))
+    parts.append(f"<NetTotal>{h.net_total:.2f}</NetTotal><GrossTotal>{h.gross_total:.2f}</GrossTotal>"
+                 "</InvoiceDocumentTotals></Invoice>")
+    return "".join(parts).encode("utf-8")
+
+
+def _payment_xml(doc: list[PaymentLine]) -> bytes:
+    h = doc[0]
+    parts = [
+        f"<Payment><PaymentRefNo>{_esc(h.payment_ref)}</PaymentRefNo><Period>{h.payment_date.month}</Period>"
+        f"<PeriodYear>{h.payment_date.year}</PeriodYear>",
+        f"<TransactionID>{_esc(h.transaction_id)}</TransactionID>" if h.transaction_id else "",
+        f"<TransactionDate>{h.payment_date.isoformat()}</TransactionDate><PaymentMethod>{_esc(h.payment_method)}</PaymentMethod>"
+        f"<Description>{_esc(h.payment_description)}</Description>",
+        f"<SourceID>{_esc(h.source_id)}</SourceID>" if h.source_id else "",
+    ]
+    for n, line in enumerate(doc, 1):
+        side, amount = ("D", line.debit) if line.debit else ("C", line.credit)
+        parts.append(
+            f"<PaymentLine><LineNumber>{_esc(line.line_number or str(n))}</LineNumber>"
+            + (f"<SourceDocumentID>{_esc(line.source_document_id)}</SourceDocumentID>" if line.source_document_id else "")
+            + f"<AccountID>{_esc(line.account_id)}</AccountID><CustomerID>{_esc(line.customer_id)}</CustomerID>"
+            f"<SupplierID>{_esc(line.supplier_id)}</SupplierID>"
+            + (f"<Description>{_esc(line.description)}</Description>" if line.description else "")
+            + f"<DebitCreditIndicator>{side}</DebitCreditIndicator>"
+            + _amount_xml("PaymentLineAmount", amount)
+            + _tax_xml(line.tax_type, line.tax_code, None, None, line.tax_amount)
+            + "</PaymentLine>"
+        )
+    parts.append("</Payment>")
+    return "".join(parts).encode("utf-8")
+
+
+def _addresses(source: AccountingSource, kind: str) -> Addresses:
+    out: Addresses = {}
+    for p in _records(source, kind):
+        assert isinstance(p, Party)
+        out[p.party_id] = (p.street, p.city, p.country)
+    return out
+
+
+def _source_documents(o: _Out, fh: BinaryIO, source: AccountingSource, plan: Plan, full: bool) -> None:
+    """SalesInvoices, PurchaseInvoices and Payments with their real totals in segment 1; empty sections elsewhere."""
     with o.el("SourceDocuments"):
-        for tag in ("SalesInvoices", "PurchaseInvoices", "Payments"):
+        for kind, tag in (("sales_invoices", "SalesInvoices"), ("purchase_invoices", "PurchaseInvoices"), ("payments", "Payments")):
+            totals = plan.documents[kind]
             with o.el(tag):
-                o.leaves(("NumberOfEntries", "0"), ("TotalDebit", "0.00"), ("TotalCredit", "0.00"))
+                if not full or not totals.entries:
+                    o.leaves(("NumberOfEntries", "0"), ("TotalDebit", "0.00"), ("TotalCredit", "0.00"))
+                    continue
+                o.leaves(("NumberOfEntries", str(totals.entries)), ("TotalDebit", _money(totals.debit)),
+                         ("TotalCredit", _money(totals.credit)))
+                written = 0
+                if kind == "payments":
+                    for pay in grouped_documents(_records(source, kind)):
+                        fh.write(_payment_xml(pay))  # after a complete end tag: safe with buffered=False
+                        written += 1
+                else:
+                    sales = kind == "sales_invoices"
+                    addresses = _addresses(source, "customers" if sales else "suppliers")
+                    for inv in grouped_documents(_records(source, kind)):
+                        fh.write(_invoice_xml(inv, sales, addresses))
+                        written += 1
+                if written != totals.entries:
+                    raise RuntimeError(f"{kind} changed between the check pass and the write pass")
         with o.el("MovementOfGoods"):
             pass
 
@@ -268,6 +391,6 @@ def write_segments(
                         written += 1
                     if journal_ctx is not None:
                         journal_ctx.close()
-                _source_documents(o)
+                _source_documents(o, fh, source, plan, full=seg.index == 1)
     if next(txs, None) is not None:
         raise RuntimeError("lines changed between the check pass and the write pass")

@@ -16,7 +16,7 @@ from anaf_saft.writer import NS_PRODUCTION, NS_TEST
 
 __all__ = ["SaftSchema"]
 
-_RECORD_TAGS = ("Transaction", "Account", "Customer", "Supplier", "TaxTableEntry", "UOMTableEntry", "Journal")
+_RECORD_TAGS = ("Transaction", "Account", "Customer", "Supplier", "TaxTableEntry", "UOMTableEntry", "Journal", "Invoice", "Payment")
 
 
 class SaftSchema:
