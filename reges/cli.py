@@ -45,7 +45,7 @@ def build(request_file: Path, fmt: str, xsd: Path | None) -> None:
         click.echo(exc, err=True)
         sys.exit(1)
     assert req.message_id is not None
-    root = build_xml(req.message, req.message_id)
+    root = build_xml(req.message, req.message_id, employer_cui=req.employer_cui)
     schema = _schema(xsd)
     if schema is not None and not schema.validate(etree.ElementTree(root)):
         for e in schema.error_log:

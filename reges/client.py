@@ -19,6 +19,7 @@ from lxml import etree
 
 from reges.errors import RegesAuthError, RegesProtocolError, RegesRejectedError, RegesTransportError
 from reges.message import NS, xml_to_json
+from reges.models import ENDPOINTS
 from shared.xml import safe_parser
 
 __all__ = ["KeycloakTokens", "RegesClient", "RegesTokenAuth"]
@@ -151,10 +152,11 @@ class RegesClient:
             raise RegesTransportError(f"{op}: connection to REGES failed mid-request: {exc!r}", request_sent=True) from exc
 
     def submit(self, kind: str, body: bytes, *, fmt: str) -> str:
-        """``POST /api/{Salariat|Contract}``: the receipt ``ResponseId`` (the result comes through the queue)."""
+        """``POST /api/{Salariat|Contract|Detasare/Propunere|Mutare/Propunere}`` by message ``kind`` (``xsi:type``):
+        the receipt ``ResponseId`` (the result comes through the queue)."""
         op = f"reges.{kind}"
         ctype = "application/xml" if fmt == "xml" else "application/json"
-        r = self._post(op, f"/api/{kind}", content=body, headers={"Content-Type": ctype, "Accept": ctype})
+        r = self._post(op, ENDPOINTS[kind][0], content=body, headers={"Content-Type": ctype, "Accept": ctype})
         data = _lower_keys(_parse_body(r, op))
         response_id = data.get("responseId") if isinstance(data, dict) else None
         if not response_id or set(str(response_id)) <= {"0", "-"}:

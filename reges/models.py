@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
+
+from shared.anaf.cui import is_valid_cui, normalize_cui
 
 __all__ = [
+    "ENDPOINTS",
     "ContractContent",
     "ContractMessage",
     "EmployeeInfo",
@@ -15,17 +18,33 @@ __all__ = [
     "RegesDrainRequest",
     "RegesSubmitRequest",
     "RegesSubmitResult",
+    "SecondmentProposal",
+    "Suspension",
     "Termination",
+    "TransferProposal",
     "WorkingTime",
 ]
 
 Guid = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
 Text256 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$")]
+Text1024 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1024, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$")]
 Cnp = Annotated[str, StringConstraints(pattern=r"^[0-9]{13}$")]
+EmployerId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=256, pattern=r"^[A-Za-z0-9 .\-/]+$")]
+ROMANIA = "ROMÂNIA"
 
 EMPLOYEE_OPERATIONS = ("InregistrareSalariat", "ModificareSalariat", "CorectieSalariat", "RadiereSalariat")
 CONTENT_OPERATIONS = ("AdaugareContract", "ModificareContract", "CorectieContract")
-CONTRACT_OPERATIONS = (*CONTENT_OPERATIONS, "IncetareContract", "RadiereContract")
+SUSPENSION_OPERATIONS = ("SuspendareContract", "ModificareSuspendareContract", "CorectieSuspendareContract",
+                         "IncetareSuspendareContract")
+CONTRACT_OPERATIONS = (*CONTENT_OPERATIONS, "IncetareContract", "RadiereContract", *SUSPENSION_OPERATIONS)
+
+#: message ``xsi:type`` -> (REGES submit endpoint, short kind kept in ``reges_submissions.kind``)
+ENDPOINTS: dict[str, tuple[str, str]] = {
+    "Salariat": ("/api/Salariat", "Salariat"),
+    "Contract": ("/api/Contract", "Contract"),
+    "PropunereDetasareContract": ("/api/Detasare/Propunere", "Detasare"),
+    "PropunereMutareContract": ("/api/Mutare/Propunere", "Mutare"),
+}
 
 
 def cnp_problem(cnp: str) -> str | None:
@@ -133,14 +152,45 @@ class Termination(_Model):
     explanation: Text256 | None = Field(default=None, description="Explicatie")
 
 
+SuspensionGround = Literal[
+    "Art54", "Art50LiteraA", "Art50LiteraB", "Art50LiteraC", "Art50LiteraD", "Art50LiteraE", "Art50LiteraF",
+    "Art50LiteraG", "Art50LiteraH", "Art50LiteraI", "Art51Alin1LiteraA", "Art51Alin1LiteraB", "Art51Alin1LiteraC",
+    "Art51Alin1LiteraD", "Art51Alin1LiteraE", "Art51Alin1LiteraF", "Art51Alin1LiteraG", "Art51Alin1LiteraH",
+    "Art51Alin2", "Art52Alin1LiteraA", "Art52Alin1LiteraB", "Art52Alin1LiteraC", "Art52Alin1LiteraC1",
+    "Art52Alin1LiteraD", "Art52Alin1LiteraE", "Art52Alin1LiteraF", "Art52Alin3", "Art6Alin1", "Art11Alin2",
+    "Art31Alin1", "Fara",
+]
+
+
+class Suspension(_Model):
+    """``Actiune xsi:type=ActiuneSuspendare`` (Suspendare/ModificareSuspendare/CorectieSuspendare/IncetareSuspendareContract)."""
+
+    start_date: dt.date = Field(description="DataInceput (start of the suspension)")
+    end_date: dt.date | None = Field(default=None, description="DataSfarsit (planned end; not for IncetareSuspendareContract)")
+    ended_on: dt.date | None = Field(default=None, description="DataIncetareSuspendare (IncetareSuspendareContract only)")
+    legal_basis: SuspensionGround = Field(description="TemeiLegal, nomenclature temeisuspendare, e.g. Art54")
+    explanation: Text1024 | None = Field(default=None, description="Explicatie")
+
+    @model_validator(mode="after")
+    def _dates(self) -> Suspension:
+        if self.end_date is not None and self.end_date < self.start_date:
+            raise ValueError("suspension end_date cannot precede start_date")
+        if self.ended_on is not None and self.ended_on < self.start_date:
+            raise ValueError("suspension ended_on cannot precede start_date")
+        return self
+
+
 class ContractMessage(_Model):
     """A ``Contract`` message."""
 
     type: Literal["Contract"] = "Contract"
-    operation: Literal["AdaugareContract", "ModificareContract", "CorectieContract", "IncetareContract", "RadiereContract"]
+    operation: Literal["AdaugareContract", "ModificareContract", "CorectieContract", "IncetareContract", "RadiereContract",
+                       "SuspendareContract", "ModificareSuspendareContract", "CorectieSuspendareContract",
+                       "IncetareSuspendareContract"]
     contract_ref: Guid | None = Field(default=None, description="ReferintaContract/Id (not for AdaugareContract)")
     content: ContractContent | None = None
     termination: Termination | None = None
+    suspension: Suspension | None = Field(default=None, description="the *SuspendareContract operations")
     removal_reason: Text256 | None = Field(default=None, description="MotivRadiere (RadiereContract)")
 
     @model_validator(mode="after")
@@ -152,20 +202,125 @@ class ContractMessage(_Model):
             raise ValueError("content is required for Adaugare/Modificare/CorectieContract, and only then")
         if (op == "IncetareContract") != (self.termination is not None):
             raise ValueError("termination is required for IncetareContract, and only then")
+        if (op in SUSPENSION_OPERATIONS) != (self.suspension is not None):
+            raise ValueError("suspension is required for the *SuspendareContract operations, and only then")
+        if self.suspension is not None:
+            ending = op == "IncetareSuspendareContract"
+            if ending != (self.suspension.ended_on is not None):
+                raise ValueError("suspension.ended_on is required for IncetareSuspendareContract, and only then")
+            if ending and self.suspension.end_date is not None:
+                raise ValueError("suspension.end_date is not sent with IncetareSuspendareContract (use ended_on)")
         if op == "RadiereContract" and not self.removal_reason:
             raise ValueError("removal_reason is required for RadiereContract")
         return self
+
+
+def _other_employer(cui: str, country: str) -> str:
+    """A Romanian employer's CUI must pass the check digit (normalised, ``RO`` dropped); a foreign id is kept as is."""
+    if country.strip().upper() not in (ROMANIA, "ROMANIA"):
+        return cui
+    try:
+        digits = normalize_cui(cui)
+    except ValueError:
+        raise ValueError(f"invalid CUI of the other employer {cui!r}: a CUI is 2 to 10 digits, optionally prefixed by RO") from None
+    if not is_valid_cui(digits):
+        raise ValueError(f"invalid CUI of the other employer {cui!r}: the check digit does not match")
+    return digits
+
+
+class _Proposal(_Model):
+    """Fields common to ``PropunereDetasareContract`` and ``PropunereMutareContract`` (sent by the source employer)."""
+
+    contract_ref: Guid = Field(description="ReferintaContract/Id: the REGES Ref of the contract")
+    content: ContractContent = Field(description="ContinutContract: the source contract (DataInceputContract and "
+                                                 "DataConsemnare are sent as start_date, per reges.xsd)")
+    source_employer_name: Text256 | None = Field(default=None, description="NumeAngajatorSursa")
+    proposal_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] | None = Field(
+        default=None, description="NumarPropunere")
+    proposal_date: dt.date | None = Field(default=None, description="DataPropunere")
+    start_date: dt.date = Field(description="DataInceput")
+    notes: Text1024 | None = Field(default=None, description="NoteSursa")
+
+    def _check(self) -> None:
+        if self.start_date < self.content.contract_date:
+            raise ValueError("start_date cannot precede the contract's contract_date")
+        if self.proposal_date is not None and self.proposal_date > self.start_date:
+            raise ValueError("proposal_date cannot be after start_date")
+
+
+SecondmentGround = Literal["Transnationala", "CodulMuncii", "DetasareNonUESEE", "Fara"]
+
+
+class SecondmentProposal(_Proposal):
+    """A ``PropunereDetasareContract`` message (``POST /api/Detasare/Propunere``): second the contract to a host employer."""
+
+    type: Literal["PropunereDetasareContract"] = "PropunereDetasareContract"
+    operation: Literal["PropunereDetasareContract"] = "PropunereDetasareContract"
+    legal_basis: SecondmentGround = Field(description="TemeiDetasare, nomenclature temeidetasare")
+    host_country: Text256 = Field(default=ROMANIA, description="NationalitateAngajatorDestinatie/Nume")
+    host_employer_cui: EmployerId = Field(description="CUIAngajatorDestinatie (check digit verified for Romanian employers)")
+    host_employer_name: Text256 = Field(description="NumeAngajatorDestinatie")
+    end_date: dt.date = Field(description="DataSfarsit")
+
+    @model_validator(mode="after")
+    def _shape(self) -> SecondmentProposal:
+        self._check()
+        if self.end_date < self.start_date:
+            raise ValueError("secondment end_date cannot precede start_date")
+        domestic = self.host_country.strip().upper() in (ROMANIA, "ROMANIA")
+        if self.legal_basis == "CodulMuncii" and not domestic:
+            raise ValueError("a CodulMuncii secondment is to an employer in ROMÂNIA (use Transnationala or DetasareNonUESEE)")
+        if self.legal_basis in ("Transnationala", "DetasareNonUESEE") and domestic:
+            raise ValueError(f"a {self.legal_basis} secondment is to an employer outside ROMÂNIA")
+        return self
+
+    @field_validator("host_employer_cui")
+    @classmethod
+    def _host_cui(cls, value: str, info: ValidationInfo) -> str:
+        return _other_employer(value, str(info.data.get("host_country", ROMANIA)))
+
+
+class TransferProposal(_Proposal):
+    """A ``PropunereMutareContract`` message with ``TipMutare=Transfer`` (``POST /api/Mutare/Propunere``)."""
+
+    type: Literal["PropunereMutareContract"] = "PropunereMutareContract"
+    operation: Literal["PropunereMutareContract"] = "PropunereMutareContract"
+    move_type: Literal["Transfer"] = Field(default="Transfer", description="TipMutare (only Transfer is built here)")
+    transfer_type: Literal["TransferIndividual", "TransferDeIntreprindere"] = Field(description="TipTransfer")
+    target_country: Text256 = Field(default=ROMANIA, description="NationalitateAngajatorDestinatie/Nume")
+    target_employer_cui: EmployerId = Field(description="CUIAngajatorDestinatie (check digit verified for Romanian employers)")
+    target_employer_name: Text256 = Field(description="NumeAngajatorDestinatie")
+    target_employer_ref: Guid | None = Field(default=None, description="IdAngajatorDestinatie/Id (several employers, same CUI)")
+
+    @model_validator(mode="after")
+    def _shape(self) -> TransferProposal:
+        self._check()
+        return self
+
+    @field_validator("target_employer_cui")
+    @classmethod
+    def _target_cui(cls, value: str, info: ValidationInfo) -> str:
+        return _other_employer(value, str(info.data.get("target_country", ROMANIA)))
 
 
 class RegesSubmitRequest(_Model):
     """``reges.submit`` payload: one message for one employer register (API credentials per CUI)."""
 
     employer_cui: Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{1,9}$")]
-    message: Annotated[EmployeeMessage | ContractMessage, Field(discriminator="type")]
+    message: Annotated[EmployeeMessage | ContractMessage | SecondmentProposal | TransferProposal, Field(discriminator="type")]
     message_id: Guid | None = Field(
         default=None, description="Header/MessageId (GUID); default: derived from the task id, so retries reuse it"
     )
     format: Literal["xml", "json"] = "xml"
+
+    @model_validator(mode="after")
+    def _other_employer_is_another(self) -> RegesSubmitRequest:
+        m = self.message
+        other = (m.host_employer_cui if isinstance(m, SecondmentProposal)
+                 else m.target_employer_cui if isinstance(m, TransferProposal) else None)
+        if other is not None and other == self.employer_cui:
+            raise ValueError("the other employer of a secondment/transfer cannot be the submitting employer")
+        return self
 
 
 class RegesDrainRequest(_Model):

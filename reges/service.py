@@ -14,7 +14,7 @@ from reges.client import RegesClient
 from reges.config import RegesSettings
 from reges.errors import RegesTransportError
 from reges.message import build_xml, xml_to_json
-from reges.models import RegesDrainRequest, RegesSubmitRequest, RegesSubmitResult
+from reges.models import ENDPOINTS, RegesDrainRequest, RegesSubmitRequest, RegesSubmitResult
 from reges.store import RegesStore
 from shared.errors import PayloadError, PermanentError
 
@@ -45,7 +45,8 @@ class RegesService:
         """The message in the requested form, after the XSD check (JSON is checked through its XML twin)."""
         s = self.settings
         assert req.message_id is not None
-        root = build_xml(req.message, req.message_id, client_app=s.client_application, user=s.user, author_id=s.author_id)
+        root = build_xml(req.message, req.message_id, client_app=s.client_application, user=s.user, author_id=s.author_id,
+                         employer_cui=req.employer_cui)
         if self.schema is not None and not self.schema.validate(etree.ElementTree(root)):
             errors = [{"loc": ["message", f"line {e.line}"], "msg": e.message, "type": "xsd"} for e in self.schema.error_log]
             raise PayloadError("REGES message is not valid against reges.xsd; nothing sent", errors=errors, code="reges_invalid")
@@ -65,7 +66,7 @@ class RegesService:
         if existing is not None and existing.response_id:
             return self._result(existing, duplicate=True)
         if existing is None:
-            self.store.begin(req.message_id, req.employer_cui, kind, op)
+            self.store.begin(req.message_id, req.employer_cui, ENDPOINTS[kind][1], op)
         elif existing.state == "failed":
             raise PermanentError(f"message {req.message_id} was refused before: {existing.description}", code="reges_refused_before")
         else:  # "sending": a previous attempt died after the POST may have left; REGES keys on MessageId

@@ -27,3 +27,31 @@ ALL: dict[str, dict[str, Any]] = {
     "RadiereContract": {"type": "Contract", "operation": "RadiereContract", "contract_ref": CONTRACT_REF,
                         "removal_reason": "duplicat"},
 }
+
+SUSPENSION = {"start_date": "2026-09-20", "end_date": "2026-09-27", "legal_basis": "Art54", "explanation": "SUSPENDARE CONFORM Art54"}
+SECONDMENT = {"type": "PropunereDetasareContract", "contract_ref": CONTRACT_REF, "content": CONTENT, "legal_basis": "CodulMuncii",
+              "host_employer_cui": "RO14399840", "host_employer_name": "GAZDA SRL", "start_date": "2026-10-01",
+              "end_date": "2026-12-31", "proposal_number": "PD1234", "proposal_date": "2026-09-15", "notes": "detasat 3 luni"}
+TRANSFER = {"type": "PropunereMutareContract", "contract_ref": CONTRACT_REF, "content": CONTENT, "transfer_type": "TransferIndividual",
+            "target_employer_cui": "14399840", "target_employer_name": "NOUL ANGAJATOR SRL", "start_date": "2026-11-01",
+            "proposal_number": "PT1234", "proposal_date": "2026-10-15"}
+
+ALL.update({
+    "SuspendareContract": {"type": "Contract", "operation": "SuspendareContract", "contract_ref": CONTRACT_REF,
+                           "suspension": SUSPENSION},
+    "SuspendareContractFaraSfarsit": {"type": "Contract", "operation": "SuspendareContract", "contract_ref": CONTRACT_REF,
+                                      "suspension": {"start_date": "2026-09-20", "legal_basis": "Art51Alin1LiteraA"}},
+    "ModificareSuspendareContract": {"type": "Contract", "operation": "ModificareSuspendareContract", "contract_ref": CONTRACT_REF,
+                                     "suspension": {**SUSPENSION, "end_date": "2026-10-04"}},
+    "CorectieSuspendareContract": {"type": "Contract", "operation": "CorectieSuspendareContract", "contract_ref": CONTRACT_REF,
+                                   "suspension": {**SUSPENSION, "legal_basis": "Art52Alin1LiteraA"}},
+    "IncetareSuspendareContract": {"type": "Contract", "operation": "IncetareSuspendareContract", "contract_ref": CONTRACT_REF,
+                                   "suspension": {"start_date": "2026-09-20", "ended_on": "2026-09-25", "legal_basis": "Art54"}},
+    "PropunereDetasareContract": SECONDMENT,
+    "PropunereDetasareContractTransnationala": {**SECONDMENT, "legal_basis": "Transnationala", "host_employer_cui": "DE129273398",
+                                                "host_employer_name": "SAP AG", "host_country": "GERMANIA"},
+    "PropunereMutareContract": TRANSFER,
+    "PropunereMutareContractIntreprindere": {**TRANSFER, "transfer_type": "TransferDeIntreprindere",
+                                             "target_employer_ref": "10d3f120-9b93-46a1-9a6f-c814eab73671",
+                                             "source_employer_name": "VECHIUL ANGAJATOR SRL"},
+})

@@ -27,7 +27,7 @@ def _req(name: str, **kw):
 @pytest.mark.parametrize("name", sorted(samples.ALL))
 def test_every_operation_is_valid_xml_and_json(name, reges_schema):
     req = _req(name)
-    root = build_xml(req.message, req.message_id)
+    root = build_xml(req.message, req.message_id, employer_cui=req.employer_cui)
     assert reges_schema.validate(etree.ElementTree(root)), reges_schema.error_log
     data = json.loads(json.dumps(xml_to_json(root)))
     assert data["$type"] == req.message.type.lower() and data["header"]["operation"] == req.message.operation
