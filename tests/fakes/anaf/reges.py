@@ -4,7 +4,9 @@ Served by the fake ANAF app (its own state as ``state.reges``, a ``RegesBook``).
 refresh_token grants for realm ``API``, client ``reges-api``; access tokens expire (``token_ttl_s``) and
 ``revoke_all()`` makes every token answer 401. Submits validate XML against ``reges.xsd`` when the book
 has a schema (400 with the XSD errors, as REGES does) and answer ``MessageResponse{Header, ResponseId}``;
-the result (``MessageResult``) is queued at once. Queue: ``ReadBatch`` peeks from the consumer's cursor,
+the result (``MessageResult``) is queued at once. ``/api/Contract`` covers the suspension operations (the
+contract must exist); ``/api/Detasare/Propunere`` and ``/api/Mutare/Propunere`` take secondment and move
+(transfer) proposals for an existing contract, and the result's ``Ref`` is the new proposal's id. Queue: ``ReadBatch`` peeks from the consumer's cursor,
 ``CommitReadBatch`` advances it by the given count, an empty read answers 204; each ``consumerId`` has an
 independent cursor from the queue start.
 """
@@ -42,6 +44,7 @@ class RegesBook:
     submissions: list[dict[str, Any]] = field(default_factory=list)
     employees: set[str] = field(default_factory=set)
     contracts: set[str] = field(default_factory=set)
+    proposals: dict[str, dict[str, Any]] = field(default_factory=dict)  # proposal id -> {operation, contract}
     queue: list[dict[str, Any]] = field(default_factory=list)
     cursors: dict[str, int] = field(default_factory=dict)
 
@@ -102,7 +105,7 @@ def _read(body: bytes, ctype: str, b: RegesBook) -> tuple[dict[str, Any] | None,
         header = data.get("header") or {}
         if not header.get("messageId") or not header.get("operation"):
             return None, ["header.messageId and header.operation are required"]
-        facts = {"type": data.get("$type", ""), "header": header,
+        facts = {"type": str(data.get("$type", "")).lower(), "header": header,
                  "employee_ref": ((data.get("referintaSalariat") or (data.get("continut") or {}).get("referintaSalariat") or {}).get("id")),
                  "contract_ref": (data.get("referintaContract") or {}).get("id")}
         return facts, []
@@ -139,6 +142,11 @@ def _process(b: RegesBook, facts: dict[str, Any], response_id: str) -> dict[str,
         if ok:
             ref = str(uuid.uuid4())
             b.contracts.add(ref)
+    elif op in ("PropunereDetasareContract", "PropunereMutareContract"):
+        ok, desc = con in b.contracts, f"Contractul {con} nu exista in registru"
+        if ok:
+            ref = str(uuid.uuid4())
+            b.proposals[ref] = {"operation": op, "contract": con}
     else:
         ok, desc = con in b.contracts, f"Contractul {con} nu exista in registru"
         ref = con if ok else None
@@ -182,6 +190,16 @@ async def salariat(request: Request) -> Response:
 @router.post("/api/Contract")
 async def contract(request: Request) -> Response:
     return _submit(request, "Contract", await request.body())
+
+
+@router.post("/api/Detasare/Propunere")
+async def detasare_propunere(request: Request) -> Response:
+    return _submit(request, "PropunereDetasareContract", await request.body())
+
+
+@router.post("/api/Mutare/Propunere")
+async def mutare_propunere(request: Request) -> Response:
+    return _submit(request, "PropunereMutareContract", await request.body())
 
 
 def _count(payload: Any) -> int:
