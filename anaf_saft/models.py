@@ -11,6 +11,7 @@ __all__ = [
     "Address",
     "Company",
     "Contact",
+    "DocumentSection",
     "ExportSource",
     "Finding",
     "Period",
@@ -156,6 +157,15 @@ class SegmentRef(BaseModel):
     entries: int
 
 
+class DocumentSection(BaseModel):
+    """One SourceDocuments section as written (sales_invoices, purchase_invoices, payments)."""
+
+    entries: int
+    lines: int
+    total_debit: str
+    total_credit: str
+
+
 class SaftResult(BaseModel):
     """What ``saft.generate`` returns: the stored file(s), the verdicts and every finding."""
 
@@ -172,3 +182,4 @@ class SaftResult(BaseModel):
     xsd_valid: bool | None
     duk: dict[str, Any]
     findings: list[Finding]
+    documents: dict[str, DocumentSection] = Field(default_factory=dict, description="SourceDocuments sections (segment 1)")

@@ -13,7 +13,7 @@ import structlog
 
 from anaf_saft.checks import check
 from anaf_saft.duk import DukValidator
-from anaf_saft.models import ExportSource, Finding, SaftRequest, SaftResult, SegmentRef
+from anaf_saft.models import DocumentSection, ExportSource, Finding, SaftRequest, SaftResult, SegmentRef
 from anaf_saft.sources import KINDS, AccountingSource, ExportFiles, SqlSource
 from anaf_saft.writer import namespace_for, write_segments
 from anaf_saft.xsd import SaftSchema
@@ -129,4 +129,6 @@ class SaftGenerator:
             key=first.key, size=first.size, sha256=first.sha256, namespace=ns, header_comment=req.period_type,
             segments=refs, lines=plan.lines, entries=plan.entries, total_debit=f"{plan.debit:.2f}",
             total_credit=f"{plan.credit:.2f}", xsd_valid=xsd_valid, duk=duk, findings=findings,
+            documents={kind: DocumentSection(entries=d.entries, lines=d.lines, total_debit=f"{d.debit:.2f}",
+                                             total_credit=f"{d.credit:.2f}") for kind, d in plan.documents.items()},
         )

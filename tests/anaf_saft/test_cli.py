@@ -22,6 +22,8 @@ def test_sample_generate_validate(tmp_path):
     assert gen.exit_code == 0, gen.output
     result = json.loads(gen.stdout[gen.stdout.index("{\n"):])  # log lines may precede the JSON
     path = tmp_path / "out" / result["key"]
+    assert result["documents"]["sales_invoices"]["entries"] == 2 and result["documents"]["purchase_invoices"]["entries"] == 1
+    assert b"<SalesInvoices><NumberOfEntries>2</NumberOfEntries>" in path.read_bytes()
     ok = runner.invoke(cli, ["validate", str(path), "--xsd", str(SAFT_XSD)])
     assert ok.exit_code == 0 and "XSD: valid" in ok.output and "not configured" in ok.output
     path.write_bytes(path.read_bytes().replace(b"<HeaderComment>L</HeaderComment>", b""))
