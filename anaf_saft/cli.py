@@ -38,7 +38,8 @@ def cli() -> None:
 @cli.command()
 @click.argument("request_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--export-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True,
-              help="directory with accounts/lines/customers/suppliers/tax_codes/uom/journals .jsonl or .csv")
+              help="directory with accounts/lines/customers/suppliers/tax_codes/uom/journals (and optionally "
+                   "sales_invoices/purchase_invoices/payments) .jsonl or .csv")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="output directory")
 @click.option("--xsd", type=click.Path(exists=True, path_type=Path), default=None)
 @click.option("--max-lines", type=int, default=None, help="lines per segment")

@@ -62,6 +62,12 @@ def _money(row: Mapping[str, Any], col: str) -> Decimal:
     return d
 
 
+def _required_money(row: Mapping[str, Any], col: str) -> Decimal:
+    if row.get(col) is None or row.get(col) == "":
+        raise RecordError(col, "required")
+    return _money(row, col)
+
+
 def _quantity(row: Mapping[str, Any], col: str) -> Decimal:
     value = row.get(col)
     if value is None or value == "":
@@ -328,7 +334,7 @@ def _line(r: Mapping[str, Any]) -> GLLine:
 
 def _invoice_line(r: Mapping[str, Any], side: str) -> InvoiceLine:
     date = _date(r, "invoice_date")
-    amount = _money(r, "amount")
+    amount = _required_money(r, "amount")
     return InvoiceLine(
         invoice_no=_text(r, "invoice_no", 70),
         invoice_date=date,
@@ -338,15 +344,15 @@ def _invoice_line(r: Mapping[str, Any], side: str) -> InvoiceLine:
         account_id=_text(r, "account_id", 70),
         transaction_id=_text(r, "transaction_id", 70, required=False),
         source_id=_text(r, "source_id", 35, required=False),
-        net_total=_money(r, "net_total"),
-        gross_total=_money(r, "gross_total"),
+        net_total=_required_money(r, "net_total"),
+        gross_total=_required_money(r, "gross_total"),
         line_number=_text(r, "line_number", 18, required=False),
         line_account_id=_text(r, "line_account_id", 70),
         product_code=_text(r, "product_code", 70, required=False),
         description=_text(r, "description", 256),
         quantity=_quantity(r, "quantity"),
         uom=_text(r, "uom", 9, required=False),
-        unit_price=_money(r, "unit_price"),
+        unit_price=_required_money(r, "unit_price"),
         tax_point_date=_date(r, "tax_point_date", default=date),
         amount=amount,
         debit_credit=_side(r, "debit_credit", side),

@@ -220,6 +220,7 @@ def _second_line_of(rows, invoice_no):
          "line 2: invoice columns"),
         ("sales_invoices", lambda rows: rows[0].update(quantity="1.1234567"), "bad_row", "quantity"),
         ("sales_invoices", lambda rows: rows[0].update(debit_credit="X"), "bad_row", "debit_credit"),
+        ("sales_invoices", lambda rows: rows[0].pop("gross_total"), "bad_row", "gross_total: required"),
         ("sales_invoices", lambda rows: rows[0].update(description="rând \x07 greșit"), "bad_row", "control characters"),
         ("purchase_invoices", lambda rows: rows[0].update(party_id="S9"), "unknown_supplier", "unknown supplier S9"),
         ("payments", lambda rows: rows[0].update(debit="5.00"), "both_sides", "both debit and credit"),
