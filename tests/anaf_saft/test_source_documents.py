@@ -310,3 +310,26 @@ def request_backend_url(tmp_path, request):
             return f"sqlite:///{tmp_path / 'erp.sqlite'}"
         return request.getfixturevalue("database_url").replace("postgresql://", "postgresql+psycopg://", 1)
     return _url
+
+
+class _ShrinkingSource:
+    """An export whose payments lose their last document after the first read (an ERP writing meanwhile)."""
+
+    def __init__(self, files: ExportFiles):
+        self.files = files
+        self.reads = 0
+
+    def rows(self, kind):
+        rows = list(self.files.rows(kind))
+        if kind == "payments":
+            self.reads += 1
+            if self.reads > 1:
+                rows = [r for r in rows if r["payment_ref"] != rows[-1]["payment_ref"]]
+        return iter(rows)
+
+
+def test_documents_that_change_between_passes_fail_the_write(tmp_path, make_generator, store):
+    paths = write_sample_export(tmp_path / "exp", lines=30)
+    with pytest.raises(RuntimeError, match="payments changed between the check pass and the write pass"):
+        make_generator().generate(request(), _ShrinkingSource(ExportFiles(paths)))
+    assert not any(store.root.rglob("*.xml"))
