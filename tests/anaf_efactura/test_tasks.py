@@ -13,6 +13,7 @@ from anaf_efactura.ubl import build_ubl
 from tests.anaf.events import collect_events
 from tests.anaf_efactura.samples import invoice
 from tests.fakes.anaf import FakeAnafServer
+from tests.observability import contract
 
 
 def _row(database_url: str, outbox_id: int) -> dict:
@@ -102,6 +103,11 @@ def test_deep_readiness_reports_tokens_and_exports_the_expiry_metric(start_worke
     metrics = httpx.get(worker.health_url + "/metrics", timeout=10).text
     line = next(m for m in metrics.splitlines() if m.startswith("anaf_oauth_refresh_token_expiry_timestamp_seconds{"))
     assert 'client_id="fake-client-id"' in line and float(line.split()[-1]) > time.time() + 360 * 86400
+    # the metric contract for what only ANAF workers export: every anaf_* series the alert rules query is here
+    rules, recorded = contract.rule_uses()
+    anaf_uses = {name: use for name, use in rules.items() if name.startswith(contract.ANAF_PREFIX)}
+    assert "anaf_oauth_refresh_token_expiry_timestamp_seconds" in anaf_uses
+    assert contract.violations(anaf_uses, recorded, [metrics]) == []
 
 
 def test_deep_readiness_fails_without_a_token(start_worker, anaf_env):

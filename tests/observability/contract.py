@@ -27,6 +27,9 @@ INFRA_PY = REPO / ".venv-infra/bin/python"
 TARGET_LABELS = {"job", "instance", "pod", "namespace", "tag_target", "rollouts_pod_template_hash"}
 #: Series Prometheus itself creates per target.
 SYNTHETIC = {"up", "scrape_duration_seconds", "scrape_samples_scraped"}
+#: Exported only by the ANAF workers (they hold the OAuth token): checked against a real ``anaf.efactura`` worker in
+#: tests/anaf_efactura/test_tasks.py, not against the generic worker the contract test starts.
+ANAF_PREFIX = "anaf_"
 GRAFANA_MACROS = {r"\$__rate_interval": "5m", r"\$__interval": "1m", r"\$__range": "1h"}
 
 
