@@ -19,7 +19,7 @@ from lxml import etree
 
 from reges.errors import RegesAuthError, RegesProtocolError, RegesRejectedError, RegesTransportError
 from reges.message import NS, xml_to_json
-from reges.models import ENDPOINTS
+from reges.models import ENDPOINTS, PROPOSAL_QUEUES
 from shared.xml import safe_parser
 
 __all__ = ["KeycloakTokens", "RegesClient", "RegesTokenAuth"]
@@ -178,3 +178,20 @@ class RegesClient:
         """Advance our consumer's cursor by exactly ``count`` results."""
         self._post("reges.CommitReadBatch", "/api/Status/CommitReadBatch", params={"consumerId": self.consumer_id},
                    json={"messages": count})
+
+    def read_proposals(self, kind: str, count: int) -> list[dict[str, Any]]:
+        """Peek at up to ``count`` incoming proposals (``/api/{Detasare|Mutare}/Propuneri/ReadBatch``; ``[]`` on 204)."""
+        op = f"reges.{kind}.Propuneri.ReadBatch"
+        r = self._post(op, f"{PROPOSAL_QUEUES[kind]}/ReadBatch", params={"consumerId": self.consumer_id},
+                       json={"messages": count}, headers={"Accept": "application/json"})
+        if r.status_code == 204 or not r.content:
+            return []
+        data = _lower_keys(_parse_body(r, op))
+        if not isinstance(data, list) or not all(isinstance(i, dict) for i in data):
+            raise RegesProtocolError(f"{op}: expected a list of proposals", status=r.status_code, body=r.content)
+        return data
+
+    def commit_proposals(self, kind: str, count: int) -> None:
+        """Advance our consumer's cursor on the incoming-proposal queue of ``kind`` by exactly ``count``."""
+        self._post(f"reges.{kind}.Propuneri.CommitReadBatch", f"{PROPOSAL_QUEUES[kind]}/CommitReadBatch",
+                   params={"consumerId": self.consumer_id}, json={"messages": count})

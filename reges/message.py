@@ -13,7 +13,16 @@ from typing import Any
 
 from lxml import etree
 
-from reges.models import ContractContent, ContractMessage, EmployeeMessage, SecondmentProposal, TransferProposal
+from reges.models import (
+    ContractContent,
+    ContractMessage,
+    EmployeeMessage,
+    ProposalAnswer,
+    ProposalWithdrawal,
+    SecondmentExtension,
+    SecondmentProposal,
+    TransferProposal,
+)
 
 __all__ = ["NS", "XSI", "build_xml", "json_to_xml", "xml_to_json"]
 
@@ -25,9 +34,10 @@ _LISTS = {"ZileSaptamana", "SporuriSalariu"}
 #: ``xsi:type`` values we emit; the JSON form writes a root type in lower case (Postman collection), so the
 #: inverse needs the XSD spelling back
 _XSI_TYPES = {t.lower(): t for t in ("Salariat", "Contract", "PropunereDetasareContract", "PropunereMutareContract",
-                                     "ActiuneIncetare", "ActiuneSuspendare")}
+                                     "ActiuneIncetare", "ActiuneSuspendare", "ActiuneDetasare")}
 
-Message = EmployeeMessage | ContractMessage | SecondmentProposal | TransferProposal
+Message = (EmployeeMessage | ContractMessage | SecondmentProposal | TransferProposal | ProposalAnswer | ProposalWithdrawal
+           | SecondmentExtension)
 
 
 def _q(tag: str) -> str:
@@ -175,6 +185,36 @@ def _proposal(root: etree._Element, m: SecondmentProposal | TransferProposal, no
         _sub(root, "DataSfarsit", _dt(m.end_date))
 
 
+def _answer(root: etree._Element, m: ProposalAnswer | ProposalWithdrawal, now: dt.datetime) -> None:
+    """Referinta, [ReferintaContract], [ContinutContract], [NoteDestinatie]: the XSD sequence order."""
+    _sub(_sub(root, "Referinta"), "Id", m.proposal_ref)
+    if isinstance(m, ProposalWithdrawal):
+        return
+    if m.contract_ref:
+        _sub(_sub(root, "ReferintaContract"), "Id", m.contract_ref)
+    if m.content is not None:
+        _continut(root, "ContinutContract", m.content, now)
+    if m.notes:
+        _sub(root, "NoteDestinatie", m.notes)
+
+
+def _extension(root: etree._Element, m: SecondmentExtension) -> None:
+    """``Actiune xsi:type=ActiuneDetasare`` (XSD order: TemeiDetasare, AngajatorCui, AngajatorNume, Cor, DataInceput,
+    DataSfarsit, Nationalitate; the Postman example lists them in another order), then ReferintaContract."""
+    act = _sub(root, "Actiune")
+    act.set(f"{{{XSI}}}type", "ActiuneDetasare")
+    _sub(act, "TemeiDetasare", m.legal_basis)
+    _sub(act, "AngajatorCui", m.host_employer_cui)
+    _sub(act, "AngajatorNume", m.host_employer_name)
+    cor = _sub(act, "Cor")
+    _sub(cor, "Cod", m.cor_code)
+    _sub(cor, "Versiune", m.cor_version)
+    _sub(act, "DataInceput", _dt(m.start_date))
+    _sub(act, "DataSfarsit", _dt(m.end_date))
+    _sub(_sub(act, "Nationalitate"), "Nume", m.host_country)
+    _sub(_sub(root, "ReferintaContract"), "Id", m.contract_ref)
+
+
 def build_xml(m: Message, message_id: str, *, client_app: str = "workers-core", user: str = "workers-core",
               author_id: str | None = None, now: dt.datetime | None = None, employer_cui: str | None = None) -> etree._Element:
     """The ``Message`` element (``xsi:type`` Salariat, Contract, PropunereDetasareContract or PropunereMutareContract).
@@ -189,6 +229,10 @@ def build_xml(m: Message, message_id: str, *, client_app: str = "workers-core", 
         _employee(root, m)
     elif isinstance(m, ContractMessage):
         _contract(root, m, now)
+    elif isinstance(m, SecondmentExtension):
+        _extension(root, m)
+    elif isinstance(m, ProposalAnswer | ProposalWithdrawal):
+        _answer(root, m, now)
     else:
         _proposal(root, m, now, employer_cui)
     return root

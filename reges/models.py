@@ -5,7 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from shared.anaf.cui import is_valid_cui, normalize_cui
 
@@ -15,9 +25,15 @@ __all__ = [
     "ContractMessage",
     "EmployeeInfo",
     "EmployeeMessage",
+    "IncomingProposal",
+    "ProposalAnswer",
+    "ProposalWithdrawal",
     "RegesDrainRequest",
+    "RegesProposalsRequest",
+    "RegesProposalsResult",
     "RegesSubmitRequest",
     "RegesSubmitResult",
+    "SecondmentExtension",
     "SecondmentProposal",
     "Suspension",
     "Termination",
@@ -303,11 +319,123 @@ class TransferProposal(_Proposal):
         return _other_employer(value, str(info.data.get("target_country", ROMANIA)))
 
 
+#: operations of the proposal lifecycle (one model each, sharing ``type`` with the proposal itself)
+ANSWER_OPERATIONS = {"AcceptarePropunereDetasareContract": "PropunereDetasareContract",
+                     "RespingerePropunereDetasareContract": "PropunereDetasareContract",
+                     "AcceptarePropunereMutareContract": "PropunereMutareContract",
+                     "RespingerePropunereMutareContract": "PropunereMutareContract"}
+WITHDRAW_OPERATIONS = {"RadierePropunereDetasareContract": "PropunereDetasareContract",
+                       "RadierePropunereMutareContract": "PropunereMutareContract"}
+
+
+class ProposalAnswer(_Model):
+    """The receiving employer accepts or refuses a proposal (``Acceptare``/``RespingerePropuneri{Detasare|Mutare}Contract``).
+
+    Sent as ``xsi:type`` PropunereDetasareContract to ``/api/Detasare/Propunere`` or PropunereMutareContract to
+    ``/api/Mutare/Propunere``. reges.xsd: ``Referinta`` (the proposal) always; ``ReferintaContract`` and
+    ``ContinutContract`` (the contract as it will be at the receiving employer) only when accepting;
+    ``NoteDestinatie`` optional. The Postman example writes NoteDestinatie before ContinutContract; the XSD
+    sequence puts it after, and that order is what we send.
+    """
+
+    type: Literal["PropunereDetasareContract", "PropunereMutareContract"]
+    operation: Literal["AcceptarePropunereDetasareContract", "RespingerePropunereDetasareContract",
+                       "AcceptarePropunereMutareContract", "RespingerePropunereMutareContract"]
+    proposal_ref: Guid = Field(description="Referinta/Id: the REGES Ref of the proposal (from the incoming queue)")
+    contract_ref: Guid | None = Field(default=None, description="ReferintaContract/Id: the proposed contract (accept only)")
+    content: ContractContent | None = Field(default=None, description="ContinutContract at the receiving employer (accept only)")
+    notes: Text1024 | None = Field(default=None, description="NoteDestinatie")
+
+    @model_validator(mode="after")
+    def _shape(self) -> ProposalAnswer:
+        if ANSWER_OPERATIONS[self.operation] != self.type:
+            raise ValueError(f"{self.operation} is sent as type {ANSWER_OPERATIONS[self.operation]}, not {self.type}")
+        accept = self.operation.startswith("Acceptare")
+        if accept and (self.contract_ref is None or self.content is None):
+            raise ValueError("contract_ref and content are required to accept a proposal")
+        if not accept and (self.contract_ref is not None or self.content is not None):
+            raise ValueError("contract_ref and content are only sent when accepting a proposal")
+        return self
+
+
+class ProposalWithdrawal(_Model):
+    """The proposing employer withdraws a pending proposal (``RadierePropunere{Detasare|Mutare}Contract``, ``Referinta`` only)."""
+
+    type: Literal["PropunereDetasareContract", "PropunereMutareContract"]
+    operation: Literal["RadierePropunereDetasareContract", "RadierePropunereMutareContract"]
+    proposal_ref: Guid = Field(description="Referinta/Id: the REGES Ref of the proposal (the proposal's result Ref)")
+
+    @model_validator(mode="after")
+    def _shape(self) -> ProposalWithdrawal:
+        if WITHDRAW_OPERATIONS[self.operation] != self.type:
+            raise ValueError(f"{self.operation} is sent as type {WITHDRAW_OPERATIONS[self.operation]}, not {self.type}")
+        return self
+
+
+class SecondmentExtension(_Model):
+    """``PrelungireDetasareContract``: a ``Contract`` message (``/api/Contract``) with ``Actiune xsi:type=ActiuneDetasare``.
+
+    ``current_end_date`` is the secondment's present DataSfarsit: checked (the new ``end_date`` must be later),
+    not sent.
+    """
+
+    type: Literal["Contract"] = "Contract"
+    operation: Literal["PrelungireDetasareContract"] = "PrelungireDetasareContract"
+    contract_ref: Guid = Field(description="ReferintaContract/Id: the seconded contract")
+    legal_basis: SecondmentGround = Field(description="TemeiDetasare")
+    host_country: Text256 = Field(default=ROMANIA, description="Nationalitate/Nume")
+    host_employer_cui: EmployerId = Field(description="AngajatorCui (check digit verified for Romanian employers)")
+    host_employer_name: Text256 = Field(description="AngajatorNume")
+    cor_code: int = Field(ge=100000, le=999999, description="Cor/Cod")
+    cor_version: int = Field(default=10, ge=1, description="Cor/Versiune")
+    start_date: dt.date = Field(description="DataInceput of the secondment")
+    current_end_date: dt.date = Field(description="the secondment's current DataSfarsit (checked, not sent)")
+    end_date: dt.date = Field(description="DataSfarsit: the new end")
+
+    @model_validator(mode="after")
+    def _dates(self) -> SecondmentExtension:
+        if self.current_end_date < self.start_date:
+            raise ValueError("current_end_date cannot precede start_date")
+        if self.end_date <= self.current_end_date:
+            raise ValueError("an extension's end_date must be after the current end (current_end_date)")
+        return self
+
+    @field_validator("host_employer_cui")
+    @classmethod
+    def _host_cui(cls, value: str, info: ValidationInfo) -> str:
+        return _other_employer(value, str(info.data.get("host_country", ROMANIA)))
+
+
+def _message_tag(value: Any) -> str | None:
+    """Union tag of a message: the lifecycle operations by ``operation``, the rest by ``type``."""
+    get = value.get if isinstance(value, dict) else lambda k: getattr(value, k, None)
+    op, kind = get("operation"), get("type")
+    if op in ANSWER_OPERATIONS or op in WITHDRAW_OPERATIONS or op == "PrelungireDetasareContract":
+        return str(op)
+    return None if kind is None else str(kind)
+
+
+SubmitMessage = Annotated[
+    Annotated[EmployeeMessage, Tag("Salariat")] | Annotated[ContractMessage, Tag("Contract")]
+    | Annotated[SecondmentProposal, Tag("PropunereDetasareContract")] | Annotated[TransferProposal, Tag("PropunereMutareContract")]
+    | Annotated[ProposalAnswer, Tag("AcceptarePropunereDetasareContract")]
+    | Annotated[ProposalAnswer, Tag("RespingerePropunereDetasareContract")]
+    | Annotated[ProposalAnswer, Tag("AcceptarePropunereMutareContract")]
+    | Annotated[ProposalAnswer, Tag("RespingerePropunereMutareContract")]
+    | Annotated[ProposalWithdrawal, Tag("RadierePropunereDetasareContract")]
+    | Annotated[ProposalWithdrawal, Tag("RadierePropunereMutareContract")]
+    | Annotated[SecondmentExtension, Tag("PrelungireDetasareContract")],
+    Discriminator(_message_tag, custom_error_type="reges_message_type",
+                  custom_error_message="message type/operation not supported: type is one of Salariat, Contract, "
+                                       "PropunereDetasareContract, PropunereMutareContract"),
+]
+
+
 class RegesSubmitRequest(_Model):
     """``reges.submit`` payload: one message for one employer register (API credentials per CUI)."""
 
     employer_cui: Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{1,9}$")]
-    message: Annotated[EmployeeMessage | ContractMessage | SecondmentProposal | TransferProposal, Field(discriminator="type")]
+    message: SubmitMessage
     message_id: Guid | None = Field(
         default=None, description="Header/MessageId (GUID); default: derived from the task id, so retries reuse it"
     )
@@ -316,7 +444,7 @@ class RegesSubmitRequest(_Model):
     @model_validator(mode="after")
     def _other_employer_is_another(self) -> RegesSubmitRequest:
         m = self.message
-        other = (m.host_employer_cui if isinstance(m, SecondmentProposal)
+        other = (m.host_employer_cui if isinstance(m, SecondmentProposal | SecondmentExtension)
                  else m.target_employer_cui if isinstance(m, TransferProposal) else None)
         if other is not None and other == self.employer_cui:
             raise ValueError("the other employer of a secondment/transfer cannot be the submitting employer")
@@ -338,3 +466,49 @@ class RegesSubmitResult(BaseModel):
     state: str
     duplicate: bool = False
     result: dict[str, Any] | None = None
+
+
+ProposalKind = Literal["Detasare", "Mutare"]
+PROPOSAL_KINDS: tuple[ProposalKind, ...] = ("Detasare", "Mutare")
+#: incoming-proposal queue per kind (``/api/{kind}/Propuneri/ReadBatch`` and ``CommitReadBatch``)
+PROPOSAL_QUEUES: dict[str, str] = {"Detasare": "/api/Detasare/Propuneri", "Mutare": "/api/Mutare/Propuneri"}
+
+
+class RegesProposalsRequest(_Model):
+    """``reges.proposals`` payload: read the incoming-proposal queue(s) of this worker's register.
+
+    ``commit=False`` peeks (``ReadBatch``; the same proposals are listed again next time); ``commit=True`` also
+    advances the consumer's cursor by exactly what was read (``CommitReadBatch``).
+    """
+
+    kinds: list[ProposalKind] = Field(default_factory=lambda: list(PROPOSAL_KINDS), min_length=1)
+    batch: int = Field(default=50, ge=1, le=500)
+    commit: bool = False
+
+
+class IncomingProposal(BaseModel):
+    """One proposal read from ``/api/{Detasare|Mutare}/Propuneri``: a PropunereDetasareContract /
+    PropunereMutareContract message whose ``Referinta`` is the proposal's REGES Ref."""
+
+    kind: ProposalKind
+    proposal_ref: str | None
+    operation: str | None
+    contract_ref: str | None = None
+    move_type: str | None = Field(default=None, description="TipMutare (Mutare)")
+    legal_basis: str | None = Field(default=None, description="TemeiDetasare (Detasare)")
+    source_employer_cui: str | None = None
+    source_employer_name: str | None = None
+    target_employer_cui: str | None = None
+    target_employer_name: str | None = None
+    proposal_number: str | None = None
+    proposal_date: str | None = None
+    start_date: str | None = None
+    end_date: str | None = None
+    state: str | None = Field(default=None, description="StarePropunere when REGES sends it")
+    raw: dict[str, Any] = Field(default_factory=dict, description="the item as received (JSON form)")
+
+
+class RegesProposalsResult(BaseModel):
+    proposals: list[IncomingProposal]
+    committed: int = 0
+    consumer_id: str

@@ -14,11 +14,19 @@ from reges.client import RegesClient
 from reges.config import RegesSettings
 from reges.errors import RegesTransportError
 from reges.message import build_xml, xml_to_json
-from reges.models import ENDPOINTS, RegesDrainRequest, RegesSubmitRequest, RegesSubmitResult
+from reges.models import (
+    ENDPOINTS,
+    IncomingProposal,
+    RegesDrainRequest,
+    RegesProposalsRequest,
+    RegesProposalsResult,
+    RegesSubmitRequest,
+    RegesSubmitResult,
+)
 from reges.store import RegesStore
 from shared.errors import PayloadError, PermanentError
 
-__all__ = ["RegesService", "load_schema"]
+__all__ = ["RegesService", "incoming_proposal", "load_schema"]
 
 log = structlog.get_logger(__name__)
 
@@ -102,9 +110,48 @@ class RegesService:
             batches += 1
         return {"results": seen, "batches": batches, "consumer_id": self.client.consumer_id}
 
+    def proposals(self, req: RegesProposalsRequest) -> RegesProposalsResult:
+        """The incoming proposals of this register (``/api/{Detasare|Mutare}/Propuneri``), peeked or consumed."""
+        out: list[IncomingProposal] = []
+        committed = 0
+        for kind in req.kinds:
+            items = self.client.read_proposals(kind, req.batch)
+            out.extend(incoming_proposal(kind, item) for item in items)
+            if req.commit and items:
+                self.client.commit_proposals(kind, len(items))
+                committed += len(items)
+        return RegesProposalsResult(proposals=out, committed=committed, consumer_id=self.client.consumer_id)
+
     @staticmethod
     def _result(s: Any, *, duplicate: bool = False) -> RegesSubmitResult:
         return RegesSubmitResult(message_id=s.message_id, response_id=s.response_id or "", operation=s.operation,
                                  employer_cui=s.employer_cui, state=s.state, duplicate=duplicate,
                                  result={"code": s.result_code, "ref": s.result_ref, "description": s.description}
                                  if s.result_code else None)
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("id", value.get("nume"))
+    return None if value is None else str(value)
+
+
+def incoming_proposal(kind: str, item: dict[str, Any]) -> IncomingProposal:
+    """One queue item (the proposal message in JSON form, keys lower-camel) as an ``IncomingProposal``.
+
+    The Postman collection shows the queue calls but no answer; we read the item as the proposal message itself
+    (reges.xsd ``PropunereDetasareContract``/``PropunereMutareContract``, ``Referinta`` = the proposal's Ref) and
+    keep it whole in ``raw``.
+    """
+    g = item.get
+    return IncomingProposal(
+        kind="Detasare" if kind == "Detasare" else "Mutare", proposal_ref=_text(g("referinta")),
+        operation=_text((g("header") or {}).get("operation")), contract_ref=_text(g("referintaContract")),
+        move_type=_text(g("tipMutare")), legal_basis=_text(g("temeiDetasare")),
+        source_employer_cui=_text(g("cuiAngajatorSursa") or g("cUIAngajatorSursa")),
+        source_employer_name=_text(g("numeAngajatorSursa")),
+        target_employer_cui=_text(g("cuiAngajatorDestinatie") or g("cUIAngajatorDestinatie")),
+        target_employer_name=_text(g("numeAngajatorDestinatie")), proposal_number=_text(g("numarPropunere")),
+        proposal_date=_text(g("dataPropunere")), start_date=_text(g("dataInceput")), end_date=_text(g("dataSfarsit")),
+        state=_text(g("starePropunere") or g("stare")), raw=item,
+    )

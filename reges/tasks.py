@@ -2,7 +2,8 @@
 
 ``reges.submit`` persists MessageId <-> ResponseId before returning and publishes ``reges.submitted``;
 ``reges.drain`` (beat, see ``reges.schedule``) reads the result queue, persists, commits, and publishes
-``reges.result`` per result. ``reges.ping`` is registered by shared.celery_app.create_app.
+``reges.result`` per result; ``reges.proposals`` lists the incoming secondment/transfer proposals of the register
+(``/api/{Detasare|Mutare}/Propuneri``), which are then accepted/refused through ``reges.submit``. ``reges.ping`` is registered by shared.celery_app.create_app.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import uuid
 from typing import Any
 
 from reges.app import app
-from reges.models import RegesDrainRequest, RegesSubmitRequest, RegesSubmitResult
+from reges.models import RegesDrainRequest, RegesProposalsRequest, RegesSubmitRequest, RegesSubmitResult
 from reges.runtime import service
 from shared.events import publish_event
 
@@ -36,3 +37,9 @@ def submit(self: Any, **kwargs: Any) -> dict[str, Any]:
 def drain(self: Any, **kwargs: Any) -> dict[str, Any]:
     req = RegesDrainRequest.model_validate(kwargs)
     return service(_submitted, _result).drain(req)
+
+
+@app.task(name="reges.proposals", bind=True)  # type: ignore[untyped-decorator]
+def proposals(self: Any, **kwargs: Any) -> dict[str, Any]:
+    req = RegesProposalsRequest.model_validate(kwargs)
+    return service(_submitted, _result).proposals(req).model_dump(mode="json")

@@ -55,3 +55,29 @@ ALL.update({
                                              "target_employer_ref": "10d3f120-9b93-46a1-9a6f-c814eab73671",
                                              "source_employer_name": "VECHIUL ANGAJATOR SRL"},
 })
+
+PROPOSAL_REF = "05fafcb0-8d51-4293-8732-2724cc330290"
+#: the contract as it will be at the receiving employer (its employee there)
+HOST_CONTENT = {**CONTENT, "employee_ref": "beee0a8b-4dca-41bc-906c-e79627452b1e", "contract_date": "2026-10-01",
+                "start_date": "2026-10-01", "number": "D-17"}
+EXTENSION = {"type": "Contract", "operation": "PrelungireDetasareContract", "contract_ref": CONTRACT_REF,
+             "legal_basis": "CodulMuncii", "host_employer_cui": "RO14399840", "host_employer_name": "GAZDA SRL",
+             "cor_code": 251204, "start_date": "2026-10-01", "current_end_date": "2026-12-31", "end_date": "2027-03-31"}
+
+LIFECYCLE: dict[str, dict[str, Any]] = {
+    "AcceptarePropunereDetasareContract": {"type": "PropunereDetasareContract", "operation": "AcceptarePropunereDetasareContract",
+                                           "proposal_ref": PROPOSAL_REF, "contract_ref": CONTRACT_REF, "content": HOST_CONTENT,
+                                           "notes": "Receptionat"},
+    "RespingerePropunereDetasareContract": {"type": "PropunereDetasareContract", "operation": "RespingerePropunereDetasareContract",
+                                            "proposal_ref": PROPOSAL_REF, "notes": "Multumim, nu primim"},
+    "AcceptarePropunereMutareContract": {"type": "PropunereMutareContract", "operation": "AcceptarePropunereMutareContract",
+                                         "proposal_ref": PROPOSAL_REF, "contract_ref": CONTRACT_REF, "content": HOST_CONTENT},
+    "RespingerePropunereMutareContract": {"type": "PropunereMutareContract", "operation": "RespingerePropunereMutareContract",
+                                          "proposal_ref": PROPOSAL_REF},
+    "RadierePropunereDetasareContract": {"type": "PropunereDetasareContract", "operation": "RadierePropunereDetasareContract",
+                                         "proposal_ref": PROPOSAL_REF},
+    "RadierePropunereMutareContract": {"type": "PropunereMutareContract", "operation": "RadierePropunereMutareContract",
+                                       "proposal_ref": PROPOSAL_REF},
+    "PrelungireDetasareContract": EXTENSION,
+}
+ALL.update(LIFECYCLE)

@@ -180,7 +180,9 @@ def test_flows_through_the_worker_and_the_fake_reges(start_worker, celery_client
     for name in ("PropunereDetasareContract", "PropunereMutareContract"):
         res = results[sent[name]["response_id"]]
         assert res["state"] == "succeeded"
-        assert proposals[res["result"]["ref"]] == {"operation": name, "contract": samples.CONTRACT_REF}
+        p = proposals[res["result"]["ref"]]
+        assert (p["operation"], p["contract"], p["state"], p["source"], p["target"]) == (
+            name, samples.CONTRACT_REF, "Propus", "18547290", "14399840")
     assert results[sent["SuspendareContract"]["response_id"]]["state"] == "succeeded"
     assert results[failed["response_id"]]["state"] == "failed"
 

@@ -28,7 +28,7 @@ def test_register_employee_then_contract_results_are_drained(start_worker, celer
     result = reges_events.wait_for("reges.result")
     assert result["data"]["response_id"] == sent["response_id"] and result["data"]["state"] == "succeeded"
     employee_ref = result["data"]["result"]["ref"]
-    assert book(fake_reges.state).cursors["workers-core-test"] == 1  # committed exactly what was read
+    assert book(fake_reges.state).cursors[("18547290", "workers-core-test")] == 1  # committed exactly what was read
 
     contract = {**samples.ALL["AdaugareContract"], "content": {**samples.CONTENT, "employee_ref": employee_ref}}
     c = celery_client.send_task("reges.submit", kwargs={"employer_cui": "18547290", "message": contract,

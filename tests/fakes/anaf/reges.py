@@ -6,7 +6,13 @@ refresh_token grants for realm ``API``, client ``reges-api``; access tokens expi
 has a schema (400 with the XSD errors, as REGES does) and answer ``MessageResponse{Header, ResponseId}``;
 the result (``MessageResult``) is queued at once. ``/api/Contract`` covers the suspension operations (the
 contract must exist); ``/api/Detasare/Propunere`` and ``/api/Mutare/Propunere`` take secondment and move
-(transfer) proposals for an existing contract, and the result's ``Ref`` is the new proposal's id. Queue: ``ReadBatch`` peeks from the consumer's cursor,
+(transfer) proposals for an existing contract, and the result's ``Ref`` is the new proposal's id. The proposal
+lifecycle (reges.xsd, Postman): the receiving employer (the register whose CUI is ``CUIAngajatorDestinatie``)
+reads it from ``/api/{Detasare|Mutare}/Propuneri/ReadBatch`` (cursor per register and ``consumerId``) and answers
+once with ``Acceptare``/``RespingerePropunere*Contract`` (``Referinta`` = the proposal; an accept's result ``Ref``
+is the new contract at the receiver, ``SecRef`` its employee); the proposing register may withdraw
+(``RadierePropunere*Contract``) only while the proposal is ``Propus``. A register's CUI is the API user name
+``api-<CUI>``. Result queue (one per register): ``ReadBatch`` peeks from the consumer's cursor,
 ``CommitReadBatch`` advances it by the given count, an empty read answers 204; each ``consumerId`` has an
 independent cursor from the queue start.
 """
@@ -34,19 +40,24 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 class RegesBook:
     client_id: str = "reges-api"
     client_secret: str = "fake-reges-secret"
-    users: dict[str, str] = field(default_factory=lambda: {"api-18547290": "fake-reges-password"})
+    users: dict[str, str] = field(default_factory=lambda: {"api-18547290": "fake-reges-password",
+                                                           "api-14399840": "fake-reges-password-gazda"})
     token_ttl_s: float = 300.0
     schema: Any = None  # an lxml XMLSchema of reges.xsd, set by tests
     access: dict[str, float] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)  # access token -> API user
     refresh: dict[str, float] = field(default_factory=dict)
     token_calls: list[str] = field(default_factory=list)
     unauthorized: int = 0
     submissions: list[dict[str, Any]] = field(default_factory=list)
     employees: set[str] = field(default_factory=set)
     contracts: set[str] = field(default_factory=set)
-    proposals: dict[str, dict[str, Any]] = field(default_factory=dict)  # proposal id -> {operation, contract}
-    queue: list[dict[str, Any]] = field(default_factory=list)
-    cursors: dict[str, int] = field(default_factory=dict)
+    # proposal id -> {operation, contract, kind, state (Propus|Acceptat|Respins|Radiat), source, target, item}
+    proposals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    inbox: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)  # (kind, receiver CUI) -> items
+    inbox_cursors: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (kind, CUI, consumerId) -> cursor
+    queues: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # register CUI -> its results
+    cursors: dict[tuple[str, str], int] = field(default_factory=dict)  # (register CUI, consumerId) -> cursor
 
     def revoke_all(self) -> None:
         self.access.clear()
@@ -79,9 +90,27 @@ async def token(request: Request, realm: str) -> JSONResponse:
             return JSONResponse({"error": "unsupported_grant_type"}, 400)
         access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
         b.access[access] = now + b.token_ttl_s
+        b.owners[access] = form.get("username", "") if grant == "password" else b.owners.get(form.get("refresh_token", ""), "")
+        b.owners[refresh] = b.owners[access]
         b.refresh[refresh] = now + 1800
     return JSONResponse({"access_token": access, "expires_in": int(b.token_ttl_s), "refresh_expires_in": 1800,
                          "refresh_token": refresh, "token_type": "Bearer", "scope": "profile email"})
+
+
+def _caller_cui(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    user = book(request.app.state.anaf).owners.get(header[7:], "")
+    return user.removeprefix("api-")
+
+
+#: proposal message fields kept for the receiver's queue (XSD names; the JSON form is their camelCase)
+_PROPOSAL_FIELDS = ("TemeiDetasare", "TipMutare", "TipTransfer", "CUIAngajatorDestinatie", "NumeAngajatorDestinatie",
+                    "CUIAngajatorSursa", "NumeAngajatorSursa", "DataPropunere", "NumarPropunere", "NoteSursa",
+                    "DataInceput", "DataSfarsit")
+
+
+def _json_key(name: str) -> str:
+    return "cui" + name[3:] if name.startswith("CUI") else name[:1].lower() + name[1:]
 
 
 def _authorized(request: Request) -> bool:
@@ -107,7 +136,9 @@ def _read(body: bytes, ctype: str, b: RegesBook) -> tuple[dict[str, Any] | None,
             return None, ["header.messageId and header.operation are required"]
         facts = {"type": str(data.get("$type", "")).lower(), "header": header,
                  "employee_ref": ((data.get("referintaSalariat") or (data.get("continut") or {}).get("referintaSalariat") or {}).get("id")),
-                 "contract_ref": (data.get("referintaContract") or {}).get("id")}
+                 "contract_ref": (data.get("referintaContract") or {}).get("id"),
+                 "proposal_ref": (data.get("referinta") or {}).get("id"),
+                 "fields": {_json_key(n): data[_json_key(n)] for n in _PROPOSAL_FIELDS if data.get(_json_key(n)) is not None}}
         return facts, []
     try:
         root = etree.fromstring(body, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
@@ -120,14 +151,40 @@ def _read(body: bytes, ctype: str, b: RegesBook) -> tuple[dict[str, Any] | None,
               "clientApplication": q("r:Header/r:ClientApplication"), "version": q("r:Header/r:Version")}
     facts = {"type": (root.get(f"{{{XSI}}}type") or "").lower(), "header": header,
              "employee_ref": q("r:ReferintaSalariat/r:Id") or q("r:Continut/r:ReferintaSalariat/r:Id"),
-             "contract_ref": q("r:ReferintaContract/r:Id")}
+             "contract_ref": q("r:ReferintaContract/r:Id"), "proposal_ref": q("r:Referinta/r:Id"),
+             "fields": {_json_key(n): q(f"r:{n}") for n in _PROPOSAL_FIELDS if q(f"r:{n}") is not None}}
     return facts, []
 
 
-def _process(b: RegesBook, facts: dict[str, Any], response_id: str) -> dict[str, Any]:
+def _answer(b: RegesBook, op: str, facts: dict[str, Any], caller: str) -> tuple[bool, str, str | None, str | None]:
+    """Acceptare/Respingere/RadierePropunere*: (ok, description, ref, secRef)."""
+    pid = (facts.get("proposal_ref") or "").lower()
+    p = b.proposals.get(pid)
+    kind = "Detasare" if "Detasare" in op else "Mutare"
+    if p is None or p["kind"] != kind:
+        return False, f"Propunerea {pid} nu exista", None, None
+    withdraw = op.startswith("Radiere")
+    if caller != (p["source"] if withdraw else p["target"]):
+        return False, f"Propunerea {pid} nu este adresata angajatorului {caller}" if not withdraw else \
+            f"Propunerea {pid} nu a fost facuta de angajatorul {caller}", None, None
+    if p["state"] != "Propus":
+        return False, f"Propunerea {pid} este in starea {p['state']}; operatia {op} nu mai este posibila", None, None
+    if op.startswith("Acceptare"):
+        if (facts.get("contract_ref") or "").lower() != p["contract"]:
+            return False, f"Contractul {facts.get('contract_ref')} nu este contractul propus", None, None
+        p["state"] = "Acceptat"
+        p["host_contract"], p["host_employee"] = str(uuid.uuid4()), str(uuid.uuid4())
+        b.contracts.add(p["host_contract"])
+        return True, "Propunere acceptata", p["host_contract"], p["host_employee"]
+    p["state"] = "Radiat" if withdraw else "Respins"
+    return True, "Operatie efectuata", pid, None
+
+
+def _process(b: RegesBook, facts: dict[str, Any], response_id: str, caller: str = "") -> dict[str, Any]:
     op = facts["header"]["operation"]
     emp, con = (facts.get("employee_ref") or "").lower(), (facts.get("contract_ref") or "").lower()
     ref: str | None = None
+    sec_ref: str | None = None
     if op == "InregistrareSalariat":
         ref = str(uuid.uuid4())
         b.employees.add(ref)
@@ -146,14 +203,25 @@ def _process(b: RegesBook, facts: dict[str, Any], response_id: str) -> dict[str,
         ok, desc = con in b.contracts, f"Contractul {con} nu exista in registru"
         if ok:
             ref = str(uuid.uuid4())
-            b.proposals[ref] = {"operation": op, "contract": con}
+            kind = "Detasare" if op == "PropunereDetasareContract" else "Mutare"
+            fields = facts.get("fields") or {}
+            target = str(fields.get("cuiAngajatorDestinatie") or "")
+            item = {"$type": facts["type"], "header": facts["header"], "referinta": {"id": ref},
+                    "referintaContract": {"id": con}, **fields}
+            b.proposals[ref] = {"operation": op, "contract": con, "kind": kind, "state": "Propus",
+                                "source": caller, "target": target, "item": item}
+            b.inbox.setdefault((kind, target), []).append(item)
+    elif op in ("AcceptarePropunereDetasareContract", "RespingerePropunereDetasareContract", "RadierePropunereDetasareContract",
+                "AcceptarePropunereMutareContract", "RespingerePropunereMutareContract", "RadierePropunereMutareContract"):
+        ok, desc, ref, sec_ref = _answer(b, op, facts, caller)
     else:
         ok, desc = con in b.contracts, f"Contractul {con} nu exista in registru"
         ref = con if ok else None
     return {
         "$type": "messageResult", "header": facts["header"], "responseId": response_id,
         "result": {"code": "SUCCES" if ok else "FAIL", "codeType": "SUCCES" if ok else "ERROR",
-                   "description": "Operatie efectuata" if ok else desc, "ref": ref, "relatedResultsExpected": False},
+                   "description": "Operatie efectuata" if ok else desc, "ref": ref, "secRef": sec_ref,
+                   "relatedResultsExpected": False},
     }
 
 
@@ -173,7 +241,8 @@ def _submit(request: Request, kind: str, body: bytes) -> Response:
         b.submissions.append({"kind": kind, "message_id": facts["header"]["messageId"], "response_id": response_id,
                               "operation": facts["header"]["operation"], "format": "json" if "json" in ctype else "xml",
                               "at": dt.datetime.now(dt.UTC).isoformat()})
-        b.queue.append(_process(b, facts, response_id))
+        caller = _caller_cui(request)
+        b.queues.setdefault(caller, []).append(_process(b, facts, response_id, caller))
         answer = {"$type": "messageResponse", "header": facts["header"], "responseId": response_id}
     if "json" in ctype:
         return JSONResponse(answer)
@@ -216,8 +285,9 @@ def read_batch(request: Request, consumerId: str = "", payload: Any = Body(None)
         b = book(anaf)
         if not _authorized(request):
             return Response(status_code=401)
-        start = b.cursors.get(consumerId, 0)
-        items = b.queue[start:start + _count(payload)]
+        key = (_caller_cui(request), consumerId)
+        start = b.cursors.get(key, 0)
+        items = b.queues.get(key[0], [])[start:start + _count(payload)]
     if not items:
         return Response(status_code=204)
     return JSONResponse(items)
@@ -230,6 +300,46 @@ def commit_batch(request: Request, consumerId: str = "", payload: Any = Body(Non
         b = book(anaf)
         if not _authorized(request):
             return Response(status_code=401)
-        start = b.cursors.get(consumerId, 0)
-        b.cursors[consumerId] = min(len(b.queue), start + _count(payload))
+        key = (_caller_cui(request), consumerId)
+        start = b.cursors.get(key, 0)
+        b.cursors[key] = min(len(b.queues.get(key[0], [])), start + _count(payload))
     return Response(status_code=200)
+
+
+def _inbox(request: Request, kind: str, consumer: str, payload: Any, *, commit: bool) -> Response:
+    anaf = request.app.state.anaf
+    with anaf.lock:
+        b = book(anaf)
+        if not _authorized(request):
+            return Response(status_code=401)
+        cui = _caller_cui(request)
+        items = b.inbox.get((kind, cui), [])
+        key = (kind, cui, consumer)
+        start = b.inbox_cursors.get(key, 0)
+        if commit:
+            b.inbox_cursors[key] = min(len(items), start + _count(payload))
+            return Response(status_code=200)
+        page = items[start:start + _count(payload)]
+    if not page:
+        return Response(status_code=204)
+    return JSONResponse(page)
+
+
+@router.post("/api/Detasare/Propuneri/ReadBatch")
+def detasare_read(request: Request, consumerId: str = "", payload: Any = Body(None)) -> Response:
+    return _inbox(request, "Detasare", consumerId, payload, commit=False)
+
+
+@router.post("/api/Detasare/Propuneri/CommitReadBatch")
+def detasare_commit(request: Request, consumerId: str = "", payload: Any = Body(None)) -> Response:
+    return _inbox(request, "Detasare", consumerId, payload, commit=True)
+
+
+@router.post("/api/Mutare/Propuneri/ReadBatch")
+def mutare_read(request: Request, consumerId: str = "", payload: Any = Body(None)) -> Response:
+    return _inbox(request, "Mutare", consumerId, payload, commit=False)
+
+
+@router.post("/api/Mutare/Propuneri/CommitReadBatch")
+def mutare_commit(request: Request, consumerId: str = "", payload: Any = Body(None)) -> Response:
+    return _inbox(request, "Mutare", consumerId, payload, commit=True)
