@@ -54,7 +54,10 @@ SUSPENSION_OPERATIONS = ("SuspendareContract", "ModificareSuspendareContract", "
                          "IncetareSuspendareContract")
 CONTRACT_OPERATIONS = (*CONTENT_OPERATIONS, "IncetareContract", "RadiereContract", *SUSPENSION_OPERATIONS)
 
-#: message ``xsi:type`` -> (REGES submit endpoint, short kind kept in ``reges_submissions.kind``)
+#: message ``xsi:type`` -> (REGES submit endpoint, short kind kept in ``reges_submissions.kind``). The proposal
+#: lifecycle shares the proposal's ``xsi:type``, hence its endpoint: Acceptare/Respingere/RadierePropunereDetasareContract
+#: go to ``/api/Detasare/Propunere``, the *PropunereMutareContract ones to ``/api/Mutare/Propunere``, and
+#: PrelungireDetasareContract (a ``Contract``) to ``/api/Contract`` (Postman collection).
 ENDPOINTS: dict[str, tuple[str, str]] = {
     "Salariat": ("/api/Salariat", "Salariat"),
     "Contract": ("/api/Contract", "Contract"),
@@ -501,9 +504,9 @@ class IncomingProposal(BaseModel):
     target_employer_cui: str | None = None
     target_employer_name: str | None = None
     proposal_number: str | None = None
-    proposal_date: str | None = None
-    start_date: str | None = None
-    end_date: str | None = None
+    proposal_date: dt.date | None = Field(default=None, description="DataPropunere")
+    start_date: dt.date | None = Field(default=None, description="DataInceput")
+    end_date: dt.date | None = Field(default=None, description="DataSfarsit (secondments)")
     state: str | None = Field(default=None, description="StarePropunere when REGES sends it")
     raw: dict[str, Any] = Field(default_factory=dict, description="the item as received (JSON form)")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +13,7 @@ from lxml import etree
 
 from reges.client import RegesClient
 from reges.config import RegesSettings
-from reges.errors import RegesTransportError
+from reges.errors import RegesProtocolError, RegesTransportError
 from reges.message import build_xml, xml_to_json
 from reges.models import (
     ENDPOINTS,
@@ -130,6 +131,16 @@ class RegesService:
                                  if s.result_code else None)
 
 
+def _date(value: Any, what: str) -> dt.date | None:
+    """A REGES ``xs:dateTime`` (``2026-10-01T00:00:00``, possibly with a zone) -> its date; junk is a protocol error."""
+    if value is None or value == "":
+        return None
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise RegesProtocolError(f"incoming proposal: {what} is not a date: {str(value)[:40]!r}") from None
+
+
 def _text(value: Any) -> str | None:
     if isinstance(value, dict):
         value = value.get("id", value.get("nume"))
@@ -152,6 +163,7 @@ def incoming_proposal(kind: str, item: dict[str, Any]) -> IncomingProposal:
         source_employer_name=_text(g("numeAngajatorSursa")),
         target_employer_cui=_text(g("cuiAngajatorDestinatie") or g("cUIAngajatorDestinatie")),
         target_employer_name=_text(g("numeAngajatorDestinatie")), proposal_number=_text(g("numarPropunere")),
-        proposal_date=_text(g("dataPropunere")), start_date=_text(g("dataInceput")), end_date=_text(g("dataSfarsit")),
+        proposal_date=_date(g("dataPropunere"), "DataPropunere"), start_date=_date(g("dataInceput"), "DataInceput"),
+        end_date=_date(g("dataSfarsit"), "DataSfarsit"),
         state=_text(g("starePropunere") or g("stare")), raw=item,
     )

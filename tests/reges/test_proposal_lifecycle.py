@@ -4,6 +4,7 @@ validity, refused inputs, and flows through real reges workers against the fake 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 
@@ -13,6 +14,7 @@ from lxml import etree
 from pydantic import ValidationError
 
 from reges.client import KeycloakTokens, RegesClient, RegesTokenAuth
+from reges.errors import RegesAuthError, RegesProtocolError
 from reges.message import NS, XSI, build_xml, json_to_xml, xml_to_json
 from reges.models import RegesProposalsRequest, RegesSubmitRequest
 from reges.service import incoming_proposal
@@ -160,16 +162,24 @@ def test_a_queue_item_becomes_an_incoming_proposal():
             "cuiAngajatorDestinatie": HOST, "dataInceput": "2026-10-01T00:00:00", "dataSfarsit": "2026-12-31T00:00:00"}
     p = incoming_proposal("Detasare", item)
     assert (p.kind, p.proposal_ref, p.contract_ref, p.source_employer_cui, p.source_employer_name, p.start_date, p.end_date) == (
-        "Detasare", samples.PROPOSAL_REF, samples.CONTRACT_REF, SENDER, "SURSA SRL", "2026-10-01T00:00:00", "2026-12-31T00:00:00")
+        "Detasare", samples.PROPOSAL_REF, samples.CONTRACT_REF, SENDER, "SURSA SRL", dt.date(2026, 10, 1), dt.date(2026, 12, 31))
     assert p.raw == item
+    with pytest.raises(RegesProtocolError, match="DataInceput is not a date"):
+        incoming_proposal("Detasare", {**item, "dataInceput": "mâine"})
+
+
+def test_reading_the_queues_with_refused_credentials_is_a_reges_auth_error(fake_reges):
+    client = _sender_client(fake_reges, password="wrong")
+    with pytest.raises(RegesAuthError, match="invalid_grant"):
+        client.read_proposals("Detasare", 10)
 
 
 # --- through the fake REGES -------------------------------------------------------------------------------
 
-def _sender_client(fake) -> RegesClient:
+def _sender_client(fake, password: str = "fake-reges-password") -> RegesClient:
     """The proposing employer's own API session (a real client against the fake), outside the worker under test."""
     tokens = KeycloakTokens(httpx.Client(), f"{fake.url}/realms/API/protocol/openid-connect/token", client_id="reges-api",
-                            client_secret="fake-reges-secret", username=f"api-{SENDER}", password="fake-reges-password")
+                            client_secret="fake-reges-secret", username=f"api-{SENDER}", password=password)
     return RegesClient(httpx.Client(base_url=fake.url, auth=RegesTokenAuth(tokens)), consumer_id="sender")
 
 
@@ -219,8 +229,8 @@ def test_receiver_lists_accepts_and_refuses_proposals_and_a_second_answer_is_ref
     assert (s["kind"], s["operation"], s["contract_ref"], s["legal_basis"]) == (
         "Detasare", "PropunereDetasareContract", samples.CONTRACT_REF, "CodulMuncii")
     assert (s["source_employer_cui"], s["target_employer_cui"], s["start_date"], s["end_date"]) == (
-        SENDER, HOST, "2026-10-01T00:00:00", "2026-12-31T00:00:00")
-    assert (t["kind"], t["move_type"], t["source_employer_cui"], t["start_date"]) == ("Mutare", "Transfer", SENDER, "2026-11-01T00:00:00")
+        SENDER, HOST, "2026-10-01", "2026-12-31")
+    assert (t["kind"], t["move_type"], t["source_employer_cui"], t["start_date"]) == ("Mutare", "Transfer", SENDER, "2026-11-01")
     # peeking lists them again; the sender's register has nothing incoming
     assert len(celery_client.send_task("reges.proposals", kwargs={"kinds": ["Detasare"]}).get(timeout=60)["proposals"]) == 1
 
