@@ -90,10 +90,14 @@ def test_worker_killed_mid_upload_files_exactly_once(
     assert row["status"] == "accepted" and row["attempts"] == 1
 
 
-def test_deep_readiness_reports_tokens_and_exports_the_expiry_metric(start_worker, efactura_env, fake_anaf):
+def test_deep_readiness_reports_tokens_and_exports_the_expiry_metric(start_worker, efactura_env, fake_anaf, celery_client):
     import httpx
 
-    worker = start_worker("anaf.efactura", env=efactura_env)
+    # only the refresh token seeded: the worker's first ANAF call refreshes the pair (and counts the call)
+    env = {k: v for k, v in efactura_env.items() if k != "ANAF_ACCESS_TOKEN"}
+    worker = start_worker("anaf.efactura", env=env)
+    filed = celery_client.send_task("efactura.submit", kwargs={"invoice": invoice(f"FCT-{uuid.uuid4().hex[:6]}-T")})
+    assert filed.get(timeout=90)["status"] in ("uploaded", "accepted")
     answer = httpx.get(worker.health_url + "/readyz", params={"deep": "true"}, timeout=30)
     checks = {c["name"]: c for c in answer.json()["deep"]}
     assert answer.status_code == 200, checks
@@ -103,10 +107,12 @@ def test_deep_readiness_reports_tokens_and_exports_the_expiry_metric(start_worke
     metrics = httpx.get(worker.health_url + "/metrics", timeout=10).text
     line = next(m for m in metrics.splitlines() if m.startswith("anaf_oauth_refresh_token_expiry_timestamp_seconds{"))
     assert 'client_id="fake-client-id"' in line and float(line.split()[-1]) > time.time() + 360 * 86400
-    # the metric contract for what only ANAF workers export: every anaf_* series the alert rules query is here
+    # the metric contract for what only ANAF workers export: every anaf_* series an alert rule or a dashboard
+    # queries is here, with the labels the query needs
     rules, recorded = contract.rule_uses()
-    anaf_uses = {name: use for name, use in rules.items() if name.startswith(contract.ANAF_PREFIX)}
-    assert "anaf_oauth_refresh_token_expiry_timestamp_seconds" in anaf_uses
+    uses = contract.merge(rules, contract.dashboard_uses())
+    anaf_uses = {name: use for name, use in uses.items() if name.startswith(contract.ANAF_PREFIX)}
+    assert {"anaf_oauth_refresh_token_expiry_timestamp_seconds", "anaf_oauth_token_refresh_total"} <= set(anaf_uses)
     assert contract.violations(anaf_uses, recorded, [metrics]) == []
 
 

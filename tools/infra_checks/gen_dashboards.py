@@ -302,6 +302,32 @@ def workers() -> dict[str, Any]:
         unit="reqps",
         w=24,
     )
+    b.row("ANAF OAuth")
+    b.panel(
+        "Refresh token valid for (days)",
+        [("(max by (client_id) (anaf_oauth_refresh_token_expiry_timestamp_seconds) - time()) / 86400", "{{client_id}}")],
+        kind="stat",
+        unit="none",
+        w=8,
+        desc="The 365-day refresh token only a human with the qualified certificate can renew. Alerts: "
+        "AnafRefreshTokenExpiresSoon (< 30 days), AnafRefreshTokenExpiryImminent (< 7 days).",
+        thresholds=[("red", None), ("orange", 7), ("green", 30)],
+    )
+    b.panel(
+        "Access token valid for (days)",
+        [("(max by (client_id) (anaf_oauth_access_token_expiry_timestamp_seconds) - time()) / 86400", "{{client_id}}")],
+        kind="stat",
+        unit="none",
+        w=8,
+        desc="Refreshed automatically before it expires (90 days); a falling value means refreshes fail.",
+        thresholds=[("red", None), ("green", 1)],
+    )
+    b.panel(
+        "Token calls (/h)",
+        [("sum by (grant, result) (rate(anaf_oauth_token_refresh_total[1h])) * 3600", "{{grant}} {{result}}")],
+        w=8,
+        desc="Calls to ANAF's /token endpoint by outcome: ok, rejected (bad refresh token), error (transport / 5xx).",
+    )
     return dashboard(
         "workers-core-workers",
         "workers-core / Workers",
