@@ -13,13 +13,14 @@ from pydantic import BaseModel, ValidationError
 
 from reges.config import get_settings
 from reges.message import NS, build_xml, json_to_xml, xml_to_json
-from reges.models import RegesSubmitRequest
+from reges.models import RegesProposalsRequest, RegesSubmitRequest
 from reges.service import load_schema
 from shared.xml import safe_parser
 
 __all__ = ["SCHEMAS", "cli"]
 
-SCHEMAS: dict[str, type[BaseModel]] = {"reges-submit.schema.json": RegesSubmitRequest}
+SCHEMAS: dict[str, type[BaseModel]] = {"reges-submit.schema.json": RegesSubmitRequest,
+                                       "reges-proposals.schema.json": RegesProposalsRequest}
 
 
 @click.group("reges")
@@ -80,6 +81,7 @@ def validate(message_file: Path, xsd: Path | None) -> None:
 
 
 @cli.command()
-def schema() -> None:
-    """Print the JSON Schema of the reges.submit payload."""
-    click.echo(json.dumps(RegesSubmitRequest.model_json_schema(), indent=2, ensure_ascii=False))
+@click.option("--task", type=click.Choice(["submit", "proposals"]), default="submit")
+def schema(task: str) -> None:
+    """Print the JSON Schema of the reges.submit (default) or reges.proposals payload."""
+    click.echo(json.dumps(SCHEMAS[f"reges-{task}.schema.json"].model_json_schema(), indent=2, ensure_ascii=False))

@@ -26,3 +26,11 @@ def test_build_and_validate_both_forms(tmp_path):
     (tmp_path / "bad.json").write_text(json.dumps(broken))
     bad = runner.invoke(cli, ["validate", str(tmp_path / "bad.json"), "--xsd", str(REGES_XSD)])
     assert bad.exit_code == 1 and "TemeiLegal" in bad.output
+
+
+def test_schema_prints_each_task_payload():
+    runner = CliRunner()
+    proposals = runner.invoke(cli, ["schema", "--task", "proposals"])
+    assert proposals.exit_code == 0 and "kinds" in json.loads(proposals.stdout)["properties"]
+    submit = runner.invoke(cli, ["schema"])
+    assert submit.exit_code == 0 and "message" in json.loads(submit.stdout)["properties"]
