@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import random
-import subprocess
 import sys
 import tempfile
 import threading
@@ -28,17 +27,12 @@ sys.path.insert(0, str(REPO))
 
 from celery.result import AsyncResult  # noqa: E402
 
+from bench.support import BenchBroker  # noqa: E402
 from shared.anaf import cui_check_digit  # noqa: E402
-from shared.celery_app import create_client  # noqa: E402
-from shared.config import WorkerSettings  # noqa: E402
 from tests.fakes.anaf import FakeAnafServer  # noqa: E402
 from tests.support.workers import WorkerProcess  # noqa: E402
 
 TARGET_S = 115.0
-
-
-def _rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
 def distinct_cuis(n: int) -> list[str]:
@@ -52,60 +46,41 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=250, help="threads of the worker (tasks in flight)")
     args = parser.parse_args()
 
-    vhost = f"wc-bench-{uuid.uuid4().hex[:8]}"
-    _rabbitmqctl("add_vhost", vhost)
-    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    broker_url = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
-    redis_url = f"redis://127.0.0.1:6379/{random.randint(1, 15)}"
     cuis = distinct_cuis(args.n)
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-taxpayer-") as tmp, FakeAnafServer() as fake:
-            workdir = Path(tmp)
-            env = {
-                "RMQ_URL": broker_url,
-                "REDIS_URL": redis_url,
-                "ARTIFACT_DIR": str(workdir / "artifacts"),
-                "WORKERS_CORE_ENV": "test",
-                "LOG_LEVEL": "INFO",
-                "REGISTRY_URL": "",
-                "EVENTS_ENABLED": "true",
-                "ANAF_REGISTRY_URL": f"{fake.url}/api/PlatitorTvaRest/v9/tva",
-                "ANAF_REDIS_NAMESPACE": f"bench{uuid.uuid4().hex[:8]}",
-                "TAXPAYER_WAIT_TIMEOUT_S": "100",
-            }
-            import os
+    with tempfile.TemporaryDirectory(prefix="bench-taxpayer-") as tmp, BenchBroker(Path(tmp)) as broker, \
+            FakeAnafServer() as fake:
+        env = broker.worker_env(
+            EVENTS_ENABLED="true",
+            ANAF_REGISTRY_URL=f"{fake.url}/api/PlatitorTvaRest/v9/tva",
+            ANAF_REDIS_NAMESPACE=f"bench{uuid.uuid4().hex[:8]}",
+            TAXPAYER_WAIT_TIMEOUT_S="100",
+        )
+        worker = WorkerProcess("anaf.taxpayer", env, Path(tmp), concurrency=args.concurrency, pool="threads")
+        client = broker.client
+        worker.start(timeout=90)
+        try:
+            results: list[AsyncResult] = []
+            started = time.monotonic()
 
-            worker = WorkerProcess(
-                "anaf.taxpayer", {**os.environ, **env}, workdir, concurrency=args.concurrency, pool="threads"
-            )
-            client = create_client(WorkerSettings(RMQ_URL=broker_url, REDIS_URL=redis_url, WORKERS_CORE_ENV="test"))
-            worker.start(timeout=90)
-            try:
-                results: list[AsyncResult] = []
-                started = time.monotonic()
+            def publish() -> None:
+                for cui in cuis:
+                    results.append(client.send_task("taxpayer.validate", kwargs={"cui": cui}))
 
-                def publish() -> None:
-                    for cui in cuis:
-                        results.append(client.send_task("taxpayer.validate", kwargs={"cui": cui}))
-
-                sender = threading.Thread(target=publish)
-                sender.start()
-                sender.join()
-                sent_in = time.monotonic() - started
-                found = 0
-                for result in results:
-                    body = result.get(timeout=max(10.0, 300 - (time.monotonic() - started)))
-                    found += body["found"]
-                elapsed = time.monotonic() - started
-            finally:
-                worker.stop(timeout=30)
-                client.close()
-            snap = fake.state.snapshot()
-            counts = [c["count"] for c in fake.state.registry_calls]
-            arrivals = fake.state.registry_arrivals
-            gaps = [b - a for a, b in itertools.pairwise(arrivals)] or [0.0]
-    finally:
-        _rabbitmqctl("delete_vhost", vhost)
+            sender = threading.Thread(target=publish)
+            sender.start()
+            sender.join()
+            sent_in = time.monotonic() - started
+            found = 0
+            for result in results:
+                body = result.get(timeout=max(10.0, 300 - (time.monotonic() - started)))
+                found += body["found"]
+            elapsed = time.monotonic() - started
+        finally:
+            worker.stop(timeout=30)
+        snap = fake.state.snapshot()
+        counts = [c["count"] for c in fake.state.registry_calls]
+        arrivals = fake.state.registry_arrivals
+        gaps = [b - a for a, b in itertools.pairwise(arrivals)] or [0.0]
     ok = found == args.n and snap["registry_violations"] == 0 and max(counts) <= 100 and elapsed <= TARGET_S
     print(f"registry call spacing on the fake's clock: min {min(gaps):.3f}s, mean {sum(gaps) / len(gaps):.3f}s")
     print(

@@ -28,8 +28,6 @@ import contextlib
 import datetime
 import email.utils
 import json
-import os
-import random
 import socket
 import statistics
 import subprocess
@@ -46,12 +44,12 @@ import aiosmtplib
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.support import BenchBroker, cpu_seconds  # noqa: E402
 from email_send.config import EmailSettings  # noqa: E402
 from email_send.message import MessageBuilder, OutgoingMessage  # noqa: E402
 from email_send.models import EmailRequest  # noqa: E402
 from email_send.templates import TemplateRenderer  # noqa: E402
 from shared.artifacts import get_artifact_store  # noqa: E402
-from shared.config import WorkerSettings  # noqa: E402
 from tests.email_send.smtpd import make_certificate  # noqa: E402
 from tests.support.workers import WorkerProcess, free_port  # noqa: E402
 
@@ -169,28 +167,6 @@ async def raw_transport_only(smtpd: SmtpdProcess, messages: list[OutgoingMessage
     return len(messages) / (time.perf_counter() - started)
 
 
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int, *, with_children: bool = True) -> float:
-    """CPU time of a process (+ its live and reaped children), from /proc; 0 if it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    utime, stime, cutime, cstime = (int(v) for v in fields[11:15])
-    total = (utime + stime + cutime + cstime) / _TICK
-    if with_children:
-        for task in Path(f"/proc/{pid}/task").glob("*/children"):
-            for child in task.read_text().split():
-                total += cpu_seconds(int(child))
-    return total
-
-
-def _rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
-
-
 class WorkerUnderTest:
     """A real ``celery worker -Q email.send`` (own RabbitMQ vhost, Redis DB, our SMTP pool), started once.
 
@@ -200,22 +176,11 @@ class WorkerUnderTest:
     """
 
     def __init__(self, smtpd: SmtpdProcess, *, concurrency: int, pool: str, workdir: Path):
-        from shared.celery_app import create_client
-
         self.smtpd = smtpd
-        self.vhost = f"wc-bench-{uuid.uuid4().hex[:8]}"
-        _rabbitmqctl("add_vhost", self.vhost)
-        _rabbitmqctl("set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*")
-        redis_url = f"redis://127.0.0.1:6379/{random.randint(1, 15)}"
-        broker_url = f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}"
-        env = {k: v for k, v in os.environ.items() if k not in ("PROMETHEUS_MULTIPROC_DIR", "HEALTH_PORT")}
-        env.update(
-            RMQ_URL=broker_url, REDIS_URL=redis_url, ARTIFACT_DIR=str(workdir / "artifacts"), WORKERS_CORE_ENV="test",
-            LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "INFO"), LOG_FORMAT="json", REGISTRY_URL="", PYTHONUNBUFFERED="1",
-            EVENTS_ENABLED="true", **smtpd.worker_env(),
-        )
+        self.broker = BenchBroker(workdir)
+        self.client = self.broker.client
+        env = self.broker.worker_env(EVENTS_ENABLED="true", **smtpd.worker_env())
         self.worker = WorkerProcess("email.send", env, workdir, concurrency=concurrency, pool=pool)
-        self.client = create_client(WorkerSettings(RMQ_URL=broker_url, REDIS_URL=redis_url, WORKERS_CORE_ENV="test"))
         self.run = uuid.uuid4().hex[:8]
         self.rounds = 0
 
@@ -224,10 +189,8 @@ class WorkerUnderTest:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.client.close()
         self.worker.stop(timeout=30)
-        with contextlib.suppress(Exception):
-            _rabbitmqctl("delete_vhost", self.vhost)
+        self.broker.close()
 
     def _consuming(self, on: bool) -> None:
         control = self.client.control

@@ -11,29 +11,19 @@ was posted exactly once. Ideal time is about N/C - 1 seconds (each channel drain
 from __future__ import annotations
 
 import argparse
-import contextlib
 import itertools
-import os
-import random
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from shared.celery_app import create_client  # noqa: E402
-from shared.config import WorkerSettings  # noqa: E402
+from bench.support import BenchBroker  # noqa: E402
 from tests.fakes.slack import TOKEN, FakeSlack  # noqa: E402
 from tests.support.workers import WorkerProcess  # noqa: E402
-
-
-def _rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
 def main() -> int:
@@ -45,33 +35,25 @@ def main() -> int:
 
     channels = {f"canal-{i}": f"C{i:010d}" for i in range(args.channels)}
     fake = FakeSlack(channels=channels, rate_per_second=1.0, burst=1).start()
-    vhost = f"wc-bench-{uuid.uuid4().hex[:8]}"
-    _rabbitmqctl("add_vhost", vhost)
-    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    broker_url = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
-    redis_url = f"redis://127.0.0.1:6379/{random.randint(1, 15)}"
-    env = {k: v for k, v in os.environ.items() if k not in ("PROMETHEUS_MULTIPROC_DIR", "HEALTH_PORT")}
-    env.update(RMQ_URL=broker_url, REDIS_URL=redis_url, WORKERS_CORE_ENV="test", LOG_LEVEL="INFO", REGISTRY_URL="",
-               SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=fake.api_url, SLACK_RATE_PER_SECOND="1", SLACK_RATE_BURST="1")
     workers: list[WorkerProcess] = []
-    client = create_client(WorkerSettings(RMQ_URL=broker_url, REDIS_URL=redis_url, WORKERS_CORE_ENV="test"))
     try:
-        with tempfile.TemporaryDirectory(prefix="bench-slack-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="bench-slack-") as tmp, BenchBroker(Path(tmp)) as broker:
+            env = broker.worker_env(SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=fake.api_url, SLACK_RATE_PER_SECOND="1",
+                                    SLACK_RATE_BURST="1")
             for r in range(args.replicas):
-                workers.append(WorkerProcess("notify.slack", env, Path(tmp), concurrency=2, name=f"slack-{r}-{vhost[-4:]}").start())
+                workers.append(WorkerProcess("notify.slack", env, Path(tmp), concurrency=2,
+                                             name=f"slack-{r}-{broker.vhost[-4:]}").start())
             names = list(channels)
             started = time.perf_counter()
-            results = [client.send_task("notify.slack", kwargs={"text": f"mesaj {i} — țară", "channel": f"#{names[i % len(names)]}"})
+            results = [broker.client.send_task("notify.slack", kwargs={"text": f"mesaj {i} — țară",
+                                                                       "channel": f"#{names[i % len(names)]}"})
                        for i in range(args.n)]
             bodies = [r.get(timeout=600) for r in results]
             elapsed = time.perf_counter() - started
             for worker in workers:
                 worker.stop(timeout=30)
     finally:
-        client.close()
         fake.stop()
-        with contextlib.suppress(Exception):
-            _rabbitmqctl("delete_vhost", vhost)
     per_channel: dict[str, list[float]] = defaultdict(list)
     for post in fake.posted:
         per_channel[post.channel].append(post.at)

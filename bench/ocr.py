@@ -15,15 +15,10 @@ Ends with ``ocr: ... (targets >= 0.9 x direct)``. Loopback only; bounded loops.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,10 +26,10 @@ sys.path.insert(0, str(REPO))
 
 from PIL import Image  # noqa: E402
 
+from bench.support import BenchBroker, cpu_seconds  # noqa: E402
 from ocr.config import OcrSettings  # noqa: E402
 from ocr.engines import build_engine  # noqa: E402
 from shared.artifacts import FilesystemArtifactStore  # noqa: E402
-from shared.config import WorkerSettings  # noqa: E402
 from tests.ocr.conftest import PARAGRAPH, TABLE_ROWS, encode, font  # noqa: E402
 from tests.pdf_render.conftest import descendants  # noqa: E402
 from tests.support.workers import WorkerProcess  # noqa: E402
@@ -70,17 +65,6 @@ class Direct:
         return len(pages) / (time.perf_counter() - started), (time.process_time() - cpu) / len(pages)
 
 
-def _rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, from /proc/<pid>/stat."""
-    with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def vm_hwm_kib(pid: int) -> int:
     with open(f"/proc/{pid}/status", encoding="utf-8") as fh:
         for line in fh:
@@ -93,24 +77,12 @@ class Worker:
     """A real ``ocr`` worker (-c 1 prefork) on its own vhost; pages are artifacts, one task per page."""
 
     def __init__(self, blobs: list[bytes], *, engine: str, threads: int, workdir: Path):
-        from shared.celery_app import create_client
-
-        self.vhost = f"wc-bench-{uuid.uuid4().hex[:8]}"
-        _rabbitmqctl("add_vhost", self.vhost)
-        _rabbitmqctl("set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*")
-        redis_url = f"redis://127.0.0.1:6379/{random.randint(1, 15)}"
-        broker_url = f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}"
-        artifacts = workdir / "artifacts"
-        store = FilesystemArtifactStore(artifacts)
+        self.broker = BenchBroker(workdir)
+        self.client = self.broker.client
+        store = FilesystemArtifactStore(workdir / "artifacts")
         self.keys = [store.put(b, name=f"page-{i}.png", content_type="image/png").key for i, b in enumerate(blobs)]
-        env = {k: v for k, v in os.environ.items() if k not in ("PROMETHEUS_MULTIPROC_DIR", "HEALTH_PORT")}
-        env.update(
-            RMQ_URL=broker_url, REDIS_URL=redis_url, ARTIFACT_DIR=str(artifacts), WORKERS_CORE_ENV="test",
-            LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "INFO"), LOG_FORMAT="json", REGISTRY_URL="",
-            PYTHONUNBUFFERED="1", OCR_ENGINE=engine, OCR_THREADS=str(threads),
-        )
+        env = self.broker.worker_env(OCR_ENGINE=engine, OCR_THREADS=str(threads))
         self.process = WorkerProcess("ocr", env, workdir, concurrency=1, pool="prefork")
-        self.client = create_client(WorkerSettings(RMQ_URL=broker_url, REDIS_URL=redis_url, WORKERS_CORE_ENV="test"))
 
     def __enter__(self) -> Worker:
         self.process.start(timeout=90)
@@ -124,14 +96,14 @@ class Worker:
     def rate(self) -> tuple[float, float]:
         """(pages per wall-clock second, CPU seconds per page of the pool process) through RabbitMQ."""
         pids = self.pool_pids()
-        cpu = sum(cpu_seconds(pid) for pid in pids)
+        cpu = sum(cpu_seconds(pid, with_children=False) for pid in pids)
         started = time.perf_counter()
         results = [self.client.send_task("ocr.extract", kwargs={"artifact_key": key}) for key in self.keys]
         bodies = [r.get(timeout=600) for r in results]
         elapsed = time.perf_counter() - started
         assert all(b["page_count"] == 1 and len(b["pages"][0]["lines"]) >= 15 for b in bodies)
         assert self.pool_pids() == pids, "the pool process changed during the run"
-        return len(self.keys) / elapsed, (sum(cpu_seconds(pid) for pid in pids) - cpu) / len(self.keys)
+        return len(self.keys) / elapsed, (sum(cpu_seconds(pid, with_children=False) for pid in pids) - cpu) / len(self.keys)
 
     def peak_rss_mib(self) -> tuple[float, float]:
         assert self.process.proc is not None
@@ -140,10 +112,8 @@ class Worker:
                 vm_hwm_kib(self.process.proc.pid) / 1024)
 
     def __exit__(self, *exc: object) -> None:
-        self.client.close()
         self.process.stop(timeout=30)
-        with contextlib.suppress(Exception):
-            _rabbitmqctl("delete_vhost", self.vhost)
+        self.broker.close()
 
 
 def main() -> int:

@@ -16,26 +16,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
-import random
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.support import BenchBroker  # noqa: E402
 from pdf_render.browser import LAUNCH_ARGS  # noqa: E402
 from pdf_render.models import PdfOptions  # noqa: E402
 from pdf_render.rendering import pdf_arguments  # noqa: E402
 from pdf_render.templates import TemplateRenderer  # noqa: E402
-from shared.config import WorkerSettings  # noqa: E402
 from tests.support.workers import WorkerProcess  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -112,30 +109,15 @@ def process_per_document(html: str, n: int, workdir: Path) -> float:
     return p50(times)
 
 
-def _rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
-
-
 class Worker:
     """A real ``pdf.render`` worker on its own vhost and Redis DB, fed invoice templates through RabbitMQ."""
 
     def __init__(self, *, concurrency: int, pool: str, workdir: Path):
-        from shared.celery_app import create_client
-
         self.concurrency = concurrency
-        self.vhost = f"wc-bench-{uuid.uuid4().hex[:8]}"
-        _rabbitmqctl("add_vhost", self.vhost)
-        _rabbitmqctl("set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*")
-        redis_url = f"redis://127.0.0.1:6379/{random.randint(1, 15)}"
-        broker_url = f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}"
-        env = {k: v for k, v in os.environ.items() if k not in ("PROMETHEUS_MULTIPROC_DIR", "HEALTH_PORT")}
-        env.update(
-            RMQ_URL=broker_url, REDIS_URL=redis_url, ARTIFACT_DIR=str(workdir / "artifacts"), WORKERS_CORE_ENV="test",
-            LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "INFO"), LOG_FORMAT="json", REGISTRY_URL="",
-            PYTHONUNBUFFERED="1", PDF_POOL_SIZE=str(max(concurrency, 1)),
-        )
+        self.broker = BenchBroker(workdir)
+        self.client = self.broker.client
+        env = self.broker.worker_env(PDF_POOL_SIZE=str(max(concurrency, 1)))
         self.process = WorkerProcess("pdf.render", env, workdir, concurrency=concurrency, pool=pool)
-        self.client = create_client(WorkerSettings(RMQ_URL=broker_url, REDIS_URL=redis_url, WORKERS_CORE_ENV="test"))
 
     def _send(self, i: int) -> Any:
         return self.client.send_task("pdf.render", kwargs={"template": "invoice.html", "data": invoice_data(i)})
@@ -164,10 +146,8 @@ class Worker:
         return burst / elapsed
 
     def __exit__(self, *exc: object) -> None:
-        self.client.close()
         self.process.stop(timeout=30)
-        with contextlib.suppress(Exception):
-            _rabbitmqctl("delete_vhost", self.vhost)
+        self.broker.close()
 
 
 def main() -> int:

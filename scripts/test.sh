@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
+# the offline infra validators the infra self-tests and the metric contract use (idempotent, seconds when present)
+scripts/ci-infra-setup.sh
 args=("$@")
 [ ${#args[@]} -gt 0 ] || args=(-m "not slow")
 set +e
