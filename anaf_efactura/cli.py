@@ -160,14 +160,12 @@ def build(invoice_json: Any) -> None:
 @click.argument("xml_file", type=click.File("rb"))
 def validate(xml_file: Any) -> None:
     """Print XSD + CIUS-RO findings of XML_FILE as JSON; exit 1 on any fatal finding."""
-    from anaf_efactura.config import get_settings
-    from anaf_efactura.validation import InvoiceValidator
-    from shared.errors import PayloadError
+    from anaf_efactura.service import build_validator
+    from shared.errors import PayloadError, PermanentError
 
-    settings = get_settings()
     try:
-        report = InvoiceValidator(settings.ubl_path, settings.cius_ro_path).validate(xml_file.read())
-    except PayloadError as exc:
+        report = build_validator().validate(xml_file.read())
+    except (PayloadError, PermanentError) as exc:
         _fail(exc)
         return
     click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))

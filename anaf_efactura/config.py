@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,18 +13,13 @@ from shared.config import BaseServiceSettings
 __all__ = ["EfacturaSettings", "get_settings"]
 
 
-def _default_schemas_dir() -> Path:
-    """``WORKERS_CORE_KIT_DATA`` or ``<repo>/../shared/data`` (a deployment sets ``EFACTURA_SCHEMAS_DIR``)."""
-    raw = os.environ.get("WORKERS_CORE_KIT_DATA")
-    return Path(raw) if raw else Path(__file__).resolve().parent.parent.parent / "shared" / "data"
-
-
 class EfacturaSettings(BaseServiceSettings):
     model_config = SettingsConfigDict(env_prefix="EFACTURA_", env_file=".env", extra="ignore")
 
-    schemas_dir: Path = Field(default_factory=_default_schemas_dir)
-    ubl_dir: Path | None = None  # default <schemas_dir>/ubl-2.1
-    cius_ro_xslt: Path | None = None  # default <schemas_dir>/cius-ro-1.0.9/EN16931-CIUS_RO-UBL-validation.xslt
+    # Validation files come from the schemas directory (shared.schemas, WORKERS_CORE_SCHEMAS_DIR); these only
+    # relocate them, and the files found there must still hold the manifest's bytes.
+    ubl_dir: Path | None = None
+    cius_ro_xslt: Path | None = None
     database_url: SecretStr = Field(
         default=SecretStr("postgresql://postgres@127.0.0.1:5432/workers_core"), validation_alias="DATABASE_URL"
     )
@@ -35,14 +29,6 @@ class EfacturaSettings(BaseServiceSettings):
     reconcile_retry_s: float = Field(default=60.0, gt=0)
     list_clock_margin_s: float = Field(default=60.0, ge=0)
     require_trusted_signature: bool = False
-
-    @property
-    def ubl_path(self) -> Path:
-        return self.ubl_dir or self.schemas_dir / "ubl-2.1"
-
-    @property
-    def cius_ro_path(self) -> Path:
-        return self.cius_ro_xslt or self.schemas_dir / "cius-ro-1.0.9" / "EN16931-CIUS_RO-UBL-validation.xslt"
 
     @property
     def dsn(self) -> str:

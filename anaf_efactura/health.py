@@ -15,20 +15,24 @@ import psycopg
 import redis
 
 from anaf_efactura.config import get_settings
+from anaf_efactura.validation import ARTEFACTS, CIUS_RO_XSLT
 from shared.anaf import AnafRuntime, get_anaf_settings
 from shared.health import DeepCheck
+from shared.schemas import get_store
+from shared.schemas.requirement import SchemaRequirement
 
-__all__ = ["DEEP_CHECKS"]
+__all__ = ["DEEP_CHECKS", "SCHEMAS"]
 
 
-def _schemas() -> Mapping[str, Any]:
+def _locate_schemas() -> None:
     s = get_settings()
-    needed = [s.ubl_path / "maindoc" / "UBL-Invoice-2.1.xsd", s.ubl_path / "maindoc" / "UBL-CreditNote-2.1.xsd",
-              s.cius_ro_path]
-    missing = [str(p) for p in needed if not p.is_file()]
-    if missing:
-        raise FileNotFoundError(f"validation files missing: {missing}")
-    return {"cius_ro": s.cius_ro_path.name}
+    store = get_store()
+    store.locate_dir("ubl-2.1", s.ubl_dir)
+    store.locate("cius-ro", CIUS_RO_XSLT, s.cius_ro_xslt)
+
+
+#: UBL 2.1 XSD + CIUS-RO: refused start-up outside development when unusable, deep check, schema_info metric.
+SCHEMAS = SchemaRequirement(ARTEFACTS, _locate_schemas)
 
 
 def _outbox() -> Mapping[str, Any]:
@@ -67,7 +71,6 @@ def _redis() -> Mapping[str, Any]:
 
 
 DEEP_CHECKS: list[DeepCheck] = [
-    DeepCheck("efactura-schemas", _schemas),
     DeepCheck("efactura-outbox", _outbox),
     DeepCheck("anaf-oauth", _oauth),
     DeepCheck("anaf-api-host", _api_host),

@@ -70,6 +70,8 @@ class SubmissionResult(BaseModel):
     signature: dict[str, Any] | None = None
     errors: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    #: the official artefacts (name, version) the XML was validated against before it was filed
+    validated_with: list[dict[str, str]] = Field(default_factory=list)
     next_poll_in: float | None = None
     uploaded_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None

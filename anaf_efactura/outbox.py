@@ -29,6 +29,7 @@ from shared.errors import PermanentError, TransientError
 __all__ = ["TERMINAL", "Outbox", "OutboxRow"]
 
 TERMINAL = frozenset({"accepted", "rejected"})
+_SCHEMA_LOCK = 0x65_66_61_63_74  # advisory lock key of the outbox DDL ("efact")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS efactura_outbox (
     id BIGSERIAL PRIMARY KEY,
@@ -58,6 +59,7 @@ CREATE TABLE IF NOT EXISTS efactura_outbox (
     UNIQUE (cif, invoice_key, xml_sha256)
 );
 CREATE INDEX IF NOT EXISTS efactura_outbox_index ON efactura_outbox (upload_index);
+ALTER TABLE efactura_outbox ADD COLUMN IF NOT EXISTS validated_with JSONB;
 """
 
 
@@ -87,6 +89,7 @@ class OutboxRow:
     finished_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    validated_with: list[dict[str, str]] | None = None
 
     @property
     def terminal(self) -> bool:
@@ -112,7 +115,9 @@ class Outbox:
         if self._conn is None or self._conn.closed:
             try:
                 self._conn = psycopg.connect(self._dsn, autocommit=True, row_factory=dict_row, connect_timeout=5)
-                self._conn.execute(_SCHEMA)
+                with self._conn.transaction():  # one process at a time: concurrent DDL races in the catalog
+                    self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+                    self._conn.execute(_SCHEMA)
             except psycopg.OperationalError as exc:
                 self._conn = None
                 raise TransientError(f"outbox database unavailable: {exc}", code="outbox_unavailable") from exc
@@ -163,7 +168,15 @@ class Outbox:
 
     # --- rows -----------------------------------------------------------------------------------------
     def claim(
-        self, *, invoice_key: str, cif: str, xml_sha256: str, standard: str, b2c: bool, flags: dict[str, bool]
+        self,
+        *,
+        invoice_key: str,
+        cif: str,
+        xml_sha256: str,
+        standard: str,
+        b2c: bool,
+        flags: dict[str, bool],
+        validated_with: list[dict[str, str]],
     ) -> OutboxRow:
         """The row of this exact invoice content, created if new; refuses different live content."""
         with self._db() as conn, conn.transaction():
@@ -182,9 +195,9 @@ class Outbox:
                     details={"outbox_id": live[0]["id"], "upload_index": live[0]["upload_index"]},
                 )
             row = conn.execute(
-                "INSERT INTO efactura_outbox (invoice_key, cif, xml_sha256, standard, b2c, flags, status) "
-                "VALUES (%s, %s, %s, %s, %s, %s, 'new') RETURNING *",
-                (invoice_key, cif, xml_sha256, standard, b2c, Jsonb(flags)),
+                "INSERT INTO efactura_outbox (invoice_key, cif, xml_sha256, standard, b2c, flags, status, validated_with) "
+                "VALUES (%s, %s, %s, %s, %s, %s, 'new', %s) RETURNING *",
+                (invoice_key, cif, xml_sha256, standard, b2c, Jsonb(flags), Jsonb(validated_with)),
             ).fetchone()
             assert row is not None
             return OutboxRow(**row)

@@ -43,6 +43,7 @@ from shared.anaf.ratelimit import RO_TZ
 from shared.artifacts import ArtifactStore, get_artifact_store
 from shared.errors import PayloadError, PermanentError, TransientError
 from shared.resources import ProcessResource
+from shared.schemas import get_store
 
 __all__ = ["EfacturaService", "Outcome", "Prepared", "get_service", "get_validator"]
 
@@ -65,6 +66,7 @@ class Prepared:
     standard: str
     sha256: str
     warnings: list[str] = field(default_factory=list)
+    validated_with: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -151,6 +153,7 @@ class EfacturaService:
             standard="CN" if root.tag == UBL_CREDIT_NOTE else "UBL",
             sha256=hashlib.sha256(xml).hexdigest(),
             warnings=[f"[{w.rule}] {w.message}" for w in report.warnings],
+            validated_with=report.validated_with,
         )
 
     # --- submit --------------------------------------------------------------------------------------
@@ -162,6 +165,7 @@ class EfacturaService:
                 cif=p.cif,
                 xml_sha256=p.sha256,
                 standard=p.standard,
+                validated_with=p.validated_with,
                 b2c=request.b2c,
                 flags=request.flags,
             )
@@ -412,6 +416,7 @@ class EfacturaService:
             signature=row.signature,
             errors=row.errors or [],
             warnings=warnings or [],
+            validated_with=row.validated_with or [],
             next_poll_in=next_poll_in,
             uploaded_at=row.uploaded_at,
             finished_at=row.finished_at,
@@ -425,9 +430,13 @@ def _ro_minutes(stamp: str) -> float | None:
         return None
 
 
-_validator: ProcessResource[InvoiceValidator] = ProcessResource(
-    lambda: InvoiceValidator(get_settings().ubl_path, get_settings().cius_ro_path), name="efactura-validator"
-)
+def build_validator() -> InvoiceValidator:
+    """The validator of the installed (or relocated) artefacts; ``SchemasUnavailable`` when they are unusable."""
+    s = get_settings()
+    return InvoiceValidator.from_store(get_store(), ubl_dir=s.ubl_dir, cius_ro_xslt=s.cius_ro_xslt)
+
+
+_validator: ProcessResource[InvoiceValidator] = ProcessResource(build_validator, name="efactura-validator")
 _outbox: ProcessResource[Outbox] = ProcessResource(
     lambda: Outbox(get_settings().dsn), close=Outbox.close, name="efactura-outbox"
 )

@@ -16,9 +16,10 @@ from typing import Any, Literal
 from lxml import etree
 
 from shared.errors import PayloadError
+from shared.schemas import SchemaStore
 from shared.xml import safe_parser
 
-__all__ = ["MAX_XML_BYTES", "Finding", "InvoiceValidator", "ValidationReport", "parse_untrusted"]
+__all__ = ["ARTEFACTS", "MAX_XML_BYTES", "Finding", "InvoiceValidator", "ValidationReport", "parse_untrusted"]
 
 MAX_XML_BYTES = 10 * 1024 * 1024
 UBL_INVOICE = "{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice"
@@ -66,6 +67,7 @@ class Finding:
 class ValidationReport:
     errors: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
+    validated_with: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -83,14 +85,39 @@ class ValidationReport:
         def rows(items: list[Finding]) -> list[dict[str, str]]:
             return [{"source": f.source, "rule": f.rule, "location": f.location, "message": f.message} for f in items]
 
-        return {"ok": self.ok, "errors": rows(self.errors), "warnings": rows(self.warnings)}
+        return {"ok": self.ok, "errors": rows(self.errors), "warnings": rows(self.warnings),
+                "validated_with": self.validated_with}
+
+
+#: The artefacts of the schema manifest (shared/schemas/manifest.toml) an invoice is validated against.
+ARTEFACTS = ("ubl-2.1", "cius-ro")
+CIUS_RO_XSLT = "EN16931-CIUS_RO-UBL-validation.xslt"
 
 
 class InvoiceValidator:
-    """XSD + CIUS-RO Schematron; build once per process (the XSLT compile takes ~0.5-1 s)."""
+    """XSD + CIUS-RO Schematron; build once per process (the XSLT compile takes ~0.5-1 s).
 
-    def __init__(self, ubl_dir: Path, cius_ro_xslt: Path):
+    ``artefacts`` names what validated a document (``{name, version}`` per artefact); reports carry it.
+    """
+
+    @classmethod
+    def from_store(
+        cls, store: SchemaStore, *, ubl_dir: Path | None = None, cius_ro_xslt: Path | None = None
+    ) -> InvoiceValidator:
+        """Files from the installed schemas (``SchemasUnavailable`` when missing or altered); paths relocate them."""
+        return cls(
+            store.locate_dir("ubl-2.1", ubl_dir),
+            store.locate("cius-ro", CIUS_RO_XSLT, cius_ro_xslt),
+            artefacts=[store.manifest[n].ref for n in ARTEFACTS],  # both files checked against the manifest above
+        )
+
+    def __init__(self, ubl_dir: Path, cius_ro_xslt: Path, *, artefacts: list[dict[str, str]] | None = None):
         from saxonche import PySaxonProcessor  # heavy native module: imported only where validation runs
+
+        self.artefacts = list(artefacts) if artefacts is not None else [
+            {"name": "ubl-2.1", "version": f"unverified {ubl_dir}"},
+            {"name": "cius-ro", "version": f"unverified {cius_ro_xslt}"},
+        ]
 
         self._schemas = {
             UBL_INVOICE: etree.XMLSchema(etree.parse(str(ubl_dir / "maindoc" / "UBL-Invoice-2.1.xsd"))),
@@ -103,7 +130,7 @@ class InvoiceValidator:
     def validate(self, data: bytes, root: etree._Element | None = None) -> ValidationReport:
         """Findings for UTF-8 UBL ``data`` (``root`` = its parsed tree, when the caller already has it)."""
         root = root if root is not None else parse_untrusted(data)
-        report = ValidationReport()
+        report = ValidationReport(validated_with=self.artefacts)
         schema = self._schemas[root.tag]
         with self._lock:
             valid = schema.validate(root)

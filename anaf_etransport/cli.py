@@ -13,7 +13,8 @@ from anaf_etransport.config import get_settings
 from anaf_etransport.document import build_xml
 from anaf_etransport.models import Declaration, EtransportSubmitRequest
 from anaf_etransport.policy import Shipment, declaration_policy
-from anaf_etransport.validation import EtransportValidator
+from anaf_etransport.validation import EtransportValidator, Finding, parse_untrusted
+from shared.schemas import SchemasUnavailable, get_store
 
 __all__ = ["SCHEMAS", "cli"]
 
@@ -25,9 +26,29 @@ SCHEMAS: dict[str, type[BaseModel]] = {
 }
 
 
-def _validator(xsd: Path | None, sch: Path | None) -> EtransportValidator:
+def _validator(xsd: Path | None, sch: Path | None, allow_partial: bool) -> EtransportValidator | None:
+    """The full validator, or None (well-formedness only) when the user explicitly allowed a partial check."""
     s = get_settings()
-    return EtransportValidator(xsd or s.xsd_path, sch or s.schematron_path)
+    try:
+        return EtransportValidator.from_store(get_store(), xsd=xsd or s.xsd_path, schematron=sch or s.schematron_path)
+    except SchemasUnavailable as exc:
+        if not allow_partial:
+            raise click.ClickException(
+                f"{exc.message} -- or pass --allow-partial to check well-formedness only"
+            ) from None
+        click.echo("PARTIAL CHECK: the e-Transport XSD and Schematron were NOT run (well-formedness only)", err=True)
+        return None
+
+
+def _findings(validator: EtransportValidator | None, xml: bytes, *, warnings: bool) -> list[Finding]:
+    if validator is None:
+        return parse_untrusted(xml)[1]
+    return validator.validate(xml, warnings=warnings)
+
+
+_PARTIAL = click.option(
+    "--allow-partial", is_flag=True, help="when the official schemas are not installed, check well-formedness only"
+)
 
 
 def _load(path: str) -> object:
@@ -43,7 +64,8 @@ def cli() -> None:
 @click.argument("declaration", type=click.Path(allow_dash=True))
 @click.option("--xsd", type=click.Path(exists=True, path_type=Path), default=None, help="schema_ETR_v2 XSD")
 @click.option("--schematron", type=click.Path(exists=True, path_type=Path), default=None, help="ANAF's .sch rules")
-def build(declaration: str, xsd: Path | None, schematron: Path | None) -> None:
+@_PARTIAL
+def build(declaration: str, xsd: Path | None, schematron: Path | None, allow_partial: bool) -> None:
     """Print the XML of DECLARATION (JSON file of the declaration model); exit 1 when it is refused."""
     try:
         decl = Declaration.model_validate(_load(declaration))
@@ -52,7 +74,7 @@ def build(declaration: str, xsd: Path | None, schematron: Path | None) -> None:
             click.echo(f"error {'.'.join(map(str, e['loc']))}: {e['msg']}", err=True)
         sys.exit(1)
     xml = build_xml(decl)
-    findings = [f for f in _validator(xsd, schematron).validate(xml) if f.fatal]
+    findings = [f for f in _findings(_validator(xsd, schematron, allow_partial), xml, warnings=False) if f.fatal]
     for f in findings:
         click.echo(f"{f.source} {f.rule}: {f.message}", err=True)
     click.echo(xml.decode("utf-8"))
@@ -63,14 +85,18 @@ def build(declaration: str, xsd: Path | None, schematron: Path | None) -> None:
 @click.argument("xml_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--xsd", type=click.Path(exists=True, path_type=Path), default=None)
 @click.option("--schematron", type=click.Path(exists=True, path_type=Path), default=None)
-def validate(xml_file: Path, xsd: Path | None, schematron: Path | None) -> None:
-    """Print the findings for XML_FILE (XSD, Schematron); exit 1 on any fatal one."""
-    v = _validator(xsd, schematron)
-    findings = v.validate(xml_file.read_bytes(), warnings=True)
+@_PARTIAL
+def validate(xml_file: Path, xsd: Path | None, schematron: Path | None, allow_partial: bool) -> None:
+    """Print the findings for XML_FILE (XSD, Schematron); exit 1 on any fatal one.
+
+    Without the official schemas it refuses (exit 1) unless --allow-partial asks for a well-formedness check.
+    """
+    v = _validator(xsd, schematron, allow_partial)
+    findings = _findings(v, xml_file.read_bytes(), warnings=True)
     for f in findings:
         click.echo(f"{'FATAL' if f.fatal else 'info '} {f.source} {f.rule}: {f.message}")
-    click.echo(f"checked with {', '.join(k for k, on in v.configured.items() if on) or 'well-formedness only'}: "
-               f"{sum(f.fatal for f in findings)} fatal finding(s)")
+    what = ", ".join(f"{a['name']} {a['version']}" for a in v.artefacts) if v else "well-formedness only (PARTIAL)"
+    click.echo(f"checked with {what}: {sum(f.fatal for f in findings)} fatal finding(s)")
     sys.exit(1 if any(f.fatal for f in findings) else 0)
 
 

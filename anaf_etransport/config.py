@@ -21,8 +21,10 @@ class EtransportSettings(BaseServiceSettings):
         validation_alias=AliasChoices("ANAF_ETRANSPORT_DATABASE_URL", "DATABASE_URL"),
         description="where the submission outbox lives (PostgreSQL in production)",
     )
-    xsd_path: Path | None = Field(default=None, description="schema_ETR_v2 XSD: validate every document before upload")
-    schematron_path: Path | None = Field(default=None, description="ANAF's e-Transport Schematron (.sch)")
+    # Validation files come from the schemas directory (shared.schemas); these only relocate them, and the files
+    # found there must still hold the manifest's bytes.
+    xsd_path: Path | None = Field(default=None, description="relocated schema_ETR_v2 XSD (pinned bytes)")
+    schematron_path: Path | None = Field(default=None, description="relocated ANAF e-Transport Schematron (pinned bytes)")
     inline_poll_delays: tuple[float, ...] = Field(default=(0.5, 1.0, 2.0, 4.0), description="stareMesaj polls inside submit")
     poll_delays: tuple[float, ...] = Field(
         default=(10, 30, 60, 120, 300, 600, 1800, 3600), description="follow-up etransport.poll countdowns (last repeats)"

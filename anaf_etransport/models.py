@@ -355,3 +355,6 @@ class EtransportResult(BaseModel):
     xml_artifact: str | None = None
     errors: list[str] = Field(default_factory=list)
     duplicate: bool = Field(default=False, description="true when this request had already been filed")
+    validated_with: list[dict[str, str]] = Field(
+        default_factory=list, description="official artefacts (name, version) the declaration was validated against"
+    )

@@ -9,25 +9,38 @@ from anaf_etransport.config import get_settings
 from anaf_etransport.models import EtransportResult
 from anaf_etransport.outbox import Outbox
 from anaf_etransport.submission import SubmissionService
-from anaf_etransport.validation import EtransportValidator
+from anaf_etransport.validation import ARTEFACTS, SCHEMATRON_FILE, XSD_FILE, EtransportValidator
 from shared.anaf.runtime import get_runtime
 from shared.artifacts import get_artifact_store
 from shared.resources import ProcessResource
+from shared.schemas import get_store
+from shared.schemas.requirement import SchemaRequirement
 
-__all__ = ["service"]
+__all__ = ["SCHEMAS", "build_validator", "service"]
 
 
 def _outbox() -> Outbox:
     return Outbox.from_url(get_settings().database_url.get_secret_value())
 
 
-def _validator() -> EtransportValidator:
+def build_validator() -> EtransportValidator:
+    """The validator of the installed (or relocated) artefacts; ``SchemasUnavailable`` when they are unusable."""
     s = get_settings()
-    return EtransportValidator(s.xsd_path, s.schematron_path)
+    return EtransportValidator.from_store(get_store(), xsd=s.xsd_path, schematron=s.schematron_path)
+
+
+def locate_schemas() -> None:
+    s = get_settings()
+    get_store().locate("etransport-xsd", XSD_FILE, s.xsd_path)
+    get_store().locate("etransport-schematron", SCHEMATRON_FILE, s.schematron_path)
+
+
+#: XSD + Schematron: refused start-up outside development when unusable, deep check, schema_info metric.
+SCHEMAS = SchemaRequirement(ARTEFACTS, locate_schemas)
 
 
 outbox_resource: ProcessResource[Outbox] = ProcessResource(_outbox, close=lambda o: o.engine.dispose(), name="etransport-outbox")
-validator_resource: ProcessResource[EtransportValidator] = ProcessResource(_validator, name="etransport-validator")
+validator_resource: ProcessResource[EtransportValidator] = ProcessResource(build_validator, name="etransport-validator")
 
 
 def service(on_final: Callable[[EtransportResult], None]) -> SubmissionService:

@@ -58,7 +58,7 @@ class SubmissionService:
         outbox: Outbox,
         client: EtransportClient,
         store: FilesystemArtifactStore,
-        validator: EtransportValidator | None = None,
+        validator: EtransportValidator,
         on_final: Callable[[EtransportResult], None] = lambda r: None,
         sleep: Callable[[float], None] = time.sleep,
     ):
@@ -66,7 +66,7 @@ class SubmissionService:
         self.outbox = outbox
         self.client = client
         self.store = store
-        self.validator = validator or EtransportValidator()
+        self.validator = validator
         self.on_final = on_final
         self.sleep = sleep
 
@@ -203,10 +203,10 @@ class SubmissionService:
                 return final
         return self.outbox.get(sub.key) or sub
 
-    @staticmethod
-    def _result(sub: Submission, *, duplicate: bool = False) -> EtransportResult:
+    def _result(self, sub: Submission, *, duplicate: bool = False) -> EtransportResult:
         state: Any = sub.state if sub.state in {"ok", "nok"} else "processing"
         return EtransportResult(
+            validated_with=self.validator.artefacts,
             key=sub.key, cif=sub.cif, kind=sub.kind, state=state, index_incarcare=sub.index_incarcare, uit=sub.uit,
             uit_valid=state == "ok" and sub.uit is not None, declarant_ref=sub.declarant_ref, xml_sha256=sub.xml_sha256,
             xml_artifact=sub.xml_artifact, errors=sub.errors, duplicate=duplicate,

@@ -10,9 +10,10 @@ from lxml import etree
 
 from anaf_etransport.document import NS
 from anaf_etransport.schematron import CompiledSchematron
+from shared.schemas import SchemaStore
 from shared.xml import safe_parser
 
-__all__ = ["EtransportValidator", "Finding", "parse_untrusted"]
+__all__ = ["ARTEFACTS", "SCHEMATRON_FILE", "XSD_FILE", "EtransportValidator", "Finding", "parse_untrusted"]
 
 _MAX_BYTES = 10 * 1024 * 1024  # ANAF's upload limit
 
@@ -52,30 +53,44 @@ def parse_untrusted(xml: bytes) -> tuple[etree._ElementTree | None, list[Finding
     return tree, []
 
 
-class EtransportValidator:
-    """Official XSD (lxml) plus Schematron (Saxon), each optional: pass the files a deployment has."""
+#: The artefacts of the schema manifest (shared/schemas/manifest.toml) a declaration is validated against.
+ARTEFACTS = ("etransport-xsd", "etransport-schematron")
+XSD_FILE = "schema_ETR_v2_20230126.xsd"
+SCHEMATRON_FILE = "eTransport-validation_v.2.0.2_12082024.sch"
 
-    def __init__(self, xsd: Path | None = None, schematron: Path | None = None):
+
+class EtransportValidator:
+    """Official XSD (lxml) plus ANAF's Schematron (Saxon): both, always; there is no partial validator."""
+
+    @classmethod
+    def from_store(
+        cls, store: SchemaStore, *, xsd: Path | None = None, schematron: Path | None = None
+    ) -> EtransportValidator:
+        """Files from the installed schemas (``SchemasUnavailable`` when missing or altered); paths relocate them."""
+        return cls(
+            store.locate("etransport-xsd", XSD_FILE, xsd),
+            store.locate("etransport-schematron", SCHEMATRON_FILE, schematron),
+            artefacts=[store.manifest[n].ref for n in ARTEFACTS],
+        )
+
+    def __init__(self, xsd: Path, schematron: Path, *, artefacts: list[dict[str, str]] | None = None):
         self.xsd_path = xsd
         self.schematron_path = schematron
-        self._xsd = etree.XMLSchema(etree.parse(str(xsd), _parser())) if xsd else None
-        self._sch = CompiledSchematron(schematron) if schematron else None
-
-    @property
-    def configured(self) -> dict[str, bool]:
-        return {"xsd": self._xsd is not None, "schematron": self._sch is not None}
+        self.artefacts = list(artefacts) if artefacts is not None else [
+            {"name": "etransport-xsd", "version": f"unverified {xsd}"},
+            {"name": "etransport-schematron", "version": f"unverified {schematron}"},
+        ]
+        self._xsd = etree.XMLSchema(etree.parse(str(xsd), _parser()))
+        self._sch = CompiledSchematron(schematron)
 
     def validate(self, xml: bytes, *, warnings: bool = False) -> list[Finding]:
         tree, findings = parse_untrusted(xml)
         if tree is None:
             return findings
-        if self._xsd is not None and not self._xsd.validate(tree):
-            findings += [
-                Finding("xsd", "XSD", e.message, True, f"line {e.line}") for e in self._xsd.error_log
-            ]
+        if not self._xsd.validate(tree):
+            findings += [Finding("xsd", "XSD", e.message, True, f"line {e.line}") for e in self._xsd.error_log]
             return findings  # rules on a structurally wrong document only add noise
-        if self._sch is not None:
-            for f in self._sch.validate(xml):
-                if f.fatal or warnings:
-                    findings.append(Finding("schematron", f.rule, f.message, f.fatal, f.location))
+        for f in self._sch.validate(xml):
+            if f.fatal or warnings:
+                findings.append(Finding("schematron", f.rule, f.message, f.fatal, f.location))
         return findings

@@ -19,7 +19,9 @@ class SaftSettings(BaseServiceSettings):
     source_database_url: SecretStr | None = Field(
         default=None, description="SQLAlchemy URL of the accounting database for source kind 'sql'"
     )
-    xsd_path: Path | None = Field(default=None, description="Ro_SAFT_Schema XSD; generated files are validated against it")
+    xsd_path: Path | None = Field(
+        default=None, description="relocated Ro_SAFT_Schema XSD (must hold the manifest's bytes); default: schemas dir"
+    )
     max_lines_per_segment: int = Field(default=500_000, ge=1, description="split into segments above this many GL lines")
     duk_dir: Path | None = Field(default=None, validation_alias="ANAF_DUK_DIR", description="DUKIntegrator directory")
     duk_java: str = Field(default="java", validation_alias="ANAF_DUK_JAVA")

@@ -13,11 +13,9 @@ from shared.health import DeepCheck
 __all__ = ["DEEP_CHECKS"]
 
 
-def _validators() -> Mapping[str, Any]:
+def _duk() -> Mapping[str, Any]:
     s = get_settings()
-    if s.xsd_path is not None and not s.xsd_path.is_file():
-        raise RuntimeError(f"ANAF_SAFT_XSD_PATH {s.xsd_path} not found")
-    out: dict[str, Any] = {"xsd": str(s.xsd_path) if s.xsd_path else "not configured"}
+    out: dict[str, Any] = {}
     if s.duk_dir is None:
         out["duk"] = "not configured"
     else:
@@ -38,4 +36,4 @@ def _artifact_space() -> Mapping[str, Any]:
     return {"free_bytes": free}
 
 
-DEEP_CHECKS: list[DeepCheck] = [DeepCheck("saft-validators", _validators), DeepCheck("saft-artifact-space", _artifact_space)]
+DEEP_CHECKS: list[DeepCheck] = [DeepCheck("saft-duk", _duk), DeepCheck("saft-artifact-space", _artifact_space)]

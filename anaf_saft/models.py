@@ -179,7 +179,11 @@ class SaftResult(BaseModel):
     entries: int
     total_debit: str
     total_credit: str
-    xsd_valid: bool | None
+    xsd_valid: bool | None = Field(description="true once the official XSD accepted every segment; null only for the "
+                                                "CLI's explicit --allow-partial")
+    validated_with: list[dict[str, str]] = Field(
+        default_factory=list, description="official artefacts (name, version) the file was validated against"
+    )
     duk: dict[str, Any]
     findings: list[Finding]
     documents: dict[str, DocumentSection] = Field(default_factory=dict, description="SourceDocuments sections (segment 1)")

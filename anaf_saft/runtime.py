@@ -9,16 +9,21 @@ from sqlalchemy import create_engine
 from anaf_saft.config import SaftSettings, get_settings
 from anaf_saft.duk import DukValidator
 from anaf_saft.service import SaftGenerator
-from anaf_saft.xsd import SaftSchema
+from anaf_saft.xsd import ARTEFACT, XSD_FILE, SaftSchema
 from shared.artifacts import get_artifact_store
 from shared.resources import ProcessResource
+from shared.schemas import get_store
+from shared.schemas.requirement import SchemaRequirement
 
-__all__ = ["build_generator", "generator"]
+__all__ = ["SCHEMAS", "build_generator", "generator"]
 
 
-def _schema() -> SaftSchema | None:
-    path = get_settings().xsd_path
-    return SaftSchema(path) if path else None
+def _schema() -> SaftSchema:
+    return SaftSchema.from_store(get_store(), xsd=get_settings().xsd_path)
+
+
+#: The D406 XSD: refused start-up outside development when unusable, deep check, schema_info metric.
+SCHEMAS = SchemaRequirement((ARTEFACT,), lambda: get_store().locate(ARTEFACT, XSD_FILE, get_settings().xsd_path))
 
 
 def _engine() -> Any:
@@ -28,11 +33,11 @@ def _engine() -> Any:
     return create_engine(url.get_secret_value(), pool_pre_ping=True)
 
 
-schema_resource: ProcessResource[SaftSchema | None] = ProcessResource(_schema, name="saft-xsd")
+schema_resource: ProcessResource[SaftSchema] = ProcessResource(_schema, name="saft-xsd")
 engine_resource: ProcessResource[Any] = ProcessResource(_engine, close=lambda e: e and e.dispose(), name="saft-sql")
 
 
-def build_generator(settings: SaftSettings, schema: SaftSchema | None, engine_factory: Any = None) -> SaftGenerator:
+def build_generator(settings: SaftSettings, schema: SaftSchema, engine_factory: Any = None) -> SaftGenerator:
     return SaftGenerator(
         get_artifact_store(),
         schema=schema,

@@ -19,6 +19,7 @@ from anaf_saft.writer import namespace_for, write_segments
 from anaf_saft.xsd import SaftSchema
 from shared.artifacts import FilesystemArtifactStore
 from shared.errors import PayloadError, PermanentError
+from shared.schemas import SchemasUnavailable
 
 __all__ = ["SaftGenerator"]
 
@@ -48,12 +49,14 @@ class SaftGenerator:
         *,
         schema: SaftSchema | None,
         duk: DukValidator,
+        allow_unvalidated: bool = False,
         max_lines_per_segment: int,
         software: tuple[str, str, str],
         engine_factory: Callable[[], Any] | None = None,
     ):
         self.store = store
         self.schema = schema
+        self.allow_unvalidated = allow_unvalidated  # only the CLI's explicit --allow-partial sets it
         self.duk = duk
         self.max_lines_per_segment = max_lines_per_segment
         self.software = software
@@ -76,6 +79,8 @@ class SaftGenerator:
         return SqlSource(self.engine_factory(), spec.company_id, req.period.first_day, req.period.last_day)
 
     def generate(self, req: SaftRequest, source: AccountingSource | None = None) -> SaftResult:
+        if self.schema is None and not self.allow_unvalidated:
+            raise SchemasUnavailable("the SAF-T XSD is not loaded: no D406 is produced without the full check")
         source = source or self.source_for(req)
         plan = check(req, source, max_lines_per_segment=self.max_lines_per_segment)
         if plan.fatal:
@@ -92,7 +97,9 @@ class SaftGenerator:
             write_segments(req, source, plan, open_segment, software=self.software)
             findings = list(plan.findings)
             xsd_valid: bool | None = None
+            validated_with: list[dict[str, str]] = []
             if self.schema is not None:
+                validated_with = self.schema.artefacts
                 xsd_findings: list[Finding] = []
                 for seg in plan.segments:
                     xsd_findings += self.schema.validate_file(tmpdir / f"{seg.index}.xml", ns)
@@ -128,7 +135,8 @@ class SaftGenerator:
         return SaftResult(
             key=first.key, size=first.size, sha256=first.sha256, namespace=ns, header_comment=req.period_type,
             segments=refs, lines=plan.lines, entries=plan.entries, total_debit=f"{plan.debit:.2f}",
-            total_credit=f"{plan.credit:.2f}", xsd_valid=xsd_valid, duk=duk, findings=findings,
+            total_credit=f"{plan.credit:.2f}", xsd_valid=xsd_valid, validated_with=validated_with, duk=duk,
+            findings=findings,
             documents={kind: DocumentSection(entries=d.entries, lines=d.lines, total_debit=f"{d.debit:.2f}",
                                              total_credit=f"{d.credit:.2f}") for kind, d in plan.documents.items()},
         )

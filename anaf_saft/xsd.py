@@ -13,17 +13,31 @@ from lxml import etree
 
 from anaf_saft.models import Finding
 from anaf_saft.writer import NS_PRODUCTION, NS_TEST
+from shared.schemas import SchemaStore
 
-__all__ = ["SaftSchema"]
+__all__ = ["ARTEFACT", "XSD_FILE", "SaftSchema"]
 
 _RECORD_TAGS = ("Transaction", "Account", "Customer", "Supplier", "TaxTableEntry", "UOMTableEntry", "Journal", "Invoice", "Payment")
 
 
-class SaftSchema:
-    """The SAF-T XSD for both namespaces, compiled once."""
+#: The artefact of the schema manifest (shared/schemas/manifest.toml) a D406 file is validated against.
+ARTEFACT = "saft-d406"
+XSD_FILE = "Ro_SAFT_Schema_v248_20231121.xsd"
 
-    def __init__(self, xsd_path: Path):
+
+class SaftSchema:
+    """The SAF-T XSD for both namespaces, compiled once; ``artefacts`` names what validates the files."""
+
+    @classmethod
+    def from_store(cls, store: SchemaStore, *, xsd: Path | None = None) -> SaftSchema:
+        """The installed (or relocated, pinned-bytes) XSD; ``SchemasUnavailable`` when it is unusable."""
+        return cls(store.locate(ARTEFACT, XSD_FILE, xsd), artefacts=[store.manifest[ARTEFACT].ref])
+
+    def __init__(self, xsd_path: Path, *, artefacts: list[dict[str, str]] | None = None):
         self.path = Path(xsd_path)
+        self.artefacts = list(artefacts) if artefacts is not None else [
+            {"name": ARTEFACT, "version": f"unverified {xsd_path}"}
+        ]
         raw = self.path.read_bytes()
         if NS_TEST.encode() not in raw:
             raise ValueError(f"{xsd_path} does not declare {NS_TEST}")

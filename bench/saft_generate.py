@@ -27,6 +27,7 @@ from anaf_saft.sample import SAMPLE_COMPANY, write_sample_export
 from anaf_saft.sources import ExportFiles
 from anaf_saft.writer import NS_PRODUCTION, write_segments
 from anaf_saft.xsd import SaftSchema
+from shared.schemas import get_store
 
 TARGET_RSS_MB = 300
 TARGET_RATE = 30_000
@@ -40,8 +41,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
-    ap.add_argument("--xsd", default=os.environ.get("WORKERS_CORE_KIT_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data"))
-                    + "/saft/Ro_SAFT_Schema_v248_20231121.xsd")
+    ap.add_argument("--xsd", type=Path, default=None, help="relocated XSD (default: the installed schemas)")
     ap.add_argument("--keep", type=Path, default=None)
     ap.add_argument("--documents", action="store_true",
                     help="also sales/purchase invoices and payments (SourceDocuments); not what the target is about")
@@ -56,7 +56,7 @@ def main() -> int:
                                           "period_type": "L", "source": {"kind": "export", "format": args.format,
                                                                          "accounts": "a", "lines": "l"}})
         source = ExportFiles(paths, args.format)
-        schema = SaftSchema(Path(args.xsd))
+        schema = SaftSchema.from_store(get_store(), xsd=args.xsd)
         out = work / "d406.xml"
 
         load = os.getloadavg()[0]

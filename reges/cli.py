@@ -14,7 +14,8 @@ from pydantic import BaseModel, ValidationError
 from reges.config import get_settings
 from reges.message import NS, build_xml, json_to_xml, xml_to_json
 from reges.models import RegesProposalsRequest, RegesSubmitRequest
-from reges.service import load_schema
+from reges.schema import RegesSchema
+from shared.schemas import SchemasUnavailable, get_store
 from shared.xml import safe_parser
 
 __all__ = ["SCHEMAS", "cli"]
@@ -28,15 +29,28 @@ def cli() -> None:
     """REGES Online (Inspecția Muncii) messages."""
 
 
-def _schema(xsd: Path | None) -> etree.XMLSchema | None:
-    return load_schema(xsd or get_settings().xsd_path)
+_PARTIAL = click.option(
+    "--allow-partial", is_flag=True, help="when the official XSD is not installed, go on without it (says so)"
+)
+
+
+def _schema(xsd: Path | None, allow_partial: bool) -> RegesSchema | None:
+    """The official XSD, or None when it is unusable and the user explicitly allowed a partial check."""
+    try:
+        return RegesSchema.from_store(get_store(), xsd=xsd or get_settings().xsd_path)
+    except SchemasUnavailable as exc:
+        if not allow_partial:
+            raise click.ClickException(f"{exc.message} -- or pass --allow-partial to go on without the XSD") from None
+        click.echo("PARTIAL CHECK: reges.xsd was NOT run", err=True)
+        return None
 
 
 @cli.command()
 @click.argument("request_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["xml", "json"]), default="xml")
 @click.option("--xsd", type=click.Path(exists=True, path_type=Path), default=None)
-def build(request_file: Path, fmt: str, xsd: Path | None) -> None:
+@_PARTIAL
+def build(request_file: Path, fmt: str, xsd: Path | None, allow_partial: bool) -> None:
     """Print the message of REQUEST_FILE (a reges.submit payload); exit 1 when refused."""
     data = json.loads(request_file.read_text(encoding="utf-8"))
     data.setdefault("message_id", str(uuid.uuid4()))
@@ -47,10 +61,10 @@ def build(request_file: Path, fmt: str, xsd: Path | None) -> None:
         sys.exit(1)
     assert req.message_id is not None
     root = build_xml(req.message, req.message_id, employer_cui=req.employer_cui)
-    schema = _schema(xsd)
-    if schema is not None and not schema.validate(etree.ElementTree(root)):
-        for e in schema.error_log:
-            click.echo(f"xsd line {e.line}: {e.message}", err=True)
+    schema = _schema(xsd, allow_partial)
+    if schema is not None and (errors := schema.errors(root)):
+        for e in errors:
+            click.echo(f"xsd {e['loc'][-1]}: {e['msg']}", err=True)
         sys.exit(1)
     click.echo(json.dumps(xml_to_json(root), indent=2, ensure_ascii=False) if fmt == "json"
                else etree.tostring(root, pretty_print=True, encoding="unicode"))
@@ -61,9 +75,8 @@ def build(request_file: Path, fmt: str, xsd: Path | None) -> None:
 @click.option("--xsd", type=click.Path(exists=True, path_type=Path), default=None)
 def validate(message_file: Path, xsd: Path | None) -> None:
     """Validate a message file (XML, or JSON through its XML form) against reges.xsd; exit 1 on errors."""
-    schema = _schema(xsd)
-    if schema is None:
-        raise click.ClickException("no XSD: pass --xsd or set REGES_XSD_PATH")
+    schema = _schema(xsd, allow_partial=False)
+    assert schema is not None  # validating without the XSD would check nothing
     raw = message_file.read_bytes()
     try:
         if raw.lstrip()[:1] == b"{":
@@ -73,10 +86,12 @@ def validate(message_file: Path, xsd: Path | None) -> None:
     except (ValueError, etree.XMLSyntaxError) as exc:
         click.echo(f"FATAL unreadable: {exc}")
         sys.exit(1)
-    ok = root.tag == f"{{{NS}}}Message" and schema.validate(etree.ElementTree(root))
-    for e in schema.error_log:
-        click.echo(f"FATAL xsd line {e.line}: {e.message}")
-    click.echo("valid" if ok else "INVALID")
+    errors = schema.errors(root)
+    ok = root.tag == f"{{{NS}}}Message" and not errors
+    for e in errors:
+        click.echo(f"FATAL xsd {e['loc'][-1]}: {e['msg']}")
+    where = ", ".join(f"{a['name']} {a['version']}" for a in schema.artefacts)
+    click.echo(f"{'valid' if ok else 'INVALID'} ({where})")
     sys.exit(0 if ok else 1)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
@@ -33,7 +34,9 @@ class RegesSettings(BaseServiceSettings):
     client_application: str = "workers-core"
     user: str = "workers-core"
     author_id: str | None = None
-    xsd_path: str | None = Field(default=None, description="reges.xsd: validate messages before sending")
+    xsd_path: Path | None = Field(
+        default=None, description="relocated reges.xsd (must hold the manifest's bytes); default: schemas dir"
+    )
     token_margin_s: float = 30.0
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 30.0

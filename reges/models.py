@@ -469,6 +469,8 @@ class RegesSubmitResult(BaseModel):
     state: str
     duplicate: bool = False
     result: dict[str, Any] | None = None
+    #: the official artefacts (name, version) the message was validated against before it was sent
+    validated_with: list[dict[str, str]] = Field(default_factory=list)
 
 
 ProposalKind = Literal["Detasare", "Mutare"]

@@ -7,17 +7,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from lxml import etree
 
 from reges.client import KeycloakTokens, RegesClient, RegesTokenAuth
 from reges.config import RegesSettings, get_settings
 from reges.models import RegesSubmitResult
-from reges.service import RegesService, load_schema
+from reges.schema import ARTEFACT, XSD_FILE, RegesSchema
+from reges.service import RegesService
 from reges.store import RegesStore
 from shared.errors import PermanentError
 from shared.resources import ProcessResource
+from shared.schemas import get_store
+from shared.schemas.requirement import SchemaRequirement
 
-__all__ = ["build_client", "service"]
+__all__ = ["SCHEMAS", "build_client", "service"]
 
 
 @dataclass
@@ -25,7 +27,7 @@ class _Bundle:
     http: httpx.Client
     client: RegesClient
     store: RegesStore
-    schema: etree.XMLSchema | None
+    schema: RegesSchema
 
     def close(self) -> None:
         self.http.close()
@@ -49,7 +51,12 @@ def build_client(s: RegesSettings) -> tuple[httpx.Client, RegesClient]:
 def _bundle() -> _Bundle:
     s = get_settings()
     http, client = build_client(s)
-    return _Bundle(http, client, RegesStore.from_url(s.database_url.get_secret_value()), load_schema(s.xsd_path))
+    schema = RegesSchema.from_store(get_store(), xsd=s.xsd_path)
+    return _Bundle(http, client, RegesStore.from_url(s.database_url.get_secret_value()), schema)
+
+
+#: reges.xsd: refused start-up outside development when unusable, deep check, schema_info metric.
+SCHEMAS = SchemaRequirement((ARTEFACT,), lambda: get_store().locate(ARTEFACT, XSD_FILE, get_settings().xsd_path))
 
 
 bundle_resource: ProcessResource[_Bundle] = ProcessResource(_bundle, close=_Bundle.close, name="reges-client")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import structlog
@@ -24,23 +23,18 @@ from reges.models import (
     RegesSubmitRequest,
     RegesSubmitResult,
 )
+from reges.schema import RegesSchema
 from reges.store import RegesStore
 from shared.errors import PayloadError, PermanentError
 
-__all__ = ["RegesService", "incoming_proposal", "load_schema"]
+__all__ = ["RegesService", "incoming_proposal"]
 
 log = structlog.get_logger(__name__)
 
 
-def load_schema(path: str | Path | None) -> etree.XMLSchema | None:
-    if not path:
-        return None
-    return etree.XMLSchema(etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)))
-
-
 class RegesService:
     def __init__(self, *, settings: RegesSettings, store: RegesStore, client: RegesClient,
-                 schema: etree.XMLSchema | None = None,
+                 schema: RegesSchema,
                  on_submitted: Callable[[RegesSubmitResult], None] = lambda r: None,
                  on_result: Callable[[dict[str, Any]], None] = lambda r: None):
         self.settings = settings
@@ -56,8 +50,7 @@ class RegesService:
         assert req.message_id is not None
         root = build_xml(req.message, req.message_id, client_app=s.client_application, user=s.user, author_id=s.author_id,
                          employer_cui=req.employer_cui)
-        if self.schema is not None and not self.schema.validate(etree.ElementTree(root)):
-            errors = [{"loc": ["message", f"line {e.line}"], "msg": e.message, "type": "xsd"} for e in self.schema.error_log]
+        if errors := self.schema.errors(root):
             raise PayloadError("REGES message is not valid against reges.xsd; nothing sent", errors=errors, code="reges_invalid")
         if req.format == "json":
             return json.dumps(xml_to_json(root), ensure_ascii=False).encode("utf-8")
@@ -123,9 +116,8 @@ class RegesService:
                 committed += len(items)
         return RegesProposalsResult(proposals=out, committed=committed, consumer_id=self.client.consumer_id)
 
-    @staticmethod
-    def _result(s: Any, *, duplicate: bool = False) -> RegesSubmitResult:
-        return RegesSubmitResult(message_id=s.message_id, response_id=s.response_id or "", operation=s.operation,
+    def _result(self, s: Any, *, duplicate: bool = False) -> RegesSubmitResult:
+        return RegesSubmitResult(validated_with=self.schema.artefacts, message_id=s.message_id, response_id=s.response_id or "", operation=s.operation,
                                  employer_cui=s.employer_cui, state=s.state, duplicate=duplicate,
                                  result={"code": s.result_code, "ref": s.result_ref, "description": s.description}
                                  if s.result_code else None)

@@ -61,4 +61,13 @@ if [ ! -f "$stamp" ]; then
     || "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps -e .
   rm -f "$VENV"/.lock-*; touch "$stamp"
 fi
+
+# --- official validation schemas (UBL, CIUS-RO, e-Transport, SAF-T, REGES), pinned by shared/schemas/manifest.toml --
+# From WORKERS_CORE_SCHEMAS_MIRROR (an offline mirror directory) when set, else downloaded; every hash is checked.
+# Installs into WORKERS_CORE_SCHEMAS_DIR (default: ~/.local/share/workers-core/schemas); idempotent.
+if ! schemas_out=$("$VENV/bin/workers-core" schemas install 2>&1); then
+  echo "bootstrap: ${schemas_out#Error: }" >&2  # one line; it names the variable to set
+  exit 1
+fi
+echo "bootstrap: $schemas_out"
 echo "bootstrap: ready ($VENV)"

@@ -18,8 +18,9 @@ from shared.config import WorkerSettings, get_settings
 from shared.events import EventPublisher, EventSource, set_publisher
 from shared.health import DeepCheck
 from shared.logging import configure_logging
+from shared.schemas.requirement import SchemaRequirement
 from shared.signals import connect_signals
-from shared.steps import HealthStep, HeartbeatStep, IdleExitStep, TopologyStep
+from shared.steps import HealthStep, HeartbeatStep, IdleExitStep, SchemaStep, TopologyStep
 from shared.tasks import WorkerTask
 from shared.telemetry import configure_tracing
 
@@ -46,6 +47,7 @@ def create_app(
     *,
     deep_checks: Sequence[DeepCheck] = (),
     settings: WorkerSettings | None = None,
+    schemas: SchemaRequirement | None = None,
 ) -> Celery:
     """Build the worker app of ``tag``: config, limits, bootsteps, signals, events and ``<tag>.ping``."""
     if tag not in QUEUES:
@@ -62,10 +64,14 @@ def create_app(
     app.conf.workers_core_tag = spec.tag
     app.conf.workers_core_settings = settings
     app.conf.workers_core_deep_checks = list(deep_checks)
+    app.conf.workers_core_schemas = schemas
+    if schemas is not None:
+        app.conf.workers_core_deep_checks.insert(0, DeepCheck("schemas", schemas.deep_check))
     extra = [m.strip() for m in os.environ.get("WORKER_EXTRA_IMPORTS", "").split(",") if m.strip()]
     app.conf.imports = tuple(extra)
     WorkerTask.max_retries = settings.max_retries
 
+    app.steps["worker"].add(SchemaStep)
     app.steps["worker"].add(TopologyStep)
     app.steps["worker"].add(HealthStep)
     app.steps["worker"].add(HeartbeatStep)

@@ -27,6 +27,7 @@ PLUGINS: dict[str, str] = {
     "etransport": "anaf_etransport.cli:cli",
     "saft": "anaf_saft.cli:cli",
     "reges": "reges.cli:cli",
+    "schemas": "shared.schemas.cli:cli",
 }
 
 

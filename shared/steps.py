@@ -23,9 +23,11 @@ from shared.health import DeepCheck, HealthServer, Probe, build_health_app
 from shared.heartbeat import Heartbeat
 from shared.metrics import WORKER_UP, QueueStatsCollector, build_registry, clean_dead_process_files
 from shared.procstats import ProcessTreeCollector, tree_usage
+from shared.schemas.requirement import SchemaInfoCollector, SchemaRequirement
+from shared.schemas.store import SchemasUnavailable
 from shared.telemetry import Telemetry
 
-__all__ = ["HealthStep", "HeartbeatStep", "IdleExitStep", "TopologyStep", "queue_stats", "worker_stats"]
+__all__ = ["HealthStep", "HeartbeatStep", "IdleExitStep", "SchemaStep", "TopologyStep", "queue_stats", "worker_stats"]
 
 log = structlog.get_logger(__name__)
 
@@ -65,6 +67,29 @@ class TopologyStep(bootsteps.StartStopStep):
         return None
 
 
+class SchemaStep(bootsteps.Step):
+    """Refuses to start a filing worker whose validation artefacts are unusable (outside development)."""
+
+    label = "workers-core schemas"
+
+    def create(self, worker: Any) -> Any:
+        requirement: SchemaRequirement | None = worker.app.conf.workers_core_schemas
+        if requirement is None:
+            return None
+        settings: WorkerSettings = worker.app.conf.workers_core_settings
+        try:
+            refs = requirement.check()
+        except SchemasUnavailable as exc:
+            if settings.workers_core_env == "development":
+                log.warning("validation artefacts unusable: every submission will fail until they are installed",
+                            error=exc.message)
+                return None
+            log.critical("refusing to start: validation artefacts unusable", error=exc.message)
+            raise SystemExit(78) from None  # EX_CONFIG: a deployment error, restarting will not help
+        log.info("validation artefacts verified", artefacts=refs)
+        return None
+
+
 class HealthStep(bootsteps.StartStopStep):
     """Starts the health app (``/healthz``, ``/readyz``, ``/metrics``) in the worker's parent process."""
 
@@ -95,7 +120,11 @@ class HealthStep(bootsteps.StartStopStep):
         queue_collector = QueueStatsCollector(
             lambda: queue_stats(broker_url, [spec.tag, spec.dlq]), ttl=settings.queue_length_cache_seconds
         )
-        registry = build_registry([queue_collector, telemetry.collector, ProcessTreeCollector()])
+        collectors: list[Any] = [queue_collector, telemetry.collector, ProcessTreeCollector()]
+        requirement: SchemaRequirement | None = app.conf.workers_core_schemas
+        if requirement is not None:
+            collectors.append(SchemaInfoCollector(requirement))
+        registry = build_registry(collectors)
         redis_client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
 
         def broker_check() -> dict[str, Any]:

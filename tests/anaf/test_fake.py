@@ -16,7 +16,7 @@ from anaf_efactura.ubl import build_ubl
 from shared.anaf import AnafAuthError, AnafResponseError, AnafRuntime
 from tests.anaf_efactura.samples import invoice
 from tests.fakes.anaf import FakeAnafServer, build_app, free_port
-from tests.kitdata import REPO
+from tests.schemadata import REPO
 
 
 def test_runs_by_hand() -> None:

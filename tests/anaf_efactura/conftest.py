@@ -1,20 +1,19 @@
-"""Fixtures of the ``anaf.efactura`` tests: official schemas (kit data), the validator, the fake ANAF."""
+"""Fixtures of the ``anaf.efactura`` tests: official schemas (installed), the validator, the fake ANAF."""
 
 from __future__ import annotations
 
 import pytest
 
 from anaf_efactura.validation import InvoiceValidator
+from shared.schemas import get_store
 from tests.anaf.fixtures import anaf_env, anaf_runtime, anaf_settings, fake_anaf
-from tests.kitdata import kit_data
 
 __all__ = ["anaf_env", "anaf_runtime", "anaf_settings", "fake_anaf", "validator"]
 
 
 @pytest.fixture(scope="session")
 def validator() -> InvoiceValidator:
-    data = kit_data()
-    return InvoiceValidator(data / "ubl-2.1", data / "cius-ro-1.0.9" / "EN16931-CIUS_RO-UBL-validation.xslt")
+    return InvoiceValidator.from_store(get_store())
 
 
 @pytest.fixture
@@ -54,14 +53,13 @@ def efactura_factory(anaf_env, fake_anaf, database_url, validator, tmp_path):  #
 
 @pytest.fixture
 def efactura_env(anaf_env: dict[str, str], fake_anaf) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """Worker environment: the fake ANAF, a token pair it issued (the bootstrap's outcome), kit schemas."""
+    """Worker environment: the fake ANAF, a token pair it issued (the bootstrap's outcome)."""
     with fake_anaf.state.lock:
         tokens = fake_anaf.state.issue_tokens("fake-client-id")
     return {
         **anaf_env,
         "ANAF_ACCESS_TOKEN": tokens["access_token"],
         "ANAF_REFRESH_TOKEN": tokens["refresh_token"],
-        "EFACTURA_SCHEMAS_DIR": str(kit_data()),
         "EFACTURA_POLL_SCHEDULE_S": "[0.5, 1]",
         "EFACTURA_RECONCILE_RETRY_S": "1",
     }

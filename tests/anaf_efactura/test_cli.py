@@ -14,7 +14,7 @@ import httpx
 from anaf_efactura.schema import SCHEMA_DIR, render
 from tests.anaf_efactura.samples import invoice
 from tests.fakes.anaf import FakeAnafServer
-from tests.kitdata import REPO, kit_data
+from tests.schemadata import REPO
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
@@ -23,7 +23,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         cwd=REPO,
         capture_output=True,
         timeout=120,
-        env={**os.environ, "EFACTURA_SCHEMAS_DIR": str(kit_data()), **(env or {})},
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -37,7 +37,10 @@ def test_build_then_validate(tmp_path: Path) -> None:
     xml.write_bytes(built.stdout)
     checked = run("efactura", "validate", str(xml))
     assert checked.returncode == 0, checked.stdout
-    assert json.loads(checked.stdout) == {"ok": True, "errors": [], "warnings": []}
+    assert json.loads(checked.stdout) == {
+        "ok": True, "errors": [], "warnings": [],
+        "validated_with": [{"name": "ubl-2.1", "version": "2.1"}, {"name": "cius-ro", "version": "1.0.9"}],
+    }
     xml.write_bytes(built.stdout.replace(b"<cbc:CountrySubentity>RO-CJ", b"<cbc:CountrySubentity>CLUJ"))
     failed = run("efactura", "validate", str(xml))
     assert failed.returncode == 1

@@ -101,7 +101,7 @@ def test_deep_readiness_reports_tokens_and_exports_the_expiry_metric(start_worke
     answer = httpx.get(worker.health_url + "/readyz", params={"deep": "true"}, timeout=30)
     checks = {c["name"]: c for c in answer.json()["deep"]}
     assert answer.status_code == 200, checks
-    assert set(checks) == {"efactura-schemas", "efactura-outbox", "anaf-oauth", "anaf-api-host", "redis"}
+    assert set(checks) == {"schemas", "efactura-outbox", "anaf-oauth", "anaf-api-host", "redis"}
     oauth = checks["anaf-oauth"]["details"]
     assert oauth["bootstrapped"] and oauth["refresh_valid_s"] > 360 * 86400 and not oauth["refresh_expiry_warning"]
     metrics = httpx.get(worker.health_url + "/metrics", timeout=10).text
@@ -119,9 +119,12 @@ def test_deep_readiness_reports_tokens_and_exports_the_expiry_metric(start_worke
 def test_deep_readiness_fails_without_a_token(start_worker, anaf_env):
     import httpx
 
-    worker = start_worker("anaf.efactura", env={**anaf_env, "EFACTURA_SCHEMAS_DIR": "/nonexistent"})
+    worker = start_worker("anaf.efactura", env=anaf_env)
     answer = httpx.get(worker.health_url + "/readyz", params={"deep": "true"}, timeout=30)
     checks = {c["name"]: c for c in answer.json()["deep"]}
     assert answer.status_code == 503
     assert checks["anaf-oauth"]["status"] == "fail" and "authorize-url" in checks["anaf-oauth"]["error"]
-    assert checks["efactura-schemas"]["status"] == "fail"
+    assert checks["schemas"]["status"] == "ok"
+    assert checks["schemas"]["details"]["artefacts"] == [
+        {"name": "ubl-2.1", "version": "2.1"}, {"name": "cius-ro", "version": "1.0.9"}
+    ]

@@ -14,9 +14,9 @@ from anaf_efactura.ubl import build_ubl
 from anaf_efactura.validation import InvoiceValidator, parse_untrusted
 from shared.errors import PayloadError
 from tests.anaf_efactura.samples import credit_note, invoice
-from tests.kitdata import kit_data
+from tests.schemadata import installed_dir
 
-EXAMPLES = sorted((kit_data() / "cius-ro-1.0.9" / "examples").glob("*.xml"))
+EXAMPLES = sorted((installed_dir("cius-ro-examples") / "examples").glob("*.xml"))
 
 
 #: ANAF's own sample 6 breaks three rules (buyer and tax representative subdivisions, a VAT sum).

@@ -9,17 +9,14 @@ from pathlib import Path
 import pytest
 
 from anaf_etransport.validation import EtransportValidator
+from shared.schemas import get_store
 from tests.anaf_etransport.events import EventSink
 from tests.fakes.anaf import FakeAnafServer, FakeAnafState
-from tests.kitdata import kit_data
-
-ETR_XSD = kit_data() / "etransport" / "schema_ETR_v2_20230126.xsd"
-ETR_SCH = kit_data() / "etransport" / "eTransport-validation_v.2.0.2_12082024.sch"
 
 
 @pytest.fixture(scope="session")
 def etr_validator() -> EtransportValidator:
-    return EtransportValidator(ETR_XSD, ETR_SCH)
+    return EtransportValidator.from_store(get_store())
 
 
 @pytest.fixture
@@ -44,8 +41,6 @@ def etr_env(fake_anaf: FakeAnafServer, redis_url: str, tmp_path: Path) -> dict[s
         "ANAF_ACCESS_TOKEN": tokens["access_token"],
         "ANAF_REFRESH_TOKEN": tokens["refresh_token"],
         "ANAF_REDIS_NAMESPACE": uuid.uuid4().hex[:8],
-        "ANAF_ETRANSPORT_XSD_PATH": str(ETR_XSD),
-        "ANAF_ETRANSPORT_SCHEMATRON_PATH": str(ETR_SCH),
         "ANAF_ETRANSPORT_INLINE_POLL_DELAYS": "[0.2, 0.4, 0.8]",
         "ANAF_ETRANSPORT_POLL_DELAYS": "[1, 1]",
         "ANAF_ETRANSPORT_RECONCILE_WINDOW_S": "60",

@@ -12,7 +12,6 @@ from click.testing import CliRunner
 
 from anaf_etransport.policy import DeclarationPolicy, Shipment, declaration_policy
 from tests.anaf_etransport import samples
-from tests.anaf_etransport.conftest import ETR_SCH, ETR_XSD
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -32,14 +31,15 @@ def test_build_and_validate_commands(tmp_path):
     runner = CliRunner()
     decl = tmp_path / "decl.json"
     decl.write_text(json.dumps(samples.domestic()))
-    built = runner.invoke(cli, ["build", str(decl), "--xsd", str(ETR_XSD), "--schematron", str(ETR_SCH)])
+    built = runner.invoke(cli, ["build", str(decl)])
     assert built.exit_code == 0, built.output
     xml = tmp_path / "decl.xml"
     xml.write_text(built.stdout)
-    ok = runner.invoke(cli, ["validate", str(xml), "--xsd", str(ETR_XSD), "--schematron", str(ETR_SCH)])
+    ok = runner.invoke(cli, ["validate", str(xml)])
     assert ok.exit_code == 0 and "0 fatal" in ok.output and "BT-TY-001" in ok.output
+    assert "etransport-xsd v2 20230126, etransport-schematron 2.0.2" in ok.output
     xml.write_text(built.stdout.replace('codTara="RO"', 'codTara="DE"'))
-    bad = runner.invoke(cli, ["validate", str(xml), "--xsd", str(ETR_XSD), "--schematron", str(ETR_SCH)])
+    bad = runner.invoke(cli, ["validate", str(xml)])
     assert bad.exit_code == 1 and "BR-005" in bad.output
     broken = samples.domestic()
     broken["document"]["goods"][0]["gross_weight_kg"] = "1"

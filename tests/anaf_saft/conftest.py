@@ -10,14 +10,12 @@ from anaf_saft.duk import DukValidator
 from anaf_saft.service import SaftGenerator
 from anaf_saft.xsd import SaftSchema
 from shared.artifacts import FilesystemArtifactStore
-from tests.kitdata import kit_data
-
-SAFT_XSD = kit_data() / "saft" / "Ro_SAFT_Schema_v248_20231121.xsd"
+from shared.schemas import get_store
 
 
 @pytest.fixture(scope="session")
 def saft_schema() -> SaftSchema:
-    return SaftSchema(SAFT_XSD)
+    return SaftSchema.from_store(get_store())
 
 
 @pytest.fixture

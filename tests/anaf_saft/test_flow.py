@@ -7,14 +7,13 @@ import hashlib
 from anaf_saft.sample import SAMPLE_COMPANY, write_sample_export
 from shared.artifacts import FilesystemArtifactStore
 from tests.anaf_etransport.events import EventSink
-from tests.anaf_saft.conftest import SAFT_XSD
 
 
 def test_generate_through_a_worker(start_worker, celery_client, worker_env, artifact_dir, broker_url, tmp_path):
     store = FilesystemArtifactStore(artifact_dir)
     paths = write_sample_export(tmp_path / "exp", lines=60, fmt="csv")
     keys = {k: store.put(p.read_bytes(), name=p.name, content_type="text/csv").key for k, p in paths.items()}
-    start_worker("anaf.saft", env={"ANAF_SAFT_XSD_PATH": str(SAFT_XSD), "ANAF_SAFT_MAX_LINES_PER_SEGMENT": "45"})
+    start_worker("anaf.saft", env={"ANAF_SAFT_MAX_LINES_PER_SEGMENT": "45"})
     sink = EventSink(broker_url, "saft.#")
     try:
         payload = {"company": SAMPLE_COMPANY, "period": {"year": 2026, "start_month": 6, "end_month": 6},

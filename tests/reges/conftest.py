@@ -10,14 +10,12 @@ from lxml import etree
 from tests.anaf_etransport.events import EventSink
 from tests.fakes.anaf import FakeAnafServer, FakeAnafState
 from tests.fakes.anaf.reges import book
-from tests.kitdata import kit_data
-
-REGES_XSD = kit_data() / "reges" / "reges.xsd"
+from tests.schemadata import installed
 
 
 @pytest.fixture(scope="session")
 def reges_schema() -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(REGES_XSD)))
+    return etree.XMLSchema(etree.parse(str(installed("reges", "reges.xsd"))))
 
 
 @pytest.fixture
@@ -36,7 +34,6 @@ def reges_env(fake_reges: FakeAnafServer) -> dict[str, str]:
         "REGES_USERNAME": "api-18547290",
         "REGES_PASSWORD": "fake-reges-password",
         "REGES_EMPLOYER_CUI": "18547290",
-        "REGES_XSD_PATH": str(REGES_XSD),
         "REGES_CONSUMER_ID": "workers-core-test",
     }
 

@@ -8,7 +8,6 @@ from click.testing import CliRunner
 
 from reges.cli import cli
 from tests.reges import samples
-from tests.reges.conftest import REGES_XSD
 
 
 def test_build_and_validate_both_forms(tmp_path):
@@ -16,15 +15,15 @@ def test_build_and_validate_both_forms(tmp_path):
     req = tmp_path / "req.json"
     req.write_text(json.dumps({"employer_cui": "18547290", "message": samples.ALL["IncetareContract"]}))
     for fmt, name in (("xml", "m.xml"), ("json", "m.json")):
-        built = runner.invoke(cli, ["build", str(req), "--format", fmt, "--xsd", str(REGES_XSD)])
+        built = runner.invoke(cli, ["build", str(req), "--format", fmt])
         assert built.exit_code == 0, built.output
         (tmp_path / name).write_text(built.stdout)
-        checked = runner.invoke(cli, ["validate", str(tmp_path / name), "--xsd", str(REGES_XSD)])
+        checked = runner.invoke(cli, ["validate", str(tmp_path / name)])
         assert checked.exit_code == 0 and "valid" in checked.output
     broken = json.loads((tmp_path / "m.json").read_text())
     broken["actiune"]["temeiLegal"] = "NuExista"
     (tmp_path / "bad.json").write_text(json.dumps(broken))
-    bad = runner.invoke(cli, ["validate", str(tmp_path / "bad.json"), "--xsd", str(REGES_XSD)])
+    bad = runner.invoke(cli, ["validate", str(tmp_path / "bad.json")])
     assert bad.exit_code == 1 and "TemeiLegal" in bad.output
 
 

@@ -34,6 +34,12 @@ def build_app(state: FakeAnafState | None = None) -> FastAPI:
     app = FastAPI(title="fake ANAF", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.anaf = state or FakeAnafState()
 
+    @app.middleware("http")
+    async def _record(request: Request, call_next: Any) -> Any:
+        if not request.url.path.startswith("/_fake"):
+            app.state.anaf.requests.append(f"{request.method} {request.url.path}")
+        return await call_next(request)
+
     @app.exception_handler(HTTPException)
     async def _spring_error(request: Request, exc: HTTPException) -> JSONResponse:  # api.anaf.ro error shape
         body: dict[str, Any] = {

@@ -115,6 +115,8 @@ class FakeAnafState:
         self.live_refresh: set[str] = set()
         self.revoked_access: set[str] = set()
         self.token_calls: list[dict[str, Any]] = []
+        #: "METHOD /path" of every request to an ANAF/REGES surface (the fake's own /_fake routes excluded)
+        self.requests: list[str] = []
         self.registry_calls: list[dict[str, Any]] = []
         self.registry_last: float | None = None
         self.registry_arrivals: list[float] = []
