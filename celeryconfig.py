@@ -152,6 +152,8 @@ worker_prefetch_multiplier = 1
 worker_deduplicate_successful_tasks = False
 worker_cancel_long_running_tasks_on_connection_loss = True
 worker_max_tasks_per_child = 1000
+# pool processes build their services (browser, SMTP pool, OCR model, clients) when they start: allow for it
+worker_proc_alive_timeout = 60.0
 worker_max_memory_per_child = 1_500_000  # KiB
 worker_hijack_root_logger = False
 worker_soft_shutdown_timeout = 30.0

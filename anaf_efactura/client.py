@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 from lxml import etree
 
-from shared.anaf.errors import AnafProtocolError, AnafTransportError
-from shared.anaf.http import check_response, error_for_message, translate_errors
+from anaf_core.errors import AnafProtocolError, AnafTransportError
+from anaf_core.http import check_response, error_for_message, translate_errors
 from shared.xml import safe_parser
 
 __all__ = ["EfacturaClient", "MessagePage", "StareAnswer", "UploadAnswer", "duplicate_of", "parse_error_file"]

@@ -14,9 +14,9 @@ import httpx
 import psycopg
 import redis
 
+from anaf_core import AnafRuntime, get_anaf_settings
 from anaf_efactura.config import get_settings
 from anaf_efactura.validation import ARTEFACTS, CIUS_RO_XSLT
-from shared.anaf import AnafRuntime, get_anaf_settings
 from shared.health import DeepCheck
 from shared.schemas import get_store
 from shared.schemas.requirement import SchemaRequirement

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from shared.anaf.cui import is_valid_cui
+from anaf_core.cui import is_valid_cui
 
 __all__ = [
     "Address",

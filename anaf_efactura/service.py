@@ -20,15 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
+from anaf_core.ratelimit import RO_TZ
 from lxml import etree
 
-from anaf_efactura.client import EfacturaClient, duplicate_of, parse_error_file
-from anaf_efactura.config import EfacturaSettings, get_settings
-from anaf_efactura.models import SubmissionResult, SubmitRequest
-from anaf_efactura.outbox import Outbox, OutboxRow
-from anaf_efactura.ubl import build_ubl
-from anaf_efactura.validation import UBL_CREDIT_NOTE, InvoiceValidator, parse_untrusted
-from shared.anaf import (
+from anaf_core import (
     AnafAuthError,
     AnafProtocolError,
     AnafRateLimitError,
@@ -39,7 +34,12 @@ from shared.anaf import (
     normalize_cui,
     open_signed_zip,
 )
-from shared.anaf.ratelimit import RO_TZ
+from anaf_efactura.client import EfacturaClient, duplicate_of, parse_error_file
+from anaf_efactura.config import EfacturaSettings, get_settings
+from anaf_efactura.models import SubmissionResult, SubmitRequest
+from anaf_efactura.outbox import Outbox, OutboxRow
+from anaf_efactura.ubl import build_ubl
+from anaf_efactura.validation import UBL_CREDIT_NOTE, InvoiceValidator, parse_untrusted
 from shared.artifacts import ArtifactStore, get_artifact_store
 from shared.errors import PayloadError, PermanentError, TransientError
 from shared.resources import ProcessResource

@@ -12,11 +12,11 @@ from typing import Any
 
 import structlog
 
+from anaf_core import get_runtime
 from anaf_efactura.app import app
 from anaf_efactura.chain import PollChain
 from anaf_efactura.models import PollRequest, SubmitRequest
 from anaf_efactura.service import Outcome, get_service
-from shared.anaf import get_runtime
 from shared.events import publish_event
 
 __all__ = ["poll", "submit"]

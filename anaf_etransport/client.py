@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 
+from anaf_core.http import check_response, error_for_message, translate_errors
 from anaf_etransport.errors import AnafProtocolError, UitFormatError
 from anaf_etransport.uit import uit_problem
-from shared.anaf.http import check_response, error_for_message, translate_errors
 
 __all__ = ["EtransportClient", "StatusAnswer", "UploadAnswer"]
 

@@ -1,7 +1,7 @@
 """Errors of the e-Transport client: the shared ANAF tree plus what only e-Transport can say.
 
     WorkerError (shared.errors)
-    └── AnafError (shared.anaf.errors)
+    └── AnafError (anaf_core.errors)
         ├── AnafTransportError        could not talk / 5xx / "eroare tehnica" (retried; ``request_sent``)
         ├── AnafRateLimitError        429 or our limiter (retried after ``retry_after``)
         │   └── AnafDailyLimitError   per-message stareMesaj cap for today
@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-from shared.anaf.errors import (
+from anaf_core.errors import (
     AnafAuthError,
     AnafDailyLimitError,
     AnafError,

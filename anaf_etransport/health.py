@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
+from anaf_core.config import get_anaf_settings
 from anaf_etransport.config import get_settings
-from shared.anaf.config import get_anaf_settings
 from shared.health import DeepCheck
 
 __all__ = ["DEEP_CHECKS"]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from anaf_core.runtime import get_runtime
 from anaf_etransport.client import EtransportClient
 from anaf_etransport.config import get_settings
 from anaf_etransport.models import EtransportResult
 from anaf_etransport.outbox import Outbox
 from anaf_etransport.submission import SubmissionService
 from anaf_etransport.validation import ARTEFACTS, SCHEMATRON_FILE, XSD_FILE, EtransportValidator
-from shared.anaf.runtime import get_runtime
 from shared.artifacts import get_artifact_store
 from shared.resources import ProcessResource
 from shared.schemas import get_store

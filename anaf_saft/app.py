@@ -2,8 +2,8 @@
 
 from anaf_saft.health import DEEP_CHECKS
 from anaf_saft.runtime import SCHEMAS
-from shared.celery_app import create_app
+from shared.legacy_app import create_legacy_app
 
-app = create_app("anaf.saft", deep_checks=DEEP_CHECKS, schemas=SCHEMAS)
+app = create_legacy_app("anaf.saft", deep_checks=DEEP_CHECKS, schemas=SCHEMAS)
 
 import anaf_saft.tasks  # noqa: E402,F401  (registers the tasks on app)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol, TypeVar
 
+from anaf_core.cui import is_valid_cui
 from anaf_saft.identifiers import partner_id_problem
 from anaf_saft.models import Finding, SaftRequest
 from anaf_saft.records import (
@@ -32,7 +33,6 @@ from anaf_saft.records import (
     parse,
 )
 from anaf_saft.sources import AccountingSource
-from shared.anaf.cui import is_valid_cui
 
 __all__ = ["DocumentTotals", "Plan", "SegmentPlan", "check", "grouped_documents", "grouped_transactions"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from shared.anaf.cui import is_valid_cui
+from anaf_core.cui import is_valid_cui
 
 __all__ = ["ANONYMOUS_BUYER", "partner_id_problem"]
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
+from anaf_core.ratelimit import RateLimiter
 
-from shared.anaf.errors import AnafError, AnafTransportError
-from shared.anaf.ratelimit import RateLimiter
+from anaf_core.errors import AnafError, AnafTransportError
 
 __all__ = ["Answer", "Batcher", "LookupFn"]
 

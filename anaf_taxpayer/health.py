@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import httpx
 import redis
 
-from shared.anaf import get_anaf_settings
+from anaf_core import get_anaf_settings
 from shared.health import DeepCheck
 
 __all__ = ["DEEP_CHECKS"]

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from shared.anaf.cui import is_valid_cui, normalize_cui
+from anaf_core.cui import is_valid_cui, normalize_cui
 
 __all__ = [
     "Address",

@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
-from shared.anaf.errors import AnafProtocolError, AnafResponseError
-from shared.anaf.http import SLOT_RESERVED, check_response, translate_errors
+from anaf_core.errors import AnafProtocolError, AnafResponseError
+from anaf_core.http import SLOT_RESERVED, check_response, translate_errors
 
 __all__ = ["RegistryLookup"]
 

@@ -7,15 +7,15 @@ import time
 from collections.abc import Callable
 
 import structlog
+from anaf_core.ratelimit import RO_TZ
 
+from anaf_core import AnafResponseError, AnafRuntime, AnafTransportError, get_runtime
 from anaf_taxpayer.batcher import Answer, Batcher
 from anaf_taxpayer.cache import CachedAnswer, RegistryCache
 from anaf_taxpayer.config import TaxpayerSettings, get_settings
 from anaf_taxpayer.models import TaxpayerRecord, TaxpayerRequest, TaxpayerResult
 from anaf_taxpayer.normalize import company_info
 from anaf_taxpayer.registry import RegistryLookup
-from shared.anaf import AnafResponseError, AnafRuntime, AnafTransportError, get_runtime
-from shared.anaf.ratelimit import RO_TZ
 from shared.resources import ProcessResource
 
 __all__ = ["TaxpayerService", "get_service"]

@@ -27,8 +27,8 @@ sys.path.insert(0, str(REPO))
 
 from celery.result import AsyncResult  # noqa: E402
 
+from anaf_core import cui_check_digit  # noqa: E402
 from bench.support import BenchBroker  # noqa: E402
-from shared.anaf import cui_check_digit  # noqa: E402
 from tests.fakes.anaf import FakeAnafServer  # noqa: E402
 from tests.support.workers import WorkerProcess  # noqa: E402
 

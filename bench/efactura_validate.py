@@ -21,10 +21,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from anaf_efactura.config import EfacturaSettings  # noqa: E402
 from anaf_efactura.invoice import Invoice  # noqa: E402
 from anaf_efactura.ubl import build_ubl  # noqa: E402
 from anaf_efactura.validation import InvoiceValidator  # noqa: E402
+from shared.schemas import get_store  # noqa: E402
 from tests.anaf_efactura.samples import credit_note, invoice  # noqa: E402
 
 TARGET = 20.0
@@ -56,9 +56,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=400)
     args = parser.parse_args()
-    settings = EfacturaSettings(WORKERS_CORE_ENV="test")
     started = time.perf_counter()
-    validator = InvoiceValidator(settings.ubl_path, settings.cius_ro_path)
+    validator = InvoiceValidator.from_store(get_store())  # the installed official artefacts
     compile_s = time.perf_counter() - started
     models = [Invoice.model_validate(p) for p in payloads(args.n)]
     validator.validate(build_ubl(models[0]))  # warm-up (first transform allocates Saxon's caches)

@@ -21,6 +21,7 @@ import contextlib
 import json
 import os
 import random
+import secrets
 import socket
 import statistics
 import subprocess
@@ -45,8 +46,17 @@ from registry.config import RegistrySettings  # noqa: E402
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 LOCK_PREFIX = "workers-core:test-lock:registry-redis-db:"
-TAGS = ["ocr", "pdf.render", "email.send", "notify.slack", "anaf.taxpayer", "anaf.efactura", "anaf.etransport",
-        "anaf.saft", "reges"]
+TAGS = [
+    "ocr",
+    "pdf.render",
+    "email.send",
+    "notify.slack",
+    "anaf.taxpayer",
+    "anaf.efactura",
+    "anaf.etransport",
+    "anaf.saft",
+    "reges",
+]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -134,12 +144,19 @@ def registry_server(database_url: str, redis_url: str, secret: str) -> Iterator[
 
 def body(i: int) -> dict[str, Any]:
     # no health_endpoint: the simulated instances have no /metrics for the health-check job to scrape
-    return {"instance_id": f"bench-{i}@host-{i % 50}", "version": "1.0.0", "queue_size": i % 7,
-            "active_tasks": i % 3, "host": f"host-{i % 50}", "pid": 1000 + i}
+    return {
+        "instance_id": f"bench-{i}@host-{i % 50}",
+        "version": "1.0.0",
+        "queue_size": i % 7,
+        "active_tasks": i % 3,
+        "host": f"host-{i % 50}",
+        "pid": 1000 + i,
+    }
 
 
-async def run(url: str, token: str, *, instances: int, rate: float, duration: float,
-              list_requests: int, connections: int) -> dict[str, Any]:
+async def run(
+    url: str, token: str, *, instances: int, rate: float, duration: float, list_requests: int, connections: int
+) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}"}
     connector = aiohttp.TCPConnector(limit=connections)
     timeout = aiohttp.ClientTimeout(total=60)
@@ -194,8 +211,15 @@ async def run(url: str, token: str, *, instances: int, rate: float, duration: fl
             total = json.loads(data)["total_instances"]
         async with client.get("/metrics") as response:
             text = await response.text()
-    return {"latencies": latencies, "errors": errors, "elapsed": elapsed, "list": list_latencies, "listed": total,
-            "server_p99": server_quantile(text, 0.99), "jobs": job_runs(text)}
+    return {
+        "latencies": latencies,
+        "errors": errors,
+        "elapsed": elapsed,
+        "list": list_latencies,
+        "listed": total,
+        "server_p99": server_quantile(text, 0.99),
+        "jobs": job_runs(text),
+    }
 
 
 def job_runs(text: str) -> dict[str, tuple[int, float]]:
@@ -244,19 +268,35 @@ def main() -> int:
             import uvloop
 
             uvloop.install()
-        return asyncio.run(run(url, token, instances=args.instances, rate=args.rate, duration=args.duration,
-                               list_requests=args.list_requests, connections=args.connections))
+        return asyncio.run(
+            run(
+                url,
+                token,
+                instances=args.instances,
+                rate=args.rate,
+                duration=args.duration,
+                list_requests=args.list_requests,
+                connections=args.connections,
+            )
+        )
 
     if args.url:
         if not args.url.startswith(("http://127.", "http://localhost", "http://[::1]")):
             raise SystemExit("benchmarks only run against loopback")
         result = go(args.url, args.token or "")
     else:
-        secret = f"bench-{uuid.uuid4().hex}"
-        token = mint_token(RegistrySettings(jwt_secret=secret, workers_core_env="test"), subject="bench",
-                           scopes=[SCOPE_ADMIN], ttl=3600)
-        with own_postgres() as database_url, own_redis_db() as redis_url, \
-                registry_server(database_url, redis_url, secret) as url:
+        secret = secrets.token_urlsafe(32)
+        token = mint_token(
+            RegistrySettings(jwt_secret=secret, workers_core_env="test"),
+            subject="bench",
+            scopes=[SCOPE_ADMIN],
+            ttl=3600,
+        )
+        with (
+            own_postgres() as database_url,
+            own_redis_db() as redis_url,
+            registry_server(database_url, redis_url, secret) as url,
+        ):
             result = go(url, token)
 
     lat = result["latencies"]
@@ -265,18 +305,28 @@ def main() -> int:
     p50, p99 = percentile(lat, 50) * 1000, percentile(lat, 99) * 1000
     lp50, lp99 = percentile(result["list"], 50) * 1000, percentile(result["list"], 99) * 1000
     print(f"instances: {args.instances}, offered rate: {args.rate:.0f}/s, duration: {args.duration:.0f} s")
-    print(f"heartbeats: {count} sent, {result['errors']} errors, {throughput:.0f}/s; "
-          f"latency p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(lat) * 1000:.1f} ms, "
-          f"mean {statistics.fmean(lat) * 1000:.1f} ms")
+    print(
+        f"heartbeats: {count} sent, {result['errors']} errors, {throughput:.0f}/s; "
+        f"latency p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(lat) * 1000:.1f} ms, "
+        f"mean {statistics.fmean(lat) * 1000:.1f} ms"
+    )
     if result.get("server_p99") is not None:
-        print(f"server-side heartbeat handling p99 <= {result['server_p99'] * 1000:.1f} ms "
-              "(registry histogram; the client-side figure above includes queueing and the client itself)")
+        print(
+            f"server-side heartbeat handling p99 <= {result['server_p99'] * 1000:.1f} ms "
+            "(registry histogram; the client-side figure above includes queueing and the client itself)"
+        )
     if result.get("jobs"):
-        print("background jobs meanwhile: " + ", ".join(
-            f"{job} {runs}x {seconds / max(runs, 1) * 1000:.0f} ms" for job, (runs, seconds) in sorted(result["jobs"].items())
-        ))
-    print(f"GET /v1/workers ({result['listed']} instances) x{len(result['list'])}: "
-          f"p50 {lp50:.1f} ms, p99 {lp99:.1f} ms (target < 50 ms)")
+        print(
+            "background jobs meanwhile: "
+            + ", ".join(
+                f"{job} {runs}x {seconds / max(runs, 1) * 1000:.0f} ms"
+                for job, (runs, seconds) in sorted(result["jobs"].items())
+            )
+        )
+    print(
+        f"GET /v1/workers ({result['listed']} instances) x{len(result['list'])}: "
+        f"p50 {lp50:.1f} ms, p99 {lp99:.1f} ms (target < 50 ms)"
+    )
     ok = throughput >= 1500 and p99 < 50 and lp99 < 50 and result["errors"] == 0
     print(f"verdict: {'PASS' if ok else 'FAIL'}")
     print(f"registry heartbeats: {throughput:.0f}/s p99 {p99:.1f} ms (target >= 1500/s, < 50 ms)")

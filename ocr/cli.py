@@ -12,7 +12,7 @@ import click
 import structlog
 from pydantic import ValidationError
 
-from ocr.config import get_ocr_settings
+from ocr.config import get_settings
 from ocr.models import OcrRequest
 from shared.errors import PayloadError, WorkerError
 
@@ -40,9 +40,9 @@ def cli() -> None:
 def extract(file: Path, language: str | None, engine: str | None, dpi: int | None, pages: str | None,
             as_json: bool) -> None:
     """Print the text of FILE (PNG, JPEG, TIFF or PDF); --json for lines with boxes and confidence."""
-    from ocr.extraction import OcrService, engines
+    from ocr.extraction import build_service
 
-    settings = get_ocr_settings()
+    settings = get_settings()
     data = file.read_bytes()
     payload: dict[str, Any] = {"content_base64": base64.b64encode(data).decode("ascii"), "language": language,
                                "engine": engine, "dpi": dpi}
@@ -59,7 +59,7 @@ def extract(file: Path, language: str | None, engine: str | None, dpi: int | Non
               else {"message": str(exc)})
         return
     # a local file may be as large as an artifact, not only as large as an inline payload
-    service = OcrService(settings.model_copy(update={"max_inline_bytes": settings.max_input_bytes}), engines)
+    service = build_service(settings.model_copy(update={"max_inline_bytes": settings.max_input_bytes}))
     try:
         result = service.extract(request)
     except WorkerError as exc:

@@ -11,7 +11,7 @@ from pydantic_settings import SettingsConfigDict
 
 from shared.config import BaseServiceSettings
 
-__all__ = ["EngineName", "OcrSettings", "get_ocr_settings"]
+__all__ = ["EngineName", "OcrSettings", "get_settings"]
 
 EngineName = Literal["rapidocr", "tesseract", "paddleocr"]
 
@@ -66,5 +66,5 @@ class OcrSettings(BaseServiceSettings):
 
 
 @lru_cache(maxsize=1)
-def get_ocr_settings() -> OcrSettings:
+def get_settings() -> OcrSettings:
     return OcrSettings()

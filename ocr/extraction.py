@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from ocr.config import OcrSettings, get_ocr_settings
+from ocr.config import OcrSettings
 from ocr.diacritics import normalize_romanian
 from ocr.documents import DocumentLimits, open_document
 from ocr.engines import EngineRegistry
@@ -20,13 +20,9 @@ from ocr.models import OcrLine, OcrPage, OcrRequest, OcrResult
 from shared.artifacts import ArtifactStore, get_artifact_store
 from shared.errors import PayloadError
 
-__all__ = ["OcrService", "engines", "get_ocr_service"]
+__all__ = ["OcrService", "build_service"]
 
 log = structlog.get_logger(__name__)
-
-#: The worker process' engines (the model loads once per process, on first use).
-engines = EngineRegistry(get_ocr_settings)
-
 
 def _too_large(loc: str, size: int, limit: int) -> PayloadError:
     return PayloadError("the document is too large", errors=[
@@ -37,7 +33,7 @@ def _too_large(loc: str, size: int, limit: int) -> PayloadError:
 class OcrService:
     settings: OcrSettings
     registry: EngineRegistry
-    store: ArtifactStore | None = None
+    store: ArtifactStore
 
     def read_input(self, request: OcrRequest) -> tuple[bytes, str]:
         """The document's bytes and the payload field they came from."""
@@ -54,7 +50,7 @@ class OcrService:
                 raise _too_large("content_base64", len(data), limit)
             return data, "content_base64"
         assert request.artifact_key is not None
-        data = (self.store or get_artifact_store()).get(request.artifact_key)
+        data = self.store.get(request.artifact_key)
         if len(data) > self.settings.max_input_bytes:
             raise _too_large("artifact_key", len(data), self.settings.max_input_bytes)
         return data, "artifact_key"
@@ -110,5 +106,6 @@ class OcrService:
                        confidence=confidence, lines=lines)
 
 
-def get_ocr_service() -> OcrService:
-    return OcrService(get_ocr_settings(), engines)
+def build_service(settings: OcrSettings) -> OcrService:
+    """The worker's per-process service: the engines load once per process, on first use."""
+    return OcrService(settings, EngineRegistry(lambda: settings), get_artifact_store())

@@ -15,15 +15,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ocr.config import OcrSettings, get_ocr_settings
+from ocr.config import OcrSettings
 from ocr.errors import OcrConfigurationError
 from shared.health import DeepCheck
 
-__all__ = ["DEEP_CHECKS", "engine_check"]
+__all__ = ["EngineCheck", "deep_checks"]
 
 CACHE_SECONDS = 30.0
-_lock = threading.Lock()
-_cached: tuple[float, dict[str, Any]] | None = None
 
 
 def _rapidocr(settings: OcrSettings) -> dict[str, Any]:
@@ -55,17 +53,23 @@ def _paddleocr(settings: OcrSettings) -> dict[str, Any]:
     return {"det": str(settings.paddle_det_model_dir), "rec": str(settings.paddle_rec_model_dir)}
 
 
-def engine_check() -> Mapping[str, Any]:
-    """Raises when the configured engine could not run in this container."""
-    global _cached
-    with _lock:
-        if _cached is not None and time.monotonic() - _cached[0] < CACHE_SECONDS:
-            return {**_cached[1], "cached": True}
-        settings = get_ocr_settings()
-        probe = {"rapidocr": _rapidocr, "tesseract": _tesseract, "paddleocr": _paddleocr}[settings.engine]
-        details = {"engine": settings.engine, **probe(settings)}
-        _cached = (time.monotonic(), details)
-        return details
+class EngineCheck:
+    """Raises when the configured engine could not run in this container; verdicts cached ``CACHE_SECONDS``."""
+
+    def __init__(self, settings: OcrSettings):
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._cached: tuple[float, dict[str, Any]] | None = None
+
+    def __call__(self) -> Mapping[str, Any]:
+        with self._lock:
+            if self._cached is not None and time.monotonic() - self._cached[0] < CACHE_SECONDS:
+                return {**self._cached[1], "cached": True}
+            probe = {"rapidocr": _rapidocr, "tesseract": _tesseract, "paddleocr": _paddleocr}[self.settings.engine]
+            details = {"engine": self.settings.engine, **probe(self.settings)}
+            self._cached = (time.monotonic(), details)
+            return details
 
 
-DEEP_CHECKS: list[DeepCheck] = [DeepCheck("ocr-engine", engine_check, timeout=5.0)]
+def deep_checks(settings: OcrSettings) -> list[DeepCheck]:
+    return [DeepCheck("ocr-engine", EngineCheck(settings), timeout=5.0)]

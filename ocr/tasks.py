@@ -1,23 +1,22 @@
-"""Tasks of the `ocr` worker (thin: validate payload -> call the service -> return JSON).
-
-`ocr.ping` is registered by shared.celery_app.create_app for every worker.
-"""
+"""Tasks of the ``ocr`` worker: handlers over ``OcrService`` (no Celery here; ``ocr.app`` declares them)."""
 
 from __future__ import annotations
 
-from typing import Any
+from ocr.extraction import OcrService
+from ocr.models import OcrRequest, OcrResult
+from shared.worker import Emit, Outcome, TaskContext, TaskSpec
 
-from ocr.app import app
-from ocr.extraction import get_ocr_service
-from ocr.models import OcrRequest
-from shared.events import publish_event
+__all__ = ["TASKS", "extract"]
 
 
-@app.task(name="ocr.extract", bind=True)  # type: ignore[untyped-decorator]
-def extract(self: Any, **kwargs: Any) -> dict[str, Any]:
+def extract(service: OcrService, request: OcrRequest, ctx: TaskContext) -> Outcome:
     """Text plus per-page lines (boxes, confidence) of an image or PDF given by artifact key or inline base64."""
-    request = OcrRequest.model_validate(kwargs)
-    result = get_ocr_service().extract(request)
-    publish_event("ocr.extracted", {"pages": result.page_count, "engine": result.engine, "language": result.language,
-                                    "characters": len(result.text), "artifact_key": request.artifact_key})
-    return result.model_dump(mode="json")
+    result = service.extract(request)
+    event = Emit("ocr.extracted", {"pages": result.page_count, "engine": result.engine, "language": result.language,
+                                   "characters": len(result.text), "artifact_key": request.artifact_key})
+    return Outcome(result, events=[event])
+
+
+TASKS: tuple[TaskSpec[OcrService, OcrRequest], ...] = (
+    TaskSpec("ocr.extract", OcrRequest, extract, OcrResult, sensitive=("content_base64",)),
+)

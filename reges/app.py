@@ -2,8 +2,8 @@
 
 from reges.health import DEEP_CHECKS
 from reges.runtime import SCHEMAS
-from shared.celery_app import create_app
+from shared.legacy_app import create_legacy_app
 
-app = create_app("reges", deep_checks=DEEP_CHECKS, schemas=SCHEMAS)
+app = create_legacy_app("reges", deep_checks=DEEP_CHECKS, schemas=SCHEMAS)
 
 import reges.tasks  # noqa: E402,F401  (registers the tasks on app)

@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from shared.anaf.cui import is_valid_cui, normalize_cui
+from anaf_core.cui import is_valid_cui, normalize_cui
 
 __all__ = [
     "ENDPOINTS",

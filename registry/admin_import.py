@@ -99,10 +99,13 @@ def load_export(path: Path) -> AdminCoreExport:
     duplicates = []
     for i, worker in enumerate(export.workers):
         if worker.key in seen:
-            duplicates.append({
-                "loc": ["workers", str(i)], "msg": f"duplicate of workers[{seen[worker.key]}] ({worker.key[0]}/"
-                f"{worker.key[1]})", "type": "duplicate",
-            })
+            duplicates.append(
+                {
+                    "loc": ["workers", str(i)],
+                    "msg": f"duplicate of workers[{seen[worker.key]}] ({worker.key[0]}/{worker.key[1]})",
+                    "type": "duplicate",
+                }
+            )
         seen.setdefault(worker.key, i)
     if duplicates:
         raise PayloadError(f"{path} has duplicate instances", errors=duplicates)
@@ -159,8 +162,13 @@ def import_export(
         if action != "unchanged":
             rows.append(row)
     report = ImportReport(
-        dry_run=dry_run, records=len(export.workers), inserted=counts["insert"], updated=counts["update"],
-        unchanged=counts["unchanged"], total_before=len(existing), total_after=len(existing) + counts["insert"],
+        dry_run=dry_run,
+        records=len(export.workers),
+        inserted=counts["insert"],
+        updated=counts["update"],
+        unchanged=counts["unchanged"],
+        total_before=len(existing),
+        total_after=len(existing) + counts["insert"],
         plan=plan,
     )
     if dry_run:
@@ -174,7 +182,8 @@ def import_export(
     report.total_after = len(after)
     missing = [f"{t}/{i}" for t, i in (w.key for w in export.workers) if (t, i) not in after]
     stale = [
-        f"{w.key[0]}/{w.key[1]}" for w in export.workers
+        f"{w.key[0]}/{w.key[1]}"
+        for w in export.workers
         if w.key in after and after[w.key]["last_seen"] < w.last_seen.astimezone(UTC)
     ]
     if missing or stale or len(after) != len(existing) + counts["insert"]:
@@ -216,8 +225,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = import_export(export, db, dry_run=args.dry_run, backup_dir=args.backup_dir)
     except CountMismatchError as exc:
-        print(json.dumps({"status": "mismatch", "message": str(exc), **exc.report.model_dump()}, indent=1),
-              file=sys.stderr)
+        print(
+            json.dumps({"status": "mismatch", "message": str(exc), **exc.report.model_dump()}, indent=1),
+            file=sys.stderr,
+        )
         return 2
     finally:
         db.dispose()

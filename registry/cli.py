@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -50,8 +51,13 @@ def serve(host: str | None, port: int | None, access_log: bool) -> None:
     gc.freeze()
     gc.set_threshold(10_000, 20, 20)
     uvicorn.run(
-        create_app(settings), host=host or settings.host, port=port or settings.port, log_config=None,
-        access_log=access_log, proxy_headers=False, server_header=False,
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=None,
+        access_log=access_log,
+        proxy_headers=False,
+        server_header=False,
     )
 
 
@@ -83,21 +89,60 @@ def openapi(write: bool) -> None:
 
 
 @cli.command()
-@click.option("--sub", "subject", required=True, help="Subject, e.g. the worker tag or the client's name.")
-@click.option("--scope", "scopes", multiple=True, required=True,
-              type=click.Choice(["workers:admin", "workers:read", "workers:heartbeat"]))
+@click.option("--sub", "subject", default=None, help="Subject (default: worker:<tag> for worker tokens).")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    type=click.Choice(["workers:admin", "workers:read", "workers:heartbeat"]),
+)
+@click.option("--tag", default=None, help="Worker tag (queue) a workers:heartbeat token may write; required for one.")
+@click.option("--instance", default=None, help="Narrow a worker token to one instance id (e.g. a pod name).")
 @click.option("--ttl", type=int, default=3600, show_default=True, help="Lifetime in seconds.")
-@click.option("--private-key-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Sign with this PEM key (RS256/ES256) instead of REGISTRY_JWT_SECRET.")
+@click.option(
+    "--private-key-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Sign with this PEM key (RS256/ES256) instead of REGISTRY_JWT_SECRET.",
+)
 @click.option("--algorithm", default=None, help="Signing algorithm (default HS256, or RS256 with a key file).")
-def token(subject: str, scopes: tuple[str, ...], ttl: int, private_key_file: Path | None, algorithm: str | None) -> None:
-    """Mint a JWT the registry accepts (e.g. REGISTRY_TOKEN for workers with --scope workers:heartbeat)."""
+@click.option("--kid", default=None, help="Key id header (default: REGISTRY_JWT_SECRET_KID for HMAC tokens).")
+def token(
+    subject: str | None,
+    scopes: tuple[str, ...],
+    tag: str | None,
+    instance: str | None,
+    ttl: int,
+    private_key_file: Path | None,
+    algorithm: str | None,
+    kid: str | None,
+) -> None:
+    """Mint a JWT the registry accepts; a worker's REGISTRY_TOKEN is `--scope workers:heartbeat --tag <queue>`."""
     from registry.auth import mint_token
     from registry.config import get_settings
+    from shared.keys import TAG_PATTERN
 
+    if "workers:heartbeat" in scopes and "workers:admin" not in scopes and tag is None:
+        raise click.UsageError("a workers:heartbeat token is bound to one worker: pass --tag <queue>")
+    if tag is not None and not re.fullmatch(TAG_PATTERN, tag):
+        raise click.BadParameter(f"{tag!r} is not a worker tag", param_hint="--tag")
+    if instance is not None and tag is None:
+        raise click.UsageError("--instance narrows a worker token: pass --tag too")
     key = private_key_file.read_text(encoding="utf-8") if private_key_file else None
-    click.echo(mint_token(get_settings(), subject=subject, scopes=list(scopes), ttl=ttl, private_key=key,
-                          algorithm=algorithm))
+    click.echo(
+        mint_token(
+            get_settings(),
+            subject=subject or (f"worker:{tag}" if tag else "operator"),
+            scopes=list(scopes),
+            ttl=ttl,
+            private_key=key,
+            algorithm=algorithm,
+            tag=tag,
+            instance=instance,
+            kid=kid,
+        )
+    )
 
 
 @cli.command("import-admin-core", context_settings={"ignore_unknown_options": True})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,9 +13,17 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator, model_vali
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from celeryconfig import QUEUES
+from registry.keystrength import weak_key_problem
 from shared.config import BaseServiceSettings
+from shared.http_limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES
 
-__all__ = ["DEFAULT_DATABASE_URL", "RegistrySettings", "database_url_from_env", "get_settings", "normalize_database_url"]
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "RegistrySettings",
+    "database_url_from_env",
+    "get_settings",
+    "normalize_database_url",
+]
 
 DEFAULT_DATABASE_URL = "sqlite:///registry.sqlite3"
 
@@ -25,7 +34,7 @@ def normalize_database_url(url: str) -> str:
     """``postgres://`` and ``postgresql://`` mean psycopg 3 (the driver we ship), not psycopg2."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -63,12 +72,30 @@ class RegistrySettings(BaseServiceSettings):
     jwt_issuer: str = "workers-core"
     jwt_audience: str = "workers-registry"
     jwt_algorithms: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["HS256"])
-    jwt_secret: SecretStr | None = Field(default=None, description="Shared secret for HS* tokens.")
+    jwt_secret: SecretStr | None = Field(default=None, description="Shared secret for HS* tokens (32 random bytes).")
+    jwt_secret_kid: str | None = Field(default=None, description="`kid` of jwt_secret (minted tokens carry it).")
+    jwt_previous_secret: SecretStr | None = Field(
+        default=None, description="The secret being rotated out: still accepted until removed."
+    )
+    jwt_previous_secret_kid: str | None = None
     jwt_public_key: str | None = Field(default=None, description="PEM public key for RS*/PS*/ES*/EdDSA tokens.")
     jwt_public_key_file: Path | None = None
     jwt_jwks_file: Path | None = Field(default=None, description="JWKS document (keys chosen by `kid`).")
     jwt_jwks_url: str | None = Field(default=None, description="JWKS URL (fetched and cached by pyjwt).")
-    jwt_leeway: float = Field(default=30.0, ge=0, le=600)
+    jwt_leeway: float = Field(default=5.0, ge=0, le=300, description="Clock skew allowed on exp/iat/nbf (s).")
+
+    # request limits (shared.http_limits) and what the health-check job may scrape
+    max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1024, description="Larger bodies get 413.")
+    max_header_bytes: int = Field(default=DEFAULT_MAX_HEADER_BYTES, ge=1024, description="Larger headers: 431.")
+    scrape_allowed_networks: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
+        default_factory=list,
+        description="CIDRs the health-check job may scrape whatever the heartbeat's peer address (comma separated).",
+    )
+    scrape_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names the health-check job may scrape whatever their address.",
+    )
+    scrape_max_bytes: int = Field(default=1024 * 1024, ge=1024, description="Cap on a scraped /metrics answer.")
 
     # failure detection (Consul-like: running/idle -> error -> stopped -> removed)
     heartbeat_interval: float = Field(default=30.0, gt=0, description="Interval workers are told to beat at.")
@@ -109,8 +136,17 @@ class RegistrySettings(BaseServiceSettings):
         "alerts keep firing after dead instances are purged; comma separated.",
     )
 
-    @field_validator("jwt_secret", "jwt_public_key", "jwt_public_key_file", "jwt_jwks_file", "jwt_jwks_url",
-                     mode="before")
+    @field_validator(
+        "jwt_secret",
+        "jwt_previous_secret",
+        "jwt_secret_kid",
+        "jwt_previous_secret_kid",
+        "jwt_public_key",
+        "jwt_public_key_file",
+        "jwt_jwks_file",
+        "jwt_jwks_url",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
@@ -136,7 +172,7 @@ class RegistrySettings(BaseServiceSettings):
             raise ValueError("the 'none' JWT algorithm is never accepted")
         return value
 
-    @field_validator("expected_tags", mode="before")
+    @field_validator("expected_tags", "scrape_allowed_networks", "scrape_allowed_hosts", mode="before")
     @classmethod
     def _split_tags(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -163,7 +199,18 @@ class RegistrySettings(BaseServiceSettings):
                 "no JWT verification key: set REGISTRY_JWT_SECRET (HS256), REGISTRY_JWT_PUBLIC_KEY[_FILE] "
                 "or REGISTRY_JWT_JWKS_FILE/URL"
             )
+        if self.jwt_previous_secret is not None and self.jwt_secret is None:
+            raise ValueError("REGISTRY_JWT_PREVIOUS_SECRET is set without REGISTRY_JWT_SECRET (the new one)")
+        if self.workers_core_env != "development":
+            problem = weak_key_problem(self)
+            if problem is not None:
+                raise ValueError(f"{problem} (refused outside WORKERS_CORE_ENV=development)")
         return self
+
+    def hmac_secrets(self) -> list[tuple[str | None, str]]:
+        """``(kid, secret)`` of every accepted HMAC secret, the current one first."""
+        pairs = [(self.jwt_secret_kid, self.jwt_secret), (self.jwt_previous_secret_kid, self.jwt_previous_secret)]
+        return [(kid, secret.get_secret_value()) for kid, secret in pairs if secret is not None]
 
     def limits_for(self, tag: str) -> tuple[int, int]:
         """``(min, max)`` replicas of ``tag``."""

@@ -47,10 +47,16 @@ def topology(snap: Snapshot) -> dict[str, Any]:
     for tag in sorted(snap.by_tag):
         members = sorted(snap.members(tag), key=lambda m: (-m.score, m.instance_id))
         total = float(sum(m.score for m in members))
-        tags.append({
-            "tag": tag, "queue": tag, "queue_depth": snap.queue_depth(tag), "consumers": snap.consumers(tag),
-            "health_score": snap.aggregate(tag)["health_score"], "instances": [_entry(m, total) for m in members],
-        })
+        tags.append(
+            {
+                "tag": tag,
+                "queue": tag,
+                "queue_depth": snap.queue_depth(tag),
+                "consumers": snap.consumers(tag),
+                "health_score": snap.aggregate(tag)["health_score"],
+                "instances": [_entry(m, total) for m in members],
+            }
+        )
         for m in members:
             hosts.setdefault(host_of(m), []).append(f"{tag}/{m.instance_id}")
     return {

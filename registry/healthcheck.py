@@ -1,7 +1,10 @@
 """``WorkerHealthCheckJob``: scrape every instance's ``/metrics`` (Prometheus text), update status and metrics.
 
-Per instance: GET ``<health_endpoint>/metrics`` with a timeout (5 s), retried 3 times with exponential
-backoff and jitter (tenacity). A run that still fails is logged, counted in
+Per instance: the endpoint must pass ``ScrapePolicy`` (allowed networks/hosts, the heartbeat's peer
+address, no loopback/link-local/metadata address outside development; a refusal is a failed check, not
+retried); then GET ``<health_endpoint>/metrics`` at the checked address with a timeout (5 s), no
+redirects, at most ``REGISTRY_SCRAPE_MAX_BYTES`` read, retried 3 times with exponential backoff and
+jitter (tenacity). Answers are never logged, only why they were refused. A run that still fails is logged, counted in
 ``failed_health_checks_total{tag}`` and counts toward ``scrape_failures_before_error``; a success
 resets the count and brings an instance that was in ``error`` for failed scrapes back. The text is
 parsed with ``prometheus_client.parser``; rates are derived against the previous scrape.
@@ -21,6 +24,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 from registry.config import RegistrySettings
 from registry.metrics import RegistryMetrics
 from registry.models import WorkerState
+from registry.scrape_policy import ScrapePolicy, ScrapeRefused, ScrapeTarget
 from registry.service import WorkerRegistryService
 from registry.snapshot import Member
 from registry.store import event_envelope
@@ -54,8 +58,8 @@ def parse_metrics(text: str) -> dict[str, float]:
                 field = _SUMMED.get(sample.name)
                 if field is not None:
                     out[field] = out.get(field, 0.0) + float(sample.value)
-    except (ValueError, TypeError, IndexError) as exc:
-        raise ScrapeError(f"not Prometheus text: {exc}") from exc
+    except (ValueError, TypeError, IndexError) as exc:  # the parser's message quotes the answer: not repeated
+        raise ScrapeError(f"not Prometheus text ({type(exc).__name__})") from exc
     return out
 
 
@@ -67,7 +71,9 @@ def _delta(new: float | None, old: float | None) -> float | None:
     return new - old
 
 
-def derive(raw: Mapping[str, float], previous: Mapping[str, Any], heartbeat: Mapping[str, Any], now: float) -> dict[str, Any]:
+def derive(
+    raw: Mapping[str, float], previous: Mapping[str, Any], heartbeat: Mapping[str, Any], now: float
+) -> dict[str, Any]:
     """The stored scrape record: raw counters plus rates over the window since ``previous``."""
     cpu = raw.get("cpu_seconds", heartbeat.get("cpu_seconds"))
     memory = raw.get("memory_bytes", heartbeat.get("memory_bytes"))
@@ -112,17 +118,23 @@ class WorkerHealthCheckJob:
     name = "healthcheck"
 
     def __init__(
-        self, service: WorkerRegistryService, metrics: RegistryMetrics, *, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        service: WorkerRegistryService,
+        metrics: RegistryMetrics,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.service = service
         self.metrics = metrics
         self.settings: RegistrySettings = service.settings
+        self.policy = ScrapePolicy(service.settings)
         self._transport = transport
 
     async def run_once(self) -> dict[str, int]:
         snap = await self.service.snapshot()
         targets = [
-            m for m in snap.members()
+            m
+            for m in snap.members()
             if m.in_redis and m.status != WorkerState.STOPPED and m.record.get("health_endpoint")
         ]
         counts = {"ok": 0, "failed": 0}
@@ -141,19 +153,26 @@ class WorkerHealthCheckJob:
         url = str(m.record["health_endpoint"]).rstrip("/") + "/metrics"
         async with limiter:
             try:
-                text = await self._scrape(client, url)
-                raw = parse_metrics(text)
-            except (httpx.HTTPError, ScrapeError) as exc:
+                target = await self.policy.target(str(m.record["health_endpoint"]), m.record.get("peer"))
+                raw = parse_metrics(await self._scrape(client, target))
+            except (httpx.HTTPError, ScrapeError, ScrapeRefused) as exc:
                 counts["failed"] += 1
                 self.metrics.failed_health_checks.labels(m.tag).inc()
-                log.warning("health check failed", tag=m.tag, instance_id=m.instance_id, url=url,
-                            attempts=self.settings.healthcheck_retries + 1, error=f"{type(exc).__name__}: {exc}")
+                refused = isinstance(exc, ScrapeRefused)
+                log.warning(
+                    "health check refused" if refused else "health check failed",
+                    tag=m.tag,
+                    instance_id=m.instance_id,
+                    url=url,
+                    attempts=0 if refused else self.settings.healthcheck_retries + 1,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
                 await self._record(m, ok=False, sample=None)
                 return
         counts["ok"] += 1
         await self._record(m, ok=True, sample=derive(raw, m.scrape, m.metrics, self.service.clock()))
 
-    async def _scrape(self, client: httpx.AsyncClient, url: str) -> str:
+    async def _scrape(self, client: httpx.AsyncClient, target: ScrapeTarget) -> str:
         backoff = self.settings.healthcheck_backoff
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.settings.healthcheck_retries + 1),
@@ -163,25 +182,61 @@ class WorkerHealthCheckJob:
         )
         async for attempt in retrying:
             with attempt:
-                response = await client.get(url)
-                response.raise_for_status()
-                if "text/plain" not in response.headers.get("content-type", "text/plain") and \
-                        "openmetrics" not in response.headers.get("content-type", ""):
-                    raise ScrapeError(f"unexpected content type {response.headers.get('content-type')!r}")
-                return response.text
+                return await self._fetch(client, target)
         raise ScrapeError("no attempt made")  # pragma: no cover - tenacity always attempts once
+
+    async def _fetch(self, client: httpx.AsyncClient, target: ScrapeTarget) -> str:
+        """One GET (no redirects): status, content type and size checked before the text is decoded."""
+        cap = self.settings.scrape_max_bytes
+        extensions = {"sni_hostname": target.sni_hostname} if target.url.scheme == "https" else None
+        headers = {"Host": target.host_header, "Accept-Encoding": "identity"}  # no decompression bombs
+        request = client.build_request("GET", target.url, headers=headers, extensions=extensions)
+        response = await client.send(request, stream=True)
+        try:
+            response.raise_for_status()
+            content_type = response.headers.get("content-type", "text/plain")
+            if "text/plain" not in content_type and "openmetrics" not in content_type:
+                raise ScrapeError(f"unexpected content type {content_type[:80]!r}")
+            if response.headers.get("content-encoding", "identity") != "identity":
+                raise ScrapeError("compressed answer refused (asked for identity)")
+            body = bytearray()
+            async for chunk in response.aiter_raw():
+                body += chunk
+                if len(body) > cap:
+                    raise ScrapeError(f"answer larger than {cap} bytes")
+        finally:
+            await response.aclose()
+        return bytes(body).decode(response.encoding or "utf-8", errors="replace")
 
     async def _record(self, m: Member, *, ok: bool, sample: dict[str, Any] | None) -> None:
         now = self.service.clock()
         applied = await self.service.store.record_scrape(
-            m.tag, m.instance_id, ok=ok, sample=sample, now=now,
-            failures_before_error=self.settings.scrape_failures_before_error, fresh_within=self.settings.error_after,
+            m.tag,
+            m.instance_id,
+            ok=ok,
+            sample=sample,
+            now=now,
+            failures_before_error=self.settings.scrape_failures_before_error,
+            fresh_within=self.settings.error_after,
         )
         if applied is not None and applied.changed:
             reason = "scrape_failed" if applied.status == WorkerState.ERROR else "scrape_recovered"
-            await self.service.store.publish(event_envelope(
-                "worker.status_changed", tag=m.tag, instance_id=m.instance_id, status=applied.status,
-                previous_status=applied.previous, reason=reason, now=now,
-            ))
-            log.warning("worker status changed", tag=m.tag, instance_id=m.instance_id,
-                        previous=applied.previous, status=applied.status, reason=reason)
+            await self.service.store.publish(
+                event_envelope(
+                    "worker.status_changed",
+                    tag=m.tag,
+                    instance_id=m.instance_id,
+                    status=applied.status,
+                    previous_status=applied.previous,
+                    reason=reason,
+                    now=now,
+                )
+            )
+            log.warning(
+                "worker status changed",
+                tag=m.tag,
+                instance_id=m.instance_id,
+                previous=applied.previous,
+                status=applied.status,
+                reason=reason,
+            )

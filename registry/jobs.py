@@ -77,8 +77,9 @@ class JobRunner:
         if self.observe is not None:
             self.observe(job.name, elapsed)
         if elapsed > job.interval:
-            log.warning("registry job slower than its interval", job=job.name, seconds=round(elapsed, 3),
-                        interval=job.interval)
+            log.warning(
+                "registry job slower than its interval", job=job.name, seconds=round(elapsed, 3), interval=job.interval
+            )
         else:
             log.debug("registry job ran", job=job.name, seconds=round(elapsed, 4), result=result)
         return True

@@ -10,12 +10,12 @@ import httpx
 from fastapi import FastAPI
 
 from registry import __version__
-from registry.api import heartbeat_router, install_error_handlers, ops_router, workers_router
-from registry.api.fastpath import HeartbeatFastPath
+from registry.api import BearerGate, HeartbeatFastPath, api_router, install_error_handlers
 from registry.auth import SCOPES
 from registry.config import RegistrySettings, get_settings
 from registry.runtime import Runtime
 from registry.scoring import FORMULA
+from shared.http_limits import HTTPLimits
 
 __all__ = ["create_app"]
 
@@ -30,7 +30,9 @@ DESCRIPTION = (
 
 
 def create_app(
-    settings: RegistrySettings | None = None, *, clock: Callable[[], float] = time.time,
+    settings: RegistrySettings | None = None,
+    *,
+    clock: Callable[[], float] = time.time,
     scrape_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     """The registry app; nothing connects until the lifespan starts."""
@@ -45,12 +47,18 @@ def create_app(
             await runtime.close()
 
     app = FastAPI(
-        title="workers-core registry", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+        title="workers-core registry",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    # outermost last: size limits, then authentication before any body is read, then the heartbeat fast path
     app.add_middleware(HeartbeatFastPath)
-    app.include_router(heartbeat_router)
-    app.include_router(workers_router)
-    app.include_router(ops_router)
+    app.add_middleware(BearerGate)
+    app.add_middleware(
+        HTTPLimits, max_body_bytes=runtime.settings.max_body_bytes, max_header_bytes=runtime.settings.max_header_bytes
+    )
+    app.include_router(api_router)
     return app

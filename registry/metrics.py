@@ -46,7 +46,9 @@ class _SnapshotCollector(Collector):
         snap = self.snapshot
         count = GaugeMetricFamily("worker_count", "Worker instances running or idle", labels=["tag"])
         status = GaugeMetricFamily(
-            "worker_status", "1 for the current status of an instance, 0 otherwise", labels=["tag", "instance", "status"]
+            "worker_status",
+            "1 for the current status of an instance, 0 otherwise",
+            labels=["tag", "instance", "status"],
         )
         score = GaugeMetricFamily("worker_health_score", "Aggregate health score 0-100 of a tag", labels=["tag"])
         duration = GaugeMetricFamily(
@@ -90,16 +92,24 @@ class RegistryMetrics:
     def __init__(self, expected_tags: Iterable[str] = ()) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.heartbeat_latency = Histogram(
-            "heartbeat_latency_seconds", "Time the registry took to accept a heartbeat", ["tag"],
-            buckets=LATENCY_BUCKETS, registry=self.registry,
+            "heartbeat_latency_seconds",
+            "Time the registry took to accept a heartbeat",
+            ["tag"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
         )
         self.failed_health_checks = Counter(
-            "failed_health_checks", "Health-check runs (scrape of /metrics) that failed after retries", ["tag"],
+            "failed_health_checks",
+            "Health-check runs (scrape of /metrics) that failed after retries",
+            ["tag"],
             registry=self.registry,
         )
         self.job_duration = Histogram(
-            "registry_job_duration_seconds", "Duration of the registry's background job runs", ["job"],
-            buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0), registry=self.registry,
+            "registry_job_duration_seconds",
+            "Duration of the registry's background job runs",
+            ["job"],
+            buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+            registry=self.registry,
         )
         self._gauges = _SnapshotCollector(expected_tags)
         self.registry.register(self._gauges)

@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import anyio
 import structlog
-from amqp.exceptions import ChannelError
-from kombu import Connection  # type: ignore[attr-defined]
 
 from registry.service import WorkerRegistryService
+from shared.broker import queue_depths
 
-__all__ = ["QueueMonitor", "queue_depths"]
+__all__ = ["QueueMonitor"]
 
 log = structlog.get_logger(__name__)
-
-
-def queue_depths(broker_url: str, names: Iterable[str], *, timeout: float = 5.0) -> dict[str, tuple[int, int]]:
-    """(ready messages, consumers) per existing queue; a queue that does not exist is left out."""
-    out: dict[str, tuple[int, int]] = {}
-    with Connection(broker_url, connect_timeout=timeout) as conn:  # type: ignore[no-untyped-call]
-        conn.ensure_connection(max_retries=1, timeout=timeout)
-        for name in names:
-            channel = conn.channel()
-            try:
-                _, messages, consumers = channel.queue_declare(queue=name, passive=True)
-                out[name] = (int(messages), int(consumers))
-            except ChannelError:  # 404 NOT_FOUND closes the channel
-                continue
-            finally:
-                if channel.is_open:
-                    channel.close()
-    return out
 
 
 class QueueMonitor:
@@ -60,11 +39,14 @@ class QueueMonitor:
                     known = True
                     completed += float(succeeded or 0) + float(failed or 0)
             depth, consumers = depths.get(tag, (None, None))
-            await self.service.store.push_queue_sample(tag, {
-                "at": snap.now,
-                "depth": depth,
-                "consumers": consumers,
-                "completed": completed if known else None,
-                "instances": sorted(m.instance_id for m in live),
-            })
+            await self.service.store.push_queue_sample(
+                tag,
+                {
+                    "at": snap.now,
+                    "depth": depth,
+                    "consumers": consumers,
+                    "completed": completed if known else None,
+                    "instances": sorted(m.instance_id for m in live),
+                },
+            )
         return depths

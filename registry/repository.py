@@ -85,8 +85,16 @@ def count_rows(engine: Engine, *, tag: str | None = None) -> int:
 
 
 def set_status(
-    engine: Engine, *, tag: str, instance_id: str, status: str, reason: str | None, since: datetime,
-    updated_at: datetime, expected_status: str | None = None, seen_not_after: datetime | None = None,
+    engine: Engine,
+    *,
+    tag: str,
+    instance_id: str,
+    status: str,
+    reason: str | None,
+    since: datetime,
+    updated_at: datetime,
+    expected_status: str | None = None,
+    seen_not_after: datetime | None = None,
 ) -> bool:
     """Conditionally change the status of one row; False when the row is gone or the condition failed."""
     conditions = [T.c.tag == tag, T.c.instance_id == instance_id]

@@ -58,12 +58,16 @@ class Runtime:
         self.advisor = ScalingAdvisor(s, self.store)
         self.healthcheck = WorkerHealthCheckJob(self.service, self.metrics, transport=self.scrape_transport)
         self.queues = QueueMonitor(self.service, s.rmq_url.get_secret_value())
-        self.jobs = JobRunner(self.store, [
-            PeriodicJob("flush", s.flush_interval, self.service.flush, leader=False),
-            PeriodicJob("sweep", s.sweep_interval, self.service.sweep),
-            PeriodicJob(WorkerHealthCheckJob.name, s.healthcheck_interval, self.healthcheck.run_once),
-            PeriodicJob(QueueMonitor.name, s.queue_poll_interval, self.queues.run_once),
-        ], observe=lambda job, seconds: self.metrics.job_duration.labels(job).observe(seconds))
+        self.jobs = JobRunner(
+            self.store,
+            [
+                PeriodicJob("flush", s.flush_interval, self.service.flush, leader=False),
+                PeriodicJob("sweep", s.sweep_interval, self.service.sweep),
+                PeriodicJob(WorkerHealthCheckJob.name, s.healthcheck_interval, self.healthcheck.run_once),
+                PeriodicJob(QueueMonitor.name, s.queue_poll_interval, self.queues.run_once),
+            ],
+            observe=lambda job, seconds: self.metrics.job_duration.labels(job).observe(seconds),
+        )
 
     async def open(self) -> None:
         if self.settings.auto_migrate:
@@ -76,7 +80,9 @@ class Runtime:
         try:
             await self.service.flush()  # last write-behind batch
         except Exception as exc:  # noqa: BLE001 - shutting down: report, keep closing
-            log.warning("final flush failed; dirty instances stay queued in Redis", error=f"{type(exc).__name__}: {exc}")
+            log.warning(
+                "final flush failed; dirty instances stay queued in Redis", error=f"{type(exc).__name__}: {exc}"
+            )
         await self.redis.aclose()  # type: ignore[attr-defined]  # types-redis predates aclose()
         self.db.dispose()
 

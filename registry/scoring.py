@@ -19,8 +19,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["FACTOR_NAMES", "FORMULA", "WEIGHTS", "ScoreInputs", "compute", "factors", "instance_score", "named",
-           "tag_score"]
+__all__ = [
+    "FACTOR_NAMES",
+    "FORMULA",
+    "WEIGHTS",
+    "ScoreInputs",
+    "compute",
+    "factors",
+    "instance_score",
+    "named",
+    "tag_score",
+]
 
 WEIGHTS = {"scrape": 0.35, "failure_rate": 0.30, "backlog": 0.15, "reported": 0.20}
 
@@ -58,9 +67,17 @@ def _clamp(value: float) -> float:
 
 
 def compute(
-    status: str, heartbeat_age: float, interval: float, error_after: float, scrape_failures: int,
-    failures_before_error: int, failure_rate: float | None, queue_depth: int | None, alive_replicas: int,
-    backlog_per_replica: int, reported: int | None,
+    status: str,
+    heartbeat_age: float,
+    interval: float,
+    error_after: float,
+    scrape_failures: int,
+    failures_before_error: int,
+    failure_rate: float | None,
+    queue_depth: int | None,
+    alive_replicas: int,
+    backlog_per_replica: int,
+    reported: int | None,
 ) -> tuple[int, tuple[float, float, float, float, float]]:
     """(score, (H, S, F, B, W)): the one implementation of ``FORMULA`` (positional for the 1,000-instance reads)."""
     grace = 1.5 * interval
@@ -93,8 +110,17 @@ def named(parts: tuple[float, ...]) -> dict[str, float]:
 
 def _compute(i: ScoreInputs) -> tuple[int, tuple[float, float, float, float, float]]:
     return compute(
-        i.status, i.heartbeat_age, i.interval, i.error_after, i.scrape_failures, i.failures_before_error,
-        i.failure_rate, i.queue_depth, i.alive_replicas, i.backlog_per_replica, i.reported,
+        i.status,
+        i.heartbeat_age,
+        i.interval,
+        i.error_after,
+        i.scrape_failures,
+        i.failures_before_error,
+        i.failure_rate,
+        i.queue_depth,
+        i.alive_replicas,
+        i.backlog_per_replica,
+        i.reported,
     )
 
 

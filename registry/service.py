@@ -47,10 +47,13 @@ class WorkerRegistryService:
         self.clock = clock
 
     # writes from workers ---------------------------------------------------------------------------
-    async def register(self, tag: str, payload: HeartbeatPayload) -> dict[str, Any]:
-        """registerWorker: a (re)started instance; resets failure counters, written through to SQL."""
+    async def register(self, tag: str, payload: HeartbeatPayload, *, peer: str | None = None) -> dict[str, Any]:
+        """registerWorker: a (re)started instance; resets failure counters, written through to SQL.
+
+        ``peer`` is the connecting address, kept so the health-check job only scrapes where the worker is.
+        """
         now = self.clock()
-        record, metrics = self._record(tag, payload, now)
+        record, metrics = self._record(tag, payload, now, peer)
         applied = await self.store.apply(
             record, metrics, mode="register", scrape_threshold=self.settings.scrape_failures_before_error, now=now
         )
@@ -63,10 +66,10 @@ class WorkerRegistryService:
         log.info("worker registered", tag=tag, instance_id=payload.instance_id, version=payload.version)
         return self._ack(tag, payload.instance_id, applied, now)
 
-    async def heartbeat(self, tag: str, payload: HeartbeatPayload) -> dict[str, Any]:
-        """updateHeartbeat: Redis only; an unknown instance is registered implicitly."""
+    async def heartbeat(self, tag: str, payload: HeartbeatPayload, *, peer: str | None = None) -> dict[str, Any]:
+        """updateHeartbeat: Redis only; an unknown instance is registered implicitly (``peer`` as in register)."""
         now = self.clock()
-        record, metrics = self._record(tag, payload, now)
+        record, metrics = self._record(tag, payload, now, peer)
         applied = await self.store.apply(
             record, metrics, mode="heartbeat", scrape_threshold=self.settings.scrape_failures_before_error, now=now
         )
@@ -274,7 +277,9 @@ class WorkerRegistryService:
         return True
 
     # helpers ---------------------------------------------------------------------------------------
-    def _record(self, tag: str, p: HeartbeatPayload, now: float) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _record(
+        self, tag: str, p: HeartbeatPayload, now: float, peer: str | None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         record = {
             "id": new_id(),
             "tag": tag,
@@ -292,6 +297,7 @@ class WorkerRegistryService:
             "host": p.host,
             "pid": p.pid,
             "started_at": to_epoch(p.started_at),
+            "peer": peer,
         }
         metrics = {
             "at": now,
@@ -308,7 +314,7 @@ class WorkerRegistryService:
 
     def _row(self, rec: dict[str, Any], hb: dict[str, Any], scrape: dict[str, Any], now: float) -> dict[str, Any]:
         last_seen = float(rec["last_seen"])
-        extra = {k: rec.get(k) for k in ("consuming", "host", "pid", "started_at")}
+        extra = {k: rec.get(k) for k in ("consuming", "host", "pid", "started_at", "peer")}
         return {
             "id": str(rec.get("id") or uuid.uuid4()),
             "tag": rec["tag"],

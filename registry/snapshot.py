@@ -116,6 +116,7 @@ def row_as_record(row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any
         "host": extra.get("host"),
         "pid": extra.get("pid"),
         "started_at": extra.get("started_at"),
+        "peer": extra.get("peer"),
     }
     return record, dict(stored.get("heartbeat") or {}), dict(stored.get("scrape") or {})
 
@@ -133,7 +134,11 @@ class Snapshot:
     """
 
     def __init__(
-        self, settings: RegistrySettings, now: float, rows: Iterable[Mapping[str, Any]], hot: Mapping[str, TagData],
+        self,
+        settings: RegistrySettings,
+        now: float,
+        rows: Iterable[Mapping[str, Any]],
+        hot: Mapping[str, TagData],
         ids: Mapping[tuple[str, str], str] | None = None,
     ) -> None:
         self.settings = settings
@@ -167,11 +172,23 @@ class Snapshot:
         last_seen = float(record["last_seen"])
         status = str(record["status"])
         evaluated = evaluate(
-            status, record.get("reason"), last_seen=last_seen,
-            status_since=float(record.get("status_since") or last_seen), now=self.now, settings=self.settings,
+            status,
+            record.get("reason"),
+            last_seen=last_seen,
+            status_since=float(record.get("status_since") or last_seen),
+            now=self.now,
+            settings=self.settings,
         )
         return Member(
-            str(record["tag"]), str(record["instance_id"]), record, metrics, scrape, row_id, status, evaluated, hot,
+            str(record["tag"]),
+            str(record["instance_id"]),
+            record,
+            metrics,
+            scrape,
+            row_id,
+            status,
+            evaluated,
+            hot,
             last_seen,
         )
 
@@ -190,9 +207,16 @@ class Snapshot:
         compute, now = scoring.compute, self.now
         for m in members:
             m.score, m.parts = compute(
-                m.evaluated.status, max(now - m.last_seen, 0.0), s.heartbeat_interval, s.error_after,
-                int(m.record.get("scrape_failures") or 0), s.scrape_failures_before_error,
-                m.scrape.get("failure_rate"), depth, alive, s.backlog_per_replica,
+                m.evaluated.status,
+                max(now - m.last_seen, 0.0),
+                s.heartbeat_interval,
+                s.error_after,
+                int(m.record.get("scrape_failures") or 0),
+                s.scrape_failures_before_error,
+                m.scrape.get("failure_rate"),
+                depth,
+                alive,
+                s.backlog_per_replica,
                 m.metrics.get("reported_health_score"),
             )
 
@@ -250,17 +274,21 @@ class Snapshot:
         live = [m for m in members if m.alive]
         finished = _sum(m.scrape.get("task_rate") for m in live)
         failed = _sum(
-            (m.scrape.get("failure_rate") or 0) * m.scrape["task_rate"] for m in live
+            (m.scrape.get("failure_rate") or 0) * m.scrape["task_rate"]
+            for m in live
             if m.scrape.get("task_rate") is not None
         )
         durations = [
             (m.scrape["task_duration_seconds"], m.scrape.get("task_rate") or 0)
-            for m in live if m.scrape.get("task_duration_seconds") is not None
+            for m in live
+            if m.scrape.get("task_duration_seconds") is not None
         ]
         weight = sum(w for _, w in durations)
         duration = None
         if durations:
-            duration = sum(d * w for d, w in durations) / weight if weight else sum(d for d, _ in durations) / len(durations)
+            duration = (
+                sum(d * w for d, w in durations) / weight if weight else sum(d for d, _ in durations) / len(durations)
+            )
         return {
             "instances": len(members),
             "alive": counts["running"] + counts["idle"],
@@ -305,8 +333,11 @@ class Snapshot:
         """``schemas.InstanceHealth`` items, best score first."""
         return [
             {
-                "instance_id": m.instance_id, "status": m.status, "health_score": m.score,
-                "heartbeat_age_seconds": round(max(self.now - m.last_seen, 0.0), 3), "factors": m.factors,
+                "instance_id": m.instance_id,
+                "status": m.status,
+                "health_score": m.score,
+                "heartbeat_age_seconds": round(max(self.now - m.last_seen, 0.0), 3),
+                "factors": m.factors,
             }
             for m in sorted(self.by_tag.get(tag, []), key=lambda m: (-m.score, m.instance_id))
         ]

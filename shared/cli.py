@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import json
 import sys
 import time
@@ -12,42 +11,22 @@ from typing import Any
 import click
 
 from celeryconfig import QUEUES, route_for
+from shared import plugins
 
 __all__ = ["main"]
 
-#: Sub-command groups owned by worker packages, loaded only when used (no heavy imports at start).
-PLUGINS: dict[str, str] = {
-    "pdf": "pdf_render.cli:cli",
-    "ocr": "ocr.cli:cli",
-    "registry": "registry.cli:cli",
-    "anaf": "anaf_efactura.cli:cli",
-    "efactura": "anaf_efactura.cli:efactura_cli",
-    "email": "email_send.cli:cli",
-    "slack": "notify_slack.cli:cli",
-    "etransport": "anaf_etransport.cli:cli",
-    "saft": "anaf_saft.cli:cli",
-    "reges": "reges.cli:cli",
-    "schemas": "shared.schemas.cli:cli",
-}
-
-
-def _importable(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
 class _LazyGroup(click.Group):
+    """Sub-command groups of the installed packages (entry points ``workers_core.cli``), imported when used."""
+
     def list_commands(self, ctx: click.Context) -> list[str]:
-        available = [name for name, target in PLUGINS.items() if _importable(target.split(":")[0])]
-        return sorted([*super().list_commands(ctx), *available])
+        available = [name for name, target in plugins.cli_groups().items() if plugins.importable(target)]
+        return sorted({*super().list_commands(ctx), *available})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name in PLUGINS:
-            module, attr = PLUGINS[name].split(":")
+        target = plugins.cli_groups().get(name)
+        if target is not None:
             try:
-                command: click.Command = getattr(importlib.import_module(module), attr)
+                command: click.Command = plugins.load(target)
             except (ImportError, AttributeError) as exc:
                 raise click.ClickException(f"'{name}' is not available in this installation: {exc}") from exc
             return command
@@ -84,8 +63,8 @@ def worker(tag: str, concurrency: int | None, pool: str | None, loglevel: str | 
         os.environ["WORKER_EXIT_WHEN_IDLE"] = str(exit_when_idle)
     pool = pool or spec.pool
     concurrency = concurrency or spec.concurrency
-    module = importlib.import_module(f"{spec.package}.app")
-    app = module.app
+    module, _, _attr = plugins.worker_target(spec.tag).partition(":")
+    app = importlib.import_module(module).app
     argv = [
         "worker",
         "-Q", spec.tag,
@@ -101,13 +80,8 @@ def worker(tag: str, concurrency: int | None, pool: str | None, loglevel: str | 
 
 
 def beat_schedule() -> dict[str, Any]:
-    """Periodic tasks of every installed worker package (``<package>.schedule.BEAT_SCHEDULE``)."""
-    schedule: dict[str, Any] = {}
-    for spec in QUEUES.values():
-        if not _importable(f"{spec.package}.schedule"):
-            continue
-        schedule.update(getattr(importlib.import_module(f"{spec.package}.schedule"), "BEAT_SCHEDULE", {}))
-    return schedule
+    """Periodic tasks of every installed worker package (entry points ``workers_core.schedules``)."""
+    return plugins.schedules()
 
 
 @main.command()
@@ -172,11 +146,11 @@ def send(task_name: str, kwargs_json: str, wait: bool, timeout: float, correlati
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def queues(as_json: bool) -> None:
     """Depth and consumers of every queue and its dead-letter queue."""
+    from shared.broker import queue_depths
     from shared.config import get_settings
-    from shared.steps import queue_stats
 
     names = [n for spec in QUEUES.values() for n in (spec.tag, spec.dlq)]
-    stats = queue_stats(get_settings().rmq_url.get_secret_value(), names)
+    stats = queue_depths(get_settings().rmq_url.get_secret_value(), names, timeout=3)
     rows = [{"queue": n, "messages": stats[n][0], "consumers": stats[n][1]} if n in stats else
             {"queue": n, "messages": None, "consumers": None} for n in names]
     if as_json:

@@ -10,6 +10,8 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.retry import RetryPolicy
+
 __all__ = ["PLACEHOLDER_SECRETS", "BaseServiceSettings", "WorkerSettings", "get_settings", "is_placeholder"]
 
 #: Values that mean "nobody set this": refused for secrets outside development.
@@ -71,8 +73,8 @@ class WorkerSettings(BaseServiceSettings):
     worker_version: str = Field(default="0.1.0", validation_alias="WORKER_VERSION")
     instance_id: str = Field(default_factory=socket.gethostname, validation_alias="INSTANCE_ID")
     events_enabled: bool = Field(default=True, validation_alias="EVENTS_ENABLED")
-    retry_backoff_base: float = Field(default=2.0, validation_alias="RETRY_BACKOFF_BASE")
-    retry_backoff_max: float = Field(default=600.0, validation_alias="RETRY_BACKOFF_MAX")
+    retry_backoff_base: float = Field(default=2.0, ge=1.0, validation_alias="RETRY_BACKOFF_BASE")
+    retry_backoff_max: float = Field(default=600.0, ge=1.0, validation_alias="RETRY_BACKOFF_MAX")
     max_retries: int = Field(default=8, validation_alias="TASK_MAX_RETRIES")
     queue_length_cache_seconds: float = Field(default=10.0, validation_alias="QUEUE_LENGTH_CACHE_SECONDS")
     registry_url: str = Field(default="", validation_alias="REGISTRY_URL")
@@ -97,6 +99,10 @@ class WorkerSettings(BaseServiceSettings):
 
     def model_post_init(self, context: Any, /) -> None:
         self.artifact_dir = Path(self.artifact_dir)
+
+    def retry_policy(self) -> RetryPolicy:
+        """Backoff of transient failures: ``RETRY_BACKOFF_BASE`` ** retries seconds, capped at ``RETRY_BACKOFF_MAX``."""
+        return RetryPolicy(base=self.retry_backoff_base, cap=self.retry_backoff_max)
 
 
 @lru_cache(maxsize=1)

@@ -77,7 +77,7 @@ class EventPublisher:
         return event
 
 
-_publisher: EventPublisher | None = None
+_publisher: EventPublisher | None = None  # transitional: see shared.legacy_app
 
 
 def set_publisher(publisher: EventPublisher | None) -> None:

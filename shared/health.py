@@ -1,7 +1,7 @@
 """The health app every worker serves from its parent process: /healthz, /readyz, /metrics.
 
 ``HealthServer`` runs uvicorn in a daemon thread (no signal handlers; stopped with ``should_exit`` then
-``join``). Deep checks run behind a circuit breaker with a timeout so a dead dependency never hangs a
+``join``). Requests pass ``shared.http_limits.HTTPLimits`` first (headers 431, bodies 413). Deep checks run behind a circuit breaker with a timeout so a dead dependency never hangs a
 probe, and their verdicts are counted through OpenTelemetry.
 """
 
@@ -22,6 +22,8 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import CollectorRegistry
 from prometheus_fastapi_instrumentator import Instrumentator
+
+from shared.http_limits import HTTPLimits
 
 __all__ = ["DeepCheck", "HealthServer", "Probe", "build_health_app", "run_checks"]
 
@@ -91,7 +93,9 @@ def build_health_app(probe: Probe, registry: CollectorRegistry) -> FastAPI:
     def healthz() -> JSONResponse:
         info = dict(probe.liveness())
         alive = bool(info.pop("alive", True))
-        return JSONResponse({"status": "ok" if alive else "fail", "tag": probe.tag, **info}, status_code=200 if alive else 503)
+        return JSONResponse(
+            {"status": "ok" if alive else "fail", "tag": probe.tag, **info}, status_code=200 if alive else 503
+        )
 
     @app.get("/readyz")
     def readyz(deep: bool = Query(default=False)) -> JSONResponse:
@@ -112,6 +116,7 @@ def build_health_app(probe: Probe, registry: CollectorRegistry) -> FastAPI:
         excluded_handlers=["/metrics"],
         registry=registry,
     ).instrument(app)
+    app.add_middleware(HTTPLimits)  # added last: outermost, before the instrumentator counts anything
     return app
 
 

@@ -33,7 +33,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 
 from shared.keys import INSTANCE_ID_PATTERN
 
-__all__ = ["DEFAULT_INTERVAL", "Heartbeat", "HeartbeatPayload", "backoff_delay"]
+__all__ = ["DEFAULT_INTERVAL", "Heartbeat", "HeartbeatPayload", "JsonInt", "backoff_delay"]
 
 log = structlog.get_logger(__name__)
 
@@ -52,6 +52,17 @@ def _iso_datetime(value: Any) -> Any:
 Timestamp = Annotated[datetime, BeforeValidator(_iso_datetime)]
 
 
+def _integral(value: Any) -> Any:
+    """JSON Schema's ``integer`` is any number without a fractional part: ``1000000.0`` is ``1000000``."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+#: the OpenAPI ``integer``: whole numbers, written ``12`` or ``12.0``; ``12.5``, ``"12"`` and ``true`` are refused
+JsonInt = Annotated[StrictInt, BeforeValidator(_integral)]
+
+
 class HeartbeatPayload(BaseModel):
     """What a worker instance reports on registration and on every heartbeat."""
 
@@ -60,21 +71,23 @@ class HeartbeatPayload(BaseModel):
     instance_id: str = Field(pattern=INSTANCE_ID_PATTERN, description="Celery node name or pod name/UID.")
     version: str = Field(default="unknown", min_length=1, max_length=64)
     health_endpoint: str | None = Field(
-        default=None, max_length=500, pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+        default=None,
+        max_length=500,
+        pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
         description="Base URL of the worker's health app; the registry scrapes `<health_endpoint>/metrics`.",
     )
     consuming: StrictBool = Field(default=True, description="False while the consumer is not taking tasks (idle).")
-    queue_size: StrictInt = Field(default=0, ge=0, le=10**9, description="Tasks reserved (prefetched) by the instance.")
-    active_tasks: StrictInt = Field(default=0, ge=0, le=10**6)
+    queue_size: JsonInt = Field(default=0, ge=0, le=10**9, description="Tasks reserved (prefetched) by the instance.")
+    active_tasks: JsonInt = Field(default=0, ge=0, le=10**6)
     last_task_time: Timestamp | None = Field(default=None, description="When the instance last finished a task.")
-    health_score: StrictInt | None = Field(default=None, ge=0, le=100, description="The instance's own verdict, 0-100.")
-    tasks_succeeded: StrictInt | None = Field(default=None, ge=0, le=10**15)
-    tasks_failed: StrictInt | None = Field(default=None, ge=0, le=10**15)
-    memory_bytes: StrictInt | None = Field(default=None, ge=0, le=10**15)
+    health_score: JsonInt | None = Field(default=None, ge=0, le=100, description="The instance's own verdict, 0-100.")
+    tasks_succeeded: JsonInt | None = Field(default=None, ge=0, le=10**15)
+    tasks_failed: JsonInt | None = Field(default=None, ge=0, le=10**15)
+    memory_bytes: JsonInt | None = Field(default=None, ge=0, le=10**15)
     cpu_seconds: StrictFloat | None = Field(default=None, ge=0, le=1e12)
     started_at: Timestamp | None = None
     host: str | None = Field(default=None, max_length=255)
-    pid: StrictInt | None = Field(default=None, ge=0, le=2**31)
+    pid: JsonInt | None = Field(default=None, ge=0, le=2**31)
 
 
 def backoff_delay(failures: int, *, interval: float, rng: random.Random | None = None) -> float:
@@ -172,7 +185,9 @@ class Heartbeat:
                 if response.status_code in (200, 204, 404):
                     log.info("unregistered from the registry", tag=self.tag, instance_id=self.instance_id)
                 else:
-                    log.warning("unregister refused", tag=self.tag, status=response.status_code, body=response.text[:300])
+                    log.warning(
+                        "unregister refused", tag=self.tag, status=response.status_code, body=response.text[:300]
+                    )
             except httpx.HTTPError as exc:
                 log.warning("unregister failed: registry unreachable", tag=self.tag, error=str(exc))
             self.registered = False
@@ -221,8 +236,12 @@ class Heartbeat:
             return HeartbeatPayload.model_validate({**extra, **base})
         except ValidationError as exc:
             bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
-            log.warning("heartbeat stats invalid, sent without them", tag=self.tag, fields=sorted(bad),
-                        errors=exc.errors(include_url=False, include_input=False))
+            log.warning(
+                "heartbeat stats invalid, sent without them",
+                tag=self.tag,
+                fields=sorted(bad),
+                errors=exc.errors(include_url=False, include_input=False),
+            )
             kept = {k: v for k, v in extra.items() if k not in bad}
             try:
                 return HeartbeatPayload.model_validate({**kept, **base})

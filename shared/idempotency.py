@@ -33,16 +33,18 @@ import hashlib
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import redis
 import structlog
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_fixed
 
 from shared.errors import TransientError
+from shared.keys import idempotency_key
 
-__all__ = ["Claim", "ClaimHeld", "GuardUnavailable", "IdempotencyGuard", "request_fingerprint"]
+__all__ = ["Claim", "ClaimHeld", "GuardUnavailable", "Guarded", "IdempotencyGuard", "guarded", "request_fingerprint"]
 
 
 def request_fingerprint(request: Any) -> str:
@@ -95,7 +97,7 @@ class IdempotencyGuard:
         self._release = client.register_script(_RELEASE)
 
     def redis_key(self, key: str) -> str:
-        return f"wrk:{self._namespace}:idem:{hashlib.sha256(key.encode()).hexdigest()}"
+        return idempotency_key(self._namespace, hashlib.sha256(key.encode()).hexdigest())
 
     def claim(self, key: str) -> Claim:
         """Take the key, or return the earlier result; raises ``ClaimHeld`` / ``GuardUnavailable``."""
@@ -149,3 +151,41 @@ class IdempotencyGuard:
             self._release(keys=[claim.redis_key], args=[claim.token])
         except redis.RedisError as exc:
             log.warning("idempotency claim not released; it expires on its own", idempotency_key=claim.key, error=repr(exc))
+
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Guarded(Generic[R]):
+    """The outcome of ``guarded``: the value, and whether an earlier attempt had already produced it."""
+
+    value: R
+    duplicate: bool
+
+
+def guarded(
+    guard: IdempotencyGuard,
+    key: str,
+    act: Callable[[], R],
+    *,
+    dump: Callable[[R], dict[str, Any]],
+    load: Callable[[dict[str, Any]], R],
+) -> Guarded[R]:
+    """Claim ``key``, run ``act`` once, record what it returned; a later call with the key gets that record.
+
+    The one claim -> side effect -> complete flow of the e-mail and Slack workers. Anything raised by ``act``
+    releases the claim (the side effect is taken as not done) and propagates; the crash windows are those of
+    the module docstring.
+    """
+    claim = guard.claim(key)
+    if claim.done is not None:
+        log.info("already done under this idempotency key; not repeated", idempotency_key=key)
+        return Guarded(load(claim.done), duplicate=True)
+    try:
+        value = act()
+    except BaseException:
+        guard.release(claim)
+        raise
+    guard.complete(claim, dump(value))
+    return Guarded(value, duplicate=False)

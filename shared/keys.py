@@ -1,6 +1,9 @@
-"""Every Redis key name and the pub/sub channel of the worker registry, shared by workers and ``registry``.
+"""Every Redis key name of workers-core, under one scheme: ``wrk:<namespace>:<kind>:<parts...>``.
 
-Schema (ROADMAP step 306; names are a contract, change them here and nowhere else):
+``namespace`` is the owner (``registry``, ``email``, ``slack``, ``anaf`` or the ANAF_REDIS_NAMESPACE of a
+deployment, ``reges``); ``kind`` what the key holds (``idem``, ``rate``, ``quota``, ``oauth``, ``taxpayer``,
+``poll``...). Nothing outside this module spells a key. The worker registry's keys and channel are the
+roadmap's contract (step 306), change them here and nowhere else:
 
 ==============================================  ======  ===================================================
 key                                             TTL     content
@@ -40,13 +43,22 @@ __all__ = [
     "TAGS_KEY",
     "TAG_PATTERN",
     "dirty_member",
+    "idempotency_key",
+    "legacy_oauth_tokens_key",
     "lock_key",
     "metrics_key",
+    "oauth_lock_key",
+    "oauth_tokens_key",
     "parse_dirty_member",
+    "poll_chain_key",
     "queue_samples_key",
+    "quota_key",
+    "rate_key",
     "scaling_key",
+    "scoped",
     "scrape_field",
     "status_key",
+    "taxpayer_key",
 ]
 
 PREFIX: Final = "wrk:registry:"
@@ -107,3 +119,51 @@ def parse_dirty_member(member: str) -> tuple[str, str]:
     """Inverse of ``dirty_member``."""
     tag, _, instance_id = member.partition("|")
     return tag, instance_id
+
+
+# --- the workers' keys -----------------------------------------------------------------------------------
+def scoped(namespace: str, kind: str, *parts: str) -> str:
+    """``wrk:<namespace>:<kind>:<parts...>``, the one scheme (parts must not be empty)."""
+    if not namespace or not kind or any(not p for p in parts):
+        raise ValueError("key parts must not be empty")
+    return ":".join(("wrk", namespace, kind, *parts))
+
+
+def idempotency_key(namespace: str, digest: str) -> str:
+    """Claim / outcome of one idempotency key (``shared.idempotency``), stored by the key's SHA-256."""
+    return scoped(namespace, "idem", digest)
+
+
+def rate_key(namespace: str, name: str) -> str:
+    """GCRA schedule of one limiter (``shared.ratelimit``); per-subject keys append ``:<subject>``."""
+    return scoped(namespace, "rate", name)
+
+
+def quota_key(namespace: str, name: str, day: str, subject: str) -> str:
+    """A daily counter (ANAF's per-message / per-CUI caps), ``day`` as ``YYYYMMDD`` Romania time."""
+    return scoped(namespace, "quota", name, day, subject)
+
+
+def oauth_tokens_key(namespace: str, client_key: str) -> str:
+    """The token pair of one OAuth app, shared by every replica (persist this Redis: AOF)."""
+    return scoped(namespace, "oauth", client_key, "tokens")
+
+
+def legacy_oauth_tokens_key(namespace: str, client_key: str) -> str:
+    """Where releases before the one-scheme keys stored the token pair (read once, then moved)."""
+    return f"{namespace}:oauth:{client_key}:tokens"
+
+
+def oauth_lock_key(namespace: str, label: str) -> str:
+    """Single-flight lock of a token refresh across replicas."""
+    return scoped(namespace, "oauth", label, "refresh-lock")
+
+
+def taxpayer_key(namespace: str, kind: str, *parts: str) -> str:
+    """The VAT-registry worker's cache (``cache``/``stale``), pending batch and batch results."""
+    return scoped(namespace, "taxpayer", kind, *parts)
+
+
+def poll_chain_key(namespace: str, outbox_id: int) -> str:
+    """Which ``efactura.poll`` task id currently owns the follow-up chain of an outbox row."""
+    return scoped(namespace, "poll", "efactura", str(outbox_id))

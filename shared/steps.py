@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import socket
@@ -18,6 +17,7 @@ from celery import bootsteps
 from kombu import Connection
 
 from celeryconfig import DEAD_LETTER_EXCHANGE, QUEUES, dead_letter_queue, task_queue
+from shared.broker import queue_depths
 from shared.config import WorkerSettings
 from shared.health import DeepCheck, HealthServer, Probe, build_health_app
 from shared.heartbeat import Heartbeat
@@ -27,24 +27,9 @@ from shared.schemas.requirement import SchemaInfoCollector, SchemaRequirement
 from shared.schemas.store import SchemasUnavailable
 from shared.telemetry import Telemetry
 
-__all__ = ["HealthStep", "HeartbeatStep", "IdleExitStep", "SchemaStep", "TopologyStep", "queue_stats", "worker_stats"]
+__all__ = ["HealthStep", "HeartbeatStep", "IdleExitStep", "SchemaStep", "TopologyStep", "worker_stats"]
 
 log = structlog.get_logger(__name__)
-
-
-def queue_stats(broker_url: str, queues: list[str]) -> dict[str, tuple[int, int]]:
-    """(ready messages, consumers) per queue by passive declare; missing queues are skipped."""
-    out: dict[str, tuple[int, int]] = {}
-    with Connection(broker_url, connect_timeout=3) as conn:
-        for name in queues:
-            channel = conn.channel()
-            # a missing queue closes the channel with 404: skip it
-            with contextlib.suppress(Exception):
-                _, messages, consumers = channel.queue_declare(queue=name, passive=True)
-                out[name] = (int(messages), int(consumers))
-            with contextlib.suppress(Exception):
-                channel.close()
-    return out
 
 
 class TopologyStep(bootsteps.StartStopStep):
@@ -118,7 +103,7 @@ class HealthStep(bootsteps.StartStopStep):
         redis_url = settings.redis_url.get_secret_value()
         telemetry = Telemetry(tag, settings.worker_version, settings.instance_id)
         queue_collector = QueueStatsCollector(
-            lambda: queue_stats(broker_url, [spec.tag, spec.dlq]), ttl=settings.queue_length_cache_seconds
+            lambda: queue_depths(broker_url, [spec.tag, spec.dlq], timeout=3), ttl=settings.queue_length_cache_seconds
         )
         collectors: list[Any] = [queue_collector, telemetry.collector, ProcessTreeCollector()]
         requirement: SchemaRequirement | None = app.conf.workers_core_schemas
@@ -281,7 +266,7 @@ class IdleExitStep(bootsteps.StartStopStep):
                 busy = bool(state.active_requests or state.reserved_requests)
                 if not busy:
                     try:
-                        busy = queue_stats(broker_url, [tag]).get(tag, (1, 0))[0] > 0
+                        busy = queue_depths(broker_url, [tag], timeout=3).get(tag, (1, 0))[0] > 0
                     except Exception:  # noqa: BLE001 - broker away: not idle, keep waiting
                         busy = True
                 if busy:

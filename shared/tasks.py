@@ -47,9 +47,10 @@ class WorkerTask(Task):
     def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
         if not self.publish_failure_events:
             return
-        from shared.events import publish_event  # local: events need the app built by create_app
-
+        publisher = getattr(self.app.conf, "workers_core_publisher", None)
+        if publisher is None:  # a task of a producer-only app
+            return
         try:
-            publish_event(f"{self.name}.failed", {"task_id": task_id}, error=error_dict(exc))
+            publisher.publish(f"{self.name}.failed", {"task_id": task_id}, error=error_dict(exc))
         except Exception as pub_exc:  # noqa: BLE001 - the failure itself is already recorded
             log.error("failure event not published", error=repr(pub_exc))

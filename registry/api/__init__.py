@@ -1,8 +1,9 @@
-"""HTTP layer of the registry: routers, dependencies and error mapping."""
+"""HTTP layer of the registry: ``api_router`` (``routes/``), dependencies, the bearer gate, the heartbeat fast
+path and the error mapping."""
 
 from registry.api.errors import install_error_handlers
-from registry.api.ops import router as ops_router
-from registry.api.workers import hot_router as heartbeat_router
-from registry.api.workers import router as workers_router
+from registry.api.fastpath import HeartbeatFastPath
+from registry.api.gate import BearerGate
+from registry.api.main import api_router
 
-__all__ = ["heartbeat_router", "install_error_handlers", "ops_router", "workers_router"]
+__all__ = ["BearerGate", "HeartbeatFastPath", "api_router", "install_error_handlers"]

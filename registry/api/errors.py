@@ -14,8 +14,9 @@ from starlette.routing import Match
 
 from registry.errors import AuthError, RegistryError, ScopeError, UnavailableError
 from shared.errors import PayloadError
+from shared.http_limits import BodyTooLarge, error_body
 
-__all__ = ["install_error_handlers", "render_error"]
+__all__ = ["install_error_handlers", "render_error", "render_http_error"]
 
 log = structlog.get_logger(__name__)
 
@@ -58,19 +59,27 @@ def _allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
-def _http_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
+def render_http_error(exc: StarletteHTTPException, allow: str | None = None) -> JSONResponse:
+    """The answer to a framework HTTP error (404, 405, unreadable body, 413 from ``shared.http_limits``)."""
     if exc.status_code == 400:  # FastAPI could not even decode the body (e.g. not UTF-8): bad input
-        error = PayloadError("request validation failed", errors=[
-            {"loc": ["body"], "msg": f"unreadable body: {exc.detail}", "type": "json_invalid"}
-        ])
+        error = PayloadError(
+            "request validation failed",
+            errors=[{"loc": ["body"], "msg": f"unreadable body: {exc.detail}", "type": "json_invalid"}],
+        )
         return JSONResponse(error.to_dict(), status_code=422)
+    if isinstance(exc, BodyTooLarge):
+        return JSONResponse(error_body(413, str(exc.detail)), status_code=413)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     body = {"type": "HTTPException", "code": code, "message": str(exc.detail), "retryable": False}
     headers = dict(getattr(exc, "headers", None) or {})
-    if exc.status_code == 405:
-        headers["Allow"] = _allowed_methods(request)
+    if allow is not None:
+        headers["Allow"] = allow
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+
+def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return render_http_error(exc, _allowed_methods(request) if exc.status_code == 405 else None)
 
 
 def _unavailable(_: Request, exc: Exception) -> JSONResponse:

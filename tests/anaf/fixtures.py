@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.anaf import AnafRuntime, AnafSettings
+from anaf_core import AnafRuntime, AnafSettings
 from tests.fakes.anaf import FakeAnafServer, FakeAnafState
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.anaf import is_valid_cui, normalize_cui
+from anaf_core import is_valid_cui, normalize_cui
 
 
 @pytest.mark.parametrize("value", ["4221306", "RO4221306", "ro 4221306", "12345674", "14399840", 4221306])

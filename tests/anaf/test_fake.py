@@ -10,10 +10,10 @@ import time
 import httpx
 import pytest
 
+from anaf_core import AnafAuthError, AnafResponseError, AnafRuntime
 from anaf_efactura.client import EfacturaClient
 from anaf_efactura.invoice import Invoice
 from anaf_efactura.ubl import build_ubl
-from shared.anaf import AnafAuthError, AnafResponseError, AnafRuntime
 from tests.anaf_efactura.samples import invoice
 from tests.fakes.anaf import FakeAnafServer, build_app, free_port
 from tests.schemadata import REPO

@@ -1,11 +1,11 @@
-"""The one boundary: httpx errors and ANAF statuses/bodies become the ANAF error tree (against the fake)."""
+"""The one boundary: the transport turns httpx errors and ANAF statuses/bodies into the ANAF tree (against the fake)."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 
-from shared.anaf import (
+from anaf_core import (
     AnafAuthError,
     AnafDailyLimitError,
     AnafDownloadExpiredError,
@@ -16,19 +16,18 @@ from shared.anaf import (
     AnafTransportError,
     AnafWafRejectionError,
     build_client,
-    check_response,
     error_for_message,
-    translate_errors,
 )
 from shared.errors import PermanentError, TransientError
+from shared.integration import OPERATION
 from tests.fakes.anaf import FakeAnafServer, free_port
 
 BODY = [{"cui": 4221306, "data": "2026-01-05"}]
 
 
 def _call(client: httpx.Client, method: str, url: str, **kw: object) -> httpx.Response:
-    with translate_errors("op"):
-        return check_response(client.request(method, url, **kw), "op")  # type: ignore[arg-type]
+    """A plain call: no mapping code here, the transport raises the ANAF tree itself."""
+    return client.request(method, url, extensions={OPERATION: "op"}, **kw)  # type: ignore[arg-type]
 
 
 def test_registry_429_when_paced_too_fast(anaf_settings: AnafSettings, fake_anaf: FakeAnafServer) -> None:
@@ -38,6 +37,7 @@ def test_registry_429_when_paced_too_fast(anaf_settings: AnafSettings, fake_anaf
         with pytest.raises(AnafRateLimitError) as info:
             _call(client, "POST", url, json=BODY)
     assert isinstance(info.value, TransientError) and info.value.details["status_code"] == 429
+    assert info.value.operation == "op" and info.value.details["api"] == "anaf"
     assert fake_anaf.state.registry_violations == 1
 
 
@@ -112,3 +112,21 @@ def test_errors_survive_a_round_trip_through_the_result_backend() -> None:
     assert isinstance(rebuilt, AnafDailyLimitError) and rebuilt.retryable
     assert rebuilt.messages == error.messages and rebuilt.operation == "descarcare" and rebuilt.status_code == 200
     assert rebuilt.retry_after == error.retry_after and rebuilt.to_dict() == error.to_dict()
+
+
+def test_a_limiter_without_a_slot_is_an_anaf_rate_limit(anaf_settings: AnafSettings, redis_url: str) -> None:
+    """The shared limiter's refusal becomes the ANAF tree at the same boundary (the call never leaves)."""
+    import uuid
+
+    import redis
+
+    from shared.ratelimit import GcraLimiter
+
+    limiter = GcraLimiter(redis.Redis.from_url(redis_url), f"wrk:test:rate:{uuid.uuid4().hex}", rate=1, period=30,
+                          max_wait=0.2)
+    with build_client(anaf_settings, limiter=limiter) as client:
+        with pytest.raises(AnafTransportError):  # first call: the slot is taken, the host refuses the connection
+            _call(client, "POST", f"http://127.0.0.1:{free_port()}/x", content=b"<a/>")
+        with pytest.raises(AnafRateLimitError) as info:
+            _call(client, "POST", f"http://127.0.0.1:{free_port()}/x", content=b"<a/>")
+    assert 25 < (info.value.retry_after or 0) <= 30 and info.value.operation == "op"

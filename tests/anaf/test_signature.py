@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from shared.anaf import AnafProtocolError, open_signed_zip
+from anaf_core import AnafProtocolError, open_signed_zip
 from tests.fakes.anaf import SigningIdentity
 
 DOC = b'<?xml version="1.0" encoding="UTF-8"?>\n<Invoice xmlns="urn:x">  <ID>F-1</ID>\n</Invoice>\n'

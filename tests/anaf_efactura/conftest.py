@@ -21,10 +21,10 @@ def efactura_factory(anaf_env, fake_anaf, database_url, validator, tmp_path):  #
     """Builds ``EfacturaService`` objects over the fake (bootstrapped OAuth), real PostgreSQL and Redis."""
     import httpx
 
+    from anaf_core import AnafRuntime
     from anaf_efactura.config import EfacturaSettings
     from anaf_efactura.outbox import Outbox
     from anaf_efactura.service import EfacturaService
-    from shared.anaf import AnafRuntime
     from shared.artifacts import FilesystemArtifactStore
     from tests.anaf.fixtures import settings_from
 

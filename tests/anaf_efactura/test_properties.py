@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from anaf_core import cui_check_digit
 from anaf_efactura.invoice import BUCHAREST_SECTORS, RO_COUNTIES, Invoice
 from anaf_efactura.ubl import build_ubl
 from anaf_efactura.validation import InvoiceValidator
-from shared.anaf import cui_check_digit
 
 CHARS = st.characters(blacklist_categories=("Cs", "Cc", "Co", "Cn"), blacklist_characters="\ufffe\uffff")
 

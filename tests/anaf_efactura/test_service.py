@@ -7,11 +7,11 @@ import uuid
 
 import pytest
 
+from anaf_core import AnafDailyLimitError, AnafTransportError, open_signed_zip
 from anaf_efactura.invoice import Invoice
 from anaf_efactura.models import SubmitRequest
 from anaf_efactura.service import EfacturaService, Outcome
 from anaf_efactura.ubl import build_ubl
-from shared.anaf import AnafDailyLimitError, AnafTransportError, open_signed_zip
 from shared.errors import PayloadError, PermanentError, TransientError
 from tests.anaf_efactura.samples import credit_note, invoice
 from tests.fakes.anaf import FakeAnafServer

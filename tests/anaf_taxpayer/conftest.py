@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from anaf_core import AnafRuntime
 from anaf_taxpayer.config import TaxpayerSettings
 from anaf_taxpayer.service import TaxpayerService
-from shared.anaf import AnafRuntime
 from tests.anaf.fixtures import anaf_env, anaf_runtime, anaf_settings, fake_anaf
 
 __all__ = ["anaf_env", "anaf_runtime", "anaf_settings", "fake_anaf", "taxpayer_service"]

@@ -10,9 +10,9 @@ import time
 import pytest
 from pydantic import ValidationError
 
+from anaf_core import AnafTransportError, cui_check_digit
 from anaf_taxpayer.models import TaxpayerRequest
 from anaf_taxpayer.service import TaxpayerService
-from shared.anaf import AnafTransportError, cui_check_digit
 from tests.fakes.anaf import FakeAnafServer
 
 

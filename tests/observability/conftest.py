@@ -37,7 +37,8 @@ class RegistryProcess:
 
 @pytest.fixture
 def registry_server(worker_env: dict[str, str], tmp_path: Path) -> Iterator[RegistryProcess]:
-    """`workers-core registry serve` with fast health-check/sweep intervals, and a worker heartbeat token."""
+    """`workers-core registry serve` with fast health-check/sweep intervals, and the ocr workers' heartbeat token
+    (worker tokens are bound to their tag)."""
     from registry.auth import mint_token
     from registry.config import RegistrySettings
 
@@ -54,6 +55,7 @@ def registry_server(worker_env: dict[str, str], tmp_path: Path) -> Iterator[Regi
         "REGISTRY_SWEEP_INTERVAL": "1",
         "REGISTRY_QUEUE_POLL_INTERVAL": "1",
         "REGISTRY_HEARTBEAT_INTERVAL": "2",
+        "REGISTRY_SCRAPE_ALLOWED_NETWORKS": "127.0.0.0/8",  # the workers' health apps listen on loopback
     }
     log_path = tmp_path / "registry.log"
     with log_path.open("wb") as log:
@@ -71,6 +73,7 @@ def registry_server(worker_env: dict[str, str], tmp_path: Path) -> Iterator[Regi
         subject="observability-test",
         scopes=["workers:heartbeat", "workers:read"],
         ttl=3600,
+        tag="ocr",
     )
     server = RegistryProcess(url, token, proc, log_path)
     deadline = time.monotonic() + 60

@@ -96,6 +96,8 @@ def make_settings(registry_pg_url: str, registry_redis_url: str) -> Callable[...
             "purge_after": 600.0,
             "healthcheck_timeout": 1.0,
             "healthcheck_backoff": 0.01,
+            # the fake health apps listen on loopback, which the scrape policy refuses unless allowed
+            "scrape_allowed_networks": "127.0.0.0/8",
         }
         values.update(overrides)
         return RegistrySettings(**values)
@@ -124,19 +126,26 @@ async def runtime(settings: RegistrySettings, clock: FakeClock) -> Any:
 
 @pytest.fixture
 def token() -> Callable[..., str]:
-    """``token(*scopes, ttl=600, **claims)``: an HS256 token the test registry accepts."""
+    """``token(*scopes, ttl=600, tag=None, instance=None)``: an HS256 token the test registry accepts
+    (``tag`` binds a ``workers:heartbeat`` token to a worker tag, as worker tokens must be)."""
 
-    def _token(*scopes: str, ttl: float = 600, settings: RegistrySettings | None = None) -> str:
+    def _token(
+        *scopes: str,
+        ttl: float = 600,
+        settings: RegistrySettings | None = None,
+        tag: str | None = None,
+        instance: str | None = None,
+    ) -> str:
         s = settings or RegistrySettings(jwt_secret=SECRET, workers_core_env="test")
-        return mint_token(s, subject="tests", scopes=list(scopes), ttl=ttl)
+        return mint_token(s, subject="tests", scopes=list(scopes), ttl=ttl, tag=tag, instance=instance)
 
     return _token
 
 
 @pytest.fixture
 def auth(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
-    def _auth(*scopes: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {token(*scopes)}"}
+    def _auth(*scopes: str, tag: str | None = None, instance: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token(*scopes, tag=tag, instance=instance)}"}
 
     return _auth
 

@@ -92,8 +92,15 @@ class MetricsServer:
         self.server.server_close()
 
 
-def worker_metrics(*, succeeded: float, failed: float, runtime_sum: float, runtime_count: float,
-                   cpu: float = 1.5, rss: float = 123456789) -> str:
+def worker_metrics(
+    *,
+    succeeded: float,
+    failed: float,
+    runtime_sum: float,
+    runtime_count: float,
+    cpu: float = 1.5,
+    rss: float = 123456789,
+) -> str:
     """A Prometheus text document shaped like a worker health app's ``/metrics``."""
     return f"""# HELP celery_task_succeeded_total Tasks that succeeded
 # TYPE celery_task_succeeded_total counter

@@ -20,14 +20,23 @@ SCRIPT = REPO / "scripts" / "migrate-worker-registry.sh"
 
 
 def export(workers: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"format": "admin-core/worker-status", "version": 1, "exported_at": "2026-11-01T10:00:00Z",
-            "workers": workers}
+    return {
+        "format": "admin-core/worker-status",
+        "version": 1,
+        "exported_at": "2026-11-01T10:00:00Z",
+        "workers": workers,
+    }
 
 
 def worker(i: int, **overrides: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
-        "id": f"00000000-0000-0000-0000-00000000000{i}", "tag": "ocr", "version": "0.9.0", "status": "running",
-        "last_seen": f"2026-11-01T09:5{i}:00Z", "health_endpoint": f"http://ocr-{i}:9801", "metrics": {"queue_size": i},
+        "id": f"00000000-0000-0000-0000-00000000000{i}",
+        "tag": "ocr",
+        "version": "0.9.0",
+        "status": "running",
+        "last_seen": f"2026-11-01T09:5{i}:00Z",
+        "health_endpoint": f"http://ocr-{i}:9801",
+        "metrics": {"queue_size": i},
     }
     base.update(overrides)
     return base
@@ -36,8 +45,9 @@ def worker(i: int, **overrides: Any) -> dict[str, Any]:
 def run(path: Path, *args: str, url: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REGISTRY_DATABASE_URL")}
     env["DATABASE_URL"] = url
-    return subprocess.run(["bash", str(SCRIPT), str(path), *args], capture_output=True, text=True, env=env,
-                          timeout=120, check=False)
+    return subprocess.run(
+        ["bash", str(SCRIPT), str(path), *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
 
 
 @pytest.fixture
@@ -49,19 +59,35 @@ def db(registry_pg_url: str, clean_registry: None) -> Any:
 
 def test_import_is_backed_up_idempotent_and_validated(tmp_path: Path, db: Database, registry_pg_url: str) -> None:
     existing = {
-        "id": "11111111-1111-1111-1111-111111111111", "tag": "ocr", "instance_id": "ocr-1", "version": "1.0.0",
-        "status": "running", "reason": None, "health_endpoint": None, "health_score": 100, "scrape_failures": 0,
-        "metrics": {}, **{k: datetime(2026, 11, 1, 9, 59, tzinfo=UTC)
-                          for k in ("registered_at", "last_seen", "status_since", "updated_at")},
+        "id": "11111111-1111-1111-1111-111111111111",
+        "tag": "ocr",
+        "instance_id": "ocr-1",
+        "version": "1.0.0",
+        "status": "running",
+        "reason": None,
+        "health_endpoint": None,
+        "health_score": 100,
+        "scrape_failures": 0,
+        "metrics": {},
+        **{
+            k: datetime(2026, 11, 1, 9, 59, tzinfo=UTC)
+            for k in ("registered_at", "last_seen", "status_since", "updated_at")
+        },
         "last_scrape_at": None,
     }
     repository.upsert_rows(db.engine, [existing])
     source = tmp_path / "export.json"
-    source.write_text(json.dumps(export([
-        worker(1, instance_id="ocr-1"),  # older than what the registry has: unchanged
-        worker(2, tag="pdf.render", status="error"),
-        worker(3, tag="anaf.efactura", health_endpoint=None, metrics=None),
-    ])))
+    source.write_text(
+        json.dumps(
+            export(
+                [
+                    worker(1, instance_id="ocr-1"),  # older than what the registry has: unchanged
+                    worker(2, tag="pdf.render", status="error"),
+                    worker(3, tag="anaf.efactura", health_endpoint=None, metrics=None),
+                ]
+            )
+        )
+    )
     backups = tmp_path / "backups"
 
     dry = run(source, "--dry-run", "--backup-dir", str(backups), url=registry_pg_url)
@@ -91,7 +117,9 @@ def test_import_is_backed_up_idempotent_and_validated(tmp_path: Path, db: Databa
     assert len(list(backups.iterdir())) == 2
 
     newer = tmp_path / "newer.json"
-    newer.write_text(json.dumps(export([worker(2, tag="pdf.render", status="running", last_seen="2026-12-01T00:00:00Z")])))
+    newer.write_text(
+        json.dumps(export([worker(2, tag="pdf.render", status="running", last_seen="2026-12-01T00:00:00Z")]))
+    )
     update = json.loads(run(newer, "--backup-dir", str(backups), url=registry_pg_url).stdout)
     assert (update["inserted"], update["updated"]) == (0, 1)
     assert {r["instance_id"]: r["status"] for r in repository.load_rows(db.engine, tag="pdf.render")} == {
@@ -102,13 +130,19 @@ def test_import_is_backed_up_idempotent_and_validated(tmp_path: Path, db: Databa
 @pytest.mark.parametrize(
     ("document", "locs"),
     [
-        (export([worker(1, status="sleeping"), worker(2, last_seen="2026-11-01T09:00:00")]),
-         [["workers", "0", "status"], ["workers", "1", "last_seen"]]),
+        (
+            export([worker(1, status="sleeping"), worker(2, last_seen="2026-11-01T09:00:00")]),
+            [["workers", "0", "status"], ["workers", "1", "last_seen"]],
+        ),
         (export([worker(1), worker(1)]), [["workers", "1"]]),
-        ({"format": "something-else", "version": 1, "exported_at": "2026-11-01T10:00:00Z", "workers": []},
-         [["format"]]),
-        (export([worker(1, tag="Not A Tag", unknown_field=1)]),
-         [["workers", "0", "tag"], ["workers", "0", "unknown_field"]]),
+        (
+            {"format": "something-else", "version": 1, "exported_at": "2026-11-01T10:00:00Z", "workers": []},
+            [["format"]],
+        ),
+        (
+            export([worker(1, tag="Not A Tag", unknown_field=1)]),
+            [["workers", "0", "tag"], ["workers", "0", "unknown_field"]],
+        ),
     ],
     ids=["bad-status-and-naive-time", "duplicate", "wrong-format", "bad-tag-extra-field"],
 )
@@ -147,7 +181,17 @@ def test_in_process_import_into_sqlite_and_count_mismatch(tmp_path: Path) -> Non
     assert "missing ['ocr/x']" in str(error)
     source = tmp_path / "e.json"
     source.write_text(json.dumps(export([worker(3)])))
-    assert main([str(source), "--database-url", f"sqlite:///{tmp_path / 'reg.sqlite3'}",
-                 "--backup-dir", str(tmp_path / "b")]) == 0
+    assert (
+        main(
+            [
+                str(source),
+                "--database-url",
+                f"sqlite:///{tmp_path / 'reg.sqlite3'}",
+                "--backup-dir",
+                str(tmp_path / "b"),
+            ]
+        )
+        == 0
+    )
     assert repository.count_rows(db.engine) == 3
     db.dispose()

@@ -16,7 +16,9 @@ Auth = Callable[..., dict[str, str]]
 
 
 def register(client: TestClient, auth: Auth, tag: str, instance_id: str, **extra: Any) -> dict[str, Any]:
-    response = client.post(f"/v1/workers/{tag}/instances", json=payload(instance_id, **extra), headers=auth(SCOPE_HEARTBEAT))
+    response = client.post(
+        f"/v1/workers/{tag}/instances", json=payload(instance_id, **extra), headers=auth(SCOPE_HEARTBEAT, tag=tag)
+    )
     assert response.status_code == 201, response.text
     return dict(response.json())
 
@@ -24,8 +26,11 @@ def register(client: TestClient, auth: Auth, tag: str, instance_id: str, **extra
 def test_register_heartbeat_list_and_get(client: TestClient, auth: Auth) -> None:
     ack = register(client, auth, "ocr", "ocr@h1", health_endpoint="http://127.0.0.1:9801", host="h1", pid=42)
     assert ack["status"] == "running" and ack["heartbeat_interval"] == 30.0
-    beat = client.patch("/v1/workers/ocr/heartbeat", json=payload("ocr@h2", queue_size=4, active_tasks=1),
-                        headers=auth(SCOPE_HEARTBEAT))
+    beat = client.patch(
+        "/v1/workers/ocr/heartbeat",
+        json=payload("ocr@h2", queue_size=4, active_tasks=1),
+        headers=auth(SCOPE_HEARTBEAT, tag="ocr"),
+    )
     assert beat.status_code == 200 and beat.json()["status"] == "running"
 
     listing = client.get("/v1/workers", headers=auth(SCOPE_READ))
@@ -63,7 +68,9 @@ def test_health_discovery_topology(client: TestClient, auth: Auth) -> None:
     topo = client.get("/v1/topology", headers=auth(SCOPE_READ)).json()
     assert [t["tag"] for t in topo["tags"]] == ["pdf.render"]
     assert {h["host"]: h["instances"] for h in topo["hosts"]} == {
-        "a": ["pdf.render/pdf@a"], "b": ["pdf.render/pdf@b"], "c": ["pdf.render/pdf@c"],
+        "a": ["pdf.render/pdf@a"],
+        "b": ["pdf.render/pdf@b"],
+        "c": ["pdf.render/pdf@c"],
     }
 
 
@@ -71,28 +78,35 @@ def test_unregister_and_remove(client: TestClient, auth: Auth, settings: Any) ->
     register(client, auth, "reges", "reges@1")
     register(client, auth, "reges", "reges@2")
     with subscribe_events(str(settings.redis_url.get_secret_value())) as collect:
-        gone = client.delete("/v1/workers/reges/instances/reges@1", headers=auth(SCOPE_HEARTBEAT))
+        gone = client.delete("/v1/workers/reges/instances/reges@1", headers=auth(SCOPE_HEARTBEAT, tag="reges"))
         assert gone.status_code == 200 and gone.json()["status"] == "stopped"
         removed = client.delete("/v1/workers/reges", headers=auth(SCOPE_ADMIN))
         events = collect(0.4)
     assert removed.status_code == 200 and removed.json() == {"tag": "reges", "removed": 2}
     assert [e["event"] for e in events] == ["worker.unregistered", "worker.removed"]
     assert client.get("/v1/workers/reges", headers=auth(SCOPE_READ)).status_code == 404
-    again = client.delete("/v1/workers/reges/instances/reges@1", headers=auth(SCOPE_HEARTBEAT))
+    again = client.delete("/v1/workers/reges/instances/reges@1", headers=auth(SCOPE_HEARTBEAT, tag="reges"))
     assert again.status_code == 404 and again.json()["code"] == "not_found"
 
 
 def test_not_found_and_validation_errors_are_structured(client: TestClient, auth: Auth) -> None:
     missing = client.get("/v1/workers/nobody", headers=auth(SCOPE_READ))
     assert missing.status_code == 404
-    assert missing.json() == {"type": "NotFoundError", "code": "not_found", "message": "no worker tag 'nobody'",
-                              "retryable": False}
+    assert missing.json() == {
+        "type": "NotFoundError",
+        "code": "not_found",
+        "message": "no worker tag 'nobody'",
+        "retryable": False,
+    }
     assert client.get("/v1/workers/nobody/health", headers=auth(SCOPE_READ)).status_code == 404
     assert client.get("/v1/discovery/nobody", headers=auth(SCOPE_READ)).status_code == 404
     assert client.delete("/v1/workers/nobody", headers=auth(SCOPE_ADMIN)).status_code == 404
 
-    bad = client.patch("/v1/workers/ocr/heartbeat", json={"instance_id": "no spaces|allowed", "queue_size": -1},
-                       headers=auth(SCOPE_HEARTBEAT))
+    bad = client.patch(
+        "/v1/workers/ocr/heartbeat",
+        json={"instance_id": "no spaces|allowed", "queue_size": -1},
+        headers=auth(SCOPE_HEARTBEAT, tag="ocr"),
+    )
     assert bad.status_code == 422
     body = bad.json()
     assert body["type"] == "PayloadError" and body["code"] == "invalid_payload"
@@ -117,9 +131,9 @@ def test_sweep_through_the_app_marks_failed_and_metrics_show_it(
     with TestClient(create_app(settings, clock=clock)) as client:
         register(client, auth, tag, "w@1")
         register(client, auth, tag, "w@2")
-        client.patch(f"/v1/workers/{tag}/heartbeat", json=payload("w@2"), headers=auth(SCOPE_HEARTBEAT))
+        client.patch(f"/v1/workers/{tag}/heartbeat", json=payload("w@2"), headers=auth(SCOPE_HEARTBEAT, tag=tag))
         clock.advance(settings.error_after + 1)
-        client.patch(f"/v1/workers/{tag}/heartbeat", json=payload("w@2"), headers=auth(SCOPE_HEARTBEAT))
+        client.patch(f"/v1/workers/{tag}/heartbeat", json=payload("w@2"), headers=auth(SCOPE_HEARTBEAT, tag=tag))
         runtime = client.app.state.runtime  # type: ignore[attr-defined]
         assert client.portal.call(runtime.service.sweep)["error"] == 1  # type: ignore[union-attr]
         workers = client.get(f"/v1/workers/{tag}", headers=auth(SCOPE_READ)).json()
@@ -128,7 +142,8 @@ def test_sweep_through_the_app_marks_failed_and_metrics_show_it(
         text = client.get("/metrics").text
     samples = {
         (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(text) for s in family.samples
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
     }
     assert samples[("worker_count", (("tag", tag),))] == 1
     assert samples[("worker_status", (("instance", "w@1"), ("status", "error"), ("tag", tag)))] == 1
@@ -148,14 +163,16 @@ def test_ops_routes(client: TestClient) -> None:
     assert client.get("/metrics").headers["content-type"].startswith("text/plain")
 
 
-def test_readyz_and_routes_report_a_dead_redis(make_settings: Callable[..., Any], clean_registry: None, auth: Auth) -> None:
+def test_readyz_and_routes_report_a_dead_redis(
+    make_settings: Callable[..., Any], clean_registry: None, auth: Auth
+) -> None:
     from registry.main import create_app
 
     settings = make_settings(redis_url="redis://127.0.0.1:1/0")
     with TestClient(create_app(settings)) as client:
         ready = client.get("/readyz")
         assert ready.status_code == 503 and ready.json()["checks"]["redis"].startswith("fail")
-        beat = client.patch("/v1/workers/ocr/heartbeat", json=payload(), headers=auth(SCOPE_HEARTBEAT))
+        beat = client.patch("/v1/workers/ocr/heartbeat", json=payload(), headers=auth(SCOPE_HEARTBEAT, tag="ocr"))
         assert beat.status_code == 503 and beat.json()["code"] == "unavailable" and beat.headers["retry-after"]
 
 
@@ -165,9 +182,13 @@ def test_heartbeat_fast_path_answers_exactly_like_the_route(
     from registry.main import create_app
     from tests.registry.conftest import _wipe
 
-    beat, read = token(SCOPE_HEARTBEAT), token(SCOPE_READ)
+    beat, read = token(SCOPE_HEARTBEAT, tag="ocr"), token(SCOPE_READ)
     cases: list[tuple[str, dict[str, str], bytes]] = [
-        ("/v1/workers/ocr/heartbeat", {"Authorization": f"Bearer {beat}"}, b'{"instance_id": "ocr@fp", "queue_size": 2}'),
+        (
+            "/v1/workers/ocr/heartbeat",
+            {"Authorization": f"Bearer {beat}"},
+            b'{"instance_id": "ocr@fp", "queue_size": 2}',
+        ),
         ("/v1/workers/ocr/heartbeat", {}, b'{"instance_id": "ocr@fp"}'),
         ("/v1/workers/ocr/heartbeat", {"Authorization": "Basic abc"}, b'{"instance_id": "ocr@fp"}'),
         ("/v1/workers/ocr/heartbeat", {"Authorization": "Bearer not-a-jwt"}, b'{"instance_id": "ocr@fp"}'),

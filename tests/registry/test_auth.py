@@ -29,8 +29,12 @@ from tests.registry.helpers import payload
 def claims(**overrides: Any) -> dict[str, Any]:
     now = int(time.time())
     base: dict[str, Any] = {
-        "iss": "workers-core", "aud": "workers-registry", "sub": "tester", "scope": SCOPE_ADMIN,
-        "iat": now, "exp": now + 300,
+        "iss": "workers-core",
+        "aud": "workers-registry",
+        "sub": "tester",
+        "scope": SCOPE_ADMIN,
+        "iat": now,
+        "exp": now + 300,
     }
     base.update(overrides)
     return {k: v for k, v in base.items() if v is not None}
@@ -73,7 +77,7 @@ def test_missing_token_and_wrong_scheme_get_401(client: TestClient) -> None:
 
 
 def test_scopes(client: TestClient, auth: Callable[..., dict[str, str]]) -> None:
-    read, beat, admin = auth(SCOPE_READ), auth(SCOPE_HEARTBEAT), auth(SCOPE_ADMIN)
+    read, beat, admin = auth(SCOPE_READ), auth(SCOPE_HEARTBEAT, tag="ocr"), auth(SCOPE_ADMIN)
     assert client.patch("/v1/workers/ocr/heartbeat", json=payload(), headers=beat).status_code == 200
     denied = client.patch("/v1/workers/ocr/heartbeat", json=payload(), headers=read)
     assert denied.status_code == 403 and denied.json()["code"] == "insufficient_scope"
@@ -100,9 +104,11 @@ def _rsa_pem() -> tuple[str, str]:
     private = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return private, public
 
 

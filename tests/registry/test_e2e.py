@@ -27,12 +27,22 @@ DETECTION_WINDOW = ERROR_AFTER + SWEEP + 2.5  # + a beat in flight and schedulin
 
 
 @pytest.fixture
-def registry_settings(make_settings: Callable[..., RegistrySettings], clean_registry: None,
-                      broker_url: str) -> RegistrySettings:
+def registry_settings(
+    make_settings: Callable[..., RegistrySettings], clean_registry: None, broker_url: str
+) -> RegistrySettings:
     return make_settings(
-        jobs_enabled=True, heartbeat_interval=HEARTBEAT_INTERVAL, error_after=ERROR_AFTER, stop_after=30.0,
-        purge_after=120.0, sweep_interval=SWEEP, flush_interval=0.5, healthcheck_interval=2.0,
-        healthcheck_timeout=2.0, healthcheck_retries=1, scrape_failures_before_error=2, queue_poll_interval=2.0,
+        jobs_enabled=True,
+        heartbeat_interval=HEARTBEAT_INTERVAL,
+        error_after=ERROR_AFTER,
+        stop_after=30.0,
+        purge_after=120.0,
+        sweep_interval=SWEEP,
+        flush_interval=0.5,
+        healthcheck_interval=2.0,
+        healthcheck_timeout=2.0,
+        healthcheck_retries=1,
+        scrape_failures_before_error=2,
+        queue_poll_interval=2.0,
         rmq_url=broker_url,
     )
 
@@ -55,12 +65,18 @@ def instances(server: ThreadServer, read: dict[str, str]) -> dict[str, dict[str,
 
 
 def test_heartbeat_flow_with_real_workers(
-    registry: ThreadServer, registry_settings: RegistrySettings, token: Callable[..., str],
-    start_worker: Callable[..., WorkerProcess], celery_client: Any,
+    registry: ThreadServer,
+    registry_settings: RegistrySettings,
+    token: Callable[..., str],
+    start_worker: Callable[..., WorkerProcess],
+    celery_client: Any,
 ) -> None:
     read = {"Authorization": f"Bearer {token(SCOPE_READ)}"}
-    env = {"REGISTRY_URL": registry.url, "REGISTRY_TOKEN": token(SCOPE_HEARTBEAT, ttl=3600),
-           "HEARTBEAT_INTERVAL": str(HEARTBEAT_INTERVAL)}
+    env = {
+        "REGISTRY_URL": registry.url,
+        "REGISTRY_TOKEN": token(SCOPE_HEARTBEAT, ttl=3600, tag="ocr"),
+        "HEARTBEAT_INTERVAL": str(HEARTBEAT_INTERVAL),
+    }
     workers = [start_worker("ocr", env=env, wait=False) for _ in range(3)]
     for worker in workers:
         worker.wait_ready(90)
@@ -68,21 +84,39 @@ def test_heartbeat_flow_with_real_workers(
     names = {w.name for w in workers}
 
     # 1. all three register and heartbeats flow (last_seen advances), with their health endpoints
-    first = wait_for(lambda: (seen := instances(registry, read)) and names <= set(seen)
-                     and all(seen[n]["status"] == "running" for n in names) and seen, 60, what="3 running instances")
+    first = wait_for(
+        lambda: (
+            (seen := instances(registry, read))
+            and names <= set(seen)
+            and all(seen[n]["status"] == "running" for n in names)
+            and seen
+        ),
+        60,
+        what="3 running instances",
+    )
     assert {first[w.name]["health_endpoint"] for w in workers} == {w.health_url for w in workers}
-    wait_for(lambda: all(_ts(instances(registry, read)[n]["last_seen"]) > _ts(first[n]["last_seen"]) for n in names),
-             10, what="heartbeats to advance last_seen")
+    wait_for(
+        lambda: all(_ts(instances(registry, read)[n]["last_seen"]) > _ts(first[n]["last_seen"]) for n in names),
+        10,
+        what="heartbeats to advance last_seen",
+    )
     # the health-check job scrapes the real worker /metrics
-    wait_for(lambda: all(instances(registry, read)[n]["metrics"]["last_scrape_at"] for n in names), 15,
-             what="the health-check job to scrape every worker")
+    wait_for(
+        lambda: all(instances(registry, read)[n]["metrics"]["last_scrape_at"] for n in names),
+        15,
+        what="the health-check job to scrape every worker",
+    )
 
     with subscribe_events(registry_settings.redis_url.get_secret_value()) as collect:
         # 2. SIGKILL: marked failed within the configured window
         killed_at = time.monotonic()
         a.kill()
-        wait_for(lambda: instances(registry, read)[a.name]["status"] == "error", DETECTION_WINDOW, interval=0.1,
-                 what=f"{a.name} marked error within {DETECTION_WINDOW}s")
+        wait_for(
+            lambda: instances(registry, read)[a.name]["status"] == "error",
+            DETECTION_WINDOW,
+            interval=0.1,
+            what=f"{a.name} marked error within {DETECTION_WINDOW}s",
+        )
         detected = time.monotonic() - killed_at
         print(f"SIGKILLed worker marked error after {detected:.1f}s (window {DETECTION_WINDOW}s)")
         assert detected <= DETECTION_WINDOW
@@ -95,8 +129,11 @@ def test_heartbeat_flow_with_real_workers(
 
         # 4. SIGTERM (warm shutdown): it unregisters
         b.stop()
-        gone = wait_for(lambda: (i := instances(registry, read)[b.name])["status"] == "stopped" and i, 15,
-                        what=f"{b.name} unregistered")
+        gone = wait_for(
+            lambda: (i := instances(registry, read)[b.name])["status"] == "stopped" and i,
+            15,
+            what=f"{b.name} unregistered",
+        )
         assert gone["reason"] == "unregistered"
         events = collect(1.0)
     changes = [(e["event"], e["data"]["instance_id"], e["data"]["status"]) for e in events]
@@ -115,9 +152,15 @@ def test_heartbeat_flow_with_real_workers(
         revived = ThreadServer(create_app(registry_settings), port=registry.port).start()  # a fresh process' worth
         try:
             back = wait_for(
-                lambda: (seen := instances(revived, read)) and all(
-                    seen[n]["status"] == "running" and _ts(seen[n]["last_seen"]) > down_at for n in (a.name, c.name)
-                ) and seen, 30, what="workers re-registered after the registry came back",
+                lambda: (
+                    (seen := instances(revived, read))
+                    and all(
+                        seen[n]["status"] == "running" and _ts(seen[n]["last_seen"]) > down_at for n in (a.name, c.name)
+                    )
+                    and seen
+                ),
+                30,
+                what="workers re-registered after the registry came back",
             )
             events = collect(1.0)
         finally:

@@ -27,7 +27,9 @@ def endpoint() -> Iterator[MetricsServer]:
 
 
 @pytest.fixture
-def app_client(make_settings: Callable[..., RegistrySettings], clean_registry: None) -> Iterator[tuple[TestClient, FakeClock]]:
+def app_client(
+    make_settings: Callable[..., RegistrySettings], clean_registry: None
+) -> Iterator[tuple[TestClient, FakeClock]]:
     clock = FakeClock()
     with TestClient(create_app(make_settings(healthcheck_retries=2), clock=clock)) as client:
         yield client, clock
@@ -45,16 +47,22 @@ def instance(client: TestClient, auth: Auth, tag: str) -> dict[str, Any]:
 def sample_values(text: str, name: str) -> dict[tuple[tuple[str, str], ...], float]:
     return {
         tuple(sorted(s.labels.items())): s.value
-        for family in text_string_to_metric_families(text) for s in family.samples if s.name == name
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == name
     }
 
 
-def test_scrape_updates_metrics_and_rates(app_client: tuple[TestClient, FakeClock], auth: Auth,
-                                          endpoint: MetricsServer) -> None:
+def test_scrape_updates_metrics_and_rates(
+    app_client: tuple[TestClient, FakeClock], auth: Auth, endpoint: MetricsServer
+) -> None:
     client, clock = app_client
     tag = f"t{uuid.uuid4().hex[:10]}"
-    client.post(f"/v1/workers/{tag}/instances", json=payload("w@1", health_endpoint=endpoint.url),
-                headers=auth(SCOPE_HEARTBEAT))
+    client.post(
+        f"/v1/workers/{tag}/instances",
+        json=payload("w@1", health_endpoint=endpoint.url),
+        headers=auth(SCOPE_HEARTBEAT, tag=tag),
+    )
     assert job(client) == {"ok": 1, "failed": 0}
     first = instance(client, auth, tag)["metrics"]
     assert first["scrape_ok"] is True and first["task_duration_seconds"] == 0.5
@@ -62,8 +70,11 @@ def test_scrape_updates_metrics_and_rates(app_client: tuple[TestClient, FakeCloc
 
     endpoint.text = worker_metrics(succeeded=40, failed=10, runtime_sum=35.0, runtime_count=50, cpu=7.5)
     clock.advance(60)
-    client.patch(f"/v1/workers/{tag}/heartbeat", json=payload("w@1", health_endpoint=endpoint.url),
-                 headers=auth(SCOPE_HEARTBEAT))
+    client.patch(
+        f"/v1/workers/{tag}/heartbeat",
+        json=payload("w@1", health_endpoint=endpoint.url),
+        headers=auth(SCOPE_HEARTBEAT, tag=tag),
+    )
     assert job(client) == {"ok": 1, "failed": 0}
     second = instance(client, auth, tag)
     m = second["metrics"]
@@ -84,8 +95,11 @@ def test_scrape_updates_metrics_and_rates(app_client: tuple[TestClient, FakeCloc
 
 def test_retries_then_succeeds(app_client: tuple[TestClient, FakeClock], auth: Auth, endpoint: MetricsServer) -> None:
     client, _ = app_client
-    client.post("/v1/workers/ocr/instances", json=payload("ocr@r", health_endpoint=endpoint.url),
-                headers=auth(SCOPE_HEARTBEAT))
+    client.post(
+        "/v1/workers/ocr/instances",
+        json=payload("ocr@r", health_endpoint=endpoint.url),
+        headers=auth(SCOPE_HEARTBEAT, tag="ocr"),
+    )
     endpoint.fail_next = 2
     assert job(client) == {"ok": 1, "failed": 0}
     assert len(endpoint.requests) == 3  # two 500s, then the answer
@@ -97,8 +111,11 @@ def test_failed_checks_move_to_error_and_a_good_scrape_recovers(
 ) -> None:
     client, _ = app_client
     tag = f"t{uuid.uuid4().hex[:10]}"
-    client.post(f"/v1/workers/{tag}/instances", json=payload("w@f", health_endpoint=endpoint.url),
-                headers=auth(SCOPE_HEARTBEAT))
+    client.post(
+        f"/v1/workers/{tag}/instances",
+        json=payload("w@f", health_endpoint=endpoint.url),
+        headers=auth(SCOPE_HEARTBEAT, tag=tag),
+    )
     endpoint.fail_always = True
     with subscribe_events(registry_redis_url) as collect:
         assert job(client) == {"ok": 0, "failed": 1}
@@ -107,15 +124,19 @@ def test_failed_checks_move_to_error_and_a_good_scrape_recovers(
         assert (failed["status"], failed["reason"], failed["health_score"]) == ("error", "scrape_failed", 0)
         assert failed["metrics"]["scrape_failures"] == 1
         # heartbeats keep arriving, but they do not hide a failing /metrics
-        beat = client.patch(f"/v1/workers/{tag}/heartbeat", json=payload("w@f", health_endpoint=endpoint.url),
-                            headers=auth(SCOPE_HEARTBEAT))
+        beat = client.patch(
+            f"/v1/workers/{tag}/heartbeat",
+            json=payload("w@f", health_endpoint=endpoint.url),
+            headers=auth(SCOPE_HEARTBEAT, tag=tag),
+        )
         assert beat.json()["status"] == "error"
         endpoint.fail_always = False
         assert job(client) == {"ok": 1, "failed": 0}
         events = collect(0.5)
     assert instance(client, auth, tag)["status"] == "running"
     assert [(e["data"]["status"], e["data"]["reason"]) for e in events] == [
-        ("error", "scrape_failed"), ("running", "scrape_recovered"),
+        ("error", "scrape_failed"),
+        ("running", "scrape_recovered"),
     ]
     text = client.get("/metrics").text
     assert sample_values(text, "failed_health_checks_total")[(("tag", tag),)] == 1
@@ -126,27 +147,43 @@ def test_timeouts_and_dead_endpoints_fail(
 ) -> None:
     settings = make_settings(healthcheck_timeout=0.2, healthcheck_retries=1, scrape_failures_before_error=2)
     with TestClient(create_app(settings)) as client:
-        client.post("/v1/workers/ocr/instances", json=payload("ocr@slow", health_endpoint=endpoint.url),
-                    headers=auth(SCOPE_HEARTBEAT))
-        client.post("/v1/workers/ocr/instances", json=payload("ocr@gone", health_endpoint="http://127.0.0.1:1"),
-                    headers=auth(SCOPE_HEARTBEAT))
-        client.post("/v1/workers/ocr/instances", json=payload("ocr@none"), headers=auth(SCOPE_HEARTBEAT))
+        client.post(
+            "/v1/workers/ocr/instances",
+            json=payload("ocr@slow", health_endpoint=endpoint.url),
+            headers=auth(SCOPE_HEARTBEAT, tag="ocr"),
+        )
+        client.post(
+            "/v1/workers/ocr/instances",
+            json=payload("ocr@gone", health_endpoint="http://127.0.0.1:1"),
+            headers=auth(SCOPE_HEARTBEAT, tag="ocr"),
+        )
+        client.post("/v1/workers/ocr/instances", json=payload("ocr@none"), headers=auth(SCOPE_HEARTBEAT, tag="ocr"))
         endpoint.delay = 0.5
         assert job(client) == {"ok": 0, "failed": 2}  # ocr@none has no endpoint: not scraped
-        statuses = {i["instance_id"]: (i["status"], i["metrics"]["scrape_failures"])
-                    for i in client.get("/v1/workers/ocr", headers=auth(SCOPE_READ)).json()["instances"]}
+        statuses = {
+            i["instance_id"]: (i["status"], i["metrics"]["scrape_failures"])
+            for i in client.get("/v1/workers/ocr", headers=auth(SCOPE_READ)).json()["instances"]
+        }
         # two failures are needed before error (hysteresis); the score already pays for one
         assert statuses == {"ocr@slow": ("running", 1), "ocr@gone": ("running", 1), "ocr@none": ("running", 0)}
         assert job(client) == {"ok": 0, "failed": 2}
-        statuses = {i["instance_id"]: i["status"]
-                    for i in client.get("/v1/workers/ocr", headers=auth(SCOPE_READ)).json()["instances"]}
+        statuses = {
+            i["instance_id"]: i["status"]
+            for i in client.get("/v1/workers/ocr", headers=auth(SCOPE_READ)).json()["instances"]
+        }
         assert statuses == {"ocr@slow": "error", "ocr@gone": "error", "ocr@none": "running"}
 
 
 def test_parse_and_derive() -> None:
     raw = parse_metrics(worker_metrics(succeeded=3, failed=1, runtime_sum=2.0, runtime_count=4))
-    assert raw == {"succeeded": 3, "failed": 1, "runtime_sum": 2.0, "runtime_count": 4, "cpu_seconds": 1.5,
-                   "memory_bytes": 123456789}
+    assert raw == {
+        "succeeded": 3,
+        "failed": 1,
+        "runtime_sum": 2.0,
+        "runtime_count": 4,
+        "cpu_seconds": 1.5,
+        "memory_bytes": 123456789,
+    }
     with pytest.raises(ScrapeError):
         parse_metrics("<html>this is not prometheus</html>")
     previous = derive(raw, {}, {}, now=100.0)
@@ -160,7 +197,10 @@ def test_wrong_content_type_is_a_failed_check(
     app_client: tuple[TestClient, FakeClock], auth: Auth, endpoint: MetricsServer
 ) -> None:
     client, _ = app_client
-    client.post("/v1/workers/ocr/instances", json=payload("ocr@html", health_endpoint=endpoint.url),
-                headers=auth(SCOPE_HEARTBEAT))
+    client.post(
+        "/v1/workers/ocr/instances",
+        json=payload("ocr@html", health_endpoint=endpoint.url),
+        headers=auth(SCOPE_HEARTBEAT, tag="ocr"),
+    )
     endpoint.content_type = "text/html"
     assert job(client) == {"ok": 0, "failed": 1}

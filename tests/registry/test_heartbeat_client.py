@@ -43,16 +43,24 @@ class FakeRegistry:
 
 
 def settings(**kw: Any) -> SimpleNamespace:
-    base = {"registry_url": "http://registry.test", "registry_token": SecretStr("tok"), "heartbeat_interval": 0.05,
-            "worker_version": "9.9.9"}
+    base = {
+        "registry_url": "http://registry.test",
+        "registry_token": SecretStr("tok"),
+        "heartbeat_interval": 0.05,
+        "worker_version": "9.9.9",
+    }
     base.update(kw)
     return SimpleNamespace(**base)
 
 
 def make(fake: FakeRegistry, stats: Callable[[], dict[str, Any]] | None = None, **kw: Any) -> Heartbeat:
     return Heartbeat(
-        settings(**kw), tag="pdf.render", instance_id="pdf@host", health_endpoint="http://127.0.0.1:9802",
-        stats=stats or (lambda: {"queue_size": 1, "active_tasks": 0}), transport=httpx.MockTransport(fake),
+        settings(**kw),
+        tag="pdf.render",
+        instance_id="pdf@host",
+        health_endpoint="http://127.0.0.1:9802",
+        stats=stats or (lambda: {"queue_size": 1, "active_tasks": 0}),
+        transport=httpx.MockTransport(fake),
         rng=random.Random(7),
     )
 
@@ -141,8 +149,15 @@ def test_backoff_grows_with_jitter_and_is_capped() -> None:
 def test_settings_with_uppercase_names_and_plain_strings() -> None:
     fake = FakeRegistry()
     s = SimpleNamespace(REGISTRY_URL="http://registry.test/", REGISTRY_TOKEN="abc", HEARTBEAT_INTERVAL="12")
-    beat = Heartbeat(s, tag="ocr", instance_id="ocr@h", health_endpoint=None, stats=dict,
-                     transport=httpx.MockTransport(fake), version="1.0")
+    beat = Heartbeat(
+        s,
+        tag="ocr",
+        instance_id="ocr@h",
+        health_endpoint=None,
+        stats=dict,
+        transport=httpx.MockTransport(fake),
+        version="1.0",
+    )
     assert beat.url == "http://registry.test" and beat.interval == 12.0
     assert beat.beat_once()
     assert fake.requests[0].headers["authorization"] == "Bearer abc"
@@ -152,9 +167,16 @@ def test_against_the_real_registry(
     make_settings: Callable[..., RegistrySettings], clean_registry: None, token: Callable[..., str]
 ) -> None:
     server = ThreadServer(create_app(make_settings())).start()
-    worker_settings = settings(registry_url=server.url, registry_token=token(SCOPE_HEARTBEAT), heartbeat_interval=0.2)
-    beat = Heartbeat(worker_settings, tag="ocr", instance_id="ocr@real", health_endpoint="http://127.0.0.1:9801",
-                     stats=lambda: {"active_tasks": 2, "health_score": 90, "last_task_time": time.time()})
+    worker_settings = settings(
+        registry_url=server.url, registry_token=token(SCOPE_HEARTBEAT, tag="ocr"), heartbeat_interval=0.2
+    )
+    beat = Heartbeat(
+        worker_settings,
+        tag="ocr",
+        instance_id="ocr@real",
+        health_endpoint="http://127.0.0.1:9801",
+        stats=lambda: {"active_tasks": 2, "health_score": 90, "last_task_time": time.time()},
+    )
     try:
         beat.start()
         read = {"Authorization": f"Bearer {token(SCOPE_READ)}"}
@@ -165,8 +187,11 @@ def test_against_the_real_registry(
                 return None
             return next(iter(response.json()["instances"]), None)
 
-        seen = wait_for(lambda: (i := instance()) and i["metrics"]["active_tasks"] == 2 and beat.beats >= 3 and i,
-                        30, what="heartbeats stored")
+        seen = wait_for(
+            lambda: (i := instance()) and i["metrics"]["active_tasks"] == 2 and beat.beats >= 3 and i,
+            30,
+            what="heartbeats stored",
+        )
         assert seen["status"] == "running" and seen["version"] == "9.9.9"
         assert seen["metrics"]["reported_health_score"] == 90
         beat.stop()

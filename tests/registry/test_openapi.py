@@ -27,7 +27,8 @@ def test_document_covers_the_roadmap_routes() -> None:
     for path in ("/v1/discovery/{tag}", "/v1/topology", "/v1/scaling", "/v1/scaling/{tag}", "/metrics"):
         assert "get" in paths[path], path
     assert doc["components"]["securitySchemes"]["bearer"] == {
-        "type": "http", "scheme": "bearer",
+        "type": "http",
+        "scheme": "bearer",
         "description": "JWT with scope `workers:read`, `workers:heartbeat` or `workers:admin` (implies the others).",
     }
     assert paths["/v1/workers"]["get"]["security"] == [{"bearer": []}]

@@ -13,8 +13,8 @@ from kombu import Connection, Exchange, Queue
 from registry.auth import SCOPE_HEARTBEAT, SCOPE_READ
 from registry.config import RegistrySettings
 from registry.main import create_app
-from registry.queues import queue_depths
 from registry.scaling import velocity
+from shared.broker import queue_depths
 from tests.registry.helpers import FakeClock, payload
 
 Auth = Callable[..., dict[str, str]]
@@ -46,8 +46,12 @@ def test_queue_depths_from_rabbitmq(broker_url: str, queue: str) -> None:
 
 def test_velocity() -> None:
     assert velocity([], window=60) == (None, None)
-    samples = [{"at": 200.0, "depth": 300, "completed": 150.0}, {"at": 150.0, "depth": 200, "completed": 100.0},
-               {"at": 100.0, "depth": 100, "completed": 50.0}, {"at": 0.0, "depth": 0, "completed": 0.0}]
+    samples = [
+        {"at": 200.0, "depth": 300, "completed": 150.0},
+        {"at": 150.0, "depth": 200, "completed": 100.0},
+        {"at": 100.0, "depth": 100, "completed": 50.0},
+        {"at": 0.0, "depth": 0, "completed": 0.0},
+    ]
     slope, completion = velocity(samples, window=120)
     assert slope == pytest.approx(2.0) and completion == pytest.approx(1.0)
     assert velocity(samples[:1], window=120) == (None, None)
@@ -59,8 +63,14 @@ def test_scaling_hints_follow_depth_and_velocity_with_cooldown(
     make_settings: Callable[..., RegistrySettings], clean_registry: None, auth: Auth, broker_url: str, queue: str
 ) -> None:
     clock = FakeClock()
-    settings = make_settings(rmq_url=broker_url, scaling_limits=f'{{"{queue}": [1, 5]}}', scaling_cooldown=120,
-                             scaling_drain_seconds=100, scaling_default_rate=1.0, scaling_window=120)
+    settings = make_settings(
+        rmq_url=broker_url,
+        scaling_limits=f'{{"{queue}": [1, 5]}}',
+        scaling_cooldown=120,
+        scaling_drain_seconds=100,
+        scaling_default_rate=1.0,
+        scaling_window=120,
+    )
     with TestClient(create_app(settings, clock=clock)) as client:
         runtime = client.app.state.runtime  # type: ignore[attr-defined]
 
@@ -72,8 +82,11 @@ def test_scaling_hints_follow_depth_and_velocity_with_cooldown(
             assert response.status_code == 200
             return dict(response.json())
 
-        client.post(f"/v1/workers/{queue}/instances",
-                    json=payload("w@1", tasks_succeeded=0, tasks_failed=0), headers=auth(SCOPE_HEARTBEAT))
+        client.post(
+            f"/v1/workers/{queue}/instances",
+            json=payload("w@1", tasks_succeeded=0, tasks_failed=0),
+            headers=auth(SCOPE_HEARTBEAT, tag=queue),
+        )
         assert sample() == {queue: (0, 0)}
         first = hint()
         assert (first["desired_replicas"], first["current_replicas"], first["queue_depth"]) == (1, 1, 0)
@@ -81,8 +94,11 @@ def test_scaling_hints_follow_depth_and_velocity_with_cooldown(
 
         publish(broker_url, queue, 300)
         clock.advance(60)
-        client.patch(f"/v1/workers/{queue}/heartbeat", json=payload("w@1", tasks_succeeded=50, tasks_failed=10),
-                     headers=auth(SCOPE_HEARTBEAT))
+        client.patch(
+            f"/v1/workers/{queue}/heartbeat",
+            json=payload("w@1", tasks_succeeded=50, tasks_failed=10),
+            headers=auth(SCOPE_HEARTBEAT, tag=queue),
+        )
         sample()
         busy = hint()
         # completion 60/60 s = 1/s, depth slope 300/60 s = 5/s -> arrivals 6/s at 1/s per replica: 6 + 300/100 -> 9
@@ -97,14 +113,20 @@ def test_scaling_hints_follow_depth_and_velocity_with_cooldown(
         with Connection(broker_url) as conn:
             conn.default_channel.queue_purge(queue)
         clock.advance(30)
-        client.patch(f"/v1/workers/{queue}/heartbeat", json=payload("w@1", tasks_succeeded=80, tasks_failed=10),
-                     headers=auth(SCOPE_HEARTBEAT))
+        client.patch(
+            f"/v1/workers/{queue}/heartbeat",
+            json=payload("w@1", tasks_succeeded=80, tasks_failed=10),
+            headers=auth(SCOPE_HEARTBEAT, tag=queue),
+        )
         sample()
         held = hint()
         assert held["desired_replicas"] == 5 and held["cooldown_remaining"] > 0 and "cooldown" in held["reason"]
         clock.advance(200)
-        client.patch(f"/v1/workers/{queue}/heartbeat", json=payload("w@1", tasks_succeeded=80, tasks_failed=10),
-                     headers=auth(SCOPE_HEARTBEAT))
+        client.patch(
+            f"/v1/workers/{queue}/heartbeat",
+            json=payload("w@1", tasks_succeeded=80, tasks_failed=10),
+            headers=auth(SCOPE_HEARTBEAT, tag=queue),
+        )
         sample()
         calm = hint()
         assert calm["desired_replicas"] == 1 and calm["cooldown_remaining"] == 0

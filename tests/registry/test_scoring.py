@@ -34,8 +34,12 @@ def test_each_factor_weighs_as_documented() -> None:
     assert instance_score(inputs(queue_depth=500, alive_replicas=1, backlog_per_replica=1000)) == 92  # B = 0.5
     assert instance_score(inputs(queue_depth=5000, alive_replicas=2, backlog_per_replica=1000)) == 85  # B = 0
     assert instance_score(inputs(reported=0)) == 80
-    assert instance_score(inputs(scrape_failures=3, failures_before_error=3, failure_rate=1, queue_depth=10**6,
-                                 reported=0)) == 0
+    assert (
+        instance_score(
+            inputs(scrape_failures=3, failures_before_error=3, failure_rate=1, queue_depth=10**6, reported=0)
+        )
+        == 0
+    )
 
 
 @pytest.mark.parametrize("status", ["error", "stopped"])

@@ -107,7 +107,9 @@ async def test_missed_heartbeats_error_then_stopped_then_purged(
         assert set(rows(runtime)) == {"ocr@alive"}
         assert redis_record(runtime, registry_redis_url, "ocr", "ocr@dead") is None
         events = collect(0.5)
-    dead = [(e["event"], e["data"]["status"], e["data"]["reason"]) for e in events if e["data"]["instance_id"] == "ocr@dead"]
+    dead = [
+        (e["event"], e["data"]["status"], e["data"]["reason"]) for e in events if e["data"]["instance_id"] == "ocr@dead"
+    ]
     assert dead == [
         ("worker.status_changed", "error", "heartbeat_missed"),
         ("worker.status_changed", "stopped", "error_timeout"),
@@ -144,23 +146,41 @@ async def test_transition_is_compare_and_set(runtime: Runtime) -> None:
     snap = await runtime.service.snapshot("ocr")
     member = snap.members("ocr")[0]
     stale = await runtime.store.transition(
-        "ocr", "ocr@cas", expected_status="running", expected_last_seen=member.last_seen - 1, status="error",
-        reason="heartbeat_missed", now=member.last_seen,
+        "ocr",
+        "ocr@cas",
+        expected_status="running",
+        expected_last_seen=member.last_seen - 1,
+        status="error",
+        reason="heartbeat_missed",
+        now=member.last_seen,
     )
     assert stale is not None and not stale.changed  # a newer heartbeat wins over the sweeper
     wrong = await runtime.store.transition(
-        "ocr", "ocr@cas", expected_status="idle", expected_last_seen=None, status="error", reason=None,
+        "ocr",
+        "ocr@cas",
+        expected_status="idle",
+        expected_last_seen=None,
+        status="error",
+        reason=None,
         now=member.last_seen,
     )
     assert wrong is not None and not wrong.changed
     ok = await runtime.store.transition(
-        "ocr", "ocr@cas", expected_status="running", expected_last_seen=member.last_seen, status="error",
-        reason="test", now=member.last_seen,
+        "ocr",
+        "ocr@cas",
+        expected_status="running",
+        expected_last_seen=member.last_seen,
+        status="error",
+        reason="test",
+        now=member.last_seen,
     )
     assert ok is not None and (ok.previous, ok.status) == ("running", "error")
-    assert await runtime.store.transition(
-        "ocr", "ocr@none", expected_status=None, expected_last_seen=None, status="error", reason=None, now=0
-    ) is None
+    assert (
+        await runtime.store.transition(
+            "ocr", "ocr@none", expected_status=None, expected_last_seen=None, status="error", reason=None, now=0
+        )
+        is None
+    )
 
 
 async def test_unregister_marks_stopped_and_announces(runtime: Runtime, registry_redis_url: str) -> None:

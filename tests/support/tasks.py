@@ -16,7 +16,6 @@ from celery import shared_task
 from pydantic import BaseModel, Field
 
 from shared.errors import TransientError
-from shared.events import publish_event
 
 log = structlog.get_logger(__name__)
 
@@ -65,7 +64,7 @@ def crash_task(self: Any, marker_dir: str, key: str) -> None:
 
 @shared_task(name="ocr.test.event", bind=True)
 def event_task(self: Any, value: str) -> dict[str, Any]:
-    event = publish_event("ocr.test.happened", {"value": value})
+    event = self.app.conf.workers_core_publisher.publish("ocr.test.happened", {"value": value})
     log.info("event task done", value=value)
     return {"event_id": event.id}
 

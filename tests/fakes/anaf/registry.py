@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from shared.anaf.cui import is_valid_cui
+from anaf_core.cui import is_valid_cui
 
 router = APIRouter()
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from shared.anaf.cui import is_valid_cui
+from anaf_core.cui import is_valid_cui
 from tests.fakes.anaf.signing import SigningIdentity
 
 RO_TZ = ZoneInfo("Europe/Bucharest")

@@ -19,7 +19,7 @@ from lxml import etree
 from signxml.exceptions import InvalidInput, InvalidSignature
 from signxml.verifier import XMLVerifier
 
-from shared.anaf.errors import AnafProtocolError
+from anaf_core.errors import AnafProtocolError
 from shared.xml import safe_parser
 
 __all__ = ["SignedZip", "load_pinned_certificates", "open_signed_zip"]

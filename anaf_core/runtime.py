@@ -1,4 +1,8 @@
-"""``AnafRuntime``: the per-process bundle of every ANAF worker (Redis, limiters, quotas, tokens, clients)."""
+"""``AnafRuntime``: the bundle every ANAF worker's services hold (Redis, limiters, quotas, tokens, clients).
+
+A worker builds one per process inside its ``services(settings)`` (``AnafRuntime.create``); health checks and
+the CLI build their own. Nothing here is a module-level singleton.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +14,20 @@ import httpx
 import redis
 from cryptography import x509
 
-from shared.anaf.config import AnafSettings, get_anaf_settings
-from shared.anaf.http import build_client
-from shared.anaf.ratelimit import DailyQuota, RateLimiter
-from shared.anaf.signature import load_pinned_certificates
-from shared.anaf.tokens import AnafBearerAuth, RedisTokenStore, TokenManager
-from shared.resources import ProcessResource
+from anaf_core.config import AnafSettings
+from anaf_core.http import build_client
+from anaf_core.quota import DailyQuota
+from anaf_core.signature import load_pinned_certificates
+from anaf_core.tokens import RedisTokenStore, TokenManager
+from shared.keys import rate_key
+from shared.ratelimit import GcraLimiter
 
-__all__ = ["AnafRuntime", "get_runtime", "runtime_resource"]
+__all__ = ["AnafRuntime"]
 
 
 @dataclass
 class AnafRuntime:
-    """Built once per worker process (see ``get_runtime``); tests build one from explicit settings.
+    """Built once per worker process by the worker's services; tests build one from explicit settings.
 
     - ``registry_limiter``: 1 request / ``registry_interval_s`` for webservicesp.anaf.ro (all replicas).
     - ``api_limiter``: ``api_calls_per_minute`` for api.anaf.ro (shared by e-Factura and e-Transport).
@@ -33,8 +38,8 @@ class AnafRuntime:
     settings: AnafSettings
     redis_client: redis.Redis[bytes]
     tokens: TokenManager
-    registry_limiter: RateLimiter
-    api_limiter: RateLimiter
+    registry_limiter: GcraLimiter
+    api_limiter: GcraLimiter
     oauth_http: httpx.Client
     _clients: dict[str, httpx.Client] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -56,23 +61,21 @@ class AnafRuntime:
             lock_client=client,
             http=oauth_http,
         )
-        registry_limiter = RateLimiter(
+        registry_limiter = GcraLimiter(
             client,
-            "registry",
+            rate_key(ns, "registry"),
             rate=1,
             period=settings.registry_interval_s,
             max_wait=settings.limiter_max_wait_s,
-            namespace=ns,
             space_after_completion=True,
         )
-        api_limiter = RateLimiter(
+        api_limiter = GcraLimiter(
             client,
-            "api",
+            rate_key(ns, "api"),
             rate=settings.api_calls_per_minute,
             period=60.0,
             burst=settings.api_burst,
             max_wait=settings.limiter_max_wait_s,
-            namespace=ns,
         )
         return cls(settings, client, tokens, registry_limiter, api_limiter, oauth_http)
 
@@ -102,7 +105,7 @@ class AnafRuntime:
         return self._cached(
             "api:" + base_url,
             lambda: build_client(
-                self.settings, base_url=base_url, limiter=self.api_limiter, auth=AnafBearerAuth(self.tokens)
+                self.settings, base_url=base_url, limiter=self.api_limiter, auth=self.tokens
             ),
         )
 
@@ -121,13 +124,3 @@ class AnafRuntime:
             client.close()
         self.oauth_http.close()
         self.redis_client.close()
-
-
-runtime_resource: ProcessResource[AnafRuntime] = ProcessResource(
-    lambda: AnafRuntime.create(get_anaf_settings()), close=AnafRuntime.close, name="anaf-runtime"
-)
-
-
-def get_runtime() -> AnafRuntime:
-    """The process-wide runtime (created on first use in each pool child, closed at process shutdown)."""
-    return runtime_resource.get()

@@ -24,7 +24,8 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get(
-    "/readyz", summary="Readiness",
+    "/readyz",
+    summary="Readiness",
     responses={503: {"description": "Redis or the database is unreachable.", "content": {"application/json": {}}}},
 )
 async def readyz(runtime: RuntimeDep) -> JSONResponse:
@@ -50,7 +51,9 @@ async def readyz(runtime: RuntimeDep) -> JSONResponse:
 
 
 @router.get(
-    "/metrics", summary="Prometheus metrics", response_class=Response,
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {}}}},
 )
 async def metrics(runtime: RuntimeDep) -> Response:

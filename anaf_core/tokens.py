@@ -18,7 +18,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,12 +30,12 @@ import redis
 import structlog
 from prometheus_client import Counter, Gauge
 
-from shared.anaf.config import AnafSettings
-from shared.anaf.errors import AnafAuthError, AnafProtocolError, AnafTransportError
-from shared.anaf.http import translate_errors
+from anaf_core.config import AnafSettings
+from anaf_core.errors import AnafAuthError, AnafProtocolError, AnafTransportError
+from shared.integration import ACCEPT_STATUS, OPERATION
+from shared.keys import legacy_oauth_tokens_key, oauth_lock_key, oauth_tokens_key
 
 __all__ = [
-    "AnafBearerAuth",
     "FileTokenStore",
     "RedisTokenStore",
     "TokenManager",
@@ -113,11 +113,17 @@ class RedisTokenStore:
 
     def __init__(self, client: redis.Redis[bytes], client_key: str, *, namespace: str = "anaf"):
         self._client = client
-        self.key = f"{namespace}:oauth:{client_key}:tokens"
+        self.key = oauth_tokens_key(namespace, client_key)
+        self._legacy = legacy_oauth_tokens_key(namespace, client_key)
 
     def load(self) -> TokenSet | None:
         try:
             raw = self._client.get(self.key)
+            if raw is None and (old := self._client.get(self._legacy)) is not None:
+                # a pair stored by an earlier release: move it under the current key (never lose the bootstrap)
+                self._client.set(self.key, old, nx=True)
+                self._client.delete(self._legacy)
+                raw = self._client.get(self.key)
         except redis.RedisError as exc:
             raise AnafTransportError(f"token store unavailable: {exc}", request_sent=False) from exc
         return TokenSet.from_json(raw) if raw else None
@@ -262,6 +268,16 @@ class TokenManager:
             margin = min(margin, (tokens.access_expires_at - tokens.obtained_at) / 2)
         return tokens.access_expires_at - self._clock() > margin
 
+    # --- TokenProvider (shared.integration.AuthTransport) ----------------------------------------------
+    def token(self) -> str:
+        return self.access_token()
+
+    def refreshed(self, stale: str) -> str | None:
+        """After a 401/403 with ``stale``: a refreshed token, or None when refreshing cannot help."""
+        if not self.may_force_refresh(stale):
+            return None
+        return self.refresh(force=True, stale_access=stale).access_token
+
     def may_force_refresh(self, used_access: str) -> bool:
         """After a 401/403: refresh only if the token that failed is the current one and not brand new."""
         tokens = self.current()
@@ -313,7 +329,7 @@ class TokenManager:
         if self._lock_client is None:
             return _NullLock()
         lock = self._lock_client.lock(
-            f"{self.settings.redis_namespace}:oauth:{self._label}:refresh-lock",
+            oauth_lock_key(self.settings.redis_namespace, self._label),
             timeout=self.settings.token_lock_timeout_s,
             blocking_timeout=self.settings.token_lock_timeout_s,
         )
@@ -327,16 +343,14 @@ class TokenManager:
         if self.settings.client_auth == "body":
             data.update(client_id=client_id, client_secret=secret)
             auth = None
-        with translate_errors("oauth.token"):
-            response = self._http.post(url, data=data, auth=auth) if auth else self._http.post(url, data=data)
-        if response.status_code >= 500:
+        # the transport maps connection errors and 5xx; a 4xx answer is the grant's verdict, read here
+        ext = {OPERATION: "oauth.token", ACCEPT_STATUS: range(400, 500)}
+        try:
+            response = self._http.post(url, data=data, auth=auth, extensions=ext) if auth else \
+                self._http.post(url, data=data, extensions=ext)
+        except AnafTransportError:
             REFRESHES.labels(self._label, grant, "error").inc()
-            raise AnafTransportError(
-                f"oauth.token: HTTP {response.status_code}",
-                operation="oauth.token",
-                status_code=response.status_code,
-                body=response.content,
-            )
+            raise
         try:
             body = response.json()
         except ValueError:
@@ -409,21 +423,3 @@ class _RedisLockGuard:
             self._lock.release()
         except redis.exceptions.LockError:
             log.warning("anaf token refresh lock expired before release")
-
-
-class AnafBearerAuth(httpx.Auth):
-    """Adds ``Authorization: Bearer``; on 401/403 refreshes once (if the token may be stale) and replays."""
-
-    requires_request_body = True
-
-    def __init__(self, manager: TokenManager):
-        self.manager = manager
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        token = self.manager.access_token()
-        request.headers["Authorization"] = f"Bearer {token}"
-        response = yield request
-        if response.status_code in (401, 403) and self.manager.may_force_refresh(token):
-            new = self.manager.refresh(force=True, stale_access=token)
-            request.headers["Authorization"] = f"Bearer {new.access_token}"
-            yield request
