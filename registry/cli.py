@@ -13,6 +13,22 @@ import click
 __all__ = ["cli"]
 
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
+#: a token outlives no rotation: one year at most (workers get theirs re-minted by the deployment)
+MAX_TOKEN_TTL_S = 366 * 86400
+#: a PEM private key is a few KiB; reading more is refused (``/dev/zero`` and the like never end)
+MAX_KEY_FILE_BYTES = 64 * 1024
+
+
+def _read_key(path: Path) -> str:
+    with path.open("rb") as handle:
+        data = handle.read(MAX_KEY_FILE_BYTES + 1)
+    if len(data) > MAX_KEY_FILE_BYTES:
+        raise click.BadParameter(f"{path} is larger than {MAX_KEY_FILE_BYTES} bytes: not a PEM key",
+                                 param_hint="--private-key-file")
+    try:
+        return data.decode("ascii")
+    except UnicodeDecodeError:
+        raise click.BadParameter(f"{path} is not a PEM key (not ASCII)", param_hint="--private-key-file") from None
 
 
 def openapi_document() -> dict[str, object]:
@@ -34,7 +50,9 @@ def cli(ctx: click.Context) -> None:
 
 @cli.command()
 @click.option("--host", default=None, help="Listen address (default: REGISTRY_HOST, 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Listen port (default: REGISTRY_PORT, 8090).")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=None, help="Listen port (default: REGISTRY_PORT, 8090)."
+)
 @click.option("--access-log/--no-access-log", default=False, show_default=True)
 def serve(host: str | None, port: int | None, access_log: bool) -> None:
     """Run the registry HTTP service (uvicorn, one process; background jobs included)."""
@@ -99,7 +117,9 @@ def openapi(write: bool) -> None:
 )
 @click.option("--tag", default=None, help="Worker tag (queue) a workers:heartbeat token may write; required for one.")
 @click.option("--instance", default=None, help="Narrow a worker token to one instance id (e.g. a pod name).")
-@click.option("--ttl", type=int, default=3600, show_default=True, help="Lifetime in seconds.")
+@click.option(
+    "--ttl", type=click.IntRange(1, MAX_TOKEN_TTL_S), default=3600, show_default=True, help="Lifetime in seconds."
+)
 @click.option(
     "--private-key-file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -129,7 +149,7 @@ def token(
         raise click.BadParameter(f"{tag!r} is not a worker tag", param_hint="--tag")
     if instance is not None and tag is None:
         raise click.UsageError("--instance narrows a worker token: pass --tag too")
-    key = private_key_file.read_text(encoding="utf-8") if private_key_file else None
+    key = _read_key(private_key_file) if private_key_file else None
     click.echo(
         mint_token(
             get_settings(),
