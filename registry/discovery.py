@@ -1,4 +1,4 @@
-"""Service discovery: healthy instances of a tag ordered by health score, and the topology map (ROADMAP 329)."""
+"""Service discovery: healthy instances of a tag ordered by health score, and the topology map."""
 
 from __future__ import annotations
 

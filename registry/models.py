@@ -16,7 +16,7 @@ __all__ = ["Base", "UTCDateTime", "WorkerState", "WorkerStatus"]
 
 
 class WorkerState(enum.StrEnum):
-    """Lifecycle of an instance (ROADMAP 302), with Consul's critical/deregistered split.
+    """Lifecycle of an instance, with Consul's critical/deregistered split.
 
     ``running``  heartbeats arrive and the instance consumes its queue;
     ``idle``     heartbeats arrive but the consumer is not taking tasks (starting, draining, paused);

@@ -1,4 +1,4 @@
-"""Scaling hints per tag from queue depth and queue velocity, with cooldown and min/max (ROADMAP 328).
+"""Scaling hints per tag from queue depth and queue velocity, with cooldown and min/max.
 
 ``desired = ceil(arrival_rate / per_replica_rate + depth / (per_replica_rate x drain_seconds))``,
 clamped to ``[min, max]`` (at least 1 while messages wait). ``per_replica_rate`` is the measured

@@ -2,8 +2,8 @@
 
 ``namespace`` is the owner (``registry``, ``email``, ``slack``, ``anaf`` or the ANAF_REDIS_NAMESPACE of a
 deployment, ``reges``); ``kind`` what the key holds (``idem``, ``rate``, ``quota``, ``oauth``, ``taxpayer``,
-``poll``...). Nothing outside this module spells a key. The worker registry's keys and channel are the
-roadmap's contract (step 306), change them here and nowhere else:
+``poll``...). Nothing outside this module spells a key. The worker registry's keys and channel are a
+contract with the dashboards and the gateway that read them: change them here and nowhere else.
 
 ==============================================  ======  ===================================================
 key                                             TTL     content

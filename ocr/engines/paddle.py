@@ -1,4 +1,4 @@
-"""PaddleOCR 3.x with local model directories only (it cannot download models here; see OFFLINE.md §2)."""
+"""PaddleOCR 3.x with local model directories only (it cannot download models in an offline deployment)."""
 
 from __future__ import annotations
 
