@@ -137,11 +137,12 @@ class Outbox:
             return _row(found), False
 
     def claim(self, key: str, owner: str, *, lease_s: float, states: Collection[str] | None = None,
-              to_state: str | None = None) -> OutboxRow | None:
+              to_state: str | None = None, count_attempt: bool = True) -> OutboxRow | None:
         """Take the lease of ``key`` for ``owner`` (and move it to ``to_state``); ``None`` if not possible now.
 
         Refused while another owner's lease runs, or when the row is not in one of ``states``. The owner's own
-        running lease is renewed. Each successful claim counts one attempt.
+        running lease is renewed. A successful claim counts one attempt unless ``count_attempt`` is False (a
+        lease that only guards the row, the attempt being counted when something is actually sent).
         """
         now = self.now()
         with translate(), self.engine.begin() as conn:
@@ -151,7 +152,7 @@ class Outbox:
             if current.leased(now) and current.lease_owner != owner:
                 return None
             changes: dict[str, Any] = {"lease_owner": owner, "lease_until": now + dt.timedelta(seconds=lease_s),
-                                       "attempts": current.attempts + 1}
+                                       "attempts": current.attempts + (1 if count_attempt else 0)}
             if to_state is not None:
                 changes["state"] = to_state
             return self._write(conn, current, changes, now)
@@ -181,11 +182,12 @@ class Outbox:
 
     def update(self, key: str, *, expect: Collection[str] | None = None, owner: str | None = None,
                state: str = UNSET, ref: str | None = UNSET, data: Mapping[str, Any] | None = None,
-               errors: list[str] | None = UNSET, release: bool = False, finished: bool = False) -> OutboxRow | None:
+               errors: list[str] | None = UNSET, release: bool = False, finished: bool = False,
+               count_attempt: bool = False) -> OutboxRow | None:
         """Change the row (``data`` is merged into the stored one); ``None`` when the row moved on.
 
         ``expect``: the row must be in one of these states. ``owner``: the row must not be leased by anyone
-        else. ``release`` ends the lease; ``finished`` stamps ``finished_at``.
+        else. ``release`` ends the lease; ``finished`` stamps ``finished_at``; ``count_attempt`` adds one attempt.
         """
         now = self.now()
         with translate(), self.engine.begin() as conn:
@@ -207,6 +209,8 @@ class Outbox:
                 changes.update(lease_owner=None, lease_until=None)
             if finished:
                 changes["finished_at"] = now
+            if count_attempt:
+                changes["attempts"] = current.attempts + 1
             return self._write(conn, current, changes, now)
 
     def complete(self, key: str, state: str, *, owner: str | None = None, expect: Collection[str] | None = None,
