@@ -1,8 +1,16 @@
-"""Celery app of the `anaf.efactura` worker: `workers-core worker anaf.efactura` or `celery -A anaf_efactura.app worker -Q anaf.efactura`."""
+"""The ``anaf.efactura`` worker, declared: ``workers-core worker anaf.efactura`` or ``celery -A anaf_efactura.app worker -Q anaf.efactura``."""
 
-from anaf_efactura.health import DEEP_CHECKS, SCHEMAS
-from shared.legacy_app import create_legacy_app
+from anaf_efactura.config import EfacturaSettings
+from anaf_efactura.health import SCHEMAS, deep_checks
+from anaf_efactura.services import EfacturaServices, build_services, close_services
+from anaf_efactura.tasks import TASKS
+from shared.celery_app import create_app
+from shared.worker import WorkerSpec
 
-app = create_legacy_app("anaf.efactura", deep_checks=DEEP_CHECKS, schemas=SCHEMAS)
+__all__ = ["SPEC", "app"]
 
-import anaf_efactura.tasks  # noqa: E402,F401  (registers the tasks on app)
+SPEC: WorkerSpec[EfacturaSettings, EfacturaServices] = WorkerSpec(
+    tag="anaf.efactura", settings=EfacturaSettings, services=build_services, tasks=TASKS, close=close_services,
+    deep_checks=deep_checks, schemas=SCHEMAS,
+)
+app = create_app(SPEC)

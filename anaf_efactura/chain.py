@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import redis
 
+from shared.keys import poll_chain_key
+
 __all__ = ["PollChain"]
 
 
@@ -12,11 +14,11 @@ class PollChain:
 
     def __init__(self, client: redis.Redis[bytes], namespace: str, ttl_s: int = 7 * 86400):
         self._r = client
-        self._prefix = f"{namespace}:efactura:poll:"
+        self._namespace = namespace
         self._ttl = ttl_s
 
     def current(self, outbox_id: int) -> str | None:
-        value = self._r.get(f"{self._prefix}{outbox_id}")
+        value = self._r.get(poll_chain_key(self._namespace, outbox_id))
         return value.decode() if value else None
 
     def may_run(self, outbox_id: int, task_id: str) -> bool:
@@ -24,7 +26,7 @@ class PollChain:
         return current is None or current == task_id
 
     def hand_over(self, outbox_id: int, next_task_id: str | None) -> None:
-        key = f"{self._prefix}{outbox_id}"
+        key = poll_chain_key(self._namespace, outbox_id)
         if next_task_id is None:
             self._r.delete(key)
         else:

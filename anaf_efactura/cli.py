@@ -51,11 +51,12 @@ def build(invoice_json: Any) -> None:
 @click.argument("xml_file", type=click.File("rb"))
 def validate(xml_file: Any) -> None:
     """Print XSD + CIUS-RO findings of XML_FILE as JSON; exit 1 on any fatal finding."""
-    from anaf_efactura.service import build_validator
+    from anaf_efactura.config import EfacturaSettings
+    from anaf_efactura.services import build_validator
     from shared.errors import PayloadError, PermanentError
 
     try:
-        report = build_validator().validate(xml_file.read())
+        report = build_validator(EfacturaSettings()).validate(xml_file.read())
     except (PayloadError, PermanentError) as exc:
         _fail(exc)
         return

@@ -1,8 +1,11 @@
-"""``EfacturaClient``: the e-Factura REST calls over an injected ``httpx.Client`` (ANAF.md §2.2).
+"""``EfacturaClient``: the e-Factura REST calls over an ``httpx.Client`` from ``anaf_core.build_client``.
 
-Every answer is parsed here (XML with a safe parser, JSON ``eroare`` bodies) and every failure leaves as
-an ``AnafError``: ``ExecutionStatus=1`` and ``<Errors errorMessage>`` become ``AnafResponseError`` (or the
-daily-limit / rights / technical subclasses by wording), transport problems ``AnafTransportError``.
+Failures of the exchange itself (connection, 4xx/5xx, WAF page, rate limits) already leave the transport as the
+ANAF tree (``anaf_core.ANAF_ERRORS``); this module names each call (``OPERATION``) and parses the good answers.
+Answers are untrusted XML/JSON: no DTD or entity declarations, bounded size, elements read by their local
+name only (comments, processing instructions and entity references are skipped), and anything unreadable is
+an ``AnafProtocolError``. ANAF's refusals written into a 200 body (``ExecutionStatus=1``, ``<Errors>``,
+``{"eroare": ...}``) become ``AnafResponseError`` or its more precise siblings (``error_for_message``).
 """
 
 from __future__ import annotations
@@ -16,13 +19,24 @@ import httpx
 from lxml import etree
 
 from anaf_core.errors import AnafProtocolError, AnafTransportError
-from anaf_core.http import check_response, error_for_message, translate_errors
+from anaf_core.http import error_for_message
+from shared.integration import OPERATION
 from shared.xml import safe_parser
 
-__all__ = ["EfacturaClient", "MessagePage", "StareAnswer", "UploadAnswer", "duplicate_of", "parse_error_file"]
+__all__ = [
+    "MAX_ANSWER_BYTES",
+    "EfacturaClient",
+    "MessagePage",
+    "StareAnswer",
+    "UploadAnswer",
+    "duplicate_of",
+    "parse_error_file",
+]
 
 NO_MESSAGES = re.compile(r"Nu exista mesaje", re.IGNORECASE)
-_PARSER = safe_parser()
+#: XML answers and error files are a few KB; anything past this is not an answer we parse
+MAX_ANSWER_BYTES = 10 * 1024 * 1024
+_DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -43,24 +57,37 @@ class MessagePage:
     pages: int = 1
 
 
-def _xml(response: httpx.Response, operation: str) -> etree._Element:
+def parse_xml(content: bytes, operation: str) -> etree._Element:
+    """An ANAF XML answer, parsed safely; ``AnafProtocolError`` for anything that is not plain XML."""
+    def refuse(why: str) -> AnafProtocolError:
+        return AnafProtocolError(f"{operation}: {why}", operation=operation, body=content[:2048])
+
+    if len(content) > MAX_ANSWER_BYTES:
+        raise refuse(f"answer of {len(content)} bytes is larger than {MAX_ANSWER_BYTES}")
+    if _DECLARATION.search(content):
+        raise refuse("answer declares a DTD or entities")
     try:
-        return etree.fromstring(response.content, parser=_PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise AnafProtocolError(f"{operation}: answer is not XML", operation=operation, body=response.content) from exc
+        root = etree.fromstring(content, parser=safe_parser())
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        raise refuse(f"answer is not XML ({exc})") from None
+    if not isinstance(root.tag, str):
+        raise refuse("answer has no root element")
+    return root
 
 
-def _errors(root: etree._Element) -> list[str]:
-    return [e.get("errorMessage", "") for e in root.iter() if etree.QName(e).localname == "Errors"]
+def _attribute_of(root: etree._Element, localname: str, attribute: str) -> list[str]:
+    """``attribute`` of every element named ``localname`` (any namespace); other node kinds are skipped."""
+    found = []
+    for element in root.iter(etree.Element):
+        tag = element.tag
+        if isinstance(tag, str) and tag.rpartition("}")[2] == localname:
+            found.append(str(element.get(attribute, "")))
+    return found
 
 
 def parse_error_file(document: bytes) -> list[str]:
     """``errorMessage`` texts of a ``nok`` error file (ns ``mesajEroriFactuta``) from the download ZIP."""
-    try:
-        root = etree.fromstring(document, parser=_PARSER)
-    except etree.XMLSyntaxError:
-        return []
-    return [e.get("errorMessage", "") for e in root.iter() if etree.QName(e).localname == "Error"]
+    return _attribute_of(parse_xml(document, "efactura.descarcare"), "Error", "errorMessage")
 
 
 class EfacturaClient:
@@ -71,15 +98,14 @@ class EfacturaClient:
         """``POST /upload`` (or ``/uploadb2c``); ``AnafResponseError`` when ANAF refuses the file."""
         op = "efactura.uploadb2c" if b2c else "efactura.upload"
         params = {"standard": standard, "cif": cif, **{k: "DA" for k, v in flags.items() if v}}
-        with translate_errors(op):
-            response = self._http.post(
-                "/uploadb2c" if b2c else "/upload", params=params, content=xml, headers={"Content-Type": "text/plain"}
-            )
-        check_response(response, op)
-        root = _xml(response, op)
+        response = self._http.post(
+            "/uploadb2c" if b2c else "/upload", params=params, content=xml,
+            headers={"Content-Type": "text/plain"}, extensions={OPERATION: op},
+        )
+        root = parse_xml(response.content, op)
         if root.get("ExecutionStatus") == "0" and (index := root.get("index_incarcare", "")).isdigit():
             return UploadAnswer(int(index), root.get("dateResponse"))
-        messages = _errors(root) or ["upload refused without a message"]
+        messages = _attribute_of(root, "Errors", "errorMessage") or ["upload refused without a message"]
         error = error_for_message(messages[0], operation=op, body=response.content)
         error.messages = messages
         if isinstance(error, AnafTransportError):
@@ -88,73 +114,74 @@ class EfacturaClient:
 
     def stare(self, index: int) -> StareAnswer:
         op = "efactura.stareMesaj"
-        with translate_errors(op):
-            response = self._http.get("/stareMesaj", params={"id_incarcare": str(index)})
-        check_response(response, op)
-        root = _xml(response, op)
+        response = self._http.get("/stareMesaj", params={"id_incarcare": str(index)}, extensions={OPERATION: op})
+        root = parse_xml(response.content, op)
         state = root.get("stare")
         if state is None:
-            messages = _errors(root) or ["stareMesaj answered without a state"]
+            messages = _attribute_of(root, "Errors", "errorMessage") or ["stareMesaj answered without a state"]
             raise error_for_message(messages[0], operation=op, body=response.content)
         raw = root.get("id_descarcare")
         return StareAnswer(state, int(raw) if raw and raw.isdigit() else None)
 
-    def _json(self, response: httpx.Response, op: str) -> dict[str, Any]:
+    @staticmethod
+    def _json(response: httpx.Response, op: str) -> dict[str, Any]:
         try:
             data = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise AnafProtocolError(f"{op}: answer is not JSON", operation=op, body=response.content) from exc
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+            raise AnafProtocolError(f"{op}: answer is not JSON", operation=op, body=response.content[:2048]) from exc
         if not isinstance(data, dict):
-            raise AnafProtocolError(f"{op}: unexpected answer", operation=op, body=response.content)
+            raise AnafProtocolError(f"{op}: unexpected answer", operation=op, body=response.content[:2048])
+        return data
+
+    def _messages(self, response: httpx.Response, op: str) -> dict[str, Any] | None:
+        """The JSON of a message list; ``None`` when ANAF says there are none."""
+        data = self._json(response, op)
+        if "eroare" in data:
+            if NO_MESSAGES.search(str(data["eroare"])):
+                return None
+            raise error_for_message(str(data["eroare"]), operation=op, body=response.content)
         return data
 
     def messages(self, cif: str, days: int, filtru: str | None = None) -> list[dict[str, Any]]:
         """``listaMesajeFactura`` (at most 500, newest days); ``[]`` when there are none."""
         op = "efactura.listaMesajeFactura"
         params = {"zile": str(days), "cif": cif, **({"filtru": filtru} if filtru else {})}
-        with translate_errors(op):
-            response = self._http.get("/listaMesajeFactura", params=params)
-        return self._list(check_response(response, op), op)
+        data = self._messages(self._http.get("/listaMesajeFactura", params=params, extensions={OPERATION: op}), op)
+        return _message_list(data, op)
 
     def messages_page(self, cif: str, start_ms: int, end_ms: int, page: int, filtru: str | None = None) -> MessagePage:
         """``listaMesajePaginatieFactura`` (500 per page)."""
         op = "efactura.listaMesajePaginatieFactura"
-        params = {
-            "startTime": str(start_ms),
-            "endTime": str(end_ms),
-            "cif": cif,
-            "pagina": str(page),
-            **({"filtru": filtru} if filtru else {}),
-        }
-        with translate_errors(op):
-            response = self._http.get("/listaMesajePaginatieFactura", params=params)
-        data = self._json(check_response(response, op), op)
-        if "eroare" in data:
-            if NO_MESSAGES.search(str(data["eroare"])):
-                return MessagePage()
-            raise error_for_message(str(data["eroare"]), operation=op, body=response.content)
-        return MessagePage(list(data.get("mesaje") or []), int(data.get("numar_total_pagini") or 1))
-
-    def _list(self, response: httpx.Response, op: str) -> list[dict[str, Any]]:
-        data = self._json(response, op)
-        if "eroare" in data:
-            if NO_MESSAGES.search(str(data["eroare"])):
-                return []
-            raise error_for_message(str(data["eroare"]), operation=op, body=response.content)
-        return list(data.get("mesaje") or [])
+        params = {"startTime": str(start_ms), "endTime": str(end_ms), "cif": cif, "pagina": str(page),
+                  **({"filtru": filtru} if filtru else {})}
+        response = self._http.get("/listaMesajePaginatieFactura", params=params, extensions={OPERATION: op})
+        data = self._messages(response, op)
+        if data is None:
+            return MessagePage()
+        try:
+            pages = int(data.get("numar_total_pagini") or 1)
+        except (TypeError, ValueError):
+            raise AnafProtocolError(f"{op}: unreadable page count", operation=op) from None
+        return MessagePage(_message_list(data, op), pages)
 
     def download(self, download_id: int) -> bytes:
         """``descarcare`` -> the signed ZIP bytes exactly as served."""
         op = "efactura.descarcare"
-        with translate_errors(op):
-            response = self._http.get("/descarcare", params={"id": str(download_id)})
-        check_response(response, op)
+        response = self._http.get("/descarcare", params={"id": str(download_id)}, extensions={OPERATION: op})
         body = response.content
         if body[:2] == b"PK":
             return body
         data = self._json(response, op)
-        message = str(data.get("eroare") or "download refused")
-        raise error_for_message(message, operation=op, body=body)
+        raise error_for_message(str(data.get("eroare") or "download refused"), operation=op, body=body)
+
+
+def _message_list(data: dict[str, Any] | None, op: str) -> list[dict[str, Any]]:
+    if data is None:
+        return []
+    messages = data.get("mesaje") or []
+    if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+        raise AnafProtocolError(f"{op}: 'mesaje' is not a list of messages", operation=op)
+    return messages
 
 
 def duplicate_of(messages: list[str]) -> int | None:

@@ -1,28 +1,40 @@
-"""``EfacturaSettings`` (prefix ``EFACTURA_``): schemas, PostgreSQL outbox, polling schedule, reconciliation."""
+"""``EfacturaSettings`` (``ANAF_EFACTURA_*``): schemas, outbox database, lease, polling, reconciliation.
+
+The ANAF client's own settings (hosts, OAuth, Redis, caps) are ``anaf_core.AnafSettings`` (``ANAF_*``).
+Releases before the one-prefix scheme read ``EFACTURA_*``: those names are still honoured, below the new ones.
+The outbox database is ``ANAF_EFACTURA_DATABASE_URL`` or, shared by the filing workers, ``DATABASE_URL``;
+outside development it must be PostgreSQL (``shared.outbox`` refuses anything else at start-up).
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
-from pydantic_settings import SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from shared.config import BaseServiceSettings
 
-__all__ = ["EfacturaSettings", "get_settings"]
+__all__ = ["LEGACY_ENV_PREFIX", "EfacturaSettings"]
+
+#: The prefix older deployments used; read after ``ANAF_EFACTURA_`` (same field names).
+LEGACY_ENV_PREFIX = "EFACTURA_"
 
 
 class EfacturaSettings(BaseServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="EFACTURA_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="ANAF_EFACTURA_", env_file=".env", extra="ignore",
+                                      populate_by_name=True)
 
     # Validation files come from the schemas directory (shared.schemas, WORKERS_CORE_SCHEMAS_DIR); these only
     # relocate them, and the files found there must still hold the manifest's bytes.
     ubl_dir: Path | None = None
     cius_ro_xslt: Path | None = None
-    database_url: SecretStr = Field(
-        default=SecretStr("postgresql://postgres@127.0.0.1:5432/workers_core"), validation_alias="DATABASE_URL"
+    database_url: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ANAF_EFACTURA_DATABASE_URL", "EFACTURA_DATABASE_URL", "DATABASE_URL"),
     )
+    #: a delivery's hold on one invoice; longer than an upload can take (read timeout), shorter than patience
+    lease_s: float = Field(default=300.0, gt=0)
     poll_schedule_s: list[float] = Field(default=[30, 60, 120, 300, 600, 1800, 3600], min_length=1)
     max_polls: int = Field(default=60, ge=1, le=90)  # hard cap below ANAF's 100 stareMesaj calls/message/day
     reconcile_after_s: float = Field(default=1800.0, ge=0)  # after this long an unknown upload is re-sent
@@ -31,11 +43,17 @@ class EfacturaSettings(BaseServiceSettings):
     require_trusted_signature: bool = False
 
     @property
-    def dsn(self) -> str:
-        """libpq DSN (a SQLAlchemy-style ``postgresql+psycopg://`` URL is accepted too)."""
-        return self.database_url.get_secret_value().replace("postgresql+psycopg://", "postgresql://", 1)
+    def database(self) -> str | None:
+        return self.database_url.get_secret_value() if self.database_url is not None else None
 
-
-@lru_cache(maxsize=1)
-def get_settings() -> EfacturaSettings:
-    return EfacturaSettings()
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        legacy = EnvSettingsSource(settings_cls, env_prefix=LEGACY_ENV_PREFIX)
+        return init_settings, env_settings, legacy, dotenv_settings, file_secret_settings

@@ -1,9 +1,10 @@
-"""The e-Factura outbox in PostgreSQL: the intent is committed before the POST, the index right after.
+"""The e-Factura rows of the shared outbox (``shared.outbox``, namespace ``efactura``), typed.
 
-One row per (cif, invoice_key, xml_sha256). ``claim`` runs under a session advisory lock per invoice so
-two deliveries of the same invoice never upload in parallel; the lock dies with the connection, so a
-killed worker frees it at once and the redelivered task finds the row in ``uploading`` (outcome unknown)
-and reconciles instead of uploading again.
+One row per (cif, invoice_key, xml_sha256); ``subject`` is ``cif|invoice_key`` (all versions of one invoice),
+``scope`` the uploading CIF, ``ref`` the upload index once known. A delivery works on a row only under its
+lease (``claim``): a second delivery of the same invoice, in this process or another replica, is told
+``efactura_in_progress``. The lease belongs to the task id, so a redelivery of a killed task takes it back at
+once and reconciles the ``uploading`` row instead of uploading again; any other owner waits for it to expire.
 
     new -> uploading -> uploaded -> accepted | rejected
               |            ^  (a duplicate answer adopts the earlier index and polls it)
@@ -13,59 +14,26 @@ and reconciles instead of uploading again.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
-from psycopg.rows import dict_row
-from psycopg.types.json import Jsonb
-
 from shared.errors import PermanentError, TransientError
+from shared.outbox import Outbox, OutboxRow
 
-__all__ = ["TERMINAL", "Outbox", "OutboxRow"]
+__all__ = ["NAMESPACE", "TERMINAL", "EfacturaOutbox", "EfacturaRow"]
 
+NAMESPACE = "efactura"
 TERMINAL = frozenset({"accepted", "rejected"})
-_SCHEMA_LOCK = 0x65_66_61_63_74  # advisory lock key of the outbox DDL ("efact")
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS efactura_outbox (
-    id BIGSERIAL PRIMARY KEY,
-    invoice_key TEXT NOT NULL,
-    cif TEXT NOT NULL,
-    xml_sha256 TEXT NOT NULL,
-    standard TEXT NOT NULL,
-    b2c BOOLEAN NOT NULL DEFAULT FALSE,
-    flags JSONB NOT NULL DEFAULT '{}',
-    xml_artifact TEXT,
-    status TEXT NOT NULL,
-    upload_index BIGINT,
-    duplicate_index BIGINT,
-    download_id BIGINT,
-    anaf_state TEXT,
-    errors JSONB,
-    zip_artifact TEXT,
-    zip_sha256 TEXT,
-    signature JSONB,
-    polls INTEGER NOT NULL DEFAULT 0,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    intent_at TIMESTAMPTZ,
-    uploaded_at TIMESTAMPTZ,
-    finished_at TIMESTAMPTZ,
-    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-    updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-    UNIQUE (cif, invoice_key, xml_sha256)
-);
-CREATE INDEX IF NOT EXISTS efactura_outbox_index ON efactura_outbox (upload_index);
-ALTER TABLE efactura_outbox ADD COLUMN IF NOT EXISTS validated_with JSONB;
-"""
+_REFILABLE = frozenset({"rejected", "upload_rejected"})
+_STAMPS = ("intent_at", "uploaded_at")
 
 
 @dataclass(frozen=True)
-class OutboxRow:
+class EfacturaRow:
     id: int
+    key: str
     invoice_key: str
     cif: str
     xml_sha256: str
@@ -95,149 +63,92 @@ class OutboxRow:
     def terminal(self) -> bool:
         return self.status in TERMINAL
 
+    @classmethod
+    def of(cls, row: OutboxRow) -> EfacturaRow:
+        d = row.data
+        stamps = {name: dt.datetime.fromisoformat(d[name]) if d.get(name) else None for name in _STAMPS}
+        return cls(
+            id=row.id, key=row.key, invoice_key=d["invoice_key"], cif=d["cif"], xml_sha256=row.content_sha256 or "",
+            standard=d["standard"], b2c=bool(d.get("b2c")), flags=dict(d.get("flags") or {}),
+            xml_artifact=d.get("xml_artifact"), status=row.state, upload_index=d.get("upload_index"),
+            duplicate_index=d.get("duplicate_index"), download_id=d.get("download_id"), anaf_state=d.get("anaf_state"),
+            errors=row.errors, zip_artifact=d.get("zip_artifact"), zip_sha256=d.get("zip_sha256"),
+            signature=d.get("signature"), polls=int(d.get("polls") or 0), attempts=row.attempts,
+            finished_at=row.finished_at, created_at=row.created_at, updated_at=row.updated_at,
+            validated_with=d.get("validated_with"), **stamps,
+        )
 
-def _lock_key(cif: str, invoice_key: str) -> int:
-    digest = hashlib.sha256(f"efactura|{cif}|{invoice_key}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
+
+def _data(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in fields.items()}
 
 
-class Outbox:
-    """Rows of the outbox over one psycopg connection (per worker process; calls are serialised)."""
+class EfacturaOutbox:
+    """e-Factura's view of the outbox: claim an invoice under a lease, move its row through the states."""
 
-    def __init__(self, dsn: str):
-        self._dsn = dsn
-        self._conn: psycopg.Connection[Any] | None = None
-        self._mutex = threading.RLock()
-        self._held: set[int] = set()
-
-    # --- connection ---------------------------------------------------------------------------------
-    def _connection(self) -> psycopg.Connection[Any]:
-        if self._conn is None or self._conn.closed:
-            try:
-                self._conn = psycopg.connect(self._dsn, autocommit=True, row_factory=dict_row, connect_timeout=5)
-                with self._conn.transaction():  # one process at a time: concurrent DDL races in the catalog
-                    self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-                    self._conn.execute(_SCHEMA)
-            except psycopg.OperationalError as exc:
-                self._conn = None
-                raise TransientError(f"outbox database unavailable: {exc}", code="outbox_unavailable") from exc
-        return self._conn
-
-    @contextmanager
-    def _db(self) -> Iterator[psycopg.Connection[Any]]:
-        with self._mutex:
-            conn = self._connection()
-            try:
-                yield conn
-            except psycopg.OperationalError as exc:
-                self.close()
-                raise TransientError(f"outbox database unavailable: {exc}", code="outbox_unavailable") from exc
+    def __init__(self, outbox: Outbox, *, lease_s: float = 300.0):
+        self.box = outbox
+        self.lease_s = lease_s
 
     def close(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            finally:
-                self._conn = None
+        self.box.engine.dispose()
 
-    # --- locking --------------------------------------------------------------------------------------
     @contextmanager
-    def invoice_lock(self, cif: str, invoice_key: str) -> Iterator[None]:
-        """Session advisory lock of one invoice; ``TransientError`` if another delivery holds it."""
-        key = _lock_key(cif, invoice_key)
-        busy = TransientError(
-            "this invoice is being submitted by another delivery", retry_after=10.0, code="efactura_in_progress"
-        )
-        with self._mutex:  # advisory locks are re-entrant per session: threads of this process check here
-            if key in self._held:
-                raise busy
-            self._held.add(key)
+    def claim(self, *, invoice_key: str, cif: str, xml_sha256: str, standard: str, b2c: bool,
+              flags: dict[str, bool], validated_with: list[dict[str, str]], owner: str) -> Iterator[EfacturaRow]:
+        """The row of this exact content (created if new) under ``owner``'s lease for the ``with`` block.
+
+        ``PermanentError`` (``efactura_conflict``) when other content of the invoice is live;
+        ``TransientError`` (``efactura_in_progress``) when another delivery holds the row.
+        """
+        subject = f"{cif}|{invoice_key}"
+        live = [r for r in self.box.find(subject=subject)
+                if r.content_sha256 != xml_sha256 and r.state not in _REFILABLE]
+        if live:
+            index = live[0].data.get("upload_index")
+            raise PermanentError(
+                f"invoice {invoice_key!r} of CIF {cif} is already filed with different content "
+                f"(upload index {index}); correct it with a credit note",
+                code="efactura_conflict", details={"outbox_id": live[0].id, "upload_index": index},
+            )
+        key = f"{subject}|{xml_sha256}"
+        data = {"invoice_key": invoice_key, "cif": cif, "standard": standard, "b2c": b2c, "flags": flags,
+                "validated_with": validated_with, "polls": 0}
+        self.box.open(key, scope=cif, subject=subject, content_sha256=xml_sha256, data=data)
+        claimed = self.box.claim(key, owner, lease_s=self.lease_s, count_attempt=False)
+        if claimed is None:
+            raise TransientError("this invoice is being submitted by another delivery", retry_after=10.0,
+                                 code="efactura_in_progress")
         try:
-            with self._db() as conn:
-                got = conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (key,)).fetchone()
-            if not got or not got["ok"]:
-                raise busy
-            try:
-                yield
-            finally:
-                with self._db() as conn:
-                    conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+            yield EfacturaRow.of(claimed)
         finally:
-            with self._mutex:
-                self._held.discard(key)
+            self.box.release(key, owner)
 
-    # --- rows -----------------------------------------------------------------------------------------
-    def claim(
-        self,
-        *,
-        invoice_key: str,
-        cif: str,
-        xml_sha256: str,
-        standard: str,
-        b2c: bool,
-        flags: dict[str, bool],
-        validated_with: list[dict[str, str]],
-    ) -> OutboxRow:
-        """The row of this exact invoice content, created if new; refuses different live content."""
-        with self._db() as conn, conn.transaction():
-            rows = conn.execute(
-                "SELECT * FROM efactura_outbox WHERE cif = %s AND invoice_key = %s FOR UPDATE", (cif, invoice_key)
-            ).fetchall()
-            same = [r for r in rows if r["xml_sha256"] == xml_sha256]
-            if same:
-                return OutboxRow(**same[0])
-            live = [r for r in rows if r["status"] not in ("rejected", "upload_rejected")]
-            if live:
-                raise PermanentError(
-                    f"invoice {invoice_key!r} of CIF {cif} is already filed with different content "
-                    f"(upload index {live[0]['upload_index']}); correct it with a credit note",
-                    code="efactura_conflict",
-                    details={"outbox_id": live[0]["id"], "upload_index": live[0]["upload_index"]},
-                )
-            row = conn.execute(
-                "INSERT INTO efactura_outbox (invoice_key, cif, xml_sha256, standard, b2c, flags, status, validated_with) "
-                "VALUES (%s, %s, %s, %s, %s, %s, 'new', %s) RETURNING *",
-                (invoice_key, cif, xml_sha256, standard, b2c, Jsonb(flags), Jsonb(validated_with)),
-            ).fetchone()
-            assert row is not None
-            return OutboxRow(**row)
-
-    def get(self, outbox_id: int) -> OutboxRow:
-        with self._db() as conn:
-            row = conn.execute("SELECT * FROM efactura_outbox WHERE id = %s", (outbox_id,)).fetchone()
+    def get(self, outbox_id: int) -> EfacturaRow:
+        row = self.box.by_id(outbox_id)
         if row is None:
             raise PermanentError(f"no e-Factura outbox row {outbox_id}", code="efactura_unknown")
-        return OutboxRow(**row)
+        return EfacturaRow.of(row)
 
     def known_indexes(self, cif: str) -> set[int]:
-        with self._db() as conn:
-            rows = conn.execute(
-                "SELECT upload_index, duplicate_index FROM efactura_outbox WHERE cif = %s", (cif,)
-            ).fetchall()
-        return {v for r in rows for v in (r["upload_index"], r["duplicate_index"]) if v is not None}
+        rows = self.box.find(scope=cif)
+        return {v for r in rows for v in (r.data.get("upload_index"), r.data.get("duplicate_index")) if v is not None}
 
-    def update(self, outbox_id: int, **fields: Any) -> OutboxRow:
-        """Set columns (committed at once); ``now`` stamps ``updated_at``."""
-        values = {
-            k: Jsonb(v) if k in ("flags", "errors", "signature") and v is not None else v for k, v in fields.items()
-        }
-        assignments = ", ".join(f"{k} = %({k})s" for k in values)
-        with self._db() as conn:
-            row = conn.execute(
-                f"UPDATE efactura_outbox SET {assignments}, updated_at = now() WHERE id = %(id)s RETURNING *",  # noqa: S608 - column names are ours
-                {**values, "id": outbox_id},
-            ).fetchone()
-        if row is None:
-            raise PermanentError(f"no e-Factura outbox row {outbox_id}", code="efactura_unknown")
-        return OutboxRow(**row)
+    def update(self, row: EfacturaRow, *, status: str | None = None, errors: list[str] | None = None,
+               finished: bool = False, count_attempt: bool = False, **fields: Any) -> EfacturaRow:
+        """Set the row's state and fields (committed at once)."""
+        changes: dict[str, Any] = {"data": _data(fields), "finished": finished, "count_attempt": count_attempt}
+        if status is not None:
+            changes["state"] = status
+        if errors is not None:
+            changes["errors"] = errors
+        if "upload_index" in fields:
+            changes["ref"] = None if fields["upload_index"] is None else str(fields["upload_index"])
+        updated = self.box.update(row.key, **changes)
+        if updated is None:
+            raise PermanentError(f"no e-Factura outbox row {row.id}", code="efactura_unknown")
+        return EfacturaRow.of(updated)
 
-    def mark_intent(self, outbox_id: int) -> OutboxRow:
+    def mark_intent(self, row: EfacturaRow) -> EfacturaRow:
         """Committed before the POST: from here on the outcome of an interrupted upload is unknown."""
-        with self._db() as conn:
-            row = conn.execute(
-                "UPDATE efactura_outbox SET status = 'uploading', intent_at = now(), attempts = attempts + 1, "
-                "updated_at = now() WHERE id = %s RETURNING *",
-                (outbox_id,),
-            ).fetchone()
-        assert row is not None
-        return OutboxRow(**row)
+        return self.update(row, status="uploading", count_attempt=True, intent_at=self.box.now())

@@ -1,7 +1,8 @@
-"""Tasks of the `anaf.efactura` worker (thin: validate payload -> call the service -> return JSON).
+"""Tasks of the ``anaf.efactura`` worker: handlers over ``EfacturaService`` (no Celery here; ``app`` declares them).
 
-``efactura.submit`` files an invoice once; ``efactura.poll`` follows its state with countdown follow-ups
-(never a sleep) and downloads the signed ZIP. `anaf.efactura.ping` comes from ``create_app``.
+``efactura.submit`` files an invoice once; ``efactura.poll`` follows its state with countdown follow-ups (never a
+sleep) and downloads the signed ZIP. Each follow-up poll gets its task id recorded as the row's only live chain,
+so a redelivered or superseded poll steps aside. ``anaf.efactura.ping`` comes with every worker.
 """
 
 from __future__ import annotations
@@ -12,54 +13,46 @@ from typing import Any
 
 import structlog
 
-from anaf_core import get_runtime
-from anaf_efactura.app import app
-from anaf_efactura.chain import PollChain
-from anaf_efactura.models import PollRequest, SubmitRequest
-from anaf_efactura.service import Outcome, get_service
-from shared.events import publish_event
+from anaf_efactura.models import PollRequest, SubmissionResult, SubmitRequest
+from anaf_efactura.service import Filing
+from anaf_efactura.services import EfacturaServices
+from shared.worker import FollowUp, Outcome, TaskContext, TaskSpec
 
-__all__ = ["poll", "submit"]
+__all__ = ["POLL", "TASKS", "poll", "submit"]
 
+POLL = "efactura.poll"
 log = structlog.get_logger(__name__)
 
 
-def _chain() -> PollChain:
-    runtime = get_runtime()
-    return PollChain(runtime.redis_client, runtime.settings.redis_namespace)
-
-
-def _follow_up(outcome: Outcome) -> None:
-    """Publish the outcome's events and schedule the next poll (if any) as the row's only live chain."""
-    for name, data, error in outcome.events:
-        publish_event(name, data, error=error)
-    result = outcome.result
+def _outcome(services: EfacturaServices, filing: Filing) -> Outcome:
+    """The filing's events, and the next poll (if any) as the row's only live chain."""
+    result = filing.result
+    outcome = Outcome(result, events=list(filing.events))
     if result.next_poll_in is None:
-        _chain().hand_over(result.outbox_id, None)
-        return
+        services.chain.hand_over(result.outbox_id, None)
+        return outcome
     task_id = uuid.uuid4().hex
-    _chain().hand_over(result.outbox_id, task_id)
+    services.chain.hand_over(result.outbox_id, task_id)
     # whole seconds: RabbitMQ's delayed delivery (quorum queues) refuses fractional countdowns
     countdown = max(1, math.ceil(result.next_poll_in))
-    poll.apply_async(kwargs={"outbox_id": result.outbox_id}, countdown=countdown, task_id=task_id)
+    outcome.follow_ups.append(FollowUp(POLL, {"outbox_id": result.outbox_id}, countdown=countdown, task_id=task_id))
+    return outcome
 
 
-@app.task(name="efactura.submit", bind=True)  # type: ignore[untyped-decorator]
-def submit(self: Any, **kwargs: Any) -> dict[str, Any]:
+def submit(services: EfacturaServices, request: SubmitRequest, ctx: TaskContext) -> Outcome:
     """Validate and file one invoice / credit note with ANAF e-Factura (idempotent per invoice)."""
-    request = SubmitRequest.model_validate(kwargs)
-    outcome = get_service().submit(request)
-    _follow_up(outcome)
-    return outcome.result.model_dump(mode="json")
+    return _outcome(services, services.service.submit(request, owner=ctx.task_id))
 
 
-@app.task(name="efactura.poll", bind=True)  # type: ignore[untyped-decorator]
-def poll(self: Any, **kwargs: Any) -> dict[str, Any]:
+def poll(services: EfacturaServices, request: PollRequest, ctx: TaskContext) -> Outcome:
     """Ask ``stareMesaj`` once; on ok/nok download + verify + store the ZIP; else schedule the next poll."""
-    request = PollRequest.model_validate(kwargs)
-    if not _chain().may_run(request.outbox_id, self.request.id):
+    if not services.chain.may_run(request.outbox_id, ctx.task_id):
         log.info("superseded poll skipped", outbox_id=request.outbox_id)
-        return {"outbox_id": request.outbox_id, "skipped": True}
-    outcome = get_service().poll(request.outbox_id)
-    _follow_up(outcome)
-    return outcome.result.model_dump(mode="json")
+        return Outcome({"outbox_id": request.outbox_id, "skipped": True})
+    return _outcome(services, services.service.poll(request.outbox_id))
+
+
+TASKS: tuple[TaskSpec[EfacturaServices, Any], ...] = (
+    TaskSpec("efactura.submit", SubmitRequest, submit, SubmissionResult),
+    TaskSpec(POLL, PollRequest, poll, SubmissionResult),
+)

@@ -23,12 +23,13 @@ def efactura_factory(anaf_env, fake_anaf, database_url, validator, tmp_path):  #
 
     from anaf_core import AnafRuntime
     from anaf_efactura.config import EfacturaSettings
-    from anaf_efactura.outbox import Outbox
+    from anaf_efactura.outbox import NAMESPACE, EfacturaOutbox
     from anaf_efactura.service import EfacturaService
     from shared.artifacts import FilesystemArtifactStore
+    from shared.outbox import open_outbox
     from tests.anaf.fixtures import settings_from
 
-    made: list[tuple[AnafRuntime, Outbox]] = []
+    made: list[tuple[AnafRuntime, EfacturaOutbox]] = []
     code = httpx.post(f"{fake_anaf.url}/_fake/authorize-code", json={}).json()["code"]
     bootstrap = AnafRuntime.create(settings_from(anaf_env))
     bootstrap.tokens.exchange_code(code)
@@ -41,7 +42,8 @@ def efactura_factory(anaf_env, fake_anaf, database_url, validator, tmp_path):  #
             WORKERS_CORE_ENV="test",
             **{"poll_schedule_s": [0.2], "reconcile_retry_s": 1.0, **efactura},
         )
-        outbox = Outbox(settings.dsn)
+        outbox = EfacturaOutbox(open_outbox(settings.database, NAMESPACE, environment="test"),
+                                lease_s=settings.lease_s)
         made.append((runtime, outbox))
         return EfacturaService(settings, runtime, outbox, lambda: validator, FilesystemArtifactStore(tmp_path / "art"))
 
@@ -60,6 +62,6 @@ def efactura_env(anaf_env: dict[str, str], fake_anaf) -> dict[str, str]:  # type
         **anaf_env,
         "ANAF_ACCESS_TOKEN": tokens["access_token"],
         "ANAF_REFRESH_TOKEN": tokens["refresh_token"],
-        "EFACTURA_POLL_SCHEDULE_S": "[0.5, 1]",
-        "EFACTURA_RECONCILE_RETRY_S": "1",
+        "ANAF_EFACTURA_POLL_SCHEDULE_S": "[0.5, 1]",
+        "EFACTURA_RECONCILE_RETRY_S": "1",  # the name of older releases, still honoured
     }

@@ -1,4 +1,4 @@
-"""``workers-core anaf ...`` as an operator runs it: e-Factura build/validate without a broker, OAuth bootstrap."""
+"""``workers-core efactura|anaf ...`` as an operator runs it: build/validate without a broker, OAuth bootstrap."""
 
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ from tests.schemadata import REPO
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    """``workers-core anaf ...`` (OAuth), or ``workers-core efactura ...`` (its own group since anaf_core)."""
+    group = [] if args[0] == "efactura" else ["anaf"]
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli", "anaf", *args],
+        [sys.executable, "-m", "shared.cli", *group, *args],
         cwd=REPO,
         capture_output=True,
         timeout=120,

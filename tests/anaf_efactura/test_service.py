@@ -10,7 +10,7 @@ import pytest
 from anaf_core import AnafDailyLimitError, AnafTransportError, open_signed_zip
 from anaf_efactura.invoice import Invoice
 from anaf_efactura.models import SubmitRequest
-from anaf_efactura.service import EfacturaService, Outcome
+from anaf_efactura.service import EfacturaService, Filing
 from anaf_efactura.ubl import build_ubl
 from shared.errors import PayloadError, PermanentError, TransientError
 from tests.anaf_efactura.samples import credit_note, invoice
@@ -21,7 +21,7 @@ def unique(prefix: str = "FCT") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}-1"
 
 
-def settle(service: EfacturaService, outcome: Outcome, timeout: float = 10.0) -> Outcome:
+def settle(service: EfacturaService, outcome: Filing, timeout: float = 10.0) -> Filing:
     """Follow the poll schedule the way the tasks do (without the countdown)."""
     deadline = time.monotonic() + timeout
     while outcome.result.next_poll_in is not None:
@@ -36,13 +36,13 @@ def test_submit_poll_download(efactura_factory, fake_anaf: FakeAnafServer) -> No
     outcome = service.submit(SubmitRequest(invoice=Invoice.model_validate(invoice(unique()))))
     first = outcome.result
     assert first.status == "uploaded" and first.upload_index and first.next_poll_in == 0.2
-    assert [e[0] for e in outcome.events] == ["efactura.submitted"]
-    assert outcome.events[0][1]["upload_index"] == first.upload_index
+    assert [e.name for e in outcome.events] == ["efactura.submitted"]
+    assert outcome.events[0].data["upload_index"] == first.upload_index
     assert service.artifacts.get(first.xml_artifact) == fake_anaf.state.filings[first.upload_index].xml
     final = settle(service, outcome)
     result = final.result
     assert result.status == "accepted" and result.anaf_state == "ok" and result.download_id
-    assert [e[0] for e in final.events] == ["efactura.accepted"]
+    assert [e.name for e in final.events] == ["efactura.accepted"]
     archive = service.artifacts.get(result.zip_artifact)
     assert archive == fake_anaf.state.downloads[result.download_id].document  # byte for byte
     signed = open_signed_zip(archive)
@@ -97,7 +97,7 @@ def test_interrupted_upload_is_reconciled_from_the_message_list(efactura_factory
     time.sleep(0.5)  # the fake finishes processing (0.3 s)
     outcome = efactura_factory().submit(request)
     assert outcome.result.status == "accepted" and outcome.result.zip_artifact
-    assert [e[0] for e in outcome.events] == ["efactura.submitted", "efactura.accepted"]
+    assert [e.name for e in outcome.events] == ["efactura.submitted", "efactura.accepted"]
     assert len(fake_anaf.state.filings) == 1 and len(fake_anaf.state.upload_attempts) == 1
 
 
@@ -130,7 +130,8 @@ def test_upload_refused_then_allowed(efactura_factory, fake_anaf: FakeAnafServer
     refused = service.submit(request)
     assert refused.result.status == "upload_rejected"
     assert refused.result.errors == ["Nu aveti drept in SPV pentru CIF=4221306"]
-    name, data, error = refused.events[0]
+    event = refused.events[0]
+    name, data, error = event.name, event.data, event.error
     assert name == "efactura.rejected" and data["stage"] == "upload" and error["code"] == "anaf_auth"
     fake_anaf.state.config.spv_cifs = None
     assert settle(service, service.submit(request)).result.status == "accepted"

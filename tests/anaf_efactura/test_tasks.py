@@ -19,7 +19,9 @@ from tests.observability import contract
 def _row(database_url: str, outbox_id: int) -> dict:
     with psycopg.connect(database_url) as conn:
         cur = conn.execute(
-            "SELECT status, upload_index, zip_artifact, attempts FROM efactura_outbox WHERE id = %s", (outbox_id,)
+            "SELECT state, (data->>'upload_index')::bigint, data->>'zip_artifact', attempts FROM workers_core_outbox "
+            "WHERE namespace = 'efactura' AND id = %s",
+            (outbox_id,),
         )
         status, index, zip_key, attempts = cur.fetchone()
     return {"status": status, "upload_index": index, "zip_artifact": zip_key, "attempts": attempts}
