@@ -5,22 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import create_engine, text
-
 from anaf_core.config import load_anaf_settings
 from anaf_etransport.config import EtransportSettings
+from anaf_etransport.outbox import EtransportOutbox
 from shared.health import DeepCheck
 
 __all__ = ["deep_checks"]
 
 
 def _outbox_database(settings: EtransportSettings) -> Mapping[str, Any]:
-    engine = create_engine(settings.database_url.get_secret_value(), pool_pre_ping=True)
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    finally:
-        engine.dispose()
+    """The outbox database answers and its schema is the one the code expects."""
+    EtransportOutbox.open(settings.outbox_url(), environment=settings.workers_core_env).close()
     return {"database": "reachable"}
 
 

@@ -12,14 +12,14 @@ from anaf_core.config import load_anaf_settings
 from anaf_core.runtime import AnafRuntime
 from anaf_etransport.client import EtransportClient
 from anaf_etransport.config import EtransportSettings, get_settings
-from anaf_etransport.outbox import Outbox
+from anaf_etransport.outbox import EtransportOutbox
 from anaf_etransport.submission import SubmissionService
 from anaf_etransport.validation import ARTEFACTS, SCHEMATRON_FILE, XSD_FILE, EtransportValidator
 from shared.artifacts import get_artifact_store
 from shared.schemas import get_store
 from shared.schemas.requirement import SchemaRequirement
 
-__all__ = ["SCHEMAS", "EtransportServices", "build_services", "build_validator", "close_services"]
+__all__ = ["SCHEMAS", "EtransportServices", "build_services", "build_validator", "check_outbox", "close_services"]
 
 
 def build_validator(settings: EtransportSettings) -> EtransportValidator:
@@ -42,7 +42,7 @@ class EtransportServices:
     """What the handlers use; built once per process and closed at its end."""
 
     anaf: AnafRuntime
-    outbox: Outbox
+    outbox: EtransportOutbox
     submission: SubmissionService
 
 
@@ -50,13 +50,18 @@ def build_services(settings: EtransportSettings) -> EtransportServices:
     """Validator first (no schemas: nothing else is built, every task fails with ``SchemasUnavailable``)."""
     validator = build_validator(settings)
     anaf = AnafRuntime.create(load_anaf_settings())
-    outbox = Outbox.from_url(settings.database_url.get_secret_value())
+    outbox = EtransportOutbox.open(settings.outbox_url(), environment=settings.workers_core_env)
     client = EtransportClient(anaf.api_client(anaf.settings.etransport_base_url))
     submission = SubmissionService(settings=settings, outbox=outbox, client=client, store=get_artifact_store(),
                                    validator=validator)
     return EtransportServices(anaf, outbox, submission)
 
 
+def check_outbox(settings: EtransportSettings) -> None:
+    """Start-up check: the outbox database is allowed here, reachable and migrated (else one line, exit 78)."""
+    EtransportOutbox.open(settings.outbox_url(), environment=settings.workers_core_env).close()
+
+
 def close_services(services: EtransportServices) -> None:
-    services.outbox.engine.dispose()
+    services.outbox.close()
     services.anaf.close()

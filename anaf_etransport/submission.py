@@ -21,7 +21,7 @@ from anaf_etransport.config import EtransportSettings
 from anaf_etransport.document import NS, build_xml, document_kind
 from anaf_etransport.errors import AnafTransportError, IdempotencyConflict
 from anaf_etransport.models import Declaration, EtransportResult, EtransportSubmitRequest
-from anaf_etransport.outbox import Outbox, Submission
+from anaf_etransport.outbox import EtransportOutbox, Submission
 from anaf_etransport.validation import EtransportValidator, Finding, parse_untrusted
 from shared.artifacts import ArtifactStore
 from shared.errors import PayloadError, PermanentError, TransientError
@@ -68,7 +68,7 @@ class SubmissionService:
         self,
         *,
         settings: EtransportSettings,
-        outbox: Outbox,
+        outbox: EtransportOutbox,
         client: EtransportClient,
         store: ArtifactStore,
         validator: EtransportValidator,

@@ -19,7 +19,7 @@ from shared.errors import PermanentError
 from shared.schemas import get_store
 from shared.schemas.requirement import SchemaRequirement
 
-__all__ = ["SCHEMAS", "RegesServices", "build_client", "build_services", "build_tokens", "close_services"]
+__all__ = ["SCHEMAS", "RegesServices", "build_client", "build_services", "build_tokens", "check_store", "close_services"]
 
 
 def build_tokens(s: RegesSettings) -> KeycloakTokens:
@@ -57,8 +57,13 @@ def build_services(settings: RegesSettings) -> RegesServices:
     """XSD first (no schemas: nothing else is built, every task fails with ``SchemasUnavailable``)."""
     schema = RegesSchema.from_store(get_store(), xsd=settings.xsd_path)
     client = build_client(settings)
-    store = RegesStore.from_url(settings.database_url.get_secret_value())
+    store = RegesStore.open(settings.outbox_url(), environment=settings.workers_core_env)
     return RegesServices(client, store, RegesService(settings=settings, store=store, client=client, schema=schema))
+
+
+def check_store(settings: RegesSettings) -> None:
+    """Start-up check: the outbox database is allowed here, reachable and migrated (else one line, exit 78)."""
+    RegesStore.open(settings.outbox_url(), environment=settings.workers_core_env).close()
 
 
 def close_services(services: RegesServices) -> None:
@@ -66,4 +71,4 @@ def close_services(services: RegesServices) -> None:
     if isinstance(auth, RegesTokenAuth):
         auth.tokens.http.close()
     services.client.http.close()
-    services.store.engine.dispose()
+    services.store.close()
