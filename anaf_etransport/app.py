@@ -1,9 +1,16 @@
-"""Celery app of the `anaf.etransport` worker: `workers-core worker anaf.etransport` or `celery -A anaf_etransport.app worker -Q anaf.etransport`."""
+"""The ``anaf.etransport`` worker, declared: ``workers-core worker anaf.etransport`` or ``celery -A anaf_etransport.app worker -Q anaf.etransport``."""
 
-from anaf_etransport.health import DEEP_CHECKS
-from anaf_etransport.runtime import SCHEMAS
-from shared.legacy_app import create_legacy_app
+from anaf_etransport.config import EtransportSettings
+from anaf_etransport.health import deep_checks
+from anaf_etransport.runtime import SCHEMAS, EtransportServices, build_services, check_outbox, close_services
+from anaf_etransport.tasks import TASKS
+from shared.celery_app import create_app
+from shared.worker import WorkerSpec
 
-app = create_legacy_app("anaf.etransport", deep_checks=DEEP_CHECKS, schemas=SCHEMAS)
+__all__ = ["SPEC", "app"]
 
-import anaf_etransport.tasks  # noqa: E402,F401  (registers the tasks on app)
+SPEC: WorkerSpec[EtransportSettings, EtransportServices] = WorkerSpec(
+    tag="anaf.etransport", settings=EtransportSettings, services=build_services, tasks=TASKS, close=close_services,
+    deep_checks=deep_checks, schemas=SCHEMAS, startup=check_outbox,
+)
+app = create_app(SPEC)

@@ -1,4 +1,9 @@
-"""RO e-Transport API client (``/ETRANSPORT/ws/v1``): upload, stareMesaj, lista. JSON answers, XML requests."""
+"""RO e-Transport API client (``/ETRANSPORT/ws/v1``): upload, stareMesaj, lista. JSON answers, XML requests.
+
+The ``httpx.Client`` comes from ``anaf_core`` (``AnafRuntime.api_client``): transport failures and error statuses
+are already the ANAF tree when a call returns, so this module only reads good answers and the errors ANAF writes
+into a 200 body (``Errors[{errorMessage}]``, through ``error_for_message``).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,10 @@ from typing import Any
 
 import httpx
 
-from anaf_core.http import check_response, error_for_message, translate_errors
+from anaf_core.http import error_for_message
 from anaf_etransport.errors import AnafProtocolError, UitFormatError
 from anaf_etransport.uit import uit_problem
+from shared.integration import OPERATION
 
 __all__ = ["EtransportClient", "StatusAnswer", "UploadAnswer"]
 
@@ -61,9 +67,9 @@ class EtransportClient:
     def upload(self, cif: str, xml: bytes) -> UploadAnswer:
         """``POST /upload/ETRANSP/{cif}/2``: the UIT comes back at once but is valid only after ``ok``."""
         op = "etransport.upload"
-        with translate_errors(op):
-            response = self.http.post(f"/upload/ETRANSP/{cif}/2", content=xml, headers={"Content-Type": "application/xml"})
-        data = _json(check_response(response, op), op)
+        response = self.http.post(f"/upload/ETRANSP/{cif}/2", content=xml, headers={"Content-Type": "application/xml"},
+                                  extensions={OPERATION: op})
+        data = _json(response, op)
         if str(data.get("ExecutionStatus")) != "0" or data.get("Errors"):
             msgs = _messages(data) or ["upload rejected without a message"]
             raise error_for_message("; ".join(msgs), operation=op, status_code=response.status_code, body=response.content)
@@ -82,9 +88,8 @@ class EtransportClient:
     def status(self, index: int) -> StatusAnswer:
         """``GET /stareMesaj/{index}``; an ``Errors``-only answer is a query error, not a document state."""
         op = "etransport.stareMesaj"
-        with translate_errors(op):
-            response = self.http.get(f"/stareMesaj/{index}")
-        data = _json(check_response(response, op), op)
+        response = self.http.get(f"/stareMesaj/{index}", extensions={OPERATION: op})
+        data = _json(response, op)
         stare = data.get("stare")
         if stare is None:
             msgs = _messages(data) or ["no stare in the answer"]
@@ -94,9 +99,8 @@ class EtransportClient:
     def messages(self, cif: str, days: int = 1) -> list[dict[str, Any]]:
         """``GET /lista/{days}/{cif}``: final messages of the last ``days`` (no results -> empty list)."""
         op = "etransport.lista"
-        with translate_errors(op):
-            response = self.http.get(f"/lista/{max(1, min(60, days))}/{cif}")
-        data = _json(check_response(response, op), op)
+        response = self.http.get(f"/lista/{max(1, min(60, days))}/{cif}", extensions={OPERATION: op})
+        data = _json(response, op)
         msgs = _messages(data)
         if msgs and all(_NO_MESSAGES in m for m in msgs):
             return []

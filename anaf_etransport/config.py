@@ -16,11 +16,14 @@ __all__ = ["EtransportSettings", "get_settings"]
 class EtransportSettings(BaseServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ANAF_ETRANSPORT_", env_file=".env", extra="ignore")
 
-    database_url: SecretStr = Field(
-        default=SecretStr("sqlite:///./etransport.db"),
+    database_url: SecretStr | None = Field(
+        default=None,
         validation_alias=AliasChoices("ANAF_ETRANSPORT_DATABASE_URL", "DATABASE_URL"),
-        description="where the submission outbox lives (PostgreSQL in production)",
+        description="the shared outbox's database (PostgreSQL; SQLite only in development): required",
     )
+
+    def outbox_url(self) -> str:
+        return self.database_url.get_secret_value() if self.database_url is not None else ""
     # Validation files come from the schemas directory (shared.schemas); these only relocate them, and the files
     # found there must still hold the manifest's bytes.
     xsd_path: Path | None = Field(default=None, description="relocated schema_ETR_v2 XSD (pinned bytes)")

@@ -5,33 +5,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import create_engine, text
-
-from anaf_core.config import get_anaf_settings
-from anaf_etransport.config import get_settings
+from anaf_core.config import load_anaf_settings
+from anaf_etransport.config import EtransportSettings
+from anaf_etransport.outbox import EtransportOutbox
 from shared.health import DeepCheck
 
-__all__ = ["DEEP_CHECKS"]
+__all__ = ["deep_checks"]
 
 
-def _outbox_database() -> Mapping[str, Any]:
-    engine = create_engine(get_settings().database_url.get_secret_value(), pool_pre_ping=True)
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    finally:
-        engine.dispose()
+def _outbox_database(settings: EtransportSettings) -> Mapping[str, Any]:
+    """The outbox database answers and its schema is the one the code expects."""
+    EtransportOutbox.open(settings.outbox_url(), environment=settings.workers_core_env).close()
     return {"database": "reachable"}
 
 
 def _anaf_credentials() -> Mapping[str, Any]:
-    s = get_anaf_settings()
+    s = load_anaf_settings()
     if not s.client_id or s.client_secret is None:
         raise RuntimeError("ANAF OAuth app not configured (ANAF_CLIENT_ID / ANAF_CLIENT_SECRET)")
     return {"environment": s.environment, "oauth_client": s.client_id}
 
 
-DEEP_CHECKS: list[DeepCheck] = [
-    DeepCheck("etransport-outbox-db", _outbox_database),
-    DeepCheck("anaf-oauth-config", _anaf_credentials),
-]
+def deep_checks(settings: EtransportSettings) -> list[DeepCheck]:
+    return [
+        DeepCheck("etransport-outbox-db", lambda: _outbox_database(settings)),
+        DeepCheck("anaf-oauth-config", _anaf_credentials),
+    ]

@@ -1,59 +1,23 @@
-"""The submission outbox (SQLAlchemy): one row per declaration, written before the upload, so nothing is filed twice.
+"""The e-Transport rows of the shared outbox (``shared.outbox``, namespace ``etransport``), typed.
 
-States: ``pending`` (row committed, not sent) -> ``uploading`` (committed right before the POST) ->
-``uploaded`` (index and UIT recorded) -> ``ok`` | ``nok``. A row left in ``uploading`` means the
-outcome of a POST is unknown (crash, timeout): it is reconciled against ANAF's message list, never
-blindly re-sent.
+One row per declaration (its idempotency key), written before the upload, so nothing is filed twice and any
+replica can poll it. ``scope`` is the CIF filed for, ``ref`` ANAF's upload index once known; the rest lives in
+``data``. States: ``pending`` (row committed, not sent) -> ``uploading`` (committed right before the POST) ->
+``uploaded`` (index and UIT recorded) -> ``ok`` | ``nok``. A row left in ``uploading`` means the outcome of a
+POST is unknown (crash, timeout): it is reconciled against ANAF's message list, never blindly re-sent. Every
+transition is a compare-and-set on the state, so exactly one caller wins it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    DateTime,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    create_engine,
-    select,
-    update,
-)
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from shared.outbox import Outbox, OutboxRow, open_outbox
 
-__all__ = ["Outbox", "Submission"]
+__all__ = ["NAMESPACE", "EtransportOutbox", "Submission"]
 
-metadata = MetaData()
-submissions = Table(
-    "etransport_submissions",
-    metadata,
-    Column("key", String(200), primary_key=True),
-    Column("cif", String(13), nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("xml_sha256", String(64), nullable=False),
-    Column("declarant_ref", String(50)),
-    Column("xml_artifact", String(512)),
-    Column("state", String(16), nullable=False),
-    Column("index_incarcare", BigInteger),
-    Column("uit", String(16)),
-    Column("errors", Text),
-    Column("polls", Integer, nullable=False, default=0),
-    Column("upload_started_at", DateTime(timezone=True)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+NAMESPACE = "etransport"
 
 
 @dataclass
@@ -71,81 +35,65 @@ class Submission:
     polls: int = 0
     upload_started_at: dt.datetime | None = None
 
+    @classmethod
+    def of(cls, row: OutboxRow) -> Submission:
+        d = row.data
+        started = d.get("upload_started_at")
+        return cls(
+            key=row.key, cif=row.scope or "", kind=d["kind"], xml_sha256=row.content_sha256 or "",
+            declarant_ref=d.get("declarant_ref"), xml_artifact=d.get("xml_artifact"), state=row.state,
+            index_incarcare=int(row.ref) if row.ref else None, uit=d.get("uit"), errors=list(row.errors or []),
+            polls=int(d.get("polls") or 0), upload_started_at=dt.datetime.fromisoformat(started) if started else None,
+        )
 
-def _row(r: Any) -> Submission:
-    m = r._mapping
-    started = m["upload_started_at"]
-    if started is not None and started.tzinfo is None:  # SQLite drops the zone
-        started = started.replace(tzinfo=dt.UTC)
-    return Submission(
-        key=m["key"], cif=m["cif"], kind=m["kind"], xml_sha256=m["xml_sha256"], declarant_ref=m["declarant_ref"],
-        xml_artifact=m["xml_artifact"], state=m["state"], index_incarcare=m["index_incarcare"], uit=m["uit"],
-        errors=json.loads(m["errors"]) if m["errors"] else [], polls=m["polls"] or 0, upload_started_at=started,
-    )
 
+class EtransportOutbox:
+    """Row-level state transitions of the e-Transport namespace; each method is one short transaction."""
 
-class Outbox:
-    """Row-level state transitions; each method is one short transaction."""
-
-    def __init__(self, engine: Engine):
-        self.engine = engine
-        metadata.create_all(engine, checkfirst=True)
+    def __init__(self, box: Outbox):
+        self.box = box
 
     @classmethod
-    def from_url(cls, url: str) -> Outbox:
-        return cls(create_engine(url, pool_pre_ping=True, future=True))
+    def open(cls, url: str, *, environment: str) -> EtransportOutbox:
+        """The outbox at ``url`` (PostgreSQL; SQLite only in development), checked against the migrations."""
+        return cls(open_outbox(url, NAMESPACE, environment=environment))
+
+    def close(self) -> None:
+        self.box.engine.dispose()
 
     def get(self, key: str) -> Submission | None:
-        with self.engine.connect() as conn:
-            r = conn.execute(select(submissions).where(submissions.c.key == key)).first()
-        return _row(r) if r else None
+        row = self.box.get(key)
+        return Submission.of(row) if row is not None else None
 
     def get_or_create(self, sub: Submission) -> tuple[Submission, bool]:
         """The stored row for ``sub.key`` (created as ``pending`` if new) and whether it was created."""
-        now = _now()
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(submissions.insert().values(
-                    key=sub.key, cif=sub.cif, kind=sub.kind, xml_sha256=sub.xml_sha256, declarant_ref=sub.declarant_ref,
-                    xml_artifact=sub.xml_artifact, state="pending", polls=0, created_at=now, updated_at=now,
-                ))
-            created = True
-        except IntegrityError:
-            created = False
-        stored = self.get(sub.key)
-        assert stored is not None
-        return stored, created
-
-    def _update(self, key: str, *, expect: tuple[str, ...] | None = None, **values: Any) -> bool:
-        values["updated_at"] = _now()
-        if "errors" in values:
-            values["errors"] = json.dumps(values["errors"], ensure_ascii=False)
-        stmt = update(submissions).where(submissions.c.key == key)
-        if expect:
-            stmt = stmt.where(submissions.c.state.in_(expect))
-        with self.engine.begin() as conn:
-            return bool(conn.execute(stmt.values(**values)).rowcount)
+        row, created = self.box.open(
+            sub.key, state="pending", scope=sub.cif, content_sha256=sub.xml_sha256,
+            data={"kind": sub.kind, "declarant_ref": sub.declarant_ref, "xml_artifact": sub.xml_artifact, "polls": 0},
+        )
+        return Submission.of(row), created
 
     def start_upload(self, key: str) -> bool:
         """``pending`` -> ``uploading``; True only for the caller that may send the document."""
-        return self._update(key, expect=("pending",), state="uploading", upload_started_at=_now())
+        started = self.box.now().isoformat()
+        return self.box.update(key, expect={"pending"}, state="uploading",
+                               data={"upload_started_at": started}) is not None
 
     def upload_not_sent(self, key: str) -> None:
         """The POST never left (connect error): back to ``pending``."""
-        self._update(key, expect=("uploading",), state="pending", upload_started_at=None)
+        self.box.update(key, expect={"uploading"}, state="pending", data={"upload_started_at": None})
 
     def uploaded(self, key: str, index: int, uit: str | None) -> None:
-        self._update(key, expect=("uploading", "pending"), state="uploaded", index_incarcare=index, uit=uit)
+        self.box.update(key, expect={"uploading", "pending"}, state="uploaded", ref=str(index), data={"uit": uit})
 
     def finish(self, key: str, state: str, errors: list[str] | None = None, *, index: int | None = None,
                uit: str | None = None) -> bool:
         """-> ``ok``/``nok``; False when another process finished it first (so events go out once)."""
-        values: dict[str, Any] = {"state": state, "errors": errors or []}
-        if index is not None:
-            values["index_incarcare"] = index
-        if uit is not None:
-            values["uit"] = uit
-        return self._update(key, expect=("uploading", "uploaded", "pending"), **values)
+        data = {"uit": uit} if uit is not None else None
+        ref = str(index) if index is not None else None
+        row = self.box.complete(key, state, expect={"uploading", "uploaded", "pending"}, errors=errors or [],
+                                data=data, **({"ref": ref} if ref is not None else {}))
+        return row is not None
 
     def count_poll(self, key: str, polls: int) -> None:
-        self._update(key, polls=polls)
+        self.box.update(key, data={"polls": polls})

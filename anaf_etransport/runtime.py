@@ -1,32 +1,30 @@
-"""Per-process wiring of the e-Transport service: outbox engine, validator (compiled once), ANAF client."""
+"""The per-process services of the ``anaf.etransport`` worker: ANAF runtime, outbox, validator, submission service.
+
+``build_services(settings)`` is the ``WorkerSpec``'s factory (called once per pool process); ``SCHEMAS`` names the
+official artefacts the worker refuses to start without (outside development).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 
-from anaf_core.runtime import get_runtime
+from anaf_core.config import load_anaf_settings
+from anaf_core.runtime import AnafRuntime
 from anaf_etransport.client import EtransportClient
-from anaf_etransport.config import get_settings
-from anaf_etransport.models import EtransportResult
-from anaf_etransport.outbox import Outbox
+from anaf_etransport.config import EtransportSettings, get_settings
+from anaf_etransport.outbox import EtransportOutbox
 from anaf_etransport.submission import SubmissionService
 from anaf_etransport.validation import ARTEFACTS, SCHEMATRON_FILE, XSD_FILE, EtransportValidator
 from shared.artifacts import get_artifact_store
-from shared.resources import ProcessResource
 from shared.schemas import get_store
 from shared.schemas.requirement import SchemaRequirement
 
-__all__ = ["SCHEMAS", "build_validator", "service"]
+__all__ = ["SCHEMAS", "EtransportServices", "build_services", "build_validator", "check_outbox", "close_services"]
 
 
-def _outbox() -> Outbox:
-    return Outbox.from_url(get_settings().database_url.get_secret_value())
-
-
-def build_validator() -> EtransportValidator:
+def build_validator(settings: EtransportSettings) -> EtransportValidator:
     """The validator of the installed (or relocated) artefacts; ``SchemasUnavailable`` when they are unusable."""
-    s = get_settings()
-    return EtransportValidator.from_store(get_store(), xsd=s.xsd_path, schematron=s.schematron_path)
+    return EtransportValidator.from_store(get_store(), xsd=settings.xsd_path, schematron=settings.schematron_path)
 
 
 def locate_schemas() -> None:
@@ -39,17 +37,31 @@ def locate_schemas() -> None:
 SCHEMAS = SchemaRequirement(ARTEFACTS, locate_schemas)
 
 
-outbox_resource: ProcessResource[Outbox] = ProcessResource(_outbox, close=lambda o: o.engine.dispose(), name="etransport-outbox")
-validator_resource: ProcessResource[EtransportValidator] = ProcessResource(build_validator, name="etransport-validator")
+@dataclass
+class EtransportServices:
+    """What the handlers use; built once per process and closed at its end."""
+
+    anaf: AnafRuntime
+    outbox: EtransportOutbox
+    submission: SubmissionService
 
 
-def service(on_final: Callable[[EtransportResult], None]) -> SubmissionService:
-    rt = get_runtime()
-    return SubmissionService(
-        settings=get_settings(),
-        outbox=outbox_resource.get(),
-        client=EtransportClient(rt.api_client(rt.settings.etransport_base_url)),
-        store=get_artifact_store(),
-        validator=validator_resource.get(),
-        on_final=on_final,
-    )
+def build_services(settings: EtransportSettings) -> EtransportServices:
+    """Validator first (no schemas: nothing else is built, every task fails with ``SchemasUnavailable``)."""
+    validator = build_validator(settings)
+    anaf = AnafRuntime.create(load_anaf_settings())
+    outbox = EtransportOutbox.open(settings.outbox_url(), environment=settings.workers_core_env)
+    client = EtransportClient(anaf.api_client(anaf.settings.etransport_base_url))
+    submission = SubmissionService(settings=settings, outbox=outbox, client=client, store=get_artifact_store(),
+                                   validator=validator)
+    return EtransportServices(anaf, outbox, submission)
+
+
+def check_outbox(settings: EtransportSettings) -> None:
+    """Start-up check: the outbox database is allowed here, reachable and migrated (else one line, exit 78)."""
+    EtransportOutbox.open(settings.outbox_url(), environment=settings.workers_core_env).close()
+
+
+def close_services(services: EtransportServices) -> None:
+    services.outbox.close()
+    services.anaf.close()

@@ -1,4 +1,8 @@
-"""``etransport.submit`` / ``etransport.poll`` without Celery: validate, outbox, upload once, poll to a verdict."""
+"""``etransport.submit`` / ``etransport.poll`` without Celery: validate, outbox, upload once, poll to a verdict.
+
+Each call returns a ``Filing``: the result and whether this very call settled the verdict (the outbox lets exactly
+one process move a declaration to ``ok``/``nok``), so the task announces each verdict once.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -16,13 +21,13 @@ from anaf_etransport.config import EtransportSettings
 from anaf_etransport.document import NS, build_xml, document_kind
 from anaf_etransport.errors import AnafTransportError, IdempotencyConflict
 from anaf_etransport.models import Declaration, EtransportResult, EtransportSubmitRequest
-from anaf_etransport.outbox import Outbox, Submission
+from anaf_etransport.outbox import EtransportOutbox, Submission
 from anaf_etransport.validation import EtransportValidator, Finding, parse_untrusted
-from shared.artifacts import FilesystemArtifactStore
+from shared.artifacts import ArtifactStore
 from shared.errors import PayloadError, PermanentError, TransientError
 from shared.xml import safe_parser
 
-__all__ = ["SubmissionService"]
+__all__ = ["Filing", "SubmissionService"]
 
 log = structlog.get_logger(__name__)
 _KINDS = {"notificare", "stergere", "confirmare", "modifVehicul"}
@@ -48,6 +53,14 @@ def _kind_of(root: etree._Element) -> str:
     return kind
 
 
+@dataclass(frozen=True)
+class Filing:
+    """The result of one submit/poll call; ``settled``: this call moved the declaration to its verdict."""
+
+    result: EtransportResult
+    settled: bool = False
+
+
 class SubmissionService:
     """One declaration -> at most one upload, however often the task runs."""
 
@@ -55,11 +68,10 @@ class SubmissionService:
         self,
         *,
         settings: EtransportSettings,
-        outbox: Outbox,
+        outbox: EtransportOutbox,
         client: EtransportClient,
-        store: FilesystemArtifactStore,
+        store: ArtifactStore,
         validator: EtransportValidator,
-        on_final: Callable[[EtransportResult], None] = lambda r: None,
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.settings = settings
@@ -67,7 +79,6 @@ class SubmissionService:
         self.client = client
         self.store = store
         self.validator = validator
-        self.on_final = on_final
         self.sleep = sleep
 
     # --- preparation --------------------------------------------------------------------------------
@@ -101,7 +112,8 @@ class SubmissionService:
         return xml, kind, cif, key
 
     # --- flow ----------------------------------------------------------------------------------------
-    def submit(self, req: EtransportSubmitRequest) -> EtransportResult:
+    def submit(self, req: EtransportSubmitRequest) -> Filing:
+        settled: list[str] = []
         xml, kind, cif, key = self.prepare(req)
         sha = hashlib.sha256(xml).hexdigest()
         ref = etree.fromstring(xml, safe_parser()).get("refDeclarant")
@@ -114,25 +126,26 @@ class SubmissionService:
         if not created:
             log.info("etransport submission seen before", key=key, state=sub.state)
         if sub.state in {"ok", "nok"}:
-            return self._result(sub, duplicate=True)
+            return Filing(self._result(sub, duplicate=True))
         if sub.state == "uploading":
-            sub = self._reconcile(sub)
+            sub = self._reconcile(sub, settled)
         if sub.state == "pending":
-            sub = self._upload(sub, xml)
+            sub = self._upload(sub, xml, settled)
         if sub.state == "uploaded":
-            sub = self._poll_inline(sub)
-        return self._result(sub, duplicate=not created)
+            sub = self._poll_inline(sub, settled)
+        return Filing(self._result(sub, duplicate=not created), bool(settled))
 
-    def poll(self, key: str) -> EtransportResult:
+    def poll(self, key: str) -> Filing:
         """One stareMesaj round for a submission that is still being processed."""
         sub = self.outbox.get(key)
         if sub is None:
             raise PermanentError(f"no e-Transport submission {key}", code="etransport_unknown_key")
+        settled: list[str] = []
         if sub.state == "uploading":
-            sub = self._reconcile(sub)
+            sub = self._reconcile(sub, settled)
         if sub.state == "uploaded":
-            sub = self._status_once(sub)
-        return self._result(sub)
+            sub = self._status_once(sub, settled)
+        return Filing(self._result(sub), bool(settled))
 
     def next_poll_delay(self, attempt: int) -> float | None:
         if attempt >= self.settings.max_polls:
@@ -141,7 +154,7 @@ class SubmissionService:
         return float(delays[min(attempt, len(delays) - 1)])
 
     # --- steps -----------------------------------------------------------------------------------------
-    def _upload(self, sub: Submission, xml: bytes) -> Submission:
+    def _upload(self, sub: Submission, xml: bytes, settled: list[str]) -> Submission:
         if not self.outbox.start_upload(sub.key):
             return self.outbox.get(sub.key) or sub  # another delivery took it
         try:
@@ -153,14 +166,13 @@ class SubmissionService:
         except PermanentError as exc:  # ANAF refused the upload itself (ExecutionStatus=1, rights, 400)
             msgs = list(getattr(exc, "messages", []) or [exc.message])
             if self.outbox.finish(sub.key, "nok", msgs):
-                sub = self.outbox.get(sub.key) or sub
-                self.on_final(self._result(sub))
+                settled.append(sub.key)
             return self.outbox.get(sub.key) or sub
         self.outbox.uploaded(sub.key, answer.index_incarcare, answer.uit)
         log.info("etransport uploaded", key=sub.key, index=answer.index_incarcare, uit=answer.uit)
         return self.outbox.get(sub.key) or sub
 
-    def _reconcile(self, sub: Submission) -> Submission:
+    def _reconcile(self, sub: Submission, settled: list[str]) -> Submission:
         """An upload whose answer was lost: adopt it from ANAF's list, or re-send once the window passed."""
         started = sub.upload_started_at or dt.datetime.now(dt.UTC)
         for msg in self.client.messages(sub.cif, days=2):
@@ -171,8 +183,7 @@ class SubmissionService:
             errors = [str(m.get("mesaj")) for m in msg.get("mesaje") or [] if isinstance(m, dict) and m.get("tip") == "ERR"]
             log.warning("etransport upload outcome reconciled from the list", key=sub.key, index=index, state=state)
             if self.outbox.finish(sub.key, state, errors, index=index, uit=str(msg.get("uit") or "") or None):
-                sub = self.outbox.get(sub.key) or sub
-                self.on_final(self._result(sub))
+                settled.append(sub.key)
             return self.outbox.get(sub.key) or sub
         age = (dt.datetime.now(dt.UTC) - started).total_seconds()
         if age < self.settings.reconcile_window_s:
@@ -184,23 +195,20 @@ class SubmissionService:
         self.outbox.upload_not_sent(sub.key)
         return self.outbox.get(sub.key) or sub
 
-    def _poll_inline(self, sub: Submission) -> Submission:
+    def _poll_inline(self, sub: Submission, settled: list[str]) -> Submission:
         for delay in self.settings.inline_poll_delays:
             self.sleep(delay)
-            sub = self._status_once(sub)
+            sub = self._status_once(sub, settled)
             if sub.state != "uploaded":
                 break
         return sub
 
-    def _status_once(self, sub: Submission) -> Submission:
+    def _status_once(self, sub: Submission, settled: list[str]) -> Submission:
         assert sub.index_incarcare is not None
         answer: StatusAnswer = self.client.status(sub.index_incarcare)
         self.outbox.count_poll(sub.key, sub.polls + 1)
-        if answer.final:
-            if self.outbox.finish(sub.key, answer.stare, answer.errors):
-                final = self.outbox.get(sub.key) or sub
-                self.on_final(self._result(final))
-                return final
+        if answer.final and self.outbox.finish(sub.key, answer.stare, answer.errors):
+            settled.append(sub.key)
         return self.outbox.get(sub.key) or sub
 
     def _result(self, sub: Submission, *, duplicate: bool = False) -> EtransportResult:

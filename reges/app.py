@@ -1,9 +1,17 @@
-"""Celery app of the `reges` worker: `workers-core worker reges` or `celery -A reges.app worker -Q reges`."""
+"""The ``reges`` worker, declared: ``workers-core worker reges`` or ``celery -A reges.app worker -Q reges``."""
 
-from reges.health import DEEP_CHECKS
-from reges.runtime import SCHEMAS
-from shared.legacy_app import create_legacy_app
+from reges.config import RegesSettings
+from reges.health import deep_checks
+from reges.runtime import SCHEMAS, RegesServices, build_services, check_store, close_services
+from reges.schedule import BEAT_SCHEDULE
+from reges.tasks import TASKS
+from shared.celery_app import create_app
+from shared.worker import WorkerSpec
 
-app = create_legacy_app("reges", deep_checks=DEEP_CHECKS, schemas=SCHEMAS)
+__all__ = ["SPEC", "app"]
 
-import reges.tasks  # noqa: E402,F401  (registers the tasks on app)
+SPEC: WorkerSpec[RegesSettings, RegesServices] = WorkerSpec(
+    tag="reges", settings=RegesSettings, services=build_services, tasks=TASKS, close=close_services,
+    deep_checks=deep_checks, schemas=SCHEMAS, schedule=BEAT_SCHEDULE, startup=check_store,
+)
+app = create_app(SPEC)

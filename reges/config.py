@@ -40,10 +40,14 @@ class RegesSettings(BaseServiceSettings):
     token_margin_s: float = 30.0
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 30.0
-    database_url: SecretStr = Field(
-        default=SecretStr("sqlite:///./reges.db"),
+    database_url: SecretStr | None = Field(
+        default=None,
         validation_alias=AliasChoices("REGES_DATABASE_URL", "DATABASE_URL"),
+        description="the shared outbox's database (PostgreSQL; SQLite only in development): required",
     )
+
+    def outbox_url(self) -> str:
+        return self.database_url.get_secret_value() if self.database_url is not None else ""
 
 
 @lru_cache(maxsize=1)

@@ -1,8 +1,8 @@
 """Beat entries of the ``reges`` worker and the monthly reporting hook (roadmap 316).
 
-``BEAT_SCHEDULE`` is meant to be merged into the beat configuration by the deployment: the result
-drain every minute. ``companies_due`` is the monthly hook: which companies must report to REGES this
-month (only those with employees, and each once per month).
+``BEAT_SCHEDULE`` is the worker's ``WorkerSpec.schedule`` and its ``workers_core.schedules`` entry point, which
+``workers-core beat`` runs: the result drain every minute. ``companies_due`` is the monthly hook: which companies
+must report to REGES this month (only those with employees, and each once per month).
 """
 
 from __future__ import annotations

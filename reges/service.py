@@ -1,10 +1,14 @@
-"""``reges.submit`` and ``reges.drain`` without Celery: build, validate, persist, send, correlate results."""
+"""``reges.submit`` and ``reges.drain`` without Celery: build, validate, persist, send, correlate results.
+
+The service announces nothing itself: ``submit`` says whether its result is a duplicate (a fresh receipt is news),
+``drain`` returns a ``Drained`` with one notice per result it persisted; the tasks turn them into events.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
@@ -27,22 +31,30 @@ from reges.schema import RegesSchema
 from reges.store import RegesStore
 from shared.errors import PayloadError, PermanentError
 
-__all__ = ["RegesService", "incoming_proposal"]
+__all__ = ["Drained", "RegesService", "incoming_proposal"]
 
 log = structlog.get_logger(__name__)
 
 
+@dataclass
+class Drained:
+    """What one drain did: the summary (the task's result) and one notice per result persisted, in queue order."""
+
+    results: int = 0
+    batches: int = 0
+    consumer_id: str = ""
+    notices: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {"results": self.results, "batches": self.batches, "consumer_id": self.consumer_id}
+
+
 class RegesService:
-    def __init__(self, *, settings: RegesSettings, store: RegesStore, client: RegesClient,
-                 schema: RegesSchema,
-                 on_submitted: Callable[[RegesSubmitResult], None] = lambda r: None,
-                 on_result: Callable[[dict[str, Any]], None] = lambda r: None):
+    def __init__(self, *, settings: RegesSettings, store: RegesStore, client: RegesClient, schema: RegesSchema):
         self.settings = settings
         self.store = store
         self.client = client
         self.schema = schema
-        self.on_submitted = on_submitted
-        self.on_result = on_result
 
     def render(self, req: RegesSubmitRequest) -> bytes:
         """The message in the requested form, after the XSD check (JSON is checked through its XML twin)."""
@@ -83,26 +95,24 @@ class RegesService:
         self.store.submitted(req.message_id, response_id)  # persisted before anyone hears of it
         stored = self.store.get(req.message_id)
         assert stored is not None
-        result = self._result(stored)
-        self.on_submitted(result)
-        return result
+        return self._result(stored)
 
-    def drain(self, req: RegesDrainRequest) -> dict[str, Any]:
+    def drain(self, req: RegesDrainRequest) -> Drained:
         """ReadBatch -> persist each result -> CommitReadBatch(exactly what was read), until the queue is empty."""
-        seen = batches = 0
+        out = Drained(consumer_id=self.client.consumer_id)
         for _ in range(req.max_batches):
             items = self.client.read_batch(req.batch)
             if not items:
                 break
             for item in items:
                 stored = self.store.record_result(item)
-                self.on_result({"result": item.get("result"), "response_id": item.get("responseId"),
-                                "message_id": (item.get("header") or {}).get("messageId"),
-                                "state": stored.state if stored else "unknown_submission"})
+                out.notices.append({"result": item.get("result"), "response_id": item.get("responseId"),
+                                    "message_id": (item.get("header") or {}).get("messageId"),
+                                    "state": stored.state if stored else "unknown_submission"})
             self.client.commit_batch(len(items))
-            seen += len(items)
-            batches += 1
-        return {"results": seen, "batches": batches, "consumer_id": self.client.consumer_id}
+            out.results += len(items)
+            out.batches += 1
+        return out
 
     def proposals(self, req: RegesProposalsRequest) -> RegesProposalsResult:
         """The incoming proposals of this register (``/api/{Detasare|Mutare}/Propuneri``), peeked or consumed."""

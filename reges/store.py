@@ -1,51 +1,25 @@
-"""Persistence (SQLAlchemy): MessageId <-> ResponseId of every submission, and every result drained."""
+"""The REGES rows of the shared outbox (``shared.outbox``): MessageId <-> ResponseId of every submission, and
+every result drained.
+
+Namespace ``reges``: one row per message, keyed by its MessageId, ``scope`` the employer CUI, ``ref`` the
+ResponseId once REGES gave it; states ``sending`` (committed before the POST) -> ``submitted`` -> ``succeeded`` |
+``failed``. Namespace ``reges-results``: one row per distinct result read from the queue (keyed by its digest,
+so a result read again after a crash between persist and commit is stored once).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, create_engine, select, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from shared.outbox import Outbox, OutboxRow, open_outbox
 
-__all__ = ["RegesStore", "StoredSubmission"]
+__all__ = ["NAMESPACE", "RESULTS", "RegesStore", "StoredSubmission"]
 
-metadata = MetaData()
-submissions = Table(
-    "reges_submissions", metadata,
-    Column("message_id", String(36), primary_key=True),
-    Column("response_id", String(38), unique=True),
-    Column("employer_cui", String(10), nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("operation", String(64), nullable=False),
-    Column("state", String(16), nullable=False),  # sending | submitted | succeeded | failed
-    Column("result_code", String(16)),
-    Column("result_ref", String(38)),
-    Column("description", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
-results = Table(
-    "reges_results", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("digest", String(64), unique=True, nullable=False),
-    Column("response_id", String(38), index=True),
-    Column("message_id", String(36), index=True),
-    Column("code", String(16)),
-    Column("code_type", String(16)),
-    Column("ref", String(38)),
-    Column("related_expected", Boolean),
-    Column("raw", Text, nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
-)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+NAMESPACE = "reges"
+RESULTS = "reges-results"
 
 
 @dataclass
@@ -60,45 +34,44 @@ class StoredSubmission:
     result_ref: str | None
     description: str | None
 
+    @classmethod
+    def of(cls, row: OutboxRow) -> StoredSubmission:
+        d = row.data
+        return cls(row.key, row.ref, row.scope or "", d["kind"], d["operation"], row.state, d.get("result_code"),
+                   d.get("result_ref"), d.get("description"))
+
 
 class RegesStore:
-    def __init__(self, engine: Engine):
-        self.engine = engine
-        metadata.create_all(engine, checkfirst=True)
+    """Submissions and drained results of one worker (the engine is shared, thread-safe, per process)."""
+
+    def __init__(self, submissions: Outbox, results: Outbox):
+        self.submissions = submissions
+        self.results = results
 
     @classmethod
-    def from_url(cls, url: str) -> RegesStore:
-        return cls(create_engine(url, pool_pre_ping=True))
+    def open(cls, url: str, *, environment: str) -> RegesStore:
+        """The store at ``url`` (PostgreSQL; SQLite only in development), checked against the migrations."""
+        box = open_outbox(url, NAMESPACE, environment=environment)
+        return cls(box, Outbox(box.engine, RESULTS))
+
+    def close(self) -> None:
+        self.submissions.engine.dispose()
 
     def get(self, message_id: str) -> StoredSubmission | None:
-        with self.engine.connect() as conn:
-            r = conn.execute(select(submissions).where(submissions.c.message_id == message_id)).first()
-        if r is None:
-            return None
-        m = r._mapping
-        return StoredSubmission(m["message_id"], m["response_id"], m["employer_cui"], m["kind"], m["operation"], m["state"],
-                                m["result_code"], m["result_ref"], m["description"])
+        row = self.submissions.get(message_id)
+        return StoredSubmission.of(row) if row is not None else None
 
     def begin(self, message_id: str, employer_cui: str, kind: str, operation: str) -> bool:
         """Row in state ``sending`` committed before the POST; False if it already existed."""
-        now = _now()
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(submissions.insert().values(message_id=message_id, employer_cui=employer_cui, kind=kind,
-                                                         operation=operation, state="sending", created_at=now, updated_at=now))
-            return True
-        except IntegrityError:
-            return False
+        _row, created = self.submissions.open(message_id, state="sending", scope=employer_cui,
+                                              data={"kind": kind, "operation": operation})
+        return created
 
     def submitted(self, message_id: str, response_id: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(update(submissions).where(submissions.c.message_id == message_id)
-                         .values(response_id=response_id, state="submitted", updated_at=_now()))
+        self.submissions.update(message_id, state="submitted", ref=response_id)
 
     def failed_before_receipt(self, message_id: str, description: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(update(submissions).where(submissions.c.message_id == message_id)
-                         .values(state="failed", description=description[:2000], updated_at=_now()))
+        self.submissions.complete(message_id, "failed", data={"description": description[:2000]})
 
     def record_result(self, result: dict[str, Any]) -> StoredSubmission | None:
         """Store one drained ``MessageResult`` (idempotent) and move its submission to succeeded/failed."""
@@ -106,23 +79,15 @@ class RegesStore:
         res = result.get("result") or {}
         response_id = str(result.get("responseId") or "")
         message_id = str((result.get("header") or {}).get("messageId") or "")
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(results.insert().values(
-                    digest=hashlib.sha256(raw.encode()).hexdigest(), response_id=response_id, message_id=message_id,
-                    code=res.get("code"), code_type=res.get("codeType"), ref=res.get("ref"),
-                    related_expected=bool(res.get("relatedResultsExpected")), raw=raw, received_at=_now()))
-        except IntegrityError:
-            pass  # read again after a crash between persist and commit
+        self.results.open(hashlib.sha256(raw.encode()).hexdigest(), state="received", subject=message_id or None,
+                          data={"response_id": response_id, "result": result})
+        found = self.submissions.find(ref=response_id) if response_id else []
+        row = found[0] if found else (self.submissions.get(message_id) if message_id and not response_id else None)
+        if row is None:
+            return None
+        data: dict[str, Any] = {"result_code": res.get("code"), "description": res.get("description")}
+        if res.get("ref"):
+            data["result_ref"] = res.get("ref")
         state = "succeeded" if res.get("code") == "SUCCES" else "failed"
-        cond = submissions.c.response_id == response_id if response_id else submissions.c.message_id == message_id
-        with self.engine.begin() as conn:
-            row = conn.execute(select(submissions.c.message_id).where(cond)).first()
-            if row is None:
-                return None
-            values: dict[str, Any] = {"state": state, "result_code": res.get("code"), "description": res.get("description"),
-                                      "updated_at": _now()}
-            if res.get("ref"):
-                values["result_ref"] = res.get("ref")
-            conn.execute(update(submissions).where(submissions.c.message_id == row[0]).values(**values))
-        return self.get(row[0])
+        self.submissions.complete(row.key, state, data=data)
+        return self.get(row.key)

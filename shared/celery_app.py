@@ -25,7 +25,7 @@ from shared.health import DeepCheck
 from shared.logging import configure_logging
 from shared.runtime import WorkerRuntime
 from shared.signals import connect_signals
-from shared.steps import HealthStep, HeartbeatStep, IdleExitStep, SchemaStep, TopologyStep
+from shared.steps import HealthStep, HeartbeatStep, IdleExitStep, SchemaStep, StartupStep, TopologyStep
 from shared.tasks import WorkerTask
 from shared.telemetry import configure_tracing
 from shared.worker import Outcome, TaskContext, TaskSpec, WorkerSpec
@@ -112,6 +112,8 @@ def create_app(spec: WorkerSpec[Any, Any], *, settings: WorkerSettings | None = 
     instance = settings.instance_id or socket.gethostname()
     app.conf.workers_core_runtime = runtime
     app.conf.workers_core_deep_checks = _deep_checks(spec, runtime)
+    startup = spec.startup
+    app.conf.workers_core_startup = (lambda: startup(runtime.settings)) if startup is not None else None
     app.conf.workers_core_publisher = EventPublisher(
         app, EventSource(worker=queue.tag, version=settings.worker_version, instance=instance),
         enabled=settings.events_enabled,
@@ -121,7 +123,7 @@ def create_app(spec: WorkerSpec[Any, Any], *, settings: WorkerSettings | None = 
     WorkerTask.max_retries = settings.max_retries
     WorkerTask.retry_policy = settings.retry_policy()
 
-    for step in (SchemaStep, TopologyStep, HealthStep, HeartbeatStep, IdleExitStep):
+    for step in (SchemaStep, StartupStep, TopologyStep, HealthStep, HeartbeatStep, IdleExitStep):
         app.steps["worker"].add(step)
     connect_signals()
 

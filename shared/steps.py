@@ -7,6 +7,7 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -72,6 +73,29 @@ class SchemaStep(bootsteps.Step):
             log.critical("refusing to start: validation artefacts unusable", error=exc.message)
             raise SystemExit(78) from None  # EX_CONFIG: a deployment error, restarting will not help
         log.info("validation artefacts verified", artefacts=refs)
+        return None
+
+
+class StartupStep(bootsteps.Step):
+    """Runs the spec's ``startup`` check (``WorkerSpec.startup``); a failure refuses the start outside development."""
+
+    label = "workers-core startup"
+    requires = {SchemaStep}
+
+    def create(self, worker: Any) -> Any:
+        check: Callable[[], None] | None = getattr(worker.app.conf, "workers_core_startup", None)
+        if check is None:
+            return None
+        settings: WorkerSettings = worker.app.conf.workers_core_settings
+        try:
+            check()
+        except Exception as exc:  # noqa: BLE001 - any failure here is a deployment error, said in one line
+            reason = " ".join(str(exc).split())[:500] or type(exc).__name__
+            if settings.workers_core_env == "development":
+                log.warning("start-up check failed: tasks will fail until it is fixed", error=reason)
+                return None
+            log.critical("refusing to start: start-up check failed", error=reason)
+            raise SystemExit(78) from None  # EX_CONFIG: a deployment error, restarting will not help
         return None
 
 

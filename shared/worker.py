@@ -110,6 +110,9 @@ class WorkerSpec(Generic[S, Svc]):
     schemas: SchemaRequirement | None = None
     #: Celery beat entries this worker needs (``workers-core beat`` collects them from every worker)
     schedule: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: checked once in the worker's parent before it consumes (its database, ...): raising refuses the start with
+    #: one line (exit 78) outside development
+    startup: Callable[[S], None] | None = None
 
     def task(self, name: str) -> TaskSpec[Svc, Any]:
         for t in self.tasks:
