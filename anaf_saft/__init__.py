@@ -1,1 +1,1 @@
-"""The `anaf.saft` worker: consumes queue `anaf.saft` (task names routed there by celeryconfig)."""
+"""The ``anaf.saft`` worker: SAF-T (D406) files (``saft.generate``) on queue ``anaf.saft``."""

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from anaf_saft.config import get_settings
 from anaf_saft.duk import DukValidator
 from anaf_saft.models import SaftRequest
+from anaf_saft.runtime import duk_validator
 from anaf_saft.sample import write_sample_export
 from anaf_saft.service import SaftGenerator
 from anaf_saft.sources import KINDS, ExportFiles
@@ -27,8 +28,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {"saft-generate.schema.json": SaftRequest}
 
 
 def _duk() -> DukValidator:
-    s = get_settings()
-    return DukValidator(s.duk_dir, java=s.duk_java, max_memory=s.duk_max_memory, timeout=s.duk_timeout)
+    return duk_validator(get_settings())
 
 
 @click.group("saft")

@@ -1,8 +1,12 @@
-"""Per-process wiring of the SAF-T generator (XSD compiled once, SQL engine created once)."""
+"""How the ``anaf.saft`` worker's service is built in each pool process, and the official XSD it needs.
+
+``build_service(settings)`` compiles the D406 XSD once per process and opens the accounting database's engine
+(when ``ANAF_SAFT_SOURCE_DATABASE_URL`` is set); ``SaftGenerator.close`` disposes it. Without a usable XSD the
+service is still built and each ``saft.generate`` fails with ``SchemasUnavailable`` before writing anything
+(outside development the worker does not even start: ``SCHEMAS``).
+"""
 
 from __future__ import annotations
-
-from typing import Any
 
 from sqlalchemy import create_engine
 
@@ -11,45 +15,37 @@ from anaf_saft.duk import DukValidator
 from anaf_saft.service import SaftGenerator
 from anaf_saft.xsd import ARTEFACT, XSD_FILE, SaftSchema
 from shared.artifacts import get_artifact_store
-from shared.resources import ProcessResource
-from shared.schemas import get_store
+from shared.schemas import SchemasUnavailable, get_store
 from shared.schemas.requirement import SchemaRequirement
 
-__all__ = ["SCHEMAS", "build_generator", "generator"]
-
-
-def _schema() -> SaftSchema:
-    return SaftSchema.from_store(get_store(), xsd=get_settings().xsd_path)
-
+__all__ = ["SCHEMAS", "build_service", "duk_validator"]
 
 #: The D406 XSD: refused start-up outside development when unusable, deep check, schema_info metric.
 SCHEMAS = SchemaRequirement((ARTEFACT,), lambda: get_store().locate(ARTEFACT, XSD_FILE, get_settings().xsd_path))
 
 
-def _engine() -> Any:
-    url = get_settings().source_database_url
-    if url is None:
-        return None
-    return create_engine(url.get_secret_value(), pool_pre_ping=True)
+def duk_validator(settings: SaftSettings) -> DukValidator:
+    return DukValidator(settings.duk_dir, java=settings.duk_java, max_memory=settings.duk_max_memory,
+                        timeout=settings.duk_timeout)
 
 
-schema_resource: ProcessResource[SaftSchema] = ProcessResource(_schema, name="saft-xsd")
-engine_resource: ProcessResource[Any] = ProcessResource(_engine, close=lambda e: e and e.dispose(), name="saft-sql")
+def _schema(settings: SaftSettings) -> SaftSchema | None:
+    try:
+        return SaftSchema.from_store(get_store(), xsd=settings.xsd_path)
+    except SchemasUnavailable:
+        return None  # generate() refuses with SchemasUnavailable: nothing is produced unchecked
 
 
-def build_generator(settings: SaftSettings, schema: SaftSchema, engine_factory: Any = None) -> SaftGenerator:
+def build_service(settings: SaftSettings) -> SaftGenerator:
+    """The per-process generator: XSD compiled once, SQL engine (if configured) opened once."""
+    url = settings.source_database_url
+    engine = create_engine(url.get_secret_value(), pool_pre_ping=True) if url is not None else None
     return SaftGenerator(
         get_artifact_store(),
-        schema=schema,
-        duk=DukValidator(settings.duk_dir, java=settings.duk_java, max_memory=settings.duk_max_memory,
-                         timeout=settings.duk_timeout),
+        schema=_schema(settings),
+        duk=duk_validator(settings),
         max_lines_per_segment=settings.max_lines_per_segment,
         software=(settings.software_company_name, settings.software_id, settings.software_version),
-        engine_factory=engine_factory,
+        engine_factory=(lambda: engine) if engine is not None else None,
+        on_close=engine.dispose if engine is not None else None,
     )
-
-
-def generator() -> SaftGenerator:
-    s = get_settings()
-    factory = engine_resource.get if s.source_database_url is not None else None
-    return build_generator(s, schema_resource.get(), factory)

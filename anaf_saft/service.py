@@ -11,14 +11,14 @@ from typing import Any, BinaryIO
 
 import structlog
 
-from anaf_saft.checks import check
-from anaf_saft.duk import DukValidator
+from anaf_saft.checks import Plan, check
+from anaf_saft.duk import DukResult, DukValidator
+from anaf_saft.errors import SaftConfigurationError, SaftInputError, SaftOutputRejectedError
 from anaf_saft.models import DocumentSection, ExportSource, Finding, SaftRequest, SaftResult, SegmentRef
 from anaf_saft.sources import KINDS, AccountingSource, ExportFiles, SqlSource
 from anaf_saft.writer import namespace_for, write_segments
 from anaf_saft.xsd import SaftSchema
 from shared.artifacts import FilesystemArtifactStore
-from shared.errors import PayloadError, PermanentError
 from shared.schemas import SchemasUnavailable
 
 __all__ = ["SaftGenerator"]
@@ -53,6 +53,7 @@ class SaftGenerator:
         max_lines_per_segment: int,
         software: tuple[str, str, str],
         engine_factory: Callable[[], Any] | None = None,
+        on_close: Callable[[], None] | None = None,
     ):
         self.store = store
         self.schema = schema
@@ -61,6 +62,12 @@ class SaftGenerator:
         self.max_lines_per_segment = max_lines_per_segment
         self.software = software
         self.engine_factory = engine_factory
+        self._on_close = on_close
+
+    def close(self) -> None:
+        """Release what the worker's process built for it (the SQL engine's pool)."""
+        if self._on_close is not None:
+            self._on_close()
 
     def source_for(self, req: SaftRequest) -> AccountingSource:
         spec = req.source
@@ -71,11 +78,12 @@ class SaftGenerator:
                 if key is None:
                     continue
                 if not self.store.exists(key):
-                    raise PayloadError("export file not found", errors=[{"loc": ["source", kind], "msg": f"no artifact {key}", "type": "not_found"}])
+                    raise SaftInputError("export file not found", errors=[{"loc": ["source", kind], "msg": f"no artifact {key}", "type": "not_found"}])
                 files[kind] = lambda k=key: self.store.open(k)
             return ExportFiles(files, spec.format)
         if self.engine_factory is None:
-            raise PermanentError("SQL source not configured (set ANAF_SAFT_SOURCE_DATABASE_URL)", code="saft_sql_not_configured")
+            raise SaftConfigurationError("SQL source not configured (set ANAF_SAFT_SOURCE_DATABASE_URL)",
+                                         code="saft_sql_not_configured")
         return SqlSource(self.engine_factory(), spec.company_id, req.period.first_day, req.period.last_day)
 
     def generate(self, req: SaftRequest, source: AccountingSource | None = None) -> SaftResult:
@@ -84,7 +92,7 @@ class SaftGenerator:
         source = source or self.source_for(req)
         plan = check(req, source, max_lines_per_segment=self.max_lines_per_segment)
         if plan.fatal:
-            raise PayloadError(f"accounting data failed {len(plan.fatal)} check(s); nothing generated", errors=_errors(plan.findings), code="saft_checks_failed")
+            raise SaftInputError(f"accounting data failed {len(plan.fatal)} check(s); nothing generated", errors=_errors(plan.findings), code="saft_checks_failed")
         ns = namespace_for(req.test)
         name = f"D406{'T' if req.test else ''}_{req.company.registration_number}_{req.period.year}_{req.period.start_month:02d}-{req.period.end_month:02d}"
         self.store.root.mkdir(parents=True, exist_ok=True)
@@ -96,40 +104,17 @@ class SaftGenerator:
 
             write_segments(req, source, plan, open_segment, software=self.software)
             findings = list(plan.findings)
-            xsd_valid: bool | None = None
-            validated_with: list[dict[str, str]] = []
-            if self.schema is not None:
-                validated_with = self.schema.artefacts
-                xsd_findings: list[Finding] = []
-                for seg in plan.segments:
-                    xsd_findings += self.schema.validate_file(tmpdir / f"{seg.index}.xml", ns)
-                xsd_valid = not xsd_findings
-                findings += xsd_findings
-                if xsd_findings:
-                    raise PermanentError("generated D406 is not valid against the XSD", code="saft_xsd_invalid",
-                                         details={"findings": [f.model_dump() for f in xsd_findings[:50]]})
+            xsd_findings, xsd_valid = self._check_xsd(tmpdir, plan, ns)
+            findings += xsd_findings
             duk_results = [self.duk.validate(tmpdir / f"{seg.index}.xml", test=req.test) for seg in plan.segments]
             for r in duk_results:
                 findings += r.findings
             if any(r.valid is False for r in duk_results):
-                raise PermanentError("DUKIntegrator rejected the D406", code="saft_duk_rejected",
+                raise SaftOutputRejectedError("DUKIntegrator rejected the D406", code="saft_duk_rejected",
                                      details={"findings": [f.model_dump() for r in duk_results for f in r.findings][:50]})
-            refs: list[SegmentRef] = []
-            for seg in plan.segments:
-                suffix = f"_s{seg.index}of{len(plan.segments)}" if len(plan.segments) > 1 else ""
-                key = self.store.new_key(f"{name}{suffix}.xml")
-                target = self.store.path(key)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                size, sha = _digest(tmpdir / f"{seg.index}.xml")
-                os.replace(tmpdir / f"{seg.index}.xml", target)
-                refs.append(SegmentRef(index=seg.index, key=key, size=size, sha256=sha,
-                                       lines=seg.lines, entries=seg.entries))
-        duk = duk_results[0].to_dict() if len(duk_results) == 1 else {
-            "configured": duk_results[0].configured,
-            "valid": None if any(r.valid is None for r in duk_results) else all(r.valid for r in duk_results),
-            "detail": "; ".join(sorted({r.detail for r in duk_results})),
-            "segments": [r.to_dict() for r in duk_results],
-        }
+            refs = self._store_segments(tmpdir, plan, name)
+        duk = _duk_summary(duk_results)
+        validated_with = self.schema.artefacts if self.schema is not None else []
         log.info("saft generated", segments=len(refs), lines=plan.lines, entries=plan.entries, namespace=ns)
         first = refs[0]
         return SaftResult(
@@ -140,3 +125,41 @@ class SaftGenerator:
             documents={kind: DocumentSection(entries=d.entries, lines=d.lines, total_debit=f"{d.debit:.2f}",
                                              total_credit=f"{d.credit:.2f}") for kind, d in plan.documents.items()},
         )
+
+    def _check_xsd(self, tmpdir: Path, plan: Plan, ns: str) -> tuple[list[Finding], bool | None]:
+        """The XSD's findings on every segment and its verdict (None when the XSD was not run)."""
+        if self.schema is None:
+            return [], None
+        xsd_findings: list[Finding] = []
+        for seg in plan.segments:
+            xsd_findings += self.schema.validate_file(tmpdir / f"{seg.index}.xml", ns)
+        if xsd_findings:
+            raise SaftOutputRejectedError("generated D406 is not valid against the XSD", code="saft_xsd_invalid",
+                                          details={"findings": [f.model_dump() for f in xsd_findings[:50]]})
+        return xsd_findings, True
+
+    def _store_segments(self, tmpdir: Path, plan: Plan, name: str) -> list[SegmentRef]:
+        """Move each checked segment into the artifact store (one key per segment)."""
+        refs: list[SegmentRef] = []
+        for seg in plan.segments:
+            suffix = f"_s{seg.index}of{len(plan.segments)}" if len(plan.segments) > 1 else ""
+            key = self.store.new_key(f"{name}{suffix}.xml")
+            target = self.store.path(key)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            size, sha = _digest(tmpdir / f"{seg.index}.xml")
+            os.replace(tmpdir / f"{seg.index}.xml", target)
+            refs.append(SegmentRef(index=seg.index, key=key, size=size, sha256=sha,
+                                   lines=seg.lines, entries=seg.entries))
+        return refs
+
+
+def _duk_summary(results: list[DukResult]) -> dict[str, Any]:
+    """One segment: its verdict; several: the combined verdict plus each segment's."""
+    if len(results) == 1:
+        return results[0].to_dict()
+    return {
+        "configured": results[0].configured,
+        "valid": None if any(r.valid is None for r in results) else all(r.valid for r in results),
+        "detail": "; ".join(sorted({r.detail for r in results})),
+        "segments": [r.to_dict() for r in results],
+    }

@@ -1,25 +1,26 @@
-"""Tasks of the ``anaf.saft`` worker (thin: validate payload -> call the service -> return JSON).
+"""Tasks of the ``anaf.saft`` worker: handlers over ``SaftGenerator`` (no Celery here; ``app`` declares them).
 
-``saft.generate`` publishes ``saft.generated`` with the stored file(s) and the verdicts.
-``anaf.saft.ping`` is registered by shared.celery_app.create_app for every worker.
+``saft.generate`` returns the stored file(s) with the verdicts and publishes ``saft.generated``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from anaf_saft.models import SaftRequest, SaftResult
+from anaf_saft.service import SaftGenerator
+from shared.worker import Emit, Outcome, TaskContext, TaskSpec
 
-from anaf_saft.app import app
-from anaf_saft.models import SaftRequest
-from anaf_saft.runtime import generator
-from shared.events import publish_event
+__all__ = ["TASKS", "generate"]
 
 
-@app.task(name="saft.generate", bind=True)  # type: ignore[untyped-decorator]
-def generate(self: Any, **kwargs: Any) -> dict[str, Any]:
-    req = SaftRequest.model_validate(kwargs)
-    result = generator().generate(req)
+def generate(generator: SaftGenerator, req: SaftRequest, ctx: TaskContext) -> Outcome:
+    """Generate the D406 (SAF-T) of a company and period from an export or the accounting database."""
+    result = generator.generate(req)
     data = result.model_dump(mode="json", exclude={"findings"})
     data |= {"company": req.company.registration_number, "period": req.period.model_dump(), "test": req.test,
              "findings": len(result.findings)}
-    publish_event("saft.generated", data)
-    return result.model_dump(mode="json")
+    return Outcome(result, events=[Emit("saft.generated", data)])
+
+
+TASKS: tuple[TaskSpec[SaftGenerator, SaftRequest], ...] = (
+    TaskSpec("saft.generate", SaftRequest, generate, SaftResult),
+)

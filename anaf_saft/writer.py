@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 from lxml import etree
 
 from anaf_saft.checks import Plan, SegmentPlan, grouped_documents, grouped_transactions
+from anaf_saft.errors import SaftSourceChangedError
 from anaf_saft.models import SaftRequest
 from anaf_saft.records import (
     Account,
@@ -85,7 +86,7 @@ def _records(source: AccountingSource, kind: str) -> Iterator[Any]:
         try:
             yield parse(kind, row)
         except RecordError as exc:  # pass 1 already refused the file; a source that changed under us
-            raise RuntimeError(f"{kind} changed between the check pass and the write pass: {exc}") from exc
+            raise SaftSourceChangedError(f"{kind} changed between the check pass and the write pass: {exc}") from exc
 
 
 def _header(o: _Out, req: SaftRequest, seg: SegmentPlan, total: int, software: tuple[str, str, str]) -> None:
@@ -343,7 +344,7 @@ def _source_documents(o: _Out, fh: BinaryIO, source: AccountingSource, plan: Pla
                         fh.write(_invoice_xml(inv, sales, addresses))
                         written += 1
                 if written != totals.entries:
-                    raise RuntimeError(f"{kind} changed between the check pass and the write pass")
+                    raise SaftSourceChangedError(f"{kind} changed between the check pass and the write pass")
         with o.el("MovementOfGoods"):
             pass
 
@@ -393,4 +394,4 @@ def write_segments(
                         journal_ctx.close()
                 _source_documents(o, fh, source, plan, full=seg.index == 1)
     if next(txs, None) is not None:
-        raise RuntimeError("lines changed between the check pass and the write pass")
+        raise SaftSourceChangedError("lines changed between the check pass and the write pass")

@@ -1,1 +1,1 @@
-"""The `anaf.taxpayer` worker: consumes queue `anaf.taxpayer` (task names routed there by celeryconfig)."""
+"""The ``anaf.taxpayer`` worker: VAT-registry lookups (``taxpayer.validate``) on queue ``anaf.taxpayer``."""

@@ -17,11 +17,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
-from anaf_core.ratelimit import RateLimiter
 
 from anaf_core.errors import AnafError, AnafTransportError
+from anaf_core.http import ANAF_ERRORS
+from shared.keys import taxpayer_key
+from shared.ratelimit import GcraLimiter, RateLimiterUnavailable, SlotUnavailable
 
-__all__ = ["Answer", "Batcher", "LookupFn"]
+__all__ = ["OPERATION", "Answer", "Batcher", "LookupFn"]
+
+OPERATION = "registry.tva"
 
 #: Lookup of one batch: [(date, cui)] -> {key: ("found", raw) | ("notFound", None)}; raises AnafError.
 LookupFn = Callable[[Sequence[tuple[str, str]]], dict[str, tuple[str, dict[str, Any] | None]]]
@@ -105,7 +109,7 @@ class Batcher:
     def __init__(
         self,
         client: redis.Redis[bytes],
-        limiter: RateLimiter,
+        limiter: GcraLimiter,
         lookup: LookupFn,
         *,
         namespace: str = "anaf",
@@ -123,12 +127,11 @@ class Batcher:
         self.flush_lock_s = flush_lock_s
         self.poll_s = poll_s
         self._clock = clock
-        base = f"{namespace}:taxpayer:"
-        self.pending = base + "pending"
-        self.waiters = base + "waiters:"
-        self.results = base + "result:"
-        self.inboxes = base + "inbox:"
-        self.lock = base + "flush-lock"
+        self.pending = taxpayer_key(namespace, "pending")
+        self.waiters = taxpayer_key(namespace, "waiters") + ":"  # + key: the inboxes waiting for it
+        self.results = taxpayer_key(namespace, "result") + ":"  # + key: the shared answer
+        self.inboxes = taxpayer_key(namespace, "inbox") + ":"  # + a waiter's id
+        self.lock = taxpayer_key(namespace, "flush-lock")
         self._register: Any = client.register_script(_REGISTER)
         self._deliver: Any = client.register_script(_DELIVER)
         self._release: Any = client.register_script(_RELEASE)
@@ -153,7 +156,7 @@ class Batcher:
                 if time.monotonic() > deadline:
                     raise AnafTransportError(
                         f"no registry answer within {timeout:.0f}s",
-                        operation="registry.tva",
+                        operation=OPERATION,
                         request_sent=False,
                     )
                 if not self.flush_once():
@@ -166,7 +169,7 @@ class Batcher:
                     answers[answer.key] = answer
         except redis.RedisError as exc:
             raise AnafTransportError(
-                f"batch store unavailable: {exc}", operation="registry.tva", request_sent=False
+                f"batch store unavailable: {exc}", operation=OPERATION, request_sent=False
             ) from exc
         finally:
             self._r.delete(inbox)
@@ -186,7 +189,7 @@ class Batcher:
         if not self._r.set(self.lock, token, nx=True, px=int(self.flush_lock_s * 1000)):
             return False
         try:
-            self._limiter.acquire()
+            self._take_slot()
             batch = [k.decode() for k in self._r.zrange(self.pending, 0, self.batch_size - 1)]
             if not batch:
                 return True
@@ -194,6 +197,15 @@ class Batcher:
             return True
         finally:
             self._release(keys=[self.lock], args=[token])
+
+    def _take_slot(self) -> None:
+        """Wait for the registry slot; a limiter refusal is an ANAF error like any other (typed, transient)."""
+        try:
+            self._limiter.acquire()
+        except SlotUnavailable as exc:
+            raise ANAF_ERRORS.rate_limited(OPERATION, exc.retry_after) from exc
+        except RateLimiterUnavailable as exc:
+            raise ANAF_ERRORS.connection(OPERATION, exc, sent=False) from exc
 
     def _answer(self, batch: list[str]) -> None:
         items = [(k.split("|", 1)[0], k.split("|", 1)[1]) for k in batch]

@@ -9,6 +9,8 @@ from typing import Any
 
 import redis
 
+from shared.keys import taxpayer_key
+
 __all__ = ["CachedAnswer", "RegistryCache"]
 
 
@@ -23,8 +25,8 @@ class CachedAnswer:
 class RegistryCache:
     def __init__(self, client: redis.Redis[bytes], *, namespace: str, fresh_ttl_s: int, stale_ttl_s: int):
         self._r = client
-        self._fresh = f"{namespace}:taxpayer:cache:"
-        self._stale = f"{namespace}:taxpayer:stale:"
+        self._fresh = taxpayer_key(namespace, "cache") + ":"  # + date|cui
+        self._stale = taxpayer_key(namespace, "stale") + ":"  # + cui
         self.fresh_ttl_s = fresh_ttl_s
         self.stale_ttl_s = stale_ttl_s
 

@@ -1,19 +1,24 @@
-"""``TaxpayerSettings`` (``TAXPAYER_*``): cache lifetimes, batching and retries of ``taxpayer.validate``."""
+"""``TaxpayerSettings`` (``ANAF_TAXPAYER_*``): cache lifetimes, batching and retries of ``taxpayer.validate``.
+
+The ANAF client's own settings (registry URL, Redis, pacing) are ``anaf_core.AnafSettings`` (``ANAF_*``).
+Releases before the one-prefix scheme read ``TAXPAYER_*``: those names are still honoured, below the new ones.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from shared.config import BaseServiceSettings
 
-__all__ = ["TaxpayerSettings", "get_settings"]
+__all__ = ["LEGACY_ENV_PREFIX", "TaxpayerSettings"]
+
+#: The prefix older deployments used; read after ``ANAF_TAXPAYER_`` (same field names).
+LEGACY_ENV_PREFIX = "TAXPAYER_"
 
 
 class TaxpayerSettings(BaseServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="TAXPAYER_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="ANAF_TAXPAYER_", env_file=".env", extra="ignore")
 
     cache_ttl_s: int = Field(default=24 * 3600, ge=0, description="found answers are reused this long")
     stale_ttl_s: int = Field(default=30 * 24 * 3600, ge=0, description="last good answer kept for outages")
@@ -24,7 +29,14 @@ class TaxpayerSettings(BaseServiceSettings):
     flush_lock_s: float = Field(default=30.0, gt=0, description="a dead flusher frees the batch after this")
     poll_s: float = Field(default=0.25, gt=0, description="how often a waiter checks whether it may flush")
 
-
-@lru_cache(maxsize=1)
-def get_settings() -> TaxpayerSettings:
-    return TaxpayerSettings()
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        legacy = EnvSettingsSource(settings_cls, env_prefix=LEGACY_ENV_PREFIX)
+        return init_settings, env_settings, legacy, dotenv_settings, file_secret_settings

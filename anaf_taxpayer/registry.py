@@ -1,4 +1,8 @@
-"""One ``POST /api/PlatitorTvaRest/v9/tva`` call for a batch, parsed (with or without the ``cod`` wrapper)."""
+"""One ``POST /api/PlatitorTvaRest/v9/tva`` call for a batch, parsed (with or without the ``cod`` wrapper).
+
+The client is ``AnafRuntime.registry_client()``: its transport already turned connection failures, 429/5xx and
+ANAF's refusals into the ANAF tree (``anaf_core.http.ANAF_ERRORS``), so only a good answer reaches the parser.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,13 @@ from typing import Any
 
 import httpx
 
-from anaf_core.errors import AnafProtocolError, AnafResponseError
-from anaf_core.http import SLOT_RESERVED, check_response, translate_errors
+from anaf_core.errors import AnafProtocolError
+from anaf_core.http import error_for_message
+from anaf_taxpayer.batcher import OPERATION
+from shared.integration import OPERATION as OPERATION_EXTENSION
+from shared.integration import SLOT_RESERVED
 
 __all__ = ["RegistryLookup"]
-
-OPERATION = "registry.tva"
 
 
 class RegistryLookup:
@@ -29,9 +34,9 @@ class RegistryLookup:
 
     def __call__(self, items: Sequence[tuple[str, str]]) -> dict[str, tuple[str, dict[str, Any] | None]]:
         body = [{"cui": int(cui), "data": on} for on, cui in items]
-        with translate_errors(OPERATION):
-            response = self._client.post(self._url, json=body, extensions={SLOT_RESERVED: True})
-        check_response(response, OPERATION)
+        response = self._client.post(
+            self._url, json=body, extensions={SLOT_RESERVED: True, OPERATION_EXTENSION: OPERATION}
+        )
         try:
             data = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -44,7 +49,8 @@ class RegistryLookup:
             )
         if "cod" in data and data.get("cod") not in (200, "200"):
             message = str(data.get("message") or data.get("cod"))
-            raise AnafResponseError(f"{OPERATION}: ANAF: {message}", operation=OPERATION, messages=[message])
+            raise error_for_message(message, operation=OPERATION, status_code=response.status_code,
+                                    body=response.content)
         found, not_found = data.get("found") or [], data.get("notFound") or []
         if not isinstance(found, list) or not isinstance(not_found, list):
             raise AnafProtocolError(

@@ -1,4 +1,8 @@
-"""``TaxpayerService.validate``: cache first, then cluster-wide batches, retries, and a stale fallback."""
+"""``TaxpayerService.validate``: cache first, then cluster-wide batches, retries, and a stale fallback.
+
+``build_service(settings)`` is the worker's per-process service (``anaf_taxpayer.app`` declares it): it owns
+an ``AnafRuntime`` (Redis, the registry limiter, the registry client) built from ``ANAF_*``.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,16 @@ import time
 from collections.abc import Callable
 
 import structlog
-from anaf_core.ratelimit import RO_TZ
 
-from anaf_core import AnafResponseError, AnafRuntime, AnafTransportError, get_runtime
-from anaf_taxpayer.batcher import Answer, Batcher
+from anaf_core import RO_TZ, AnafResponseError, AnafRuntime, AnafTransportError, load_anaf_settings
+from anaf_taxpayer.batcher import OPERATION, Answer, Batcher
 from anaf_taxpayer.cache import CachedAnswer, RegistryCache
-from anaf_taxpayer.config import TaxpayerSettings, get_settings
+from anaf_taxpayer.config import TaxpayerSettings
 from anaf_taxpayer.models import TaxpayerRecord, TaxpayerRequest, TaxpayerResult
 from anaf_taxpayer.normalize import company_info
 from anaf_taxpayer.registry import RegistryLookup
-from shared.resources import ProcessResource
 
-__all__ = ["TaxpayerService", "get_service"]
+__all__ = ["TaxpayerService", "build_service"]
 
 log = structlog.get_logger(__name__)
 
@@ -36,6 +38,7 @@ class TaxpayerService:
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.settings = settings
+        self.runtime = runtime
         ns = runtime.settings.redis_namespace
         self.cache = RegistryCache(
             runtime.redis_client,
@@ -54,6 +57,9 @@ class TaxpayerService:
             poll_s=settings.poll_s,
         )
         self._sleep = sleep
+
+    def close(self) -> None:
+        self.runtime.close()
 
     def validate(self, request: TaxpayerRequest) -> TaxpayerResult:
         """Registry data for every CUI of the request (order kept, duplicates collapsed)."""
@@ -83,7 +89,7 @@ class TaxpayerService:
                     if not answer.retryable:
                         raise AnafResponseError(
                             str((answer.error or {}).get("message", "ANAF refused the registry query")),
-                            operation="registry.tva",
+                            operation=OPERATION,
                         )
                     failed.append(cui)
                     last_error = answer
@@ -113,7 +119,7 @@ class TaxpayerService:
             detail = (error.error or {}).get("message", "") if error else ""
             raise AnafTransportError(
                 f"ANAF registry unavailable for {len(missing)} CUI(s), no stale answer to use: {detail}",
-                operation="registry.tva",
+                operation=OPERATION,
                 request_sent=False,
             )
         for cui in todo:
@@ -146,11 +152,6 @@ class TaxpayerService:
         )
 
 
-_service: ProcessResource[TaxpayerService] = ProcessResource(
-    lambda: TaxpayerService(get_runtime(), get_settings()), name="taxpayer-service"
-)
-
-
-def get_service() -> TaxpayerService:
-    """The per-process service (built on first use in each worker process)."""
-    return _service.get()
+def build_service(settings: TaxpayerSettings) -> TaxpayerService:
+    """The worker's per-process service over its own ``AnafRuntime`` (closed by ``TaxpayerService.close``)."""
+    return TaxpayerService(AnafRuntime.create(load_anaf_settings()), settings)

@@ -1,18 +1,17 @@
-"""Tasks of the `anaf.taxpayer` worker (thin: validate payload -> call the service -> return JSON).
+"""Tasks of the ``anaf.taxpayer`` worker: handlers over ``TaxpayerService`` (no Celery here; ``app`` declares them).
 
-`anaf.taxpayer.ping` is registered by shared.celery_app.create_app for every worker.
+``taxpayer.validate`` returns the registry data and publishes ``anaf.taxpayer.validated`` (a summary per CUI).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from anaf_taxpayer.app import app
 from anaf_taxpayer.models import TaxpayerRequest, TaxpayerResult
-from anaf_taxpayer.service import get_service
-from shared.events import publish_event
+from anaf_taxpayer.service import TaxpayerService
+from shared.worker import Emit, Outcome, TaskContext, TaskSpec
 
-__all__ = ["validate"]
+__all__ = ["TASKS", "validate"]
 
 
 def _event_data(result: TaxpayerResult) -> dict[str, Any]:
@@ -36,10 +35,12 @@ def _event_data(result: TaxpayerResult) -> dict[str, Any]:
     }
 
 
-@app.task(name="taxpayer.validate", bind=True)  # type: ignore[untyped-decorator]
-def validate(self: Any, **kwargs: Any) -> dict[str, Any]:
+def validate(service: TaxpayerService, request: TaxpayerRequest, ctx: TaskContext) -> Outcome:
     """Validate one CUI (``cui``) or many (``cuis``) against ANAF's VAT registry (PlatitorTvaRest v9)."""
-    request = TaxpayerRequest.model_validate(kwargs)
-    result = get_service().validate(request)
-    publish_event("anaf.taxpayer.validated", _event_data(result))
-    return result.model_dump(mode="json")
+    result = service.validate(request)
+    return Outcome(result, events=[Emit("anaf.taxpayer.validated", _event_data(result))])
+
+
+TASKS: tuple[TaskSpec[TaxpayerService, TaxpayerRequest], ...] = (
+    TaskSpec("taxpayer.validate", TaxpayerRequest, validate, TaxpayerResult),
+)

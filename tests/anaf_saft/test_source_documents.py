@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from lxml import etree
 
 from anaf_saft.cli import cli
+from anaf_saft.errors import SaftSourceChangedError
 from anaf_saft.models import SaftRequest
 from anaf_saft.sample import SAMPLE_COMPANY, write_sample_export
 from anaf_saft.sources import KINDS, ExportFiles
@@ -330,6 +331,6 @@ class _ShrinkingSource:
 
 def test_documents_that_change_between_passes_fail_the_write(tmp_path, make_generator, store):
     paths = write_sample_export(tmp_path / "exp", lines=30)
-    with pytest.raises(RuntimeError, match="payments changed between the check pass and the write pass"):
+    with pytest.raises(SaftSourceChangedError, match="payments changed between the check pass and the write pass"):
         make_generator().generate(request(), _ShrinkingSource(ExportFiles(paths)))
     assert not any(store.root.rglob("*.xml"))

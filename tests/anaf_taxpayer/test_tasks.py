@@ -45,7 +45,7 @@ def test_bad_check_digit_fails_fast_without_a_call(start_worker, celery_client, 
 
 
 def test_outage_answers_stale_then_recovers(start_worker, celery_client, anaf_env, fake_anaf: FakeAnafServer):
-    start_worker("anaf.taxpayer", env={**anaf_env, "TAXPAYER_BACKOFF_S": "0.1"})
+    start_worker("anaf.taxpayer", env={**anaf_env, "ANAF_TAXPAYER_BACKOFF_S": "0.1"})
     cui = valid_cuis(1, 6_500_000)[0]
     fresh = celery_client.send_task("taxpayer.validate", kwargs={"cui": cui}).get(timeout=30)
     assert fresh["results"][0]["source"] == "anaf"

@@ -26,8 +26,10 @@ class WorkerProcess:
     """One worker (parent + pool children). ``kill()`` is SIGKILL to the whole group, like a node crash."""
 
     def __init__(self, tag: str, env: dict[str, str], workdir: Path, *, concurrency: int = 1, pool: str = "prefork",
-                 name: str | None = None, health_port: int | None = None, extra_args: tuple[str, ...] = ()):
+                 name: str | None = None, health_port: int | None = None, extra_args: tuple[str, ...] = (),
+                 cwd: Path = REPO):
         self.tag = tag
+        self.cwd = cwd  # the source tree the worker runs from (a generated worker's temp copy)
         self.env = env
         self.concurrency = concurrency
         self.pool = pool
@@ -58,7 +60,7 @@ class WorkerProcess:
         log = self.log_path.open("ab")
         cmd = [sys.executable, "-m", "shared.cli", "worker", self.tag, "-c", str(self.concurrency), "-P", self.pool,
                "-n", f"{self.name}@%h", *self.extra_args]
-        self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+        self.proc = subprocess.Popen(cmd, cwd=self.cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         log.close()
         if wait:
