@@ -45,7 +45,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.support import BenchBroker, cpu_seconds  # noqa: E402
-from email_send.config import EmailSettings  # noqa: E402
+from email_send.config import EmailSendSettings  # noqa: E402
 from email_send.message import MessageBuilder, OutgoingMessage  # noqa: E402
 from email_send.models import EmailRequest  # noqa: E402
 from email_send.templates import TemplateRenderer  # noqa: E402
@@ -106,15 +106,15 @@ class SmtpdProcess:
 
     def worker_env(self) -> dict[str, str]:
         return {
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": str(self.port),
-            "SMTP_STARTTLS": str(self.mode == "starttls").lower(),
-            "SMTP_TLS": str(self.mode == "tls").lower(),
-            "SMTP_CA_FILE": str(self.cert_dir / "cert.pem"),
-            "SMTP_USERNAME": USERNAME,
-            "SMTP_PASSWORD": PASSWORD,
-            "EMAIL_FROM": FROM,
-            "EMAIL_FROM_NAME": "Firmă SRL",
+            "EMAIL_SEND_SMTP_HOST": "127.0.0.1",
+            "EMAIL_SEND_SMTP_PORT": str(self.port),
+            "EMAIL_SEND_SMTP_STARTTLS": str(self.mode == "starttls").lower(),
+            "EMAIL_SEND_SMTP_TLS": str(self.mode == "tls").lower(),
+            "EMAIL_SEND_SMTP_CA_FILE": str(self.cert_dir / "cert.pem"),
+            "EMAIL_SEND_SMTP_USERNAME": USERNAME,
+            "EMAIL_SEND_SMTP_PASSWORD": PASSWORD,
+            "EMAIL_SEND_FROM": FROM,
+            "EMAIL_SEND_FROM_NAME": "Firmă SRL",
         }
 
 
@@ -133,7 +133,7 @@ def natural_message(i: int) -> EmailMessage:
 
 def prebuilt(n: int) -> list[OutgoingMessage]:
     """The exact messages the worker builds for the benchmark payloads (same builder, same bytes)."""
-    settings = EmailSettings(EMAIL_FROM=FROM, from_name="Firmă SRL", WORKERS_CORE_ENV="test")
+    settings = EmailSendSettings(EMAIL_FROM=FROM, from_name="Firmă SRL", WORKERS_CORE_ENV="test")
     builder = MessageBuilder(settings, TemplateRenderer(), get_artifact_store)
     return [builder.build(EmailRequest.model_validate(task_kwargs(i, "raw")), idempotency_key=f"raw-{i}") for i in range(n)]
 

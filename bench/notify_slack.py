@@ -38,8 +38,8 @@ def main() -> int:
     workers: list[WorkerProcess] = []
     try:
         with tempfile.TemporaryDirectory(prefix="bench-slack-") as tmp, BenchBroker(Path(tmp)) as broker:
-            env = broker.worker_env(SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=fake.api_url, SLACK_RATE_PER_SECOND="1",
-                                    SLACK_RATE_BURST="1")
+            env = broker.worker_env(NOTIFY_SLACK_BOT_TOKEN=TOKEN, NOTIFY_SLACK_API_URL=fake.api_url, NOTIFY_SLACK_RATE_PER_SECOND="1",
+                                    NOTIFY_SLACK_RATE_BURST="1")
             for r in range(args.replicas):
                 workers.append(WorkerProcess("notify.slack", env, Path(tmp), concurrency=2,
                                              name=f"slack-{r}-{broker.vhost[-4:]}").start())

@@ -116,7 +116,7 @@ class Worker:
         self.concurrency = concurrency
         self.broker = BenchBroker(workdir)
         self.client = self.broker.client
-        env = self.broker.worker_env(PDF_POOL_SIZE=str(max(concurrency, 1)))
+        env = self.broker.worker_env(PDF_RENDER_POOL_SIZE=str(max(concurrency, 1)))
         self.process = WorkerProcess("pdf.render", env, workdir, concurrency=concurrency, pool=pool)
 
     def _send(self, i: int) -> Any:

@@ -10,15 +10,17 @@ retries later, when the messages already sent come back as ``duplicate``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from pydantic import ValidationError
 
-from email_send.config import EmailSettings
+from email_send.config import EmailSendSettings
 from email_send.models import BatchItem, EmailBatchRequest, EmailBatchResult, EmailRequest
-from email_send.service import EmailService
 from shared.errors import PayloadError, PermanentError, TransientError, WorkerError, error_dict
+
+if TYPE_CHECKING:  # the service module builds a BatchSender around its EmailService
+    from email_send.service import EmailService
 
 __all__ = ["BatchIncomplete", "BatchSender"]
 
@@ -41,7 +43,7 @@ def _payload_error(index: int, exc: ValidationError | PayloadError) -> dict[str,
 class BatchSender:
     """``send(batch, default_key)`` -> ``EmailBatchResult`` over an ``EmailService``."""
 
-    def __init__(self, service: EmailService, settings: EmailSettings):
+    def __init__(self, service: EmailService, settings: EmailSendSettings):
         self._service = service
         self._settings = settings
 

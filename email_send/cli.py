@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from email_send.config import get_email_settings, get_smtp_settings
+from email_send.config import get_settings
 from email_send.errors import SmtpError
 from email_send.health import smtp_check
 from email_send.templates import TemplateRenderer
@@ -23,9 +23,9 @@ def cli() -> None:
 
 @cli.command()
 def check() -> None:
-    """Connect to SMTP_HOST (TLS as configured) and NOOP, like /readyz?deep=true; exit 1 on failure."""
+    """Connect to EMAIL_SEND_SMTP_HOST (TLS as configured) and NOOP, like /readyz?deep=true; exit 1 on failure."""
     try:
-        details = smtp_check(get_smtp_settings())
+        details = smtp_check(get_settings().smtp)
     except SmtpError as exc:
         click.echo(json.dumps({"status": "fail", "error": exc.to_dict()}, ensure_ascii=False))
         sys.exit(1)
@@ -34,8 +34,8 @@ def check() -> None:
 
 @cli.command()
 def templates() -> None:
-    """List the template names (package templates and EMAIL_TEMPLATE_DIR)."""
-    for name in TemplateRenderer(get_email_settings().template_dir).names():
+    """List the template names (package templates and EMAIL_SEND_TEMPLATE_DIR)."""
+    for name in TemplateRenderer(get_settings().template_dir).names():
         click.echo(name)
 
 
@@ -48,7 +48,7 @@ def render(name: str, data_json: str) -> None:
         data = json.loads(data_json)
         if not isinstance(data, dict):
             raise click.BadParameter("--data must be a JSON object")
-        rendered = TemplateRenderer(get_email_settings().template_dir).render(name, data)
+        rendered = TemplateRenderer(get_settings().template_dir).render(name, data)
     except json.JSONDecodeError as exc:
         raise click.BadParameter(f"--data is not JSON: {exc}") from None
     except WorkerError as exc:

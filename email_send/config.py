@@ -1,24 +1,30 @@
-"""Settings of the e-mail worker: the SMTP connection (``SMTP_*``) and the message policy (``EMAIL_*``)."""
+"""Settings of the e-mail worker: the message policy (``EMAIL_SEND_*``) and its SMTP relay (``EMAIL_SEND_SMTP_*``).
+
+The names before the ``<PACKAGE>_`` scheme (``EMAIL_*``, ``SMTP_*``) are still read; the new ones win.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.config import BaseServiceSettings
+from shared.settings_aliases import RenamedPrefixSettings
 
-__all__ = ["EmailSettings", "SmtpSettings", "get_email_settings", "get_smtp_settings"]
+__all__ = ["EmailSendSettings", "SmtpSettings", "get_settings"]
 
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
-class SmtpSettings(BaseServiceSettings):
+class SmtpSettings(RenamedPrefixSettings):
     """How to reach and authenticate to the SMTP relay; one pool of sessions per worker process."""
 
-    model_config = SettingsConfigDict(env_prefix="SMTP_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="EMAIL_SEND_SMTP_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+    old_env_prefixes = ("SMTP_",)
 
     host: str = "localhost"
     port: int = Field(default=587, ge=1, le=65535)
@@ -50,24 +56,31 @@ class SmtpSettings(BaseServiceSettings):
         if self.starttls is None:
             self.starttls = not self.tls
         if self.tls and self.starttls:
-            raise ValueError("SMTP_TLS (implicit TLS) and SMTP_STARTTLS are mutually exclusive; set one")
+            raise ValueError(
+                "EMAIL_SEND_SMTP_TLS (implicit TLS) and EMAIL_SEND_SMTP_STARTTLS are mutually exclusive; set one"
+            )
         if (self.username is None) != (self.password is None):
-            raise ValueError("SMTP_USERNAME and SMTP_PASSWORD go together")
+            raise ValueError("EMAIL_SEND_SMTP_USERNAME and EMAIL_SEND_SMTP_PASSWORD go together")
         plaintext = not (self.tls or self.starttls)
         if plaintext and self.username is not None and self.host not in _LOOPBACK and self.workers_core_env != "development":
-            raise ValueError("SMTP AUTH without TLS sends the password in clear: set SMTP_STARTTLS or SMTP_TLS")
+            raise ValueError(
+                "SMTP AUTH without TLS sends the password in clear: set EMAIL_SEND_SMTP_STARTTLS or EMAIL_SEND_SMTP_TLS"
+            )
         return self
 
 
-class EmailSettings(BaseServiceSettings):
-    """Message policy: sender, limits, idempotency window and extra template directory."""
+class EmailSendSettings(RenamedPrefixSettings):
+    """Message policy: sender, limits, idempotency window, extra template directory; and the SMTP relay."""
 
     model_config = SettingsConfigDict(
-        env_prefix="EMAIL_", env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+        env_prefix="EMAIL_SEND_", env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
     )
+    old_env_prefixes = ("EMAIL_",)
 
     #: Envelope sender and ``From`` address of every message.
-    from_address: str = Field(default="no-reply@example.com", validation_alias="EMAIL_FROM")
+    from_address: str = Field(
+        default="no-reply@example.com", validation_alias=AliasChoices("EMAIL_SEND_FROM", "EMAIL_FROM")
+    )
     from_name: str | None = None
     max_recipients: int = Field(default=100, ge=1)
     #: Whole message as sent (MIME-encoded, base64 attachments included).
@@ -85,13 +98,11 @@ class EmailSettings(BaseServiceSettings):
     idempotency_lock_seconds: int = Field(default=150, ge=1)
     #: Extra Jinja2 templates (``<name>/subject.txt``, ``body.txt``, ``body.html``), searched first.
     template_dir: Path | None = None
+    #: The relay (``EMAIL_SEND_SMTP_*``), read from the environment on its own.
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
 
 
 @lru_cache(maxsize=1)
-def get_smtp_settings() -> SmtpSettings:
-    return SmtpSettings()
-
-
-@lru_cache(maxsize=1)
-def get_email_settings() -> EmailSettings:
-    return EmailSettings()
+def get_settings() -> EmailSendSettings:
+    """The process's e-mail settings (the CLI; the worker reads them once through its ``WorkerSpec``)."""
+    return EmailSendSettings()

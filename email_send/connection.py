@@ -22,7 +22,7 @@ __all__ = ["TlsContextCache", "open_session", "smtp_errors", "tls_context"]
 
 
 def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
-    """Verifying context (system CAs + ``SMTP_CA_FILE``), or a non-verifying one if ``SMTP_VALIDATE_CERTS=false``."""
+    """Verifying context (system CAs + ``EMAIL_SEND_SMTP_CA_FILE``), or a non-verifying one if ``EMAIL_SEND_SMTP_VALIDATE_CERTS=false``."""
     if not settings.validate_certs:
         ctx = ssl.create_default_context()
         ctx.check_hostname = False
@@ -35,7 +35,7 @@ def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
 
 
 class TlsContextCache:
-    """One TLS context for all of a pool's sessions, rebuilt only when ``SMTP_CA_FILE`` changes on disk.
+    """One TLS context for all of a pool's sessions, rebuilt only when ``EMAIL_SEND_SMTP_CA_FILE`` changes on disk.
 
     Building a verifying context loads the system CA store (tens of milliseconds of CPU); a pool opens a
     session every ``max_messages_per_connection`` messages, so it must not pay that each time.

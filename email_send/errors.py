@@ -7,7 +7,7 @@
     │   │   └── SmtpDeliveryUncertain           connection lost after the message data was sent: retried,
     │   │                                       so the server may see the message twice (RFC 1047 window)
     │   └── SmtpPermanentError (PermanentError) 5xx reply: fails at once with the server's reply
-    │       ├── SmtpAuthenticationError         AUTH refused (535 ...): fix SMTP_USERNAME / SMTP_PASSWORD
+    │       ├── SmtpAuthenticationError         AUTH refused (535 ...): fix EMAIL_SEND_SMTP_USERNAME / _PASSWORD
     │       └── SmtpNotSupported                the server lacks what we need (STARTTLS, SMTPUTF8, AUTH, SIZE)
     └── MessageInFlight (TransientError)        the same idempotency key is being sent by another attempt
 

@@ -13,11 +13,11 @@ from typing import Any
 
 import aiosmtplib
 
-from email_send.config import SmtpSettings, get_smtp_settings
+from email_send.config import EmailSendSettings, SmtpSettings
 from email_send.connection import smtp_errors, tls_context
 from shared.health import DeepCheck
 
-__all__ = ["DEEP_CHECKS", "smtp_check"]
+__all__ = ["deep_checks", "smtp_check"]
 
 
 async def _probe(settings: SmtpSettings, timeout: float) -> dict[str, Any]:
@@ -52,10 +52,10 @@ async def _probe(settings: SmtpSettings, timeout: float) -> dict[str, Any]:
     }
 
 
-def smtp_check(settings: SmtpSettings | None = None, timeout: float = 4.5) -> dict[str, Any]:
+def smtp_check(settings: SmtpSettings, timeout: float = 4.5) -> dict[str, Any]:
     """Connect + NOOP within ``timeout`` seconds; raises the ``email_send.errors`` tree on failure."""
-    s = settings or get_smtp_settings()
-    return asyncio.run(asyncio.wait_for(_probe(s, timeout), timeout))
+    return asyncio.run(asyncio.wait_for(_probe(settings, timeout), timeout))
 
 
-DEEP_CHECKS: list[DeepCheck] = [DeepCheck("smtp", smtp_check, timeout=5.0)]
+def deep_checks(settings: EmailSendSettings) -> list[DeepCheck]:
+    return [DeepCheck("smtp", lambda: smtp_check(settings.smtp), timeout=5.0)]

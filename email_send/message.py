@@ -14,7 +14,7 @@ from email.utils import format_datetime
 from typing import Any
 
 from email_send import mime
-from email_send.config import EmailSettings
+from email_send.config import EmailSendSettings
 from email_send.models import Attachment, EmailRequest, Mailbox
 from email_send.templates import TemplateRenderer
 from shared.artifacts import ArtifactStore
@@ -67,7 +67,7 @@ class MessageBuilder:
 
     def __init__(
         self,
-        settings: EmailSettings,
+        settings: EmailSendSettings,
         renderer: TemplateRenderer,
         artifacts: Callable[[], ArtifactStore],
         *,
@@ -80,7 +80,7 @@ class MessageBuilder:
         try:
             self._sender = Mailbox(email=settings.from_address, name=settings.from_name)
         except ValueError as exc:
-            raise ValueError(f"EMAIL_FROM is not a valid address: {exc}") from None
+            raise ValueError(f"EMAIL_SEND_FROM is not a valid address: {exc}") from None
 
     def build(self, request: EmailRequest, *, idempotency_key: str) -> OutgoingMessage:
         s = self._settings

@@ -8,7 +8,7 @@ import sys
 import click
 from pydantic import ValidationError
 
-from notify_slack.config import get_slack_settings
+from notify_slack.config import get_settings
 from notify_slack.health import slack_check
 from notify_slack.markup import prepare_message
 from notify_slack.models import SlackRequest
@@ -27,7 +27,7 @@ def cli() -> None:
 def check() -> None:
     """auth.test (token mode) or the webhook configuration check, like /readyz?deep=true; exit 1 on failure."""
     try:
-        details = slack_check(get_slack_settings(), cache_seconds=0)
+        details = slack_check(get_settings())
     except WorkerError as exc:
         click.echo(json.dumps({"status": "fail", "error": exc.to_dict()}, ensure_ascii=False))
         sys.exit(1)
@@ -40,7 +40,7 @@ def preview(payload_json: str) -> None:
     """Show where PAYLOAD_JSON (notify.slack kwargs) would go and the escaped text/blocks; posts nothing."""
     try:
         request = SlackRequest.model_validate_json(payload_json)
-        target = resolve_target(request, get_slack_settings())
+        target = resolve_target(request, get_settings())
         message = prepare_message(request)
     except ValidationError as exc:
         click.echo(json.dumps(PayloadError.from_validation_error(exc).to_dict(), ensure_ascii=False), err=True)

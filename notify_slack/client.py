@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
-from notify_slack.config import SlackSettings
+from notify_slack.config import NotifySlackSettings
 from notify_slack.errors import (
     SlackAuthError,
     SlackConnectionError,
@@ -96,7 +96,7 @@ def _web_errors(what: str) -> Iterator[None]:
 class SlackClient:
     """One per worker process; ``WebClient`` is thread-safe and opens a connection per call (urllib)."""
 
-    def __init__(self, settings: SlackSettings):
+    def __init__(self, settings: NotifySlackSettings):
         self._settings = settings
         token = settings.bot_token.get_secret_value() if settings.bot_token is not None else None
         self._web = WebClient(token=token, base_url=settings.api_url, timeout=max(1, int(settings.timeout)),
@@ -106,7 +106,7 @@ class SlackClient:
                      thread_ts: str | None = None, unfurl_links: bool = False) -> PostReceipt:
         """chat.postMessage; raises the ``notify_slack.errors`` tree."""
         if self._settings.bot_token is None:
-            raise SlackNotConfigured("token mode needs SLACK_BOT_TOKEN")
+            raise SlackNotConfigured("token mode needs NOTIFY_SLACK_BOT_TOKEN")
         args: dict[str, Any] = {"channel": channel, "link_names": False, "parse": "none",
                                 "unfurl_links": unfurl_links, "unfurl_media": unfurl_links}
         if text is not None:
@@ -135,7 +135,7 @@ class SlackClient:
     def auth_test(self) -> dict[str, Any]:
         """auth.test: who the token is (team, bot user); raises ``SlackAuthError`` for a bad token."""
         if self._settings.bot_token is None:
-            raise SlackNotConfigured("auth.test needs SLACK_BOT_TOKEN")
+            raise SlackNotConfigured("auth.test needs NOTIFY_SLACK_BOT_TOKEN")
         with _web_errors("auth.test"):
             response = self._web.auth_test()
         return {k: response.get(k) for k in ("team", "team_id", "user", "user_id", "bot_id", "url")}

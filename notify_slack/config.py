@@ -1,4 +1,7 @@
-"""Settings of the Slack worker (``SLACK_*``): webhook and/or bot token, default channel, rate limits."""
+"""Settings of the Slack worker (``NOTIFY_SLACK_*``; the older ``SLACK_*`` names are still read, the new ones win).
+
+Webhook and/or bot token, default channel, the channel pace and the idempotency window.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +11,18 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.config import BaseServiceSettings
+from shared.settings_aliases import RenamedPrefixSettings
 
-__all__ = ["SlackSettings", "get_slack_settings"]
+__all__ = ["NotifySlackSettings", "get_settings"]
 
 
-class SlackSettings(BaseServiceSettings):
-    """Incoming-webhook mode (``SLACK_WEBHOOK_URL`` / per-channel webhooks) and ``chat.postMessage`` mode."""
+class NotifySlackSettings(RenamedPrefixSettings):
+    """Incoming-webhook mode (``NOTIFY_SLACK_WEBHOOK_URL`` / per-channel webhooks) and ``chat.postMessage`` mode."""
 
-    model_config = SettingsConfigDict(env_prefix="SLACK_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="NOTIFY_SLACK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+    old_env_prefixes = ("SLACK_",)
 
     #: Incoming webhook of the default channel.
     webhook_url: SecretStr | None = None
@@ -44,5 +50,6 @@ class SlackSettings(BaseServiceSettings):
 
 
 @lru_cache(maxsize=1)
-def get_slack_settings() -> SlackSettings:
-    return SlackSettings()
+def get_settings() -> NotifySlackSettings:
+    """The process's Slack settings (the CLI; the worker reads them once through its ``WorkerSpec``)."""
+    return NotifySlackSettings()

@@ -13,15 +13,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from notify_slack.client import SlackClient
-from notify_slack.config import SlackSettings, get_slack_settings
+from notify_slack.config import NotifySlackSettings
 from notify_slack.errors import SlackNotConfigured
 from shared.health import DeepCheck
 
-__all__ = ["DEEP_CHECKS", "slack_check", "webhook_config_check"]
+__all__ = ["SlackCheck", "deep_checks", "slack_check", "webhook_config_check"]
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-_cache: dict[str, tuple[float, dict[str, Any]]] = {}
-_lock = threading.Lock()
 
 
 def _check_url(name: str, url: str) -> None:
@@ -32,34 +30,45 @@ def _check_url(name: str, url: str) -> None:
         raise SlackNotConfigured(f"{name} does not look like an incoming webhook (…/services/T…/B…/…)")
 
 
-def webhook_config_check(settings: SlackSettings) -> dict[str, Any]:
+def webhook_config_check(settings: NotifySlackSettings) -> dict[str, Any]:
     """Every configured webhook URL is well formed; raises ``SlackNotConfigured`` otherwise."""
     if settings.webhook_url is None and not settings.channel_webhooks:
-        raise SlackNotConfigured("webhook mode without SLACK_WEBHOOK_URL or SLACK_CHANNEL_WEBHOOKS")
+        raise SlackNotConfigured("webhook mode without NOTIFY_SLACK_WEBHOOK_URL or NOTIFY_SLACK_CHANNEL_WEBHOOKS")
     if settings.webhook_url is not None:
-        _check_url("SLACK_WEBHOOK_URL", settings.webhook_url.get_secret_value())
+        _check_url("NOTIFY_SLACK_WEBHOOK_URL", settings.webhook_url.get_secret_value())
     for channel, url in settings.channel_webhooks.items():
-        _check_url(f"SLACK_CHANNEL_WEBHOOKS[{channel}]", url.get_secret_value())
+        _check_url(f"NOTIFY_SLACK_CHANNEL_WEBHOOKS[{channel}]", url.get_secret_value())
     return {"mode": "webhook", "webhooks": int(settings.webhook_url is not None) + len(settings.channel_webhooks),
             "default_channel": settings.default_channel}
 
 
-def slack_check(settings: SlackSettings | None = None, *, cache_seconds: float = 30.0) -> dict[str, Any]:
-    """auth.test in token mode, configuration check in webhook mode."""
-    s = settings or get_slack_settings()
-    token_mode = s.mode == "token" or (s.mode == "auto" and s.bot_token is not None)
+def slack_check(settings: NotifySlackSettings) -> dict[str, Any]:
+    """auth.test in token mode, configuration check in webhook mode (uncached: the CLI's ``check``)."""
+    token_mode = settings.mode == "token" or (settings.mode == "auto" and settings.bot_token is not None)
     if not token_mode:
-        return webhook_config_check(s)
-    now = time.monotonic()
-    with _lock:
-        hit = _cache.get(s.api_url)
-        if hit is not None and now - hit[0] < cache_seconds:
-            return {**hit[1], "cached": True}
-    info = SlackClient(s.model_copy(update={"timeout": min(s.timeout, 4.0)})).auth_test()
-    details = {"mode": "token", "team": info.get("team"), "bot_id": info.get("bot_id"), "cached": False}
-    with _lock:
-        _cache[s.api_url] = (now, details)
-    return details
+        return webhook_config_check(settings)
+    info = SlackClient(settings.model_copy(update={"timeout": min(settings.timeout, 4.0)})).auth_test()
+    return {"mode": "token", "team": info.get("team"), "bot_id": info.get("bot_id"), "cached": False}
 
 
-DEEP_CHECKS: list[DeepCheck] = [DeepCheck("slack", slack_check, timeout=5.0)]
+class SlackCheck:
+    """``slack_check`` with a successful verdict kept ``cache_seconds`` (Slack rate-limits auth.test)."""
+
+    def __init__(self, settings: NotifySlackSettings, *, cache_seconds: float = 30.0):
+        self.settings = settings
+        self.cache_seconds = cache_seconds
+        self._lock = threading.Lock()
+        self._cached: tuple[float, dict[str, Any]] | None = None
+
+    def __call__(self) -> dict[str, Any]:
+        with self._lock:
+            if self._cached is not None and time.monotonic() - self._cached[0] < self.cache_seconds:
+                return {**self._cached[1], "cached": True}
+        details = slack_check(self.settings)
+        with self._lock:
+            self._cached = (time.monotonic(), details)
+        return details
+
+
+def deep_checks(settings: NotifySlackSettings) -> list[DeepCheck]:
+    return [DeepCheck("slack", SlackCheck(settings), timeout=5.0)]

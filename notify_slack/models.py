@@ -23,9 +23,9 @@ class SlackRequest(BaseModel):
     text: str | None = Field(default=None, max_length=200_000)
     #: Block Kit blocks; text objects inside are escaped like ``text`` unless ``raw``.
     blocks: list[dict[str, Any]] | None = None
-    #: ``#alerte``, ``alerte`` or a channel id (``C0123ABCD``); default: ``SLACK_DEFAULT_CHANNEL``.
+    #: ``#alerte``, ``alerte`` or a channel id (``C0123ABCD``); default: ``NOTIFY_SLACK_DEFAULT_CHANNEL``.
     channel: str | None = None
-    #: ``token`` (chat.postMessage) or ``webhook``; default: ``SLACK_MODE``.
+    #: ``token`` (chat.postMessage) or ``webhook``; default: ``NOTIFY_SLACK_MODE``.
     mode: Literal["token", "webhook"] | None = None
     thread_ts: str | None = None
     #: Explicitly ping ``@here`` / ``@channel`` / ``@everyone``: the only way a broadcast happens.

@@ -1,8 +1,14 @@
-"""Posting one Slack notification: resolve where it goes, make it safe, pace it, post it once."""
+"""Posting one Slack notification: resolve where it goes, make it safe, then claim -> pace -> post -> complete.
+
+The pace is ``shared.ratelimit.GcraLimiter`` (cluster-wide, per channel or webhook, in Redis); the once-only
+post is ``shared.idempotency.guarded``. ``build_services`` assembles the worker's per-process services from its
+settings; ``notify_slack.app`` declares it in the ``WorkerSpec``.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,18 +19,22 @@ import redis
 import structlog
 
 from notify_slack.client import PostReceipt, SlackClient
-from notify_slack.config import SlackSettings, get_slack_settings
+from notify_slack.config import NotifySlackSettings
 from notify_slack.errors import ChannelBusy, SlackNotConfigured, SlackRateLimited
-from notify_slack.limiter import ChannelLimiter
-from notify_slack.markup import prepare_message
+from notify_slack.markup import PreparedMessage, prepare_message
 from notify_slack.models import SlackRequest, SlackResult
 from shared.config import get_settings
-from shared.idempotency import IdempotencyGuard, request_fingerprint
-from shared.resources import ProcessResource
+from shared.idempotency import IdempotencyGuard, guarded, request_fingerprint
+from shared.keys import rate_key
+from shared.ratelimit import GcraLimiter
 
-__all__ = ["SlackService", "Target", "get_slack_service", "resolve_target"]
+__all__ = ["NotifySlackServices", "SlackService", "Target", "build_services", "channel_pace", "close_services",
+           "resolve_target"]
 
 log = structlog.get_logger(__name__)
+
+#: Namespace of the Slack worker's Redis keys (``shared.keys``: ``wrk:slack:idem:...``, ``wrk:slack:rate:post:...``).
+NAMESPACE = "slack"
 
 
 @dataclass(frozen=True)
@@ -42,30 +52,40 @@ def _channel_key(name: str) -> str:
     return name.strip().lstrip("#").lower()
 
 
-def resolve_target(request: SlackRequest, settings: SlackSettings) -> Target:
-    """Mode from the payload or ``SLACK_MODE``; channel from the payload or ``SLACK_DEFAULT_CHANNEL``."""
+def resolve_target(request: SlackRequest, settings: NotifySlackSettings) -> Target:
+    """Mode from the payload or ``NOTIFY_SLACK_MODE``; channel from the payload or ``NOTIFY_SLACK_DEFAULT_CHANNEL``."""
     mode = request.mode or settings.mode
     if mode == "auto":
         mode = "token" if settings.bot_token is not None else "webhook"
     channel = request.channel or settings.default_channel
     if mode == "token":
         if settings.bot_token is None:
-            raise SlackNotConfigured("token mode needs SLACK_BOT_TOKEN")
+            raise SlackNotConfigured("token mode needs NOTIFY_SLACK_BOT_TOKEN")
         if not channel:
-            raise SlackNotConfigured("no channel: give 'channel' or set SLACK_DEFAULT_CHANNEL")
+            raise SlackNotConfigured("no channel: give 'channel' or set NOTIFY_SLACK_DEFAULT_CHANNEL")
         return Target(mode="token", channel=channel, webhook_url=None, rate_key=f"channel:{_channel_key(channel)}")
     if channel and _channel_key(channel) in settings.channel_webhooks:
         url = settings.channel_webhooks[_channel_key(channel)].get_secret_value()
     elif request.channel and request.channel != settings.default_channel:
         raise SlackNotConfigured(
-            f"no incoming webhook for channel {request.channel!r}: add it to SLACK_CHANNEL_WEBHOOKS or use token mode"
+            f"no incoming webhook for channel {request.channel!r}: add it to NOTIFY_SLACK_CHANNEL_WEBHOOKS or use token mode"
         )
     elif settings.webhook_url is not None:
         url = settings.webhook_url.get_secret_value()
     else:
-        raise SlackNotConfigured("webhook mode needs SLACK_WEBHOOK_URL (or SLACK_CHANNEL_WEBHOOKS)")
+        raise SlackNotConfigured("webhook mode needs NOTIFY_SLACK_WEBHOOK_URL (or NOTIFY_SLACK_CHANNEL_WEBHOOKS)")
     digest = hashlib.sha256(urlsplit(url).path.encode()).hexdigest()[:16]
     return Target(mode="webhook", channel=channel, webhook_url=url, rate_key=f"webhook:{digest}")
+
+
+def channel_pace(client: redis.Redis[bytes], *, rate: float, burst: int = 1, namespace: str = NAMESPACE) -> GcraLimiter:
+    """``rate`` messages per second per channel with ``burst - 1`` extra ones tolerated (``NOTIFY_SLACK_RATE_*``).
+
+    Expressed as the shared limiter's calls per period: over ``period = max(1, 1/rate)`` seconds that is
+    ``rate * period + burst - 1`` calls, so its emission interval is ``1/rate`` seconds.
+    """
+    period = max(1.0, 1.0 / rate)
+    return GcraLimiter(client, rate_key(namespace, "post"), rate=rate * period + burst - 1, period=period, burst=burst)
 
 
 class SlackService:
@@ -74,9 +94,9 @@ class SlackService:
     def __init__(
         self,
         *,
-        settings: SlackSettings,
+        settings: NotifySlackSettings,
         client: SlackClient,
-        limiter: ChannelLimiter,
+        limiter: GcraLimiter,
         guard: IdempotencyGuard,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ):
@@ -91,39 +111,35 @@ class SlackService:
         target = resolve_target(request, self._settings)
         message = prepare_message(request)  # bad input fails before any claim or slot is taken
         key = request.idempotency_key or default_key or request_fingerprint(request)
-        claim = self._guard.claim(key)
-        if claim.done is not None:
-            log.info("slack message already posted under this key; not posting again", idempotency_key=key)
-            return SlackResult.model_validate(claim.done).model_copy(update={"status": "duplicate"})
+        outcome = guarded(
+            self._guard, key, lambda: self._paced_post(target, request, message, key),
+            dump=lambda result: result.model_dump(mode="json"), load=SlackResult.model_validate,
+        )
+        if outcome.duplicate:
+            return outcome.value.model_copy(update={"status": "duplicate"})
+        log.info("slack message posted", mode=target.mode, channel=outcome.value.channel, ts=outcome.value.ts,
+                 idempotency_key=key)
+        return outcome.value
+
+    def _paced_post(self, target: Target, request: SlackRequest, message: PreparedMessage, key: str) -> SlackResult:
+        """Take the channel's slot (else ``ChannelBusy`` with the wait) and post; a 429 closes the channel for all."""
+        wait = self._limiter.try_acquire(target.rate_key)
+        if wait > 0:
+            raise ChannelBusy(
+                f"channel pace ({self._settings.rate_per_second}/s): next free slot in {wait:.2f}s",
+                retry_after=math.ceil(wait * 1000) / 1000,
+                details={"rate_key": target.rate_key},
+            )
         try:
-            wait = self._limiter.acquire(target.rate_key)
-            if wait > 0:
-                raise ChannelBusy(
-                    f"channel pace ({self._settings.rate_per_second}/s): next free slot in {wait:.2f}s",
-                    retry_after=wait,
-                    details={"rate_key": target.rate_key},
-                )
             receipt = self._post(target, request, message.text, message.blocks)
         except SlackRateLimited as exc:
             self._limiter.penalize(target.rate_key, exc.retry_after or 1.0)
-            self._guard.release(claim)
             raise
-        except BaseException:
-            self._guard.release(claim)
-            raise
-        result = SlackResult(
-            status="sent",
-            mode=target.mode,
-            channel=receipt.channel or target.channel,
-            ts=receipt.ts,
-            idempotency_key=key,
-            posted_at=self._clock(),
-        )
-        self._guard.complete(claim, result.model_dump(mode="json"))
-        log.info("slack message posted", mode=target.mode, channel=result.channel, ts=result.ts, idempotency_key=key)
-        return result
+        return SlackResult(status="sent", mode=target.mode, channel=receipt.channel or target.channel, ts=receipt.ts,
+                           idempotency_key=key, posted_at=self._clock())
 
-    def _post(self, target: Target, request: SlackRequest, text: str | None, blocks: list[dict[str, object]] | None) -> PostReceipt:
+    def _post(self, target: Target, request: SlackRequest, text: str | None,
+              blocks: list[dict[str, object]] | None) -> PostReceipt:
         if target.mode == "token":
             assert target.channel is not None
             return self._client.post_message(channel=target.channel, text=text, blocks=blocks,
@@ -132,29 +148,31 @@ class SlackService:
         return self._client.post_webhook(target.webhook_url, text=text, blocks=blocks, unfurl_links=request.unfurl_links)
 
 
-def _build_redis() -> redis.Redis[bytes]:
+@dataclass(frozen=True)
+class NotifySlackServices:
+    """What the worker's handler uses, built once per pool process (``build_services``)."""
+
+    settings: NotifySlackSettings
+    slack: SlackService
+    redis: redis.Redis[bytes]
+
+
+def build_services(settings: NotifySlackSettings) -> NotifySlackServices:
+    """The Slack client, and the Redis client of the channel pace and of the idempotency guard, of one process."""
     url = get_settings().redis_url.get_secret_value()
-    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30)
-
-
-REDIS: ProcessResource[redis.Redis[bytes]] = ProcessResource(_build_redis, close=lambda r: r.close(), name="slack-redis")
-
-
-def _build_service() -> SlackService:
-    settings = get_slack_settings()
-    client = REDIS.get()
-    return SlackService(
+    client: redis.Redis[bytes] = redis.Redis.from_url(
+        url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30
+    )
+    slack = SlackService(
         settings=settings,
         client=SlackClient(settings),
-        limiter=ChannelLimiter(client, rate=settings.rate_per_second, burst=settings.rate_burst),
-        guard=IdempotencyGuard(client, namespace="slack", lock_seconds=settings.idempotency_lock_seconds,
+        limiter=channel_pace(client, rate=settings.rate_per_second, burst=settings.rate_burst),
+        guard=IdempotencyGuard(client, namespace=NAMESPACE, lock_seconds=settings.idempotency_lock_seconds,
                                ttl_seconds=settings.idempotency_ttl_seconds),
     )
+    return NotifySlackServices(settings=settings, slack=slack, redis=client)
 
 
-SERVICE: ProcessResource[SlackService] = ProcessResource(_build_service, name="slack-service")
-
-
-def get_slack_service() -> SlackService:
-    """The process's service (Slack client, Redis, limiter), built once per worker process."""
-    return SERVICE.get()
+def close_services(services: NotifySlackServices) -> None:
+    """Close the Redis connections (process shutdown); slack-sdk opens a connection per call."""
+    services.redis.close()

@@ -1,8 +1,16 @@
-"""Celery app of the `pdf.render` worker: `workers-core worker pdf.render` or `celery -A pdf_render.app worker -Q pdf.render`."""
+"""The ``pdf.render`` worker, declared: ``workers-core worker pdf.render`` or ``celery -A pdf_render.app worker -Q pdf.render``."""
 
-from pdf_render.health import DEEP_CHECKS
-from shared.legacy_app import create_legacy_app
+from pdf_render.config import PdfRenderSettings
+from pdf_render.health import deep_checks
+from pdf_render.service import PdfRenderServices, build_services, close_services
+from pdf_render.tasks import TASKS
+from shared.celery_app import create_app
+from shared.worker import WorkerSpec
 
-app = create_legacy_app("pdf.render", deep_checks=DEEP_CHECKS)
+__all__ = ["SPEC", "app"]
 
-import pdf_render.tasks  # noqa: E402,F401  (registers the tasks on app)
+SPEC: WorkerSpec[PdfRenderSettings, PdfRenderServices] = WorkerSpec(
+    tag="pdf.render", settings=PdfRenderSettings, services=build_services, tasks=TASKS, close=close_services,
+    deep_checks=deep_checks,
+)
+app = create_app(SPEC)

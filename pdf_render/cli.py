@@ -11,7 +11,7 @@ import click
 import structlog
 from pydantic import ValidationError
 
-from pdf_render.config import get_pdf_settings
+from pdf_render.config import get_settings
 from pdf_render.models import RenderRequest
 from shared.errors import PayloadError, WorkerError
 
@@ -37,7 +37,7 @@ def cli() -> None:
               help="JSON file with the template's data.")
 @click.option("--options", "options_json", default=None, help='PDF options as JSON, e.g. \'{"landscape": true}\'.')
 @click.option("--javascript/--no-javascript", default=False, show_default=True)
-@click.option("--timeout", type=float, default=None, help="Seconds (default PDF_DEFAULT_TIMEOUT).")
+@click.option("--timeout", type=float, default=None, help="Seconds (default PDF_RENDER_DEFAULT_TIMEOUT).")
 def render(source: str, output: Path, data_file: Path | None, options_json: str | None, javascript: bool,
            timeout: float | None) -> None:
     """Render SOURCE (an .html file, a template name such as invoice.html, or an allowlisted URL) to OUTPUT."""
@@ -60,7 +60,7 @@ def render(source: str, output: Path, data_file: Path | None, options_json: str 
     except ValidationError as exc:
         _fail(PayloadError.from_validation_error(exc).to_dict())
         return
-    settings = get_pdf_settings()
+    settings = get_settings()
     host = build_host(settings)
     try:
         rendered = PdfService.build(settings, host).render_bytes(request)
@@ -79,8 +79,8 @@ def render(source: str, output: Path, data_file: Path | None, options_json: str 
 
 @cli.command()
 def templates() -> None:
-    """List the templates the worker knows (PDF_TEMPLATE_DIR first, then the built-in ones)."""
+    """List the templates the worker knows (PDF_RENDER_TEMPLATE_DIR first, then the built-in ones)."""
     from pdf_render.templates import TemplateRenderer
 
-    for name in TemplateRenderer(get_pdf_settings().template_dir).names():
+    for name in TemplateRenderer(get_settings().template_dir).names():
         click.echo(name)

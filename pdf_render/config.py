@@ -1,4 +1,7 @@
-"""Settings of the PDF worker (``PDF_*``; Chromium's path also from ``CHROMIUM_PATH``)."""
+"""Settings of the PDF worker (``PDF_RENDER_*``; Chromium's path also from ``CHROMIUM_PATH``).
+
+The names before the ``<PACKAGE>_`` scheme (``PDF_*``) are still read; the new ones win.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +13,9 @@ from typing import Annotated, Any
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
-from shared.config import BaseServiceSettings
+from shared.settings_aliases import RenamedPrefixSettings
 
-__all__ = ["PdfSettings", "get_pdf_settings"]
+__all__ = ["PdfRenderSettings", "get_settings"]
 
 CommaList = Annotated[list[str], NoDecode]
 
@@ -23,15 +26,17 @@ def _split(value: Any) -> Any:
     return value
 
 
-class PdfSettings(BaseServiceSettings):
+class PdfRenderSettings(RenamedPrefixSettings):
     """Browser pool, limits and the network policy of rendered pages (deny by default)."""
 
     model_config = SettingsConfigDict(
-        env_prefix="PDF_", env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+        env_prefix="PDF_RENDER_", env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
     )
+    old_env_prefixes = ("PDF_",)
 
     chromium_path: Path = Field(
-        default=Path("/usr/bin/chromium"), validation_alias=AliasChoices("PDF_CHROMIUM_PATH", "CHROMIUM_PATH")
+        default=Path("/usr/bin/chromium"),
+        validation_alias=AliasChoices("PDF_RENDER_CHROMIUM_PATH", "PDF_CHROMIUM_PATH", "CHROMIUM_PATH"),
     )
     #: Pages rendering at the same time in one worker process (each render gets its own page).
     pool_size: int = Field(default=4, ge=1, le=16)
@@ -82,14 +87,15 @@ class PdfSettings(BaseServiceSettings):
 
         for item in value:
             if "/" in item or "@" in item or " " in item:
-                raise ValueError(f"PDF_URL_ALLOWLIST entries are host or host:port, not URLs: {item!r}")
+                raise ValueError(f"PDF_RENDER_URL_ALLOWLIST entries are host or host:port, not URLs: {item!r}")
             try:
                 parse_allow_entry(item)
             except ValueError as exc:
-                raise ValueError(f"PDF_URL_ALLOWLIST entry {item!r} is malformed: {exc}") from None
+                raise ValueError(f"PDF_RENDER_URL_ALLOWLIST entry {item!r} is malformed: {exc}") from None
         return [item.lower() for item in value]
 
 
 @lru_cache(maxsize=1)
-def get_pdf_settings() -> PdfSettings:
-    return PdfSettings()
+def get_settings() -> PdfRenderSettings:
+    """The process's PDF settings (the CLI; the worker reads them once through its ``WorkerSpec``)."""
+    return PdfRenderSettings()

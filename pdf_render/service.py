@@ -1,4 +1,8 @@
-"""The PDF service: request -> HTML (template or given) or URL -> PDF bytes -> artifact store -> result."""
+"""The PDF service: request -> HTML (template or given) or URL -> PDF bytes -> artifact store -> result.
+
+``build_services`` assembles the worker's per-process services (its Chromium, launched on first use, and the
+service over it); ``pdf_render.app`` declares it in the ``WorkerSpec``, which closes the browser at shutdown.
+"""
 
 from __future__ import annotations
 
@@ -7,32 +11,31 @@ from dataclasses import dataclass
 import structlog
 
 from pdf_render.browser import BrowserHost
-from pdf_render.config import PdfSettings, get_pdf_settings
+from pdf_render.config import PdfRenderSettings
 from pdf_render.models import RenderRequest, RenderResult
 from pdf_render.netpolicy import NetworkPolicy
 from pdf_render.rendering import PdfRenderer, RenderedPdf, RenderLimits
 from pdf_render.templates import TemplateRenderer
 from shared.artifacts import ArtifactStore, get_artifact_store
 from shared.errors import PayloadError
-from shared.resources import ProcessResource
 
-__all__ = ["PdfService", "browser_host", "build_host", "build_policy", "get_pdf_service"]
+__all__ = ["PdfRenderServices", "PdfService", "build_host", "build_policy", "build_services", "close_services"]
 
 log = structlog.get_logger(__name__)
 
 
-def build_host(settings: PdfSettings) -> BrowserHost:
+def build_host(settings: PdfRenderSettings) -> BrowserHost:
     return BrowserHost(
         settings.chromium_path, pool_size=settings.pool_size, restart_after=settings.restart_after,
         launch_timeout=settings.launch_timeout,
     )
 
 
-def build_policy(settings: PdfSettings) -> NetworkPolicy:
+def build_policy(settings: PdfRenderSettings) -> NetworkPolicy:
     return NetworkPolicy(settings.url_allowlist, settings.trusted_networks, allow_http=settings.allow_http)
 
 
-def build_limits(settings: PdfSettings) -> RenderLimits:
+def build_limits(settings: PdfRenderSettings) -> RenderLimits:
     return RenderLimits(
         max_pdf_bytes=settings.max_pdf_bytes, max_pages=settings.max_pages,
         max_resource_bytes=settings.max_resource_bytes, max_total_resource_bytes=settings.max_total_resource_bytes,
@@ -41,21 +44,15 @@ def build_limits(settings: PdfSettings) -> RenderLimits:
     )
 
 
-#: The worker process' Chromium: launched on first use, closed at worker process shutdown.
-browser_host: ProcessResource[BrowserHost] = ProcessResource(
-    lambda: build_host(get_pdf_settings()), close=BrowserHost.close, name="chromium"
-)
-
-
 @dataclass
 class PdfService:
-    settings: PdfSettings
+    settings: PdfRenderSettings
     renderer: PdfRenderer
     templates: TemplateRenderer
     store: ArtifactStore | None = None
 
     @classmethod
-    def build(cls, settings: PdfSettings, host: BrowserHost, store: ArtifactStore | None = None) -> PdfService:
+    def build(cls, settings: PdfRenderSettings, host: BrowserHost, store: ArtifactStore | None = None) -> PdfService:
         return cls(
             settings=settings,
             renderer=PdfRenderer(host, build_policy(settings), build_limits(settings)),
@@ -105,10 +102,21 @@ class PdfService:
                             render_ms=rendered.elapsed_ms, blocked=blocked)
 
 
-_service: ProcessResource[PdfService] = ProcessResource(
-    lambda: PdfService.build(get_pdf_settings(), browser_host.get()), name="pdf-service"
-)
+@dataclass(frozen=True)
+class PdfRenderServices:
+    """What the worker's handler uses, built once per pool process (``build_services``)."""
+
+    settings: PdfRenderSettings
+    host: BrowserHost
+    pdf: PdfService
 
 
-def get_pdf_service() -> PdfService:
-    return _service.get()
+def build_services(settings: PdfRenderSettings) -> PdfRenderServices:
+    """The process's Chromium host (the browser starts with the first render) and the service over it."""
+    host = build_host(settings)
+    return PdfRenderServices(settings=settings, host=host, pdf=PdfService.build(settings, host, get_artifact_store()))
+
+
+def close_services(services: PdfRenderServices) -> None:
+    """Close the process's Chromium (worker process shutdown)."""
+    services.host.close()

@@ -1,23 +1,22 @@
-"""Tasks of the `pdf.render` worker (thin: validate payload -> call the service -> return JSON).
-
-`pdf.render.ping` is registered by shared.celery_app.create_app for every worker.
-"""
+"""Tasks of the ``pdf.render`` worker: a handler over ``PdfRenderServices`` (no Celery here; ``pdf_render.app`` declares it)."""
 
 from __future__ import annotations
 
-from typing import Any
+from pdf_render.models import RenderRequest, RenderResult
+from pdf_render.service import PdfRenderServices
+from shared.worker import Emit, Outcome, TaskContext, TaskSpec
 
-from pdf_render.app import app
-from pdf_render.models import RenderRequest
-from pdf_render.service import get_pdf_service
-from shared.events import publish_event
+__all__ = ["TASKS", "render"]
 
 
-@app.task(name="pdf.render", bind=True)  # type: ignore[untyped-decorator]
-def render(self: Any, **kwargs: Any) -> dict[str, Any]:
+def render(services: PdfRenderServices, request: RenderRequest, ctx: TaskContext) -> Outcome:
     """Render HTML / a named template / an allowlisted URL to PDF; the result holds the artifact key."""
-    request = RenderRequest.model_validate(kwargs)
-    result = get_pdf_service().render(request)
-    publish_event("pdf.rendered", {"key": result.key, "pages": result.pages, "size": result.size,
-                                   "sha256": result.sha256})
-    return result.model_dump(mode="json")
+    result = services.pdf.render(request)
+    event = Emit("pdf.rendered", {"key": result.key, "pages": result.pages, "size": result.size,
+                                  "sha256": result.sha256})
+    return Outcome(result, events=[event])
+
+
+TASKS: tuple[TaskSpec[PdfRenderServices, RenderRequest], ...] = (
+    TaskSpec("pdf.render", RenderRequest, render, RenderResult, sensitive=("html", "data")),
+)

@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from email_send.client import SmtpClient
-from email_send.config import EmailSettings, SmtpSettings
+from email_send.config import EmailSendSettings, SmtpSettings
 from email_send.message import MessageBuilder
 from email_send.service import EmailService
 from email_send.templates import TemplateRenderer
@@ -61,8 +61,8 @@ def smtp_settings_for(server: SmtpServer, **overrides: Any) -> SmtpSettings:
 
 
 @pytest.fixture
-def email_settings() -> EmailSettings:
-    return EmailSettings(from_address="facturi@firmă-test.ro", from_name="Firmă Test SRL", WORKERS_CORE_ENV="test")
+def email_settings() -> EmailSendSettings:
+    return EmailSendSettings(from_address="facturi@firmă-test.ro", from_name="Firmă Test SRL", WORKERS_CORE_ENV="test")
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def artifact_store(tmp_path: Path) -> FilesystemArtifactStore:
 
 
 @pytest.fixture
-def builder(email_settings: EmailSettings, artifact_store: FilesystemArtifactStore) -> MessageBuilder:
+def builder(email_settings: EmailSendSettings, artifact_store: FilesystemArtifactStore) -> MessageBuilder:
     return MessageBuilder(email_settings, TemplateRenderer(), lambda: artifact_store)
 
 

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from email_send.batch import BatchIncomplete, BatchSender
-from email_send.config import EmailSettings
+from email_send.config import EmailSendSettings
 from email_send.models import EmailBatchRequest
 from shared.artifacts import FilesystemArtifactStore
 from shared.errors import PayloadError
@@ -19,7 +19,7 @@ def msg(i: int, **extra: object) -> dict[str, object]:
     return {"to": [f"client{i}@exemplu.ro"], "subject": f"Factura {i} — scadență", "text": f"Bună ziua, factura {i}.", **extra}
 
 
-def test_a_batch_reports_each_message(smtp_server: SmtpServer, make_service, email_settings: EmailSettings) -> None:
+def test_a_batch_reports_each_message(smtp_server: SmtpServer, make_service, email_settings: EmailSendSettings) -> None:
     service, client, _ = make_service(smtp_server)
     smtp_server.recorder.refuse("refuzat@exemplu.ro", "550 5.1.1 User unknown")
     batch = EmailBatchRequest(messages=[msg(0), {"to": ["nu-e-adresa"], "subject": "s", "text": "x"}, msg(2),
@@ -35,7 +35,7 @@ def test_a_batch_reports_each_message(smtp_server: SmtpServer, make_service, ema
 
 
 def test_a_retried_batch_sends_every_message_exactly_once(smtp_server: SmtpServer, make_service,
-                                                          email_settings: EmailSettings) -> None:
+                                                          email_settings: EmailSendSettings) -> None:
     service, _, _ = make_service(smtp_server)
     sender = BatchSender(service, email_settings)
     batch = EmailBatchRequest(messages=[msg(i) for i in range(6)])
@@ -51,7 +51,7 @@ def test_a_retried_batch_sends_every_message_exactly_once(smtp_server: SmtpServe
     assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == [f"client{i}@exemplu.ro" for i in range(2, 6)]
 
 
-def test_inline_attachments_go_by_artifact_in_batches(smtp_server: SmtpServer, make_service, email_settings: EmailSettings,
+def test_inline_attachments_go_by_artifact_in_batches(smtp_server: SmtpServer, make_service, email_settings: EmailSendSettings,
                                                      artifact_store: FilesystemArtifactStore) -> None:
     service, _, _ = make_service(smtp_server)
     ref = artifact_store.put(b"%PDF-1.7 factura", name="f.pdf", content_type="application/pdf")
@@ -66,7 +66,7 @@ def test_inline_attachments_go_by_artifact_in_batches(smtp_server: SmtpServer, m
     assert [p.get_filename() for p in received.message.iter_attachments()] == ["Factură.pdf"]
 
 
-def test_batch_size_is_bounded(smtp_server: SmtpServer, make_service, email_settings: EmailSettings) -> None:
+def test_batch_size_is_bounded(smtp_server: SmtpServer, make_service, email_settings: EmailSendSettings) -> None:
     service, _, _ = make_service(smtp_server)
     small = email_settings.model_copy(update={"max_batch": 3})
     with pytest.raises(PayloadError) as info:

@@ -12,18 +12,18 @@ from tests.email_send.smtpd import SmtpServer, free_port
 
 def test_check_ok_and_failing(smtp_server: SmtpServer) -> None:
     env = {**smtp_server.env(), "WORKERS_CORE_ENV": "test"}
-    from email_send.config import get_smtp_settings
+    from email_send.config import get_settings
 
-    get_smtp_settings.cache_clear()
+    get_settings.cache_clear()
     try:
         ok = CliRunner().invoke(cli, ["check"], env=env)
         assert ok.exit_code == 0, ok.output
         assert json.loads(ok.output)["status"] == "ok" and json.loads(ok.output)["tls"] is True
-        get_smtp_settings.cache_clear()
+        get_settings.cache_clear()
         down = CliRunner().invoke(cli, ["check"], env={**env, "SMTP_PORT": str(free_port())})
         assert down.exit_code == 1 and json.loads(down.output)["error"]["code"] == "smtp_connection"
     finally:
-        get_smtp_settings.cache_clear()
+        get_settings.cache_clear()
 
 
 def test_templates_and_render() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from email_send.config import EmailSettings
+from email_send.config import EmailSendSettings
 from email_send.message import MessageBuilder, message_id_for
 from email_send.models import EmailRequest
 from email_send.templates import TemplateRenderer, format_ron
@@ -184,7 +184,7 @@ def test_bad_requests_are_refused_with_a_located_error(payload: dict[str, Any], 
     assert all("input" not in e for e in structured.errors)
 
 
-def test_size_limits(email_settings: EmailSettings, artifact_store: FilesystemArtifactStore) -> None:
+def test_size_limits(email_settings: EmailSendSettings, artifact_store: FilesystemArtifactStore) -> None:
     settings = email_settings.model_copy(
         update={"max_inline_attachment_bytes": 1000, "max_attachment_bytes": 5000, "max_message_bytes": 20_000,
                 "max_recipients": 3}
@@ -222,7 +222,7 @@ def test_bad_base64_and_missing_artifact(builder: MessageBuilder) -> None:
               attachments=[{"filename": "a.bin", "artifact_key": "../../etc/passwd"}])
 
 
-def test_template_errors_are_payload_errors(builder: MessageBuilder, tmp_path: Path, email_settings: EmailSettings) -> None:
+def test_template_errors_are_payload_errors(builder: MessageBuilder, tmp_path: Path, email_settings: EmailSendSettings) -> None:
     with pytest.raises(PayloadError) as unknown:
         build(builder, to=["a@exemplu.ro"], template="nu_exista")
     assert unknown.value.errors[0]["type"] == "unknown_template"
@@ -238,7 +238,7 @@ def test_template_errors_are_payload_errors(builder: MessageBuilder, tmp_path: P
     assert injected.value.errors[0]["type"] == "header_injection"
 
 
-def test_extra_template_directory_wins(tmp_path: Path, email_settings: EmailSettings, artifact_store: FilesystemArtifactStore) -> None:
+def test_extra_template_directory_wins(tmp_path: Path, email_settings: EmailSendSettings, artifact_store: FilesystemArtifactStore) -> None:
     (tmp_path / "notification").mkdir()
     (tmp_path / "notification" / "subject.txt").write_text("Local: {{ title }}\n", encoding="utf-8")
     (tmp_path / "notification" / "body.txt").write_text("Corp {{ title }}", encoding="utf-8")

@@ -9,9 +9,9 @@ import time
 import pytest
 import redis
 
-from email_send.config import SmtpSettings
+from email_send.config import EmailSendSettings, SmtpSettings
 from email_send.errors import SmtpConnectionError, SmtpDeliveryUncertain, SmtpPermanentError, SmtpTransientError
-from email_send.health import DEEP_CHECKS, smtp_check
+from email_send.health import deep_checks, smtp_check
 from email_send.models import EmailRequest
 from email_send.service import request_fingerprint
 from shared.errors import PayloadError
@@ -155,7 +155,10 @@ def test_deep_check_connects_and_noops_without_logging_in(smtp_server: SmtpServe
     assert details["tls"] is True and details["noop"] == 250 and details["auth_offered"] is True
     assert details["latency_ms"] < 5000
     assert smtp_server.recorder.noops == 1 and smtp_server.recorder.logins == 0
-    assert [c.name for c in DEEP_CHECKS] == ["smtp"] and DEEP_CHECKS[0].timeout == 5.0
+    [check] = deep_checks(EmailSendSettings(smtp=smtp_settings_for(smtp_server), WORKERS_CORE_ENV="test"))
+    assert check.name == "smtp" and check.timeout == 5.0
+    again = check.check()
+    assert again is not None and again["noop"] == 250 and smtp_server.recorder.noops == 2
 
 
 def test_deep_check_fails_fast_when_smtp_is_down() -> None:
@@ -174,3 +177,19 @@ def test_settings_resolve_tls_modes_and_refuse_cleartext_auth() -> None:
     with pytest.raises(ValueError, match="placeholder"):
         SmtpSettings(username="u", password="changeme", WORKERS_CORE_ENV="production")
     assert SmtpSettings(host="127.0.0.1", starttls=False, username="u", password="p4ss-real", WORKERS_CORE_ENV="test").username == "u"
+
+
+def test_settings_read_the_package_prefix_and_the_old_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``EMAIL_SEND_*`` / ``EMAIL_SEND_SMTP_*`` are the names; ``EMAIL_*`` / ``SMTP_*`` still read; new ones win."""
+    monkeypatch.setenv("WORKERS_CORE_ENV", "test")
+    monkeypatch.setenv("SMTP_HOST", "vechi.firma.ro")
+    monkeypatch.setenv("SMTP_PORT", "2525")
+    monkeypatch.setenv("EMAIL_FROM", "vechi@firma.ro")
+    monkeypatch.setenv("EMAIL_MAX_BATCH", "7")
+    old = EmailSendSettings()
+    assert (old.smtp.host, old.smtp.port, old.from_address, old.max_batch) == ("vechi.firma.ro", 2525, "vechi@firma.ro", 7)
+    monkeypatch.setenv("EMAIL_SEND_SMTP_HOST", "nou.firma.ro")
+    monkeypatch.setenv("EMAIL_SEND_FROM", "nou@firma.ro")
+    monkeypatch.setenv("EMAIL_SEND_MAX_BATCH", "9")
+    new = EmailSendSettings()
+    assert (new.smtp.host, new.smtp.port, new.from_address, new.max_batch) == ("nou.firma.ro", 2525, "nou@firma.ro", 9)

@@ -10,9 +10,8 @@ import pytest
 import redis
 
 from notify_slack.client import SlackClient
-from notify_slack.config import SlackSettings
-from notify_slack.limiter import ChannelLimiter
-from notify_slack.service import SlackService
+from notify_slack.config import NotifySlackSettings
+from notify_slack.service import SlackService, channel_pace
 from shared.idempotency import IdempotencyGuard
 from tests.fakes.slack import TOKEN, FakeSlack
 
@@ -31,29 +30,29 @@ def redis_conn(redis_url: str) -> Iterator[redis.Redis]:
     client.close()
 
 
-def token_settings(fake: FakeSlack, **overrides: Any) -> SlackSettings:
+def token_settings(fake: FakeSlack, **overrides: Any) -> NotifySlackSettings:
     values: dict[str, Any] = {"bot_token": TOKEN, "api_url": fake.api_url, "default_channel": "#alerte",
                               "timeout": 5.0, "WORKERS_CORE_ENV": "test"}
     values.update(overrides)
-    return SlackSettings(**values)
+    return NotifySlackSettings(**values)
 
 
-def webhook_settings(fake: FakeSlack, **overrides: Any) -> SlackSettings:
+def webhook_settings(fake: FakeSlack, **overrides: Any) -> NotifySlackSettings:
     values: dict[str, Any] = {"webhook_url": fake.webhook_url("general"), "timeout": 5.0, "WORKERS_CORE_ENV": "test"}
     values.update(overrides)
-    return SlackSettings(**values)
+    return NotifySlackSettings(**values)
 
 
 @pytest.fixture
 def make_service(redis_conn: redis.Redis) -> Callable[..., SlackService]:
     """``make_service(settings, rate=..., burst=...)`` with a namespace of its own in the real Redis."""
 
-    def _make(settings: SlackSettings, *, rate: float = 50.0, burst: int = 50, lock_seconds: float = 30) -> SlackService:
+    def _make(settings: NotifySlackSettings, *, rate: float = 50.0, burst: int = 50, lock_seconds: float = 30) -> SlackService:
         ns = f"slack-test-{uuid.uuid4().hex[:8]}"
         return SlackService(
             settings=settings,
             client=SlackClient(settings),
-            limiter=ChannelLimiter(redis_conn, rate=rate, burst=burst, namespace=ns),
+            limiter=channel_pace(redis_conn, rate=rate, burst=burst, namespace=ns),
             guard=IdempotencyGuard(redis_conn, namespace=ns, lock_seconds=lock_seconds, ttl_seconds=600),
         )
 

@@ -7,16 +7,16 @@ import json
 from click.testing import CliRunner
 
 from notify_slack.cli import cli
-from notify_slack.config import get_slack_settings
+from notify_slack.config import get_settings
 from tests.fakes.slack import TOKEN, FakeSlack
 
 
 def run(args: list[str], env: dict[str, str]):  # type: ignore[no-untyped-def]
-    get_slack_settings.cache_clear()
+    get_settings.cache_clear()
     try:
         return CliRunner().invoke(cli, args, env={"WORKERS_CORE_ENV": "test", **env})
     finally:
-        get_slack_settings.cache_clear()
+        get_settings.cache_clear()
 
 
 def test_check_token_mode(fake_slack: FakeSlack) -> None:

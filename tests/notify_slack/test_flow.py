@@ -8,8 +8,10 @@ import uuid
 from typing import Any
 
 import httpx
+from kombu import Connection, Queue
 
-from tests.fakes.slack import FakeSlack
+from shared.events import EVENTS_EXCHANGE
+from tests.fakes.slack import TOKEN, FakeSlack
 from tests.notify_slack.conftest import worker_env_token
 
 
@@ -41,6 +43,30 @@ def test_webhook_mode_through_the_worker(start_worker, celery_client, fake_slack
     body = celery_client.send_task("notify.slack", kwargs={"text": "Backup reușit :white_check_mark:"}).get(timeout=60)
     assert body["status"] == "sent" and body["mode"] == "webhook"
     assert [(p.via, p.channel, p.text) for p in fake_slack.posted] == [("webhook", "C0000GENERAL", "Backup reușit :white_check_mark:")]
+
+
+def test_a_post_publishes_slack_posted_once(start_worker, celery_client, fake_slack: FakeSlack, broker_url) -> None:
+    """The package's own names (``NOTIFY_SLACK_*``) configure the worker; one event per message actually posted."""
+    start_worker("notify.slack", env={"NOTIFY_SLACK_BOT_TOKEN": TOKEN, "NOTIFY_SLACK_API_URL": fake_slack.api_url,
+                                      "NOTIFY_SLACK_DEFAULT_CHANNEL": "#alerte", "NOTIFY_SLACK_TIMEOUT": "5"})
+    with Connection(broker_url) as conn:
+        events = Queue(f"test-slack-events-{uuid.uuid4().hex[:6]}", exchange=EVENTS_EXCHANGE, routing_key="slack.#",
+                       durable=False, auto_delete=True)
+        events(conn.default_channel).declare()
+        kwargs = {"text": "Export SAF-T gata", "idempotency_key": f"saft-{uuid.uuid4().hex[:6]}"}
+        first = celery_client.send_task("notify.slack", kwargs=kwargs).get(timeout=60)
+        again = celery_client.send_task("notify.slack", kwargs=kwargs).get(timeout=60)
+        simple = conn.SimpleQueue(events, no_ack=True)
+        event = simple.get(timeout=20).payload
+        try:
+            extra = simple.get(timeout=2).payload
+        except simple.Empty:
+            extra = None
+        simple.close()
+    assert (first["status"], again["status"]) == ("sent", "duplicate")
+    assert event["event"] == "slack.posted" and event["data"] == {
+        "mode": "token", "channel": "C0000ALERTE", "ts": first["ts"], "idempotency_key": kwargs["idempotency_key"]}
+    assert extra is None and len(fake_slack.posted) == 1
 
 
 def test_429_is_retried_after_retry_after_without_blocking_the_worker(start_worker, celery_client, fake_slack: FakeSlack) -> None:

@@ -16,7 +16,7 @@ from notify_slack.errors import (
     SlackRejected,
     SlackTransientError,
 )
-from notify_slack.health import DEEP_CHECKS, slack_check, webhook_config_check
+from notify_slack.health import SlackCheck, deep_checks, slack_check, webhook_config_check
 from notify_slack.models import SlackRequest
 from shared.errors import PayloadError, PermanentError, TransientError
 from tests.fakes.slack import FakeSlack, free_port
@@ -184,14 +184,17 @@ def test_token_mode_needs_a_token_and_a_channel(fake_slack: FakeSlack, make_serv
 
 
 def test_deep_check_token_mode_uses_auth_test(fake_slack: FakeSlack) -> None:
-    details = slack_check(token_settings(fake_slack), cache_seconds=0)
+    details = slack_check(token_settings(fake_slack))
     assert details == {"mode": "token", "team": "Firma Test", "bot_id": "B0000FAKE", "cached": False}
     assert [r.path for r in fake_slack.requests] == ["/api/auth.test"]
     with pytest.raises(SlackAuthError):
-        slack_check(token_settings(fake_slack, bot_token="xoxb-nope", api_url=fake_slack.base + "/api/"), cache_seconds=0)
+        slack_check(token_settings(fake_slack, bot_token="xoxb-nope", api_url=fake_slack.base + "/api/"))
     with pytest.raises(SlackConnectionError):
-        slack_check(token_settings(fake_slack, api_url=f"http://127.0.0.1:{free_port()}/api/"), cache_seconds=0)
-    assert [c.name for c in DEEP_CHECKS] == ["slack"]
+        slack_check(token_settings(fake_slack, api_url=f"http://127.0.0.1:{free_port()}/api/"))
+    [check] = deep_checks(token_settings(fake_slack))
+    assert check.name == "slack" and isinstance(check.check, SlackCheck)
+    assert check.check()["cached"] is False and check.check()["cached"] is True  # Slack rate-limits auth.test
+    assert [r.path for r in fake_slack.requests].count("/api/auth.test") == 3
 
 
 def test_deep_check_webhook_mode_checks_configuration_only(fake_slack: FakeSlack) -> None:
@@ -212,3 +215,15 @@ def test_client_reports_invalid_blocks_messages(fake_slack: FakeSlack) -> None:
     assert details["slack_error"] == "invalid_blocks"
     assert details["messages"] == ["[ERROR] unsupported type: nonsense [json-pointer:/blocks/0/type]"]
     assert json.loads(fake_slack.requests[-1].body)["blocks"] == [{"type": "nonsense"}]
+
+
+def test_settings_read_the_package_prefix_and_the_old_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``NOTIFY_SLACK_*`` are the names; ``SLACK_*`` still read; the new name wins when both are set."""
+    from notify_slack.config import NotifySlackSettings
+
+    monkeypatch.setenv("WORKERS_CORE_ENV", "test")
+    monkeypatch.setenv("SLACK_DEFAULT_CHANNEL", "#vechi")
+    monkeypatch.setenv("SLACK_RATE_BURST", "3")
+    assert (NotifySlackSettings().default_channel, NotifySlackSettings().rate_burst) == ("#vechi", 3)
+    monkeypatch.setenv("NOTIFY_SLACK_DEFAULT_CHANNEL", "#nou")
+    assert (NotifySlackSettings().default_channel, NotifySlackSettings().rate_burst) == ("#nou", 3)

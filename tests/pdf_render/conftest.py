@@ -18,7 +18,7 @@ import pytest
 from pypdf import PdfReader
 
 from pdf_render.browser import BrowserHost
-from pdf_render.config import PdfSettings
+from pdf_render.config import PdfRenderSettings
 from pdf_render.service import PdfService, build_host
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -141,9 +141,9 @@ def trusted_origin() -> Iterator[CanaryServer]:
     yield from _serve("127.0.0.2")
 
 
-def settings(**overrides: Any) -> PdfSettings:
+def settings(**overrides: Any) -> PdfRenderSettings:
     base: dict[str, Any] = {"chromium_path": CHROMIUM, "WORKERS_CORE_ENV": "test"}
-    return PdfSettings(**{**base, **overrides})
+    return PdfRenderSettings(**{**base, **overrides})
 
 
 @pytest.fixture(scope="module")

@@ -178,22 +178,37 @@ def test_wildcards_cover_subdomains_only() -> None:
 def test_settings_refuse_malformed_policy_entries(monkeypatch: pytest.MonkeyPatch, field: str, value: str) -> None:
     from pydantic import ValidationError
 
-    from pdf_render.config import PdfSettings
+    from pdf_render.config import PdfRenderSettings
 
     monkeypatch.setenv(field, value)  # the environment is the settings' input, not our code
     with pytest.raises(ValidationError):
-        PdfSettings()
+        PdfRenderSettings()
 
 
 def test_settings_read_comma_separated_lists(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pdf_render.config import PdfSettings
+    from pdf_render.config import PdfRenderSettings
 
     monkeypatch.setenv("PDF_URL_ALLOWLIST", "CDN.example.ro, *.assets.example.ro,127.0.0.2:8080")
     monkeypatch.setenv("PDF_TRUSTED_NETWORKS", "10.20.0.0/16,fd12::/64")
     monkeypatch.setenv("CHROMIUM_PATH", "/opt/chromium")
     monkeypatch.setenv("PDF_TEMPLATE_DIR", "")
-    settings = PdfSettings()
+    settings = PdfRenderSettings()
     assert settings.template_dir is None
     assert settings.url_allowlist == ["cdn.example.ro", "*.assets.example.ro", "127.0.0.2:8080"]
     assert settings.trusted_networks == ["10.20.0.0/16", "fd12::/64"]
     assert str(settings.chromium_path) == "/opt/chromium"
+
+
+def test_settings_read_the_package_prefix_and_the_old_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``PDF_RENDER_*`` are the names; ``PDF_*`` and ``CHROMIUM_PATH`` still read; the new name wins."""
+    from pdf_render.config import PdfRenderSettings
+
+    monkeypatch.setenv("PDF_POOL_SIZE", "3")
+    monkeypatch.setenv("PDF_MAX_PAGES", "12")
+    monkeypatch.setenv("CHROMIUM_PATH", "/opt/vechi/chromium")
+    old = PdfRenderSettings()
+    assert (old.pool_size, old.max_pages, str(old.chromium_path)) == (3, 12, "/opt/vechi/chromium")
+    monkeypatch.setenv("PDF_RENDER_POOL_SIZE", "5")
+    monkeypatch.setenv("PDF_RENDER_CHROMIUM_PATH", "/opt/nou/chromium")
+    new = PdfRenderSettings()
+    assert (new.pool_size, new.max_pages, str(new.chromium_path)) == (5, 12, "/opt/nou/chromium")

@@ -81,3 +81,29 @@ def test_bad_payloads_fail_fast_and_deep_health_renders(start_worker: Callable[.
     assert response.status_code == 200, response.text
     (check,) = [c for c in response.json()["deep"] if c["name"] == "chromium"]
     assert check["status"] == "ok" and check["details"]["pages"] == 1
+
+
+def test_a_render_publishes_pdf_rendered(start_worker: Callable[..., WorkerProcess], celery_client: Celery,
+                                         broker_url: str) -> None:
+    """The package's own names (``PDF_RENDER_*``) configure the worker; the handler's event reaches the bus."""
+    import uuid
+
+    from kombu import Connection, Queue
+
+    from shared.events import EVENTS_EXCHANGE
+
+    start_worker("pdf.render", env={"PDF_RENDER_POOL_SIZE": "1", "PDF_RENDER_MAX_PAGES": "3"})
+    with Connection(broker_url) as conn:
+        events = Queue(f"test-pdf-events-{uuid.uuid4().hex[:6]}", exchange=EVENTS_EXCHANGE, routing_key="pdf.#",
+                       durable=False, auto_delete=True)
+        events(conn.default_channel).declare()
+        body = celery_client.send_task("pdf.render", kwargs={"html": "<p>eveniment</p>"}).get(timeout=60)
+        too_long = "".join("<p style='page-break-after: always'>p</p>" for _ in range(5))
+        refused = celery_client.send_task("pdf.render", kwargs={"html": too_long})
+        with pytest.raises(PayloadError):
+            refused.get(timeout=60)
+        simple = conn.SimpleQueue(events, no_ack=True)
+        event = simple.get(timeout=20).payload
+        simple.close()
+    assert event["event"] == "pdf.rendered"
+    assert event["data"] == {"key": body["key"], "pages": 1, "size": body["size"], "sha256": body["sha256"]}
