@@ -17,9 +17,11 @@ import psycopg
 import pytest
 import redis
 
+from shared.artifacts import S3ArtifactStore
 from shared.celery_app import create_client
 from shared.config import WorkerSettings
 from tests.support.proxy import TcpProxy
+from tests.support.seaweed import SeaweedServer
 from tests.support.workers import WorkerProcess
 
 RMQ_HOST = os.environ.get("TEST_RMQ_HOST", "127.0.0.1")
@@ -162,3 +164,31 @@ def tcp_proxy() -> Iterator[Callable[[str, int], TcpProxy]]:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     with contextlib.suppress(Exception):
         shutil.rmtree(os.environ.get("PROMETHEUS_MULTIPROC_DIR", ""), ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedServer]:
+    """A real S3 server (SeaweedFS ``weed server -s3``) on loopback ports, once per session."""
+    server = SeaweedServer(tmp_path_factory.mktemp("seaweed")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(seaweed: SeaweedServer) -> Iterator[str]:
+    """A bucket created by the test (emptied and removed afterwards)."""
+    client = seaweed.client()
+    name = f"wc-{uuid.uuid4().hex[:16]}"
+    client.create_bucket(Bucket=name)
+    yield name
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=name):
+        for item in page.get("Contents", ()):
+            client.delete_object(Bucket=name, Key=item["Key"])
+    with contextlib.suppress(Exception):
+        client.delete_bucket(Bucket=name)
+
+
+@pytest.fixture
+def s3_store(seaweed: SeaweedServer, s3_bucket: str) -> S3ArtifactStore:
+    """The S3 artifact store on this test's bucket, under a prefix, as ``ARTIFACT_STORE=s3://...`` builds it."""
+    return S3ArtifactStore(seaweed.client(), s3_bucket, "tenant-a/artifacts", max_bytes=64 * 1024 * 1024)
