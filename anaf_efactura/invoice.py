@@ -15,8 +15,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 from anaf_core.cui import is_valid_cui
+from anaf_core.vat import VatExceptionCode, VatRateError, check_rate
 
 __all__ = [
     "Address",
@@ -170,6 +172,8 @@ class InvoiceLine(Strict):
     unit_price: Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6, allow_inf_nan=False)]
     vat_category: VatCategory = "S"
     vat_rate: Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)] | None = None
+    #: an allowed exception to the rates in force on the tax point (anaf_core.vat.EXCEPTIONS)
+    vat_exception: VatExceptionCode | None = None
     seller_item_id: Text200 | None = None
     attributes: list[ItemAttribute] = Field(default_factory=list, max_length=50)
 
@@ -180,6 +184,8 @@ class InvoiceLine(Strict):
         if self.vat_category == "S":
             if self.vat_rate is None or self.vat_rate <= 0:
                 raise ValueError("standard rated (S) lines need a vat_rate > 0")
+        elif self.vat_exception is not None:
+            raise ValueError("'vat_exception' applies to standard rated (S) lines only")
         elif self.vat_category == "O":
             if self.vat_rate not in (None, Decimal(0)):
                 raise ValueError("lines not subject to VAT (O) carry no vat_rate")
@@ -256,6 +262,8 @@ class Invoice(Strict):
     document_type: Literal["invoice", "credit_note"] = "invoice"
     number: Annotated[Text200, AfterValidator(lambda v: _has_digit(v))]
     issue_date: dt.date
+    #: BT-7, the date the VAT became chargeable when it differs from the issue date (not with vat_point_code)
+    tax_point_date: dt.date | None = None
     due_date: dt.date | None = None
     type_code: Literal["380", "381", "384", "389", "751"] | None = None
     currency: CurrencyCode = "RON"
@@ -291,6 +299,9 @@ class Invoice(Strict):
             raise ValueError("'tax_exchange_rate' is only for invoices in another currency")
         if self.period_start and self.period_end and self.period_end < self.period_start:
             raise ValueError("period_end is before period_start (BR-29)")
+        if self.tax_point_date is not None and self.vat_point_code is not None:
+            raise ValueError("give 'tax_point_date' (BT-7) or 'vat_point_code' (BT-8), not both (BR-CO-3)")
+        self._check_rates()
         categories = {line.vat_category for line in self.lines}
         vat_needed = categories & {"S", "Z", "E", "AE", "K", "G"}
         if vat_needed and self.seller.vat_id is None:
@@ -317,6 +328,28 @@ class Invoice(Strict):
         if totals.payable > 0 and self.payment_terms is None and not self.due_date:
             raise ValueError("a positive amount due needs 'due_date' or 'payment_terms' (BR-CO-25)")
         return self
+
+    @property
+    def tax_point(self) -> dt.date:
+        """The date whose VAT rates apply: BT-7, else the delivery date when BT-8 says so (35), else the issue date."""
+        if self.tax_point_date is not None:
+            return self.tax_point_date
+        if self.vat_point_code == "35" and self.delivery is not None and self.delivery.date is not None:
+            return self.delivery.date
+        return self.issue_date
+
+    def _check_rates(self) -> None:
+        """Every standard rated line carries a Romanian rate in force on the tax point (or a named exception)."""
+        base = tuple(p.issue_date for p in self.preceding_invoices if p.issue_date is not None)
+        for index, line in enumerate(self.lines):
+            if line.vat_category != "S" or line.vat_rate is None:
+                continue
+            try:
+                check_rate(line.vat_rate, self.tax_point, line.vat_exception, base)
+            except VatRateError as exc:
+                raise PydanticCustomError(
+                    exc.code, "lines[{line}]: {detail}", {"line": index, "detail": exc.message, **exc.context}
+                ) from None
 
     def totals(self) -> Totals:
         """Line sums and the VAT breakdown per (category, rate), rounded half-up to cents (BR-CO-17)."""

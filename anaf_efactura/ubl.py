@@ -150,11 +150,16 @@ def build_ubl(invoice: Invoice) -> bytes:
     d.cbc(root, "CustomizationID", CIUS_RO)
     d.cbc(root, "ID", invoice.number)
     d.cbc(root, "IssueDate", invoice.issue_date.isoformat())
-    if not credit:
+    tax_point = invoice.tax_point_date.isoformat() if invoice.tax_point_date else None
+    if credit:
+        d.cbc(root, "TaxPointDate", tax_point)
+    else:
         d.cbc(root, "DueDate", invoice.due_date.isoformat() if invoice.due_date else None)
     d.cbc(root, "CreditNoteTypeCode" if credit else "InvoiceTypeCode", invoice.effective_type_code)
     for note in invoice.notes:
         d.cbc(root, "Note", note)
+    if not credit:
+        d.cbc(root, "TaxPointDate", tax_point)
     d.cbc(root, "DocumentCurrencyCode", invoice.currency)
     if invoice.currency != "RON":
         d.cbc(root, "TaxCurrencyCode", "RON")

@@ -40,12 +40,12 @@ def test_built_documents_validate(validator: InvoiceValidator, payload: dict) ->
 
 def test_totals_are_rounded_per_category() -> None:
     totals = Invoice.model_validate(invoice()).totals()
-    # 2.5 h x 150.555 = 376.3875 -> 376.39 at 19 % ; 3 x 49.99 = 149.97 at 9 %
+    # 2.5 h x 150.555 = 376.3875 -> 376.39 at 21 % ; 3 x 49.99 = 149.97 at 11 %
     assert [(b.category, b.rate, b.taxable, b.tax) for b in totals.breakdown] == [
-        ("S", Decimal(9), Decimal("149.97"), Decimal("13.50")),
-        ("S", Decimal(19), Decimal("376.39"), Decimal("71.51")),
+        ("S", Decimal(11), Decimal("149.97"), Decimal("16.50")),
+        ("S", Decimal(21), Decimal("376.39"), Decimal("79.04")),
     ]
-    assert totals.payable == Decimal("611.37") and totals.tax == Decimal("85.01")
+    assert totals.payable == Decimal("621.90") and totals.tax == Decimal("95.54")
 
 
 @pytest.mark.parametrize(
