@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
-from anaf_core.cui import is_valid_cui
+from anaf_core.cui import cui_problem
 from anaf_core.vat import VatExceptionCode, VatRateError, check_rate
 
 __all__ = [
@@ -89,8 +89,9 @@ def _vat_id(value: str) -> str:
     v = value.strip().upper().replace(" ", "")
     if not re.match(r"^[A-Z]{2}[A-Z0-9]{2,13}$", v):
         raise ValueError("a VAT identifier starts with the 2-letter country prefix (e.g. RO4221306)")
-    if v.startswith("RO") and not is_valid_cui(v):
-        raise ValueError("RO VAT identifier with an invalid check digit")
+    problem = cui_problem(v, vat_id=True)
+    if problem is not None:
+        raise ValueError(f"RO VAT identifier with an invalid check digit: {problem}")
     return v
 
 
@@ -155,6 +156,11 @@ class Party(Strict):
     def _identified(self) -> Party:
         if self.vat_id is None and self.legal_id is None:
             raise ValueError("give 'vat_id' and/or 'legal_id' (BR-CO-26, BR-RO-065/120)")
+        romanian = self.address.country == "RO" or (self.vat_id or "").startswith("RO")
+        if self.legal_id is not None and (romanian or self.legal_id.upper().startswith("RO")):
+            problem = cui_problem(self.legal_id, vat_id=False)
+            if problem is not None:
+                raise ValueError(f"legal_id (BT-30/BT-47) {problem}")
         return self
 
 
