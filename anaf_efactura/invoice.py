@@ -330,10 +330,18 @@ class Invoice(Strict):
                 or (self.delivery.date is None and not (self.period_start or self.period_end))
             ):
                 raise ValueError("intra-community supply (K) needs delivery.address and a delivery date or period")
-        totals = self.totals()
-        if totals.payable > 0 and self.payment_terms is None and not self.due_date:
-            raise ValueError("a positive amount due needs 'due_date' or 'payment_terms' (BR-CO-25)")
+        self._payment_rules()
         return self
+
+    def _payment_rules(self) -> None:
+        if self.document_type == "invoice":  # BR-CO-25 is a rule of /ubl:Invoice only
+            if self.totals().payable > 0 and self.payment_terms is None and not self.due_date:
+                raise ValueError("a positive amount due needs 'due_date' or 'payment_terms' (BR-CO-25)")
+        elif self.due_date is not None and self.payment is None:
+            raise ValueError(
+                "a credit note carries its due date (BT-9) in the payment instructions (cac:PaymentMeans): "
+                "give 'payment' with its means code, or no 'due_date'"
+            )
 
     @property
     def tax_point(self) -> dt.date:

@@ -186,18 +186,17 @@ def build_ubl(invoice: Invoice) -> bytes:
             _address(d, d.cac(delivery, "DeliveryLocation"), "Address", invoice.delivery.address)
         if invoice.delivery.party_name:
             d.cbc(d.cac(d.cac(delivery, "DeliveryParty"), "PartyName"), "Name", invoice.delivery.party_name)
-    if invoice.payment is not None or (credit and invoice.due_date):
+    if invoice.payment is not None:
         payment = invoice.payment
         means = d.cac(root, "PaymentMeans")
-        d.cbc(means, "PaymentMeansCode", payment.means_code if payment else "1")
-        if credit and invoice.due_date:
+        d.cbc(means, "PaymentMeansCode", payment.means_code)
+        if credit and invoice.due_date:  # the CreditNote binding of BT-9
             d.cbc(means, "PaymentDueDate", invoice.due_date.isoformat())
-        if payment is not None:
-            d.cbc(means, "PaymentID", payment.payment_id)
-            if payment.iban:
-                account = d.cac(means, "PayeeFinancialAccount")
-                d.cbc(account, "ID", payment.iban)
-                d.cbc(account, "Name", payment.account_name)
+        d.cbc(means, "PaymentID", payment.payment_id)
+        if payment.iban:
+            account = d.cac(means, "PayeeFinancialAccount")
+            d.cbc(account, "ID", payment.iban)
+            d.cbc(account, "Name", payment.account_name)
     if invoice.payment_terms:
         d.cbc(d.cac(root, "PaymentTerms"), "Note", invoice.payment_terms)
     _tax_totals(d, root, invoice, totals)
