@@ -131,4 +131,4 @@ def test_tax_point_date_is_written_and_exclusive_with_the_vat_point_code(validat
 def test_exception_only_on_standard_rated_lines() -> None:
     payload = invoice()
     payload["lines"][0].update(vat_category="Z", vat_rate="0", vat_exception="adjustment")
-    assert "S) lines only" in _errors(payload)[0]["msg"]
+    assert "standard rated (S) items only" in _errors(payload)[0]["msg"]
