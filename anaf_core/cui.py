@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["cui_check_digit", "is_valid_cui", "normalize_cui"]
+__all__ = ["cui_check_digit", "cui_problem", "is_valid_cui", "looks_like_cui", "normalize_cui"]
 
 _KEY = (7, 5, 3, 2, 1, 7, 5, 3, 2)
 _CUI_RE = re.compile(r"^[0-9]{2,10}$")
+_CUI_LIKE = re.compile(r"^(RO)?[0-9]{2,10}$")
 
 
 def cui_check_digit(body: str) -> int:
@@ -37,3 +38,28 @@ def is_valid_cui(value: str | int) -> bool:
     if len(digits.lstrip("0")) < 2:
         return False
     return cui_check_digit(digits[:-1]) == int(digits[-1])
+
+
+def looks_like_cui(value: str) -> bool:
+    """True for ``RO`` + 2-10 digits or 2-10 bare digits (not a trade-register number, not a 13-digit CNP)."""
+    return bool(_CUI_LIKE.match(value.strip().upper().replace(" ", "")))
+
+
+def cui_problem(value: str, *, vat_id: bool) -> str | None:
+    """Why ``value`` is not an acceptable Romanian identifier, or None.
+
+    A VAT identifier (``vat_id=True``, ``RO`` + CUI) must be a CUI with a matching check digit; a legal
+    registration identifier is checked when it is written as a CUI (digits, optionally ``RO``): other forms
+    (a trade-register number ``J40/1234/2010``, a CNP) are not CUIs.
+    """
+    text = value.strip().upper().replace(" ", "")
+    if vat_id:
+        if not text.startswith("RO"):
+            return None
+        if not _CUI_RE.match(text[2:]):
+            return f"{value!r}: a Romanian VAT identifier is RO followed by the 2-10 digit CUI"
+    elif not looks_like_cui(text):
+        return None
+    if not is_valid_cui(text):
+        return f"{value!r}: not a valid CUI (check digit, key 753217532)"
+    return None

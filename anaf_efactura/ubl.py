@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from lxml import etree
 
-from anaf_efactura.invoice import Address, Invoice, InvoiceLine, Party, Totals
+from anaf_efactura.invoice import Address, AllowanceCharge, Invoice, InvoiceLine, Party, Totals
 
 __all__ = ["CIUS_RO", "NS", "build_ubl"]
 
@@ -119,6 +119,33 @@ def _tax_totals(d: _Doc, root: etree._Element, invoice: Invoice, totals: Totals)
         d.money(ron, "TaxAmount", totals.tax_in_ron, "RON")
 
 
+def _allowance_charge(d: _Doc, root: etree._Element, item: AllowanceCharge) -> None:
+    """BG-20 / BG-21 (cac:AllowanceCharge at document level)."""
+    el = d.cac(root, "AllowanceCharge")
+    d.cbc(el, "ChargeIndicator", "true" if item.charge else "false")
+    d.cbc(el, "AllowanceChargeReasonCode", item.reason_code)
+    d.cbc(el, "AllowanceChargeReason", item.reason)
+    if item.percentage is not None:
+        d.cbc(el, "MultiplierFactorNumeric", _number(item.percentage))
+    assert item.amount is not None  # set by the model
+    d.money(el, "Amount", item.amount)
+    if item.base_amount is not None:
+        d.money(el, "BaseAmount", item.base_amount)
+    _tax_category(d, el, "TaxCategory", item.vat_category, item.vat_rate if item.vat_category != "O" else None)
+
+
+def _monetary_total(d: _Doc, root: etree._Element, invoice: Invoice, totals: Totals) -> None:
+    money = d.cac(root, "LegalMonetaryTotal")
+    d.money(money, "LineExtensionAmount", totals.lines)
+    d.money(money, "TaxExclusiveAmount", totals.tax_exclusive)
+    d.money(money, "TaxInclusiveAmount", totals.tax_inclusive)
+    if any(not a.charge for a in invoice.allowances_charges):
+        d.money(money, "AllowanceTotalAmount", totals.allowances)
+    if any(a.charge for a in invoice.allowances_charges):
+        d.money(money, "ChargeTotalAmount", totals.charges)
+    d.money(money, "PayableAmount", totals.payable)
+
+
 def _line(d: _Doc, root: etree._Element, invoice: Invoice, index: int, line: InvoiceLine) -> None:
     credit = invoice.document_type == "credit_note"
     el = d.cac(root, "CreditNoteLine" if credit else "InvoiceLine")
@@ -150,11 +177,16 @@ def build_ubl(invoice: Invoice) -> bytes:
     d.cbc(root, "CustomizationID", CIUS_RO)
     d.cbc(root, "ID", invoice.number)
     d.cbc(root, "IssueDate", invoice.issue_date.isoformat())
-    if not credit:
+    tax_point = invoice.tax_point_date.isoformat() if invoice.tax_point_date else None
+    if credit:
+        d.cbc(root, "TaxPointDate", tax_point)
+    else:
         d.cbc(root, "DueDate", invoice.due_date.isoformat() if invoice.due_date else None)
     d.cbc(root, "CreditNoteTypeCode" if credit else "InvoiceTypeCode", invoice.effective_type_code)
     for note in invoice.notes:
         d.cbc(root, "Note", note)
+    if not credit:
+        d.cbc(root, "TaxPointDate", tax_point)
     d.cbc(root, "DocumentCurrencyCode", invoice.currency)
     if invoice.currency != "RON":
         d.cbc(root, "TaxCurrencyCode", "RON")
@@ -181,26 +213,23 @@ def build_ubl(invoice: Invoice) -> bytes:
             _address(d, d.cac(delivery, "DeliveryLocation"), "Address", invoice.delivery.address)
         if invoice.delivery.party_name:
             d.cbc(d.cac(d.cac(delivery, "DeliveryParty"), "PartyName"), "Name", invoice.delivery.party_name)
-    if invoice.payment is not None or (credit and invoice.due_date):
+    if invoice.payment is not None:
         payment = invoice.payment
         means = d.cac(root, "PaymentMeans")
-        d.cbc(means, "PaymentMeansCode", payment.means_code if payment else "1")
-        if credit and invoice.due_date:
+        d.cbc(means, "PaymentMeansCode", payment.means_code)
+        if credit and invoice.due_date:  # the CreditNote binding of BT-9
             d.cbc(means, "PaymentDueDate", invoice.due_date.isoformat())
-        if payment is not None:
-            d.cbc(means, "PaymentID", payment.payment_id)
-            if payment.iban:
-                account = d.cac(means, "PayeeFinancialAccount")
-                d.cbc(account, "ID", payment.iban)
-                d.cbc(account, "Name", payment.account_name)
+        d.cbc(means, "PaymentID", payment.payment_id)
+        if payment.iban:
+            account = d.cac(means, "PayeeFinancialAccount")
+            d.cbc(account, "ID", payment.iban)
+            d.cbc(account, "Name", payment.account_name)
     if invoice.payment_terms:
         d.cbc(d.cac(root, "PaymentTerms"), "Note", invoice.payment_terms)
+    for item in invoice.allowances_charges:
+        _allowance_charge(d, root, item)
     _tax_totals(d, root, invoice, totals)
-    money = d.cac(root, "LegalMonetaryTotal")
-    d.money(money, "LineExtensionAmount", totals.lines)
-    d.money(money, "TaxExclusiveAmount", totals.tax_exclusive)
-    d.money(money, "TaxInclusiveAmount", totals.tax_inclusive)
-    d.money(money, "PayableAmount", totals.payable)
+    _monetary_total(d, root, invoice, totals)
     for index, line in enumerate(invoice.lines, start=1):
         _line(d, root, invoice, index, line)
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))

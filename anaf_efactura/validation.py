@@ -2,8 +2,9 @@
 
 ``InvoiceValidator`` compiles the official CIUS-RO XSLT (EN 16931 + RO rules, what ANAF checks) once per
 process with saxonche and reads the SVRL: every ``failed-assert`` or ``successful-report`` with
-``flag="fatal"`` is an error, ``flag="warning"`` a warning. ``parse_untrusted`` refuses DTDs (so no XXE,
-no entity expansion), never touches the network and caps the size at ANAF's 10 MB.
+``flag="fatal"`` is an error, ``flag="warning"`` a warning. Then the Romanian checks the Schematron does not
+make (``anaf_efactura.law``: CUI check digits). ``parse_untrusted`` refuses DTDs (so no XXE, no entity
+expansion), never touches the network and caps the size at ANAF's 10 MB.
 """
 
 from __future__ import annotations
@@ -11,20 +12,20 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from lxml import etree
 
+from anaf_efactura.law import identifier_findings
 from shared.errors import PayloadError
 from shared.schemas import SchemaStore
-from shared.xml import safe_parser
+from shared.xml import Finding, safe_parser, svrl_findings
 
 __all__ = ["ARTEFACTS", "MAX_XML_BYTES", "Finding", "InvoiceValidator", "ValidationReport", "parse_untrusted"]
 
 MAX_XML_BYTES = 10 * 1024 * 1024
 UBL_INVOICE = "{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice"
 UBL_CREDIT_NOTE = "{urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2}CreditNote"
-SVRL = "{http://purl.oclc.org/dsdl/svrl}"
 _PARSER = safe_parser()
 
 
@@ -49,18 +50,6 @@ def parse_untrusted(data: bytes) -> etree._Element:
     if root.tag not in (UBL_INVOICE, UBL_CREDIT_NOTE):
         raise _bad(f"root element {root.tag} is not a UBL 2.1 Invoice or CreditNote", "not_ubl")
     return root
-
-
-@dataclass(frozen=True)
-class Finding:
-    source: Literal["xsd", "schematron"]
-    rule: str
-    flag: Literal["fatal", "warning"]
-    location: str
-    message: str
-
-    def as_error(self) -> dict[str, Any]:
-        return {"loc": ["xml", self.location], "msg": f"[{self.rule}] {self.message}", "type": self.rule}
 
 
 @dataclass
@@ -136,7 +125,7 @@ class InvoiceValidator:
             valid = schema.validate(root)
             log = list(schema.error_log) if not valid else []
         for entry in log:
-            report.errors.append(Finding("xsd", "UBL-XSD", "fatal", f"line {entry.line}", entry.message))
+            report.errors.append(Finding("xsd", "UBL-XSD", entry.message, True, f"line {entry.line}"))
         if report.errors:
             return report  # the Schematron assumes a schema-valid document
         encoding = (root.getroottree().docinfo.encoding or "UTF-8").upper().replace("_", "-")
@@ -144,19 +133,13 @@ class InvoiceValidator:
         with self._lock:
             node = self._saxon.parse_xml(xml_text=text)
             svrl = self._xslt.transform_to_string(xdm_node=node)
-        for finding in _svrl_findings(svrl):
-            (report.errors if finding.flag == "fatal" else report.warnings).append(finding)
+        if not svrl:
+            raise RuntimeError("the CIUS-RO Schematron produced no report")
+        for finding in [*svrl_findings(svrl), *identifier_findings(root)]:
+            (report.errors if finding.fatal else report.warnings).append(finding)
         return report
 
 
-def _svrl_findings(svrl: str | None) -> list[Finding]:
-    if not svrl:
-        raise RuntimeError("the CIUS-RO Schematron produced no report")
-    root = etree.fromstring(svrl.encode("utf-8"), parser=_PARSER)
-    out = []
-    for el in root.iter(SVRL + "failed-assert", SVRL + "successful-report"):
-        flag = "warning" if el.get("flag") == "warning" else "fatal"
-        text_el = el.find(SVRL + "text")
-        message = " ".join((text_el.text or "").split()) if text_el is not None else ""
-        out.append(Finding("schematron", el.get("id") or "?", flag, el.get("location") or "", message))  # type: ignore[arg-type]
-    return out
+def _error(finding: Finding) -> dict[str, Any]:
+    """A ``PayloadError`` item: ``loc`` = ["xml", location], ``type`` = the rule id."""
+    return {"loc": ["xml", finding.location], "msg": f"[{finding.rule}] {finding.message}", "type": finding.rule}

@@ -45,7 +45,7 @@ def payloads(n: int, seed: int = 7) -> list[dict]:
                 name=f"Articol {j} ș ț ă",
                 quantity=str(rng.randint(1, 50)),
                 unit_price=f"{rng.uniform(1, 900):.4f}",
-                vat_rate=rng.choice(["21", "19", "11", "9", "5"]),
+                vat_rate=rng.choice(["21", "11"]),  # the rates in force on the samples' 2026 issue date
             )
             data["lines"].append(line)
         out.append(data)

@@ -37,7 +37,7 @@ def invoice(number: str = "FCT-2026-0001", **overrides: Any) -> dict[str, Any]:
                 "unit_code": "HUR",
                 "unit_price": "150.555",
                 "vat_category": "S",
-                "vat_rate": "19",
+                "vat_rate": "21",
             },
             {
                 "name": "Carte tehnica",
@@ -46,7 +46,7 @@ def invoice(number: str = "FCT-2026-0001", **overrides: Any) -> dict[str, Any]:
                 "unit_code": "H87",
                 "unit_price": "49.99",
                 "vat_category": "S",
-                "vat_rate": "9",
+                "vat_rate": "11",
                 "attributes": [{"name": "ISBN", "value": "978-973-0-00000-0"}],
             },
         ],

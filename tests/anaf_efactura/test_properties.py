@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from anaf_core import cui_check_digit
+from anaf_core.vat import period_on
 from anaf_efactura.invoice import BUCHAREST_SECTORS, RO_COUNTIES, Invoice
 from anaf_efactura.ubl import build_ubl
 from anaf_efactura.validation import InvoiceValidator
@@ -89,9 +90,9 @@ quantity = st.decimals(
 
 
 @st.composite
-def line(draw: st.DrawFn, categories: list[str]) -> dict[str, Any]:
+def line(draw: st.DrawFn, categories: list[str], rates: tuple[Decimal, ...]) -> dict[str, Any]:
     category = draw(st.sampled_from(categories))
-    rate = {"S": draw(st.sampled_from(["21", "19", "11", "9", "5", "24.5"])), "O": None}.get(category, "0")
+    rate = {"S": str(draw(st.sampled_from(rates))), "O": None}.get(category, "0")
     out = {
         "name": draw(text(100)),
         "quantity": str(draw(quantity)),
@@ -107,6 +108,12 @@ def line(draw: st.DrawFn, categories: list[str]) -> dict[str, Any]:
     if draw(st.booleans()):
         out["attributes"] = draw(st.lists(st.fixed_dictionaries({"name": text(50), "value": text(100)}), max_size=3))
     return out
+
+
+def rates_on(day: dt.date) -> tuple[Decimal, ...]:
+    period = period_on(day)
+    assert period is not None
+    return period.rates
 
 
 @st.composite
@@ -139,7 +146,7 @@ def invoices(draw: st.DrawFn) -> dict[str, Any]:
         "notes": draw(st.lists(text(300), max_size=3)),
         "seller": seller,
         "buyer": buyer,
-        "lines": draw(st.lists(line(categories), min_size=1, max_size=5)),
+        "lines": draw(st.lists(line(categories, rates_on(issue)), min_size=1, max_size=5)),
         "vat_point_code": draw(st.none() | st.sampled_from(["3", "35", "432"])),
         "order_reference": draw(st.none() | text(200)),
         "buyer_reference": draw(st.none() | text(200)),
