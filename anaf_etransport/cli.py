@@ -13,7 +13,7 @@ from anaf_etransport.config import get_settings
 from anaf_etransport.document import build_xml
 from anaf_etransport.models import Declaration, EtransportSubmitRequest
 from anaf_etransport.policy import Shipment, declaration_policy
-from anaf_etransport.validation import EtransportValidator, Finding, parse_untrusted
+from anaf_etransport.validation import EtransportValidator, Finding, local_findings
 from shared.schemas import SchemasUnavailable, get_store
 
 __all__ = ["SCHEMAS", "cli"]
@@ -42,7 +42,7 @@ def _validator(xsd: Path | None, sch: Path | None, allow_partial: bool) -> Etran
 
 def _findings(validator: EtransportValidator | None, xml: bytes, *, warnings: bool) -> list[Finding]:
     if validator is None:
-        return parse_untrusted(xml)[1]
+        return local_findings(xml)
     return validator.validate(xml, warnings=warnings)
 
 

@@ -1,4 +1,4 @@
-"""Validation of e-Transport XML: hardened parsing, the official XSD and ANAF's Schematron rules."""
+"""Validation of e-Transport XML: hardened parsing, the parties' CUI check digits, the official XSD and ANAF's Schematron."""
 
 from __future__ import annotations
 
@@ -9,11 +9,20 @@ from typing import Any
 from lxml import etree
 
 from anaf_etransport.document import NS
+from anaf_etransport.parties import party_code_problems
 from anaf_etransport.schematron import CompiledSchematron
 from shared.schemas import SchemaStore
 from shared.xml import safe_parser
 
-__all__ = ["ARTEFACTS", "SCHEMATRON_FILE", "XSD_FILE", "EtransportValidator", "Finding", "parse_untrusted"]
+__all__ = [
+    "ARTEFACTS",
+    "SCHEMATRON_FILE",
+    "XSD_FILE",
+    "EtransportValidator",
+    "Finding",
+    "local_findings",
+    "parse_untrusted",
+]
 
 _MAX_BYTES = 10 * 1024 * 1024  # ANAF's upload limit
 
@@ -53,6 +62,16 @@ def parse_untrusted(xml: bytes) -> tuple[etree._ElementTree | None, list[Finding
     return tree, []
 
 
+def _parties(tree: etree._ElementTree) -> list[Finding]:
+    return [Finding("checks", "CUI", p.message, True, p.location) for p in party_code_problems(tree.getroot())]
+
+
+def local_findings(xml: bytes) -> list[Finding]:
+    """What needs no official artefact: hardened parsing, then the check digit of every Romanian party CUI."""
+    tree, findings = parse_untrusted(xml)
+    return findings if tree is None else _parties(tree)
+
+
 #: The artefacts of the schema manifest (shared/schemas/manifest.toml) a declaration is validated against.
 ARTEFACTS = ("etransport-xsd", "etransport-schematron")
 XSD_FILE = "schema_ETR_v2_20230126.xsd"
@@ -87,6 +106,7 @@ class EtransportValidator:
         tree, findings = parse_untrusted(xml)
         if tree is None:
             return findings
+        findings += _parties(tree)
         if not self._xsd.validate(tree):
             findings += [Finding("xsd", "XSD", e.message, True, f"line {e.line}") for e in self._xsd.error_log]
             return findings  # rules on a structurally wrong document only add noise

@@ -18,6 +18,8 @@ from pydantic import (
 )
 
 from anaf_core.cui import is_valid_cui, normalize_cui
+from reges.cnp import Sex, cnp_contradictions, parse_cnp
+from reges.minwage import minimum_wage_problem
 
 __all__ = [
     "ENDPOINTS",
@@ -66,15 +68,6 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
 }
 
 
-def cnp_problem(cnp: str) -> str | None:
-    """Romanian CNP control digit (key 279146358279)."""
-    key = "279146358279"
-    total = sum(int(a) * int(b) for a, b in zip(cnp[:12], key, strict=True))
-    control = total % 11
-    control = 1 if control == 10 else control
-    return None if control == int(cnp[12]) else f"CNP control digit must be {control}"
-
-
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -82,7 +75,7 @@ class _Model(BaseModel):
 class EmployeeInfo(_Model):
     """``Info`` of a ``Salariat``."""
 
-    cnp: Cnp = Field(description="Cnp (13 digits, control digit verified)")
+    cnp: Cnp = Field(description="Cnp (13 digits; century, date, county and control digit verified)")
     last_name: Text256 = Field(description="Nume")
     first_name: Text256 = Field(description="Prenume")
     address: Text256 = Field(description="Adresa")
@@ -93,14 +86,15 @@ class EmployeeInfo(_Model):
         "CarteIdentitate", "Pasaport", "BuletinIdentitate", "Alt", "CarteDeRezidenta", "PermisDeSedere",
         "AltActIdentitateRomanesc", "AltApatridTolerat", "NIF", "CertificatInregistrare",
     ] = Field(default="CarteIdentitate", description="TipActIdentitate")
-    birth_date: dt.date | None = Field(default=None, description="DataNastere")
+    birth_date: dt.date | None = Field(default=None, description="DataNastere (must agree with the CNP)")
+    sex: Sex | None = Field(default=None, description="M or F: not sent (REGES has no such element), checked against the CNP")
     notes: Text256 | None = Field(default=None, description="Mentiuni")
 
     @model_validator(mode="after")
     def _cnp(self) -> EmployeeInfo:
-        problem = cnp_problem(self.cnp)
-        if problem:
-            raise ValueError(problem)
+        contradictions = cnp_contradictions(parse_cnp(self.cnp), birth_date=self.birth_date, sex=self.sex)
+        if contradictions:
+            raise ValueError("; ".join(contradictions))
         return self
 
 
@@ -160,6 +154,21 @@ class ContractContent(_Model):
             raise ValueError("end_date is required for, and only for, fixed-term (Determinata) contracts")
         if self.end_date is not None and self.end_date < self.start_date:
             raise ValueError("end_date cannot precede start_date")
+        return self
+
+    @model_validator(mode="after")
+    def _minimum_wage(self) -> ContractContent:
+        """Salary at least the national minimum in force on the start date (pro rata for part time).
+
+        Not applied to hourly-paid contracts nor to the reduced time of OUG 132/2020, whose pay is not a monthly norm.
+        """
+        if self.contract_type == "ContractIndividualMuncaPlataCuOra" or "OUG132" in f"{self.norm_type} {self.working_time.norm}":
+            return self
+        w = self.working_time
+        part_time = "TimpPartial" in (self.norm_type, w.norm)
+        problem = minimum_wage_problem(self.salary, self.start_date, part_time=part_time, hours=w.hours, interval=w.interval)
+        if problem:
+            raise ValueError(problem)
         return self
 
 

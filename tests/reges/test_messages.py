@@ -11,9 +11,10 @@ from lxml import etree
 from pydantic import ValidationError
 
 from reges.client import KeycloakTokens, RegesClient, RegesTokenAuth
+from reges.cnp import cnp_problem
 from reges.errors import RegesAuthError
 from reges.message import build_xml, json_to_xml, xml_to_json
-from reges.models import RegesSubmitRequest, cnp_problem
+from reges.models import RegesSubmitRequest
 from reges.schedule import CompanyHeadcount, companies_due
 from tests.fakes.anaf.reges import book
 from tests.reges import samples
