@@ -162,8 +162,12 @@ def tcp_proxy() -> Iterator[Callable[[str, int], TcpProxy]]:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    with contextlib.suppress(Exception):
-        shutil.rmtree(os.environ.get("PROMETHEUS_MULTIPROC_DIR", ""), ignore_errors=True)
+    # only the directory this process made (shared/__init__.py): a nested pytest (generator and fresh-clone
+    # tests) inherits its parent's directory and must not delete it under the parent's feet
+    metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+    if metrics_dir.endswith(f"workers-core-metrics-{os.getpid()}"):
+        with contextlib.suppress(Exception):
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
