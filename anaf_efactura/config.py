@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSetti
 from shared.config import BaseServiceSettings
 from shared.outbox import check_database
 
-__all__ = ["LEGACY_ENV_PREFIX", "EfacturaSettings", "worker_settings"]
+__all__ = ["LEGACY_ENV_PREFIX", "EfacturaSettings", "get_settings", "worker_settings"]
 
 #: The prefix older deployments used; read after ``ANAF_EFACTURA_`` (same field names).
 LEGACY_ENV_PREFIX = "EFACTURA_"
@@ -65,3 +65,8 @@ def worker_settings() -> EfacturaSettings:
     settings = EfacturaSettings()
     check_database(settings.database, environment=settings.workers_core_env)
     return settings
+
+
+def get_settings() -> EfacturaSettings:
+    """The settings from the environment, read now (operator commands; the worker's come through its SPEC)."""
+    return EfacturaSettings()
