@@ -51,12 +51,16 @@ def build(invoice_json: Any) -> None:
 @click.argument("xml_file", type=click.File("rb"))
 def validate(xml_file: Any) -> None:
     """Print XSD + CIUS-RO findings of XML_FILE as JSON; exit 1 on any fatal finding."""
-    from anaf_efactura.config import EfacturaSettings
-    from anaf_efactura.services import build_validator
+    from anaf_efactura.config import get_settings
+    from anaf_efactura.validation import InvoiceValidator
     from shared.errors import PayloadError, PermanentError
+    from shared.schemas import get_store
 
     try:
-        report = build_validator(EfacturaSettings()).validate(xml_file.read())
+        s = get_settings()  # the validator of the installed (or relocated) artefacts, without the service
+        report = InvoiceValidator.from_store(get_store(), ubl_dir=s.ubl_dir, cius_ro_xslt=s.cius_ro_xslt).validate(
+            xml_file.read()
+        )
     except (PayloadError, PermanentError) as exc:
         _fail(exc)
         return

@@ -14,8 +14,9 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from shared.config import BaseServiceSettings
+from shared.outbox import check_database
 
-__all__ = ["LEGACY_ENV_PREFIX", "EfacturaSettings"]
+__all__ = ["LEGACY_ENV_PREFIX", "EfacturaSettings", "get_settings", "worker_settings"]
 
 #: The prefix older deployments used; read after ``ANAF_EFACTURA_`` (same field names).
 LEGACY_ENV_PREFIX = "EFACTURA_"
@@ -57,3 +58,15 @@ class EfacturaSettings(BaseServiceSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         legacy = EnvSettingsSource(settings_cls, env_prefix=LEGACY_ENV_PREFIX)
         return init_settings, env_settings, legacy, dotenv_settings, file_secret_settings
+
+
+def worker_settings() -> EfacturaSettings:
+    """The worker's settings; outside development a missing or SQLite outbox database refuses the start."""
+    settings = EfacturaSettings()
+    check_database(settings.database, environment=settings.workers_core_env)
+    return settings
+
+
+def get_settings() -> EfacturaSettings:
+    """The settings from the environment, read now (operator commands; the worker's come through its SPEC)."""
+    return EfacturaSettings()

@@ -52,9 +52,13 @@ class EfacturaServices:
 
 
 def build_services(settings: EfacturaSettings) -> EfacturaServices:
-    box = open_outbox(settings.database, NAMESPACE, environment=settings.workers_core_env)
-    runtime = AnafRuntime.create(load_anaf_settings())
-    outbox = EfacturaOutbox(box, lease_s=settings.lease_s)
+    outbox = EfacturaOutbox(open_outbox(settings.database, NAMESPACE, environment=settings.workers_core_env),
+                            lease_s=settings.lease_s)
+    try:
+        runtime = AnafRuntime.create(load_anaf_settings())
+    except BaseException:
+        outbox.close()
+        raise
     service = EfacturaService(settings, runtime, outbox, ValidatorCache(settings), get_artifact_store())
     return EfacturaServices(runtime, outbox, service, PollChain(runtime.redis_client, runtime.settings.redis_namespace))
 

@@ -10,7 +10,7 @@ Outside development (``WORKERS_CORE_ENV`` not development/dev/test) SQLite or a 
 refused with one line (``OutboxConfigError``); runtime failures are ``OutboxUnavailable``/``OutboxBusy``.
 """
 
-from shared.outbox.database import DEVELOPMENT_ENVIRONMENTS, normalize_url, outbox_engine
+from shared.outbox.database import DEVELOPMENT_ENVIRONMENTS, check_database, normalize_url, outbox_engine
 from shared.outbox.errors import OutboxBusy, OutboxConfigError, OutboxError, OutboxUnavailable
 from shared.outbox.migration import MigrationStatus, migrate, require_head, status
 from shared.outbox.startup import open_outbox
@@ -26,6 +26,7 @@ __all__ = [
     "OutboxError",
     "OutboxRow",
     "OutboxUnavailable",
+    "check_database",
     "migrate",
     "normalize_url",
     "open_outbox",

@@ -12,13 +12,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from shared.outbox.errors import OutboxBusy, OutboxConfigError, OutboxUnavailable
 
-__all__ = ["DEVELOPMENT_ENVIRONMENTS", "normalize_url", "outbox_engine", "translate"]
+__all__ = ["DEVELOPMENT_ENVIRONMENTS", "check_database", "normalize_url", "outbox_engine", "translate"]
 
 #: where SQLite and a missing database are tolerated (``WORKERS_CORE_ENV``)
 DEVELOPMENT_ENVIRONMENTS = frozenset({"development", "dev", "test"})
@@ -34,10 +34,9 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def outbox_engine(url: str | None, *, environment: str | None = None) -> Engine:
-    """An engine for ``url``; ``OutboxConfigError`` (one line) for what the environment forbids."""
+def check_database(url: str | None, *, environment: str | None = None) -> URL:
+    """The parsed URL, or ``OutboxConfigError`` (one line) for what the environment forbids (no I/O)."""
     env = (environment or os.environ.get("WORKERS_CORE_ENV") or "production").lower()
-    relaxed = env in DEVELOPMENT_ENVIRONMENTS
     if not url or not url.strip():
         raise OutboxConfigError(
             f"outbox: no database URL (WORKERS_CORE_ENV={env}); set DATABASE_URL to a PostgreSQL database"
@@ -47,15 +46,21 @@ def outbox_engine(url: str | None, *, environment: str | None = None) -> Engine:
     except ArgumentError as exc:
         raise OutboxConfigError(f"outbox: unreadable database URL ({exc})") from None
     backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        if not relaxed:
-            raise OutboxConfigError(
-                f"outbox: SQLite is refused outside development (WORKERS_CORE_ENV={env}); "
-                "set DATABASE_URL to a PostgreSQL database"
-            )
-        return create_engine(parsed, connect_args={"timeout": 30})
-    if backend != "postgresql":
+    if backend == "sqlite" and env not in DEVELOPMENT_ENVIRONMENTS:
+        raise OutboxConfigError(
+            f"outbox: SQLite is refused outside development (WORKERS_CORE_ENV={env}); "
+            "set DATABASE_URL to a PostgreSQL database"
+        )
+    if backend not in ("sqlite", "postgresql"):
         raise OutboxConfigError(f"outbox: unsupported database {backend!r}; use PostgreSQL")
+    return parsed
+
+
+def outbox_engine(url: str | None, *, environment: str | None = None) -> Engine:
+    """An engine for ``url``; ``OutboxConfigError`` (one line) for what the environment forbids."""
+    parsed = check_database(url, environment=environment)
+    if parsed.get_backend_name() == "sqlite":
+        return create_engine(parsed, connect_args={"timeout": 30})
     return create_engine(
         parsed,
         pool_pre_ping=True,

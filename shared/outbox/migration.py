@@ -55,13 +55,13 @@ def _current(connection: Connection) -> str | None:
     return context.get_current_revision()
 
 
-def migrate(engine: Engine) -> MigrationStatus:
-    """Upgrade the outbox schema to head (serialised across processes); returns the resulting status."""
+def migrate(engine: Engine, *, to: str = "head") -> MigrationStatus:
+    """Upgrade the outbox schema to ``to`` (serialised across processes); returns the resulting status."""
     with translate(), engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-        if _current(connection) != _head():
-            command.upgrade(_config(connection), "head")
+        if _current(connection) != (_head() if to == "head" else to):
+            command.upgrade(_config(connection), to)
         return MigrationStatus(_current(connection), _head())
 
 
