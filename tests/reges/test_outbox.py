@@ -38,3 +38,12 @@ def test_submission_and_its_result_live_in_the_shared_outbox(start_worker, celer
             (sent["message_id"],),
         ).fetchone()
     assert (state, ref, code) == ("succeeded", sent["response_id"], "SUCCES") and stored == (1,)
+
+
+def test_development_worker_starts_without_its_database_and_says_so(start_worker, reges_env, fake_reges):
+    """Development is lenient: the worker starts, says in one line why its tasks will fail (retried) meanwhile."""
+    worker = start_worker("reges", env={**reges_env, "WORKERS_CORE_ENV": "development",
+                                        "REGES_DATABASE_URL": "postgresql://postgres@127.0.0.1:9/none"})
+    warnings = [line for line in worker.logs().splitlines() if "start-up check failed" in line]
+    assert len(warnings) == 1 and "outbox database unavailable" in warnings[0]
+    assert worker.proc is not None and worker.proc.poll() is None
