@@ -45,7 +45,7 @@ class StatusAnswer:
 def _json(response: httpx.Response, operation: str) -> dict[str, Any]:
     try:
         data = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         raise AnafProtocolError(f"{operation}: answer is not JSON", operation=operation, status_code=response.status_code,
                                 body=response.content) from None
     if not isinstance(data, dict):
@@ -55,6 +55,8 @@ def _json(response: httpx.Response, operation: str) -> dict[str, Any]:
 
 def _messages(data: dict[str, Any]) -> list[str]:
     errors = data.get("Errors") or []
+    if not isinstance(errors, list):
+        errors = [errors]
     return [str(e.get("errorMessage", e)) if isinstance(e, dict) else str(e) for e in errors]
 
 

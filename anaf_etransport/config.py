@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.config import BaseServiceSettings
@@ -21,6 +21,11 @@ class EtransportSettings(BaseServiceSettings):
         validation_alias=AliasChoices("ANAF_ETRANSPORT_DATABASE_URL", "DATABASE_URL"),
         description="the shared outbox's database (PostgreSQL; SQLite only in development): required",
     )
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value  # ``VAR=`` means unset
 
     def outbox_url(self) -> str:
         return self.database_url.get_secret_value() if self.database_url is not None else ""

@@ -16,9 +16,12 @@ from reges.message import NS, build_xml, json_to_xml, xml_to_json
 from reges.models import RegesProposalsRequest, RegesSubmitRequest
 from reges.schema import RegesSchema
 from shared.schemas import SchemasUnavailable, get_store
-from shared.xml import safe_parser
+from shared.xml import UntrustedXml, parse_untrusted
 
 __all__ = ["SCHEMAS", "cli"]
+
+#: A REGES message is a few kilobytes; anything far larger is not one.
+MAX_MESSAGE_BYTES = 10 * 1024 * 1024
 
 SCHEMAS: dict[str, type[BaseModel]] = {"reges-submit.schema.json": RegesSubmitRequest,
                                        "reges-proposals.schema.json": RegesProposalsRequest}
@@ -82,9 +85,15 @@ def validate(message_file: Path, xsd: Path | None) -> None:
         if raw.lstrip()[:1] == b"{":
             root = json_to_xml(json.loads(raw))
         else:
-            root = etree.fromstring(raw, safe_parser())
-    except (ValueError, etree.XMLSyntaxError) as exc:
-        click.echo(f"FATAL unreadable: {exc}")
+            root = parse_untrusted(raw, max_bytes=MAX_MESSAGE_BYTES, what="REGES message")
+    except UntrustedXml as exc:
+        click.echo(f"FATAL unreadable: {exc.message}")
+        sys.exit(1)
+    except RecursionError:
+        click.echo("FATAL unreadable: the message is nested too deeply")
+        sys.exit(1)
+    except ValueError as exc:
+        click.echo(f"FATAL unreadable: {' '.join(str(exc).split())[:300]}")
         sys.exit(1)
     errors = schema.errors(root)
     ok = root.tag == f"{{{NS}}}Message" and not errors

@@ -17,12 +17,18 @@ from typing import Any
 import httpx
 from lxml import etree
 
-from reges.errors import RegesAuthError, RegesProtocolError, RegesRejectedError, RegesTransportError
+from reges.errors import REGES_ERRORS, RegesAuthError, RegesProtocolError, RegesRejectedError, RegesTransportError
 from reges.message import NS, xml_to_json
 from reges.models import ENDPOINTS, PROPOSAL_QUEUES
-from shared.xml import safe_parser
+from shared.xml import UntrustedXml, parse_untrusted
 
 __all__ = ["KeycloakTokens", "RegesClient", "RegesTokenAuth"]
+
+_KEYCLOAK_OP = "reges.keycloak"
+#: REGES answers are receipts and result batches of a few kilobytes each
+MAX_ANSWER_BYTES = 20 * 1024 * 1024
+#: httpx errors raised before any byte of the request left
+_NOT_SENT: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 @dataclass
@@ -54,16 +60,19 @@ class KeycloakTokens:
         try:
             r = self.http.post(self.token_url, data=form)
         except httpx.HTTPError as exc:
-            raise RegesTransportError(f"Keycloak unreachable: {exc!r}", request_sent=True) from exc
+            raise RegesTransportError(f"Keycloak unreachable: {exc!r}", operation=_KEYCLOAK_OP) from exc
+        facts: dict[str, Any] = {"operation": _KEYCLOAK_OP, "status_code": r.status_code, "body": r.content}
         if r.status_code >= 500:
-            raise RegesTransportError(f"Keycloak answered HTTP {r.status_code}", status=r.status_code, body=r.content)
+            raise RegesTransportError(f"Keycloak answered HTTP {r.status_code}", **facts)
         try:
             data = r.json()
-        except json.JSONDecodeError:
-            raise RegesProtocolError("Keycloak answer is not JSON", status=r.status_code, body=r.content) from None
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+            raise RegesProtocolError("Keycloak answer is not JSON", **facts) from None
+        if not isinstance(data, dict):
+            raise RegesProtocolError("Keycloak answer is not a JSON object", **facts)
         if r.status_code != 200 or "access_token" not in data:
             raise RegesAuthError(f"Keycloak refused the REGES API credentials: {data.get('error')}: "
-                                 f"{data.get('error_description', '')}", status=r.status_code, body=r.content)
+                                 f"{data.get('error_description', '')}", **facts)
         now = self.clock()
         return _Token(data["access_token"], now + float(data.get("expires_in", 300)), data.get("refresh_token"),
                       now + float(data.get("refresh_expires_in", 0) or 0))
@@ -101,31 +110,24 @@ class RegesTokenAuth(httpx.Auth):
             yield request
 
 
-def _check(r: httpx.Response, op: str) -> httpx.Response:
-    if r.status_code in (401, 403):
-        raise RegesAuthError(f"{op}: REGES refused the token (HTTP {r.status_code})", status=r.status_code, body=r.content)
-    if r.status_code == 429 or r.status_code >= 500:
-        retry = r.headers.get("retry-after")
-        raise RegesTransportError(f"{op}: REGES answered HTTP {r.status_code}", status=r.status_code, body=r.content,
-                                  retry_after=float(retry) if retry and retry.isdigit() else None)
-    if r.status_code in (400, 422):
-        raise RegesRejectedError(f"{op}: REGES rejected the message: {r.text[:300]}", status=400, body=r.content)
-    if r.status_code >= 300:
-        raise RegesProtocolError(f"{op}: unexpected HTTP {r.status_code}", status=r.status_code, body=r.content)
-    return r
-
-
 def _parse_body(r: httpx.Response, op: str) -> Any:
+    """The answer as JSON data with lower-camel keys (an XML answer through its JSON form); anything unreadable,
+    nested too deeply or over ``MAX_ANSWER_BYTES`` is a protocol error."""
     ctype = r.headers.get("content-type", "")
     try:
         if "xml" in ctype:
-            root = etree.fromstring(r.content, safe_parser())
+            root = parse_untrusted(r.content, max_bytes=MAX_ANSWER_BYTES, what="REGES answer")
+            etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)  # their text stays where it was
             if root.tag == f"{{{NS}}}ArrayOfMessageResult" or etree.QName(root).localname.startswith("ArrayOf"):
-                return [xml_to_json(c) for c in root if isinstance(c.tag, str)]
-            return xml_to_json(root)
-        return r.json()
-    except (etree.XMLSyntaxError, json.JSONDecodeError, UnicodeDecodeError):
-        raise RegesProtocolError(f"{op}: unparseable answer", status=r.status_code, body=r.content) from None
+                return _lower_keys([xml_to_json(c) for c in root if isinstance(c.tag, str)])
+            return _lower_keys(xml_to_json(root))
+        if len(r.content) > MAX_ANSWER_BYTES:
+            raise ValueError(f"{len(r.content)} bytes")
+        return _lower_keys(r.json())
+    except (UntrustedXml, ValueError, TypeError, AssertionError, RecursionError, UnicodeDecodeError) as exc:
+        reason = exc.message if isinstance(exc, UntrustedXml) else type(exc).__name__
+        raise RegesProtocolError(f"{op}: unparseable answer ({reason})", operation=op, status_code=r.status_code,
+                                 body=r.content) from None
 
 
 def _lower_keys(obj: Any) -> Any:
@@ -144,12 +146,16 @@ class RegesClient:
         self.consumer_id = consumer_id
 
     def _post(self, op: str, path: str, **kw: Any) -> httpx.Response:
+        """The answer of a good call; every failure is the REGES tree, mapped by ``REGES_ERRORS``."""
         try:
-            return _check(self.http.post(path, **kw), op)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise RegesTransportError(f"{op}: cannot connect to REGES: {exc!r}", request_sent=False) from exc
+            response = self.http.post(path, **kw)
+        except _NOT_SENT as exc:
+            raise REGES_ERRORS.connection(op, exc, sent=False) from exc
         except httpx.HTTPError as exc:
-            raise RegesTransportError(f"{op}: connection to REGES failed mid-request: {exc!r}", request_sent=True) from exc
+            raise REGES_ERRORS.connection(op, exc, sent=True) from exc
+        if (error := REGES_ERRORS.for_response(response, op)) is not None:
+            raise error
+        return response
 
     def submit(self, kind: str, body: bytes, *, fmt: str) -> str:
         """``POST /api/{Salariat|Contract|Detasare/Propunere|Mutare/Propunere}`` by message ``kind`` (``xsi:type``):
@@ -157,10 +163,11 @@ class RegesClient:
         op = f"reges.{kind}"
         ctype = "application/xml" if fmt == "xml" else "application/json"
         r = self._post(op, ENDPOINTS[kind][0], content=body, headers={"Content-Type": ctype, "Accept": ctype})
-        data = _lower_keys(_parse_body(r, op))
+        data = _parse_body(r, op)
         response_id = data.get("responseId") if isinstance(data, dict) else None
         if not response_id or set(str(response_id)) <= {"0", "-"}:
-            raise RegesRejectedError(f"{op}: REGES gave no usable ResponseId", status=r.status_code, body=r.content)
+            raise RegesRejectedError(f"{op}: REGES gave no usable ResponseId", operation=op, status_code=r.status_code,
+                                     body=r.content)
         return str(response_id)
 
     def read_batch(self, count: int) -> list[dict[str, Any]]:
@@ -169,9 +176,10 @@ class RegesClient:
                        json={"messages": count}, headers={"Accept": "application/json"})
         if r.status_code == 204 or not r.content:
             return []
-        data = _lower_keys(_parse_body(r, "reges.ReadBatch"))
-        if not isinstance(data, list):
-            raise RegesProtocolError("reges.ReadBatch: expected a list", status=r.status_code, body=r.content)
+        data = _parse_body(r, "reges.ReadBatch")
+        if not isinstance(data, list) or not all(isinstance(i, dict) for i in data):
+            raise RegesProtocolError("reges.ReadBatch: expected a list of results", operation="reges.ReadBatch",
+                                     status_code=r.status_code, body=r.content)
         return data
 
     def commit_batch(self, count: int) -> None:
@@ -186,9 +194,10 @@ class RegesClient:
                        json={"messages": count}, headers={"Accept": "application/json"})
         if r.status_code == 204 or not r.content:
             return []
-        data = _lower_keys(_parse_body(r, op))
+        data = _parse_body(r, op)
         if not isinstance(data, list) or not all(isinstance(i, dict) for i in data):
-            raise RegesProtocolError(f"{op}: expected a list of proposals", status=r.status_code, body=r.content)
+            raise RegesProtocolError(f"{op}: expected a list of proposals", operation=op, status_code=r.status_code,
+                                     body=r.content)
         return data
 
     def commit_proposals(self, kind: str, count: int) -> None:

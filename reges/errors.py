@@ -1,62 +1,107 @@
-"""Errors of the REGES Online client, one tree rooted in ``RegesError``.
+"""Errors of the REGES Online client: the kit's ``ApiError`` tree (``shared.integration``) for REGES.
 
-    WorkerError (shared.errors)
-    └── RegesError                     anything raised while talking to REGES; ``status`` and ``body`` in details
-        ├── RegesTransportError        could not talk / 5xx / 429 (TransientError; ``request_sent``)
+    ApiError (shared.integration)      facts: operation, HTTP status, REGES's messages, a body excerpt
+    └── RegesError                     anything raised while talking to REGES (``except RegesError``)
+        ├── RegesTransportError        could not talk / 5xx (transient; ``request_sent``)
+        ├── RegesRateLimitError        429 (transient, after ``retry_after``)
         ├── RegesAuthError             Keycloak refused the API credentials (``invalid_grant``,
-        │                              ``unauthorized_client``), or 401/403 after a fresh token (PermanentError)
-        ├── RegesRejectedError         HTTP 400: the message failed REGES's schema checks (PermanentError)
-        └── RegesProtocolError         an answer we cannot parse (TransientError)
+        │                              ``unauthorized_client``), or 401/403 after a fresh token (permanent)
+        ├── RegesRejectedError         HTTP 400/422: the message failed REGES's schema checks (permanent)
+        └── RegesProtocolError         an answer we cannot parse, or an unexpected status (transient)
 
     PayloadError (shared.errors)       our own model / XSD checks refused the message before sending
+
+``REGES_ERRORS`` is the one place where statuses and connection failures become this tree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import ClassVar
 
-from shared.errors import PermanentError, TransientError, WorkerError
+import httpx
 
-__all__ = ["RegesAuthError", "RegesError", "RegesProtocolError", "RegesRejectedError", "RegesTransportError"]
+from shared.integration import StatusErrorMap
+from shared.integration.errors import (
+    ApiAuthError,
+    ApiError,
+    ApiProtocolError,
+    ApiRateLimitError,
+    ApiRejectedError,
+    ApiTransportError,
+)
+
+__all__ = [
+    "REGES_ERRORS",
+    "RegesAuthError",
+    "RegesError",
+    "RegesProtocolError",
+    "RegesRateLimitError",
+    "RegesRejectedError",
+    "RegesTransportError",
+    "problem_messages",
+]
 
 
-def _details(status: int | None, body: bytes | str | None, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
-    out: dict[str, Any] = {"status": status, "body": text[:500]}
-    out.update(extra or {})
-    return out
+class RegesError(ApiError):
+    """Root of the REGES tree."""
 
-
-class RegesError(WorkerError):
+    api: ClassVar[str] = "reges"
     code = "reges_error"
 
 
-class RegesTransportError(RegesError, TransientError):
+class RegesTransportError(ApiTransportError, RegesError):
     code = "reges_transport"
 
-    def __init__(self, message: str, *, status: int | None = None, body: bytes | str | None = None,
-                 request_sent: bool = True, retry_after: float | None = None):
-        self.request_sent = request_sent
-        TransientError.__init__(self, message, retry_after=retry_after, details=_details(status, body, {"request_sent": request_sent}))
+
+class RegesRateLimitError(ApiRateLimitError, RegesError):
+    code = "reges_rate_limited"
 
 
-class RegesAuthError(RegesError, PermanentError):
+class RegesAuthError(ApiAuthError, RegesError):
     code = "reges_auth"
 
-    def __init__(self, message: str, *, status: int | None = None, body: bytes | str | None = None):
-        PermanentError.__init__(self, message, details=_details(status, body))
 
-
-class RegesRejectedError(RegesError, PermanentError):
+class RegesRejectedError(ApiRejectedError, RegesError):
     code = "reges_rejected"
 
-    def __init__(self, message: str, *, status: int | None = None, body: bytes | str | None = None):
-        PermanentError.__init__(self, message, details=_details(status, body))
 
-
-class RegesProtocolError(RegesError, TransientError):
+class RegesProtocolError(ApiProtocolError, RegesError):
     code = "reges_protocol"
 
-    def __init__(self, message: str, *, status: int | None = None, body: bytes | str | None = None):
-        TransientError.__init__(self, message, details=_details(status, body))
+
+def _unexpected(response: httpx.Response, operation: str, messages: list[str]) -> ApiError | None:
+    """A redirect or other 3xx is not an answer of this API."""
+    if 300 <= response.status_code < 400:
+        return RegesProtocolError(f"{operation}: unexpected HTTP {response.status_code}", operation=operation,
+                                  status_code=response.status_code, body=response.content)
+    return None
+
+
+def problem_messages(response: httpx.Response) -> list[str]:
+    """REGES's own wording: an ASP.NET problem (``title``, ``detail``, ``errors``), else the start of the body."""
+    try:
+        data = response.json()
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        text = " ".join(response.text[:300].split())
+        return [text] if text else []
+    if not isinstance(data, dict):
+        return []
+    out = [str(data[k]) for k in ("title", "detail", "message", "error", "error_description") if data.get(k)]
+    errors = data.get("errors")
+    items = errors.values() if isinstance(errors, dict) else errors if isinstance(errors, list) else []
+    for item in items:
+        out.extend(str(x) for x in (item if isinstance(item, list) else [item]))
+    return out[:20]
+
+
+#: How REGES's failures become the REGES tree.
+REGES_ERRORS = StatusErrorMap(
+    transport=RegesTransportError,
+    rate_limit=RegesRateLimitError,
+    auth=RegesAuthError,
+    rejected=RegesRejectedError,
+    protocol=RegesProtocolError,
+    name="REGES",
+    refine=_unexpected,
+    messages=problem_messages,
+)

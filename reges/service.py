@@ -90,7 +90,8 @@ class RegesService:
         except RegesTransportError:
             raise
         except PermanentError as exc:
-            self.store.failed_before_receipt(req.message_id, exc.message)
+            said = list(getattr(exc, "messages", []))[1:]  # REGES's own details after the summary line
+            self.store.failed_before_receipt(req.message_id, "; ".join([exc.message, *said]))
             raise
         self.store.submitted(req.message_id, response_id)  # persisted before anyone hears of it
         stored = self.store.get(req.message_id)

@@ -12,11 +12,16 @@ import click
 
 from celeryconfig import QUEUES, route_for
 from shared import plugins
+from shared.cli_errors import BoundaryGroup
 
 __all__ = ["main"]
 
-class _LazyGroup(click.Group):
-    """Sub-command groups of the installed packages (entry points ``workers_core.cli``), imported when used."""
+
+class _LazyGroup(BoundaryGroup):
+    """Sub-command groups of the installed packages (entry points ``workers_core.cli``), imported when used.
+
+    Every command runs inside the error boundary (``shared.cli_errors``): bad input ends as one line, exit 1.
+    """
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         available = [name for name, target in plugins.cli_groups().items() if plugins.importable(target)]
