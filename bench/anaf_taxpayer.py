@@ -53,7 +53,7 @@ def main() -> int:
             EVENTS_ENABLED="true",
             ANAF_REGISTRY_URL=f"{fake.url}/api/PlatitorTvaRest/v9/tva",
             ANAF_REDIS_NAMESPACE=f"bench{uuid.uuid4().hex[:8]}",
-            TAXPAYER_WAIT_TIMEOUT_S="100",
+            ANAF_TAXPAYER_WAIT_TIMEOUT_S="100",
         )
         worker = WorkerProcess("anaf.taxpayer", env, Path(tmp), concurrency=args.concurrency, pool="threads")
         client = broker.client

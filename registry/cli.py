@@ -61,8 +61,10 @@ def serve(host: str | None, port: int | None, access_log: bool) -> None:
     from registry.config import get_settings
     from registry.main import create_app
     from shared.logging import configure_logging
+    from shared.startup import settings_guard
 
-    settings = get_settings()
+    with settings_guard("registry"):
+        settings = get_settings()
     configure_logging(settings.log_level, "console" if settings.log_format == "console" else "json")
     # Everything imported so far lives for the whole process: keep it out of the cyclic GC's full passes,
     # and collect young objects less often (a 1,000-instance list allocates ~50k short-lived objects).

@@ -13,6 +13,7 @@ import click
 from celeryconfig import QUEUES, route_for
 from shared import plugins
 from shared.cli_errors import BoundaryGroup
+from shared.startup import settings_guard
 
 __all__ = ["main"]
 
@@ -69,7 +70,8 @@ def worker(tag: str, concurrency: int | None, pool: str | None, loglevel: str | 
     pool = pool or spec.pool
     concurrency = concurrency or spec.concurrency
     module, _, _attr = plugins.worker_target(spec.tag).partition(":")
-    app = importlib.import_module(module).app
+    with settings_guard(f"worker {spec.tag}"):
+        app = importlib.import_module(module).app
     argv = [
         "worker",
         "-Q", spec.tag,
