@@ -1,6 +1,6 @@
 """``SmtpClient``: the blocking facade tasks call; it drives the process's asyncio ``SmtpPool``.
 
-One per worker process (``shared.resources.ProcessResource``). Under the prefork (or solo) pool tasks
+One per worker process (``email_send.service.build_services``). Under the prefork (or solo) pool tasks
 run one at a time on the main thread, so the event loop runs right there (``run_until_complete``: no
 thread hand-off per message). Under the threads pool the loop runs in a daemon thread and tasks submit
 to it, sharing the process's sessions. The mode is fixed by the thread of the first call.

@@ -73,3 +73,31 @@ def test_batch_size_is_bounded(smtp_server: SmtpServer, make_service, email_sett
         BatchSender(service, small).send(EmailBatchRequest(messages=[msg(i) for i in range(4)]), default_key="task:x")
     assert info.value.errors[0]["type"] == "too_many"
     assert smtp_server.messages == []
+
+
+def test_handlers_emit_one_event_per_real_send_and_none_for_duplicates(smtp_server: SmtpServer, make_service,
+                                                                       email_settings: EmailSendSettings,
+                                                                       redis_conn) -> None:
+    """The task handlers over real services: the events they return are what ``create_app`` publishes."""
+    from email_send.models import EmailRequest
+    from email_send.service import EmailSendServices
+    from email_send.tasks import send, send_batch
+    from shared.worker import TaskContext
+
+    service, client, _ = make_service(smtp_server)
+    services = EmailSendServices(settings=email_settings, email=service, batch=BatchSender(service, email_settings),
+                                 smtp=client, redis=redis_conn)
+    ctx = TaskContext(task_id=str(uuid.uuid4()), retries=0, correlation_id=None)
+    batch = EmailBatchRequest(messages=[msg(0), {"to": ["nu-e-adresa"], "subject": "s", "text": "x"}, msg(2)])
+    first = send_batch(services, batch, ctx)
+    [event] = first.events
+    assert event.name == "email.batch_sent"
+    assert {k: event.data[k] for k in ("sent", "duplicates", "failed")} == {"sent": 2, "duplicates": 0, "failed": 1}
+    assert event.data["message_ids"] == [m.message["Message-ID"] for m in smtp_server.messages]
+    assert send_batch(services, batch, ctx).events == []  # a redelivery: everything is a duplicate
+    one = EmailRequest.model_validate(msg(7))
+    sent = send(services, one, ctx)
+    assert [e.name for e in sent.events] == ["email.sent"] and sent.json()["status"] == "sent"
+    again = send(services, one, ctx)
+    assert again.events == [] and again.json()["status"] == "duplicate"
+    assert len(smtp_server.messages) == 3
