@@ -67,7 +67,10 @@ def s3_client(settings: ArtifactSettings) -> object:
     import boto3
     from botocore.config import Config
 
-    config = Config(s3={"addressing_style": settings.addressing_style}, retries={"mode": "standard"},
+    # Every body we send carries a signed x-amz-checksum-sha256 header that the server checks, so the SigV4
+    # payload hash (a second SHA-256 pass over the bytes on plain-HTTP endpoints) adds nothing: skip it.
+    config = Config(s3={"addressing_style": settings.addressing_style, "payload_signing_enabled": False},
+                    retries={"mode": "standard"},
                     max_pool_connections=16, connect_timeout=10, read_timeout=120,
                     request_checksum_calculation="when_required", response_checksum_validation="when_required")
     return boto3.session.Session().client("s3", config=config)
