@@ -72,7 +72,7 @@ def test_cleanup_removes_each_kind_after_its_own_period(backend: str, request: p
 
     report = cleanup(store, table, now=today + timedelta(days=8))
     assert report.deleted == {"efactura-archive": [], "saft": [], "render": [keys["render"]],
-                              "ocr-input": [keys["ocr-input"]]}
+                              "ocr-input": [keys["ocr-input"]], "probe": []}
     assert not store.exists(keys["render"]) and store.exists(keys["saft"])
 
     ten_years = datetime(today.year + 10, 12, 31, tzinfo=UTC)

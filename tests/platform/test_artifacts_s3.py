@@ -182,3 +182,22 @@ def test_store_errors_are_classified(seaweed: SeaweedServer, s3_bucket: str) -> 
     with pytest.raises(ArtifactStoreUnavailable) as caught:
         S3ArtifactStore(closed, "bucket").put(b"x", name="x")
     assert caught.value.retryable
+
+
+def test_deep_check_round_trips_a_probe(s3_store: S3ArtifactStore, seaweed: SeaweedServer, s3_bucket: str,
+                                        tmp_path: Path) -> None:
+    from shared.artifacts import FilesystemArtifactStore
+    from shared.artifacts.health import artifact_check
+
+    details = artifact_check(lambda: s3_store).check()
+    assert details is not None and details["store"] == "S3ArtifactStore" and details["links"] is True
+    assert _raw_keys(seaweed, s3_bucket) == []  # the probe is gone
+    assert artifact_check(lambda: FilesystemArtifactStore(tmp_path)).check() is not None
+
+    import boto3
+    from botocore.config import Config
+
+    closed = boto3.client("s3", endpoint_url="http://127.0.0.1:9", aws_access_key_id="a", aws_secret_access_key="b",
+                          region_name="us-east-1", config=Config(retries={"max_attempts": 1}, connect_timeout=2))
+    with pytest.raises(ArtifactStoreUnavailable):
+        artifact_check(lambda: S3ArtifactStore(closed, "bucket")).check()
