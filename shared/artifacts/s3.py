@@ -50,8 +50,10 @@ class S3ArtifactStore:
 
     def __init__(self, client: Any, bucket: str, prefix: str = "", *, max_bytes: int = 50 * _MIB,
                  url_ttl: timedelta = timedelta(hours=1), multipart_threshold: int = 64 * _MIB,
-                 part_size: int = 16 * _MIB):
+                 part_size: int = 16 * _MIB, presign_client: Any | None = None):
         self.client = client
+        #: Signs the download links when callers reach the store by another address than the workers do.
+        self.presign_client = presign_client or client
         self.bucket = bucket
         self.prefix = check_key(prefix.strip("/"), "prefix") + "/" if prefix.strip("/") else ""
         self.max_bytes = max_bytes
@@ -196,7 +198,7 @@ class S3ArtifactStore:
         ttl = ttl or self.url_ttl
         expires_at = datetime.now(UTC).replace(microsecond=0) + ttl
         with s3_errors(key):
-            url = self.client.generate_presigned_url(
+            url = self.presign_client.generate_presigned_url(
                 "get_object", Params={"Bucket": self.bucket, "Key": self.object_key(key)},
                 ExpiresIn=int(ttl.total_seconds()))
         return ArtifactLink(url=url, expires_at=expires_at)
@@ -207,9 +209,9 @@ class S3ArtifactStore:
         Inputs given "by URL" are read through the store with our credentials, never fetched from wherever the
         URL points: no request to an address chosen by the caller (SSRF).
         """
-        ours = urlsplit(self.client.meta.endpoint_url)
+        ours = {urlsplit(c.meta.endpoint_url)[:2] for c in (self.client, self.presign_client)}
         given = urlsplit(url)
-        if (given.scheme, given.netloc) != (ours.scheme, ours.netloc):
+        if (given.scheme, given.netloc) not in ours:
             raise invalid_key("url")
         path = unquote(given.path)
         base = f"/{self.bucket}/{self.prefix}"
