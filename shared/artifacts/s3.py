@@ -70,7 +70,9 @@ class S3ArtifactStore:
             sha256: str | None = None) -> ArtifactRef:
         if len(data) > self.max_bytes:
             raise too_large("data", len(data), self.max_bytes)
-        key = new_key(kind, name)
+        return self._put_bytes(data, new_key(kind, name), content_type, kind, sha256)
+
+    def _put_bytes(self, data: bytes, key: str, content_type: str, kind: str, sha256: str | None) -> ArtifactRef:
         if len(data) > self.multipart_threshold:
             size, digest = self._put_parts(io.BytesIO(data), key, content_type, kind, sha256)
         else:
@@ -86,13 +88,13 @@ class S3ArtifactStore:
 
     def put_file(self, path: Path, *, name: str, content_type: str = "application/octet-stream",
                  kind: str = GENERAL, sha256: str | None = None) -> ArtifactRef:
-        """Upload a local file without reading it whole into memory (multipart above the threshold)."""
-        size = path.stat().st_size
-        if size > self.max_bytes:
-            raise too_large("path", size, self.max_bytes)
-        if size <= self.multipart_threshold:
-            return self.put(path.read_bytes(), name=name, content_type=content_type, kind=kind, sha256=sha256)
+        """Upload a local file without reading it whole into memory (multipart above the threshold).
+
+        No ``max_bytes`` limit here: the file is streamed (read it back with ``open`` or its URL).
+        """
         key = new_key(kind, name)
+        if path.stat().st_size <= self.multipart_threshold:
+            return self._put_bytes(path.read_bytes(), key, content_type, kind, sha256)
         with path.open("rb") as fh:
             size, digest = self._put_parts(fh, key, content_type, kind, sha256)
         return self._ref(key, size, digest, content_type, kind)
@@ -110,8 +112,6 @@ class S3ArtifactStore:
         try:
             while block := stream.read(self.part_size):
                 size += len(block)
-                if size > self.max_bytes:
-                    raise too_large("data", size, self.max_bytes)
                 digest.update(block)
                 checksum = _b64(hashlib.sha256(block).digest())
                 with s3_errors(key):

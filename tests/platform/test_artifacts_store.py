@@ -45,10 +45,12 @@ def test_mismatch_or_oversize_keeps_nothing(tmp_path: Path) -> None:
     source.write_bytes(b"y" * 500)
     with pytest.raises(ArtifactIntegrityError):
         store.put_file(source, name="x", sha256="0" * 64)
-    source.write_bytes(b"y" * 5000)
     with pytest.raises(PayloadError, match="too large"):
-        store.put_file(source, name="x")
+        store.put(b"y" * 5000, name="x")
     assert _files(tmp_path / "art") == []  # no artifact, no temp file left behind
+
+    source.write_bytes(b"y" * 5000)  # a file is streamed, never held in memory: max_bytes does not apply
+    assert store.put_file(source, name="x").size == 5000
 
 
 @pytest.mark.parametrize("key", ["../x", "/etc/passwd", "a/../../b", "", "a//b", "a/b\n", "a\\b", ".hidden/x",
