@@ -91,7 +91,13 @@ def build_store(settings: ArtifactSettings, client: object | None = None) -> Art
                            presign_client=public)
 
 
-_store: ProcessResource[ArtifactStore] = ProcessResource(lambda: build_store(ArtifactSettings()), name="artifacts")
+def _close(store: ArtifactStore) -> None:
+    if isinstance(store, S3ArtifactStore):
+        store.client.close()
+
+
+_store: ProcessResource[ArtifactStore] = ProcessResource(lambda: build_store(ArtifactSettings()), close=_close,
+                                                         name="artifacts")
 
 
 def artifact_store(settings: ArtifactSettings | None = None) -> ArtifactStore:
