@@ -40,7 +40,7 @@ from anaf_efactura.models import SubmissionResult, SubmitRequest
 from anaf_efactura.outbox import Outbox, OutboxRow
 from anaf_efactura.ubl import build_ubl
 from anaf_efactura.validation import UBL_CREDIT_NOTE, InvoiceValidator, parse_untrusted
-from shared.artifacts import ArtifactStore, get_artifact_store
+from shared.artifacts import ArtifactStore, artifact_store
 from shared.errors import PayloadError, PermanentError, TransientError
 from shared.resources import ProcessResource
 from shared.schemas import get_store
@@ -181,7 +181,8 @@ class EfacturaService:
 
     def _upload(self, row: OutboxRow, p: Prepared) -> Outcome:
         if row.xml_artifact is None:
-            ref = self.artifacts.put(p.xml, name=f"efactura-{p.cif}-{row.id}.xml", content_type="application/xml")
+            ref = self.artifacts.put(p.xml, name=f"efactura-{p.cif}-{row.id}.xml", content_type="application/xml",
+                                     kind="efactura-archive")
             row = self.outbox.update(row.id, xml_artifact=ref.key)
         row = self.outbox.mark_intent(row.id)
         try:
@@ -328,7 +329,8 @@ class EfacturaService:
 
     def _finish(self, row: OutboxRow, state: str, download_id: int, archive: bytes, signed: Any) -> Outcome:
         ref = self.artifacts.put(
-            archive, name=f"efactura-{row.upload_index}-{download_id}.zip", content_type="application/zip"
+            archive, name=f"efactura-{row.upload_index}-{download_id}.zip", content_type="application/zip",
+            kind="efactura-archive",
         )
         signature = {
             "digest_ok": signed.digest_ok,
@@ -396,10 +398,10 @@ class EfacturaService:
             "signature": row.signature,
         }
 
-    @staticmethod
     def _result(
-        row: OutboxRow, *, next_poll_in: float | None = None, warnings: list[str] | None = None
+        self, row: OutboxRow, *, next_poll_in: float | None = None, warnings: list[str] | None = None
     ) -> SubmissionResult:
+        link = self.artifacts.link(row.zip_artifact) if row.zip_artifact else None
         return SubmissionResult(
             outbox_id=row.id,
             invoice_key=row.invoice_key,
@@ -420,6 +422,8 @@ class EfacturaService:
             next_poll_in=next_poll_in,
             uploaded_at=row.uploaded_at,
             finished_at=row.finished_at,
+            zip_url=link.url if link else None,
+            zip_expires_at=link.expires_at if link else None,
         )
 
 
@@ -441,7 +445,7 @@ _outbox: ProcessResource[Outbox] = ProcessResource(
     lambda: Outbox(get_settings().dsn), close=Outbox.close, name="efactura-outbox"
 )
 _service: ProcessResource[EfacturaService] = ProcessResource(
-    lambda: EfacturaService(get_settings(), get_runtime(), _outbox.get(), _validator.get, get_artifact_store()),
+    lambda: EfacturaService(get_settings(), get_runtime(), _outbox.get(), _validator.get, artifact_store()),
     name="efactura-service",
 )
 

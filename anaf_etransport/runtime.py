@@ -11,7 +11,7 @@ from anaf_etransport.models import EtransportResult
 from anaf_etransport.outbox import Outbox
 from anaf_etransport.submission import SubmissionService
 from anaf_etransport.validation import ARTEFACTS, SCHEMATRON_FILE, XSD_FILE, EtransportValidator
-from shared.artifacts import get_artifact_store
+from shared.artifacts import artifact_store
 from shared.resources import ProcessResource
 from shared.schemas import get_store
 from shared.schemas.requirement import SchemaRequirement
@@ -49,7 +49,7 @@ def service(on_final: Callable[[EtransportResult], None]) -> SubmissionService:
         settings=get_settings(),
         outbox=outbox_resource.get(),
         client=EtransportClient(rt.api_client(rt.settings.etransport_base_url)),
-        store=get_artifact_store(),
+        store=artifact_store(),
         validator=validator_resource.get(),
         on_final=on_final,
     )

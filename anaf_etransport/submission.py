@@ -18,7 +18,7 @@ from anaf_etransport.errors import AnafTransportError, IdempotencyConflict
 from anaf_etransport.models import Declaration, EtransportResult, EtransportSubmitRequest
 from anaf_etransport.outbox import Outbox, Submission
 from anaf_etransport.validation import EtransportValidator, Finding, parse_untrusted
-from shared.artifacts import FilesystemArtifactStore
+from shared.artifacts import ArtifactStore
 from shared.errors import PayloadError, PermanentError, TransientError
 from shared.xml import safe_parser
 
@@ -57,7 +57,7 @@ class SubmissionService:
         settings: EtransportSettings,
         outbox: Outbox,
         client: EtransportClient,
-        store: FilesystemArtifactStore,
+        store: ArtifactStore,
         validator: EtransportValidator,
         on_final: Callable[[EtransportResult], None] = lambda r: None,
         sleep: Callable[[float], None] = time.sleep,

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from anaf_saft.config import get_settings
-from shared.artifacts import get_artifact_store
+from shared.artifacts import FilesystemArtifactStore, artifact_store
+from shared.artifacts.health import probe
 from shared.health import DeepCheck
 
 __all__ = ["DEEP_CHECKS"]
@@ -28,7 +29,10 @@ def _duk() -> Mapping[str, Any]:
 
 
 def _artifact_space() -> Mapping[str, Any]:
-    root = get_artifact_store().root
+    store = artifact_store()
+    if not isinstance(store, FilesystemArtifactStore):
+        return probe(store)  # object storage: reachable and writable is what matters
+    root = store.root
     root.mkdir(parents=True, exist_ok=True)
     free = shutil.disk_usage(root).free
     if free < 1 << 30:

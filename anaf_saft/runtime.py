@@ -10,7 +10,7 @@ from anaf_saft.config import SaftSettings, get_settings
 from anaf_saft.duk import DukValidator
 from anaf_saft.service import SaftGenerator
 from anaf_saft.xsd import ARTEFACT, XSD_FILE, SaftSchema
-from shared.artifacts import get_artifact_store
+from shared.artifacts import artifact_store
 from shared.resources import ProcessResource
 from shared.schemas import get_store
 from shared.schemas.requirement import SchemaRequirement
@@ -39,7 +39,7 @@ engine_resource: ProcessResource[Any] = ProcessResource(_engine, close=lambda e:
 
 def build_generator(settings: SaftSettings, schema: SaftSchema, engine_factory: Any = None) -> SaftGenerator:
     return SaftGenerator(
-        get_artifact_store(),
+        artifact_store(),
         schema=schema,
         duk=DukValidator(settings.duk_dir, java=settings.duk_java, max_memory=settings.duk_max_memory,
                          timeout=settings.duk_timeout),

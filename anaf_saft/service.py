@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +16,7 @@ from anaf_saft.models import DocumentSection, ExportSource, Finding, SaftRequest
 from anaf_saft.sources import KINDS, AccountingSource, ExportFiles, SqlSource
 from anaf_saft.writer import namespace_for, write_segments
 from anaf_saft.xsd import SaftSchema
-from shared.artifacts import FilesystemArtifactStore
+from shared.artifacts import ArtifactStore, FilesystemArtifactStore
 from shared.errors import PayloadError, PermanentError
 from shared.schemas import SchemasUnavailable
 
@@ -45,7 +44,7 @@ class SaftGenerator:
 
     def __init__(
         self,
-        store: FilesystemArtifactStore,
+        store: ArtifactStore,
         *,
         schema: SaftSchema | None,
         duk: DukValidator,
@@ -87,8 +86,10 @@ class SaftGenerator:
             raise PayloadError(f"accounting data failed {len(plan.fatal)} check(s); nothing generated", errors=_errors(plan.findings), code="saft_checks_failed")
         ns = namespace_for(req.test)
         name = f"D406{'T' if req.test else ''}_{req.company.registration_number}_{req.period.year}_{req.period.start_month:02d}-{req.period.end_month:02d}"
-        self.store.root.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=self.store.root, prefix=".saft-") as tmp:
+        scratch = self.store.root if isinstance(self.store, FilesystemArtifactStore) else None
+        if scratch is not None:
+            scratch.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=scratch, prefix=".saft-") as tmp:
             tmpdir = Path(tmp)
 
             def open_segment(index: int) -> BinaryIO:
@@ -117,13 +118,11 @@ class SaftGenerator:
             refs: list[SegmentRef] = []
             for seg in plan.segments:
                 suffix = f"_s{seg.index}of{len(plan.segments)}" if len(plan.segments) > 1 else ""
-                key = self.store.new_key(f"{name}{suffix}.xml")
-                target = self.store.path(key)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                size, sha = _digest(tmpdir / f"{seg.index}.xml")
-                os.replace(tmpdir / f"{seg.index}.xml", target)
-                refs.append(SegmentRef(index=seg.index, key=key, size=size, sha256=sha,
-                                       lines=seg.lines, entries=seg.entries))
+                _, sha = _digest(tmpdir / f"{seg.index}.xml")  # the validated bytes; the store checks its upload
+                ref = self.store.put_file(tmpdir / f"{seg.index}.xml", name=f"{name}{suffix}.xml",
+                                          content_type="application/xml", kind="saft", sha256=sha)
+                refs.append(SegmentRef(index=seg.index, key=ref.key, size=ref.size, sha256=ref.sha256,
+                                       lines=seg.lines, entries=seg.entries, url=ref.url, expires_at=ref.expires_at))
         duk = duk_results[0].to_dict() if len(duk_results) == 1 else {
             "configured": duk_results[0].configured,
             "valid": None if any(r.valid is None for r in duk_results) else all(r.valid for r in duk_results),
@@ -134,6 +133,7 @@ class SaftGenerator:
         first = refs[0]
         return SaftResult(
             key=first.key, size=first.size, sha256=first.sha256, namespace=ns, header_comment=req.period_type,
+            url=first.url, expires_at=first.expires_at,
             segments=refs, lines=plan.lines, entries=plan.entries, total_debit=f"{plan.debit:.2f}",
             total_credit=f"{plan.credit:.2f}", xsd_valid=xsd_valid, validated_with=validated_with, duk=duk,
             findings=findings,

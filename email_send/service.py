@@ -17,7 +17,7 @@ from email_send.message import MessageBuilder, OutgoingMessage
 from email_send.models import EmailRequest, EmailResult, SmtpReply
 from email_send.pool import Delivery
 from email_send.templates import TemplateRenderer
-from shared.artifacts import get_artifact_store
+from shared.artifacts import artifact_store
 from shared.config import get_settings
 from shared.idempotency import IdempotencyGuard, request_fingerprint
 from shared.resources import ProcessResource
@@ -110,7 +110,7 @@ REDIS: ProcessResource[redis.Redis[bytes]] = ProcessResource(_build_redis, close
 
 def _build_service() -> EmailService:
     settings: EmailSettings = get_email_settings()
-    builder = MessageBuilder(settings, TemplateRenderer(settings.template_dir), get_artifact_store)
+    builder = MessageBuilder(settings, TemplateRenderer(settings.template_dir), artifact_store)
     guard = IdempotencyGuard(
         REDIS.get(),
         namespace="email",
