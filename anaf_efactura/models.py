@@ -67,6 +67,9 @@ class SubmissionResult(BaseModel):
     xml_artifact: str | None = None
     zip_artifact: str | None = None
     zip_sha256: str | None = None
+    #: Presigned download URL of the archived ZIP and its expiry (S3 artifact store only).
+    zip_url: str | None = None
+    zip_expires_at: dt.datetime | None = None
     signature: dict[str, Any] | None = None
     errors: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)

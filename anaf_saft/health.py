@@ -31,7 +31,10 @@ def _duk(settings: SaftSettings) -> Mapping[str, Any]:
 
 
 def _artifact_space() -> Mapping[str, Any]:
-    root = get_artifact_store().root
+    store = artifact_store()
+    if not isinstance(store, FilesystemArtifactStore):
+        return probe(store)  # object storage: reachable and writable is what matters
+    root = store.root
     root.mkdir(parents=True, exist_ok=True)
     free = shutil.disk_usage(root).free
     if free < MIN_FREE_BYTES:

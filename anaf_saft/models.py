@@ -155,6 +155,9 @@ class SegmentRef(BaseModel):
     sha256: str
     lines: int
     entries: int
+    #: Presigned download URL and its expiry (S3 artifact store only).
+    url: str | None = None
+    expires_at: dt.datetime | None = None
 
 
 class DocumentSection(BaseModel):
@@ -172,6 +175,9 @@ class SaftResult(BaseModel):
     key: str
     size: int
     sha256: str
+    #: Download link of the first (or only) file, as in ``segments[0]`` (S3 artifact store only).
+    url: str | None = None
+    expires_at: dt.datetime | None = None
     namespace: str
     header_comment: str
     segments: list[SegmentRef]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -45,7 +44,7 @@ class SaftGenerator:
 
     def __init__(
         self,
-        store: FilesystemArtifactStore,
+        store: ArtifactStore,
         *,
         schema: SaftSchema | None,
         duk: DukValidator,
@@ -95,8 +94,10 @@ class SaftGenerator:
             raise SaftInputError(f"accounting data failed {len(plan.fatal)} check(s); nothing generated", errors=_errors(plan.findings), code="saft_checks_failed")
         ns = namespace_for(req.test)
         name = f"D406{'T' if req.test else ''}_{req.company.registration_number}_{req.period.year}_{req.period.start_month:02d}-{req.period.end_month:02d}"
-        self.store.root.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=self.store.root, prefix=".saft-") as tmp:
+        scratch = self.store.root if isinstance(self.store, FilesystemArtifactStore) else None
+        if scratch is not None:
+            scratch.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=scratch, prefix=".saft-") as tmp:
             tmpdir = Path(tmp)
 
             def open_segment(index: int) -> BinaryIO:
@@ -119,6 +120,7 @@ class SaftGenerator:
         first = refs[0]
         return SaftResult(
             key=first.key, size=first.size, sha256=first.sha256, namespace=ns, header_comment=req.period_type,
+            url=first.url, expires_at=first.expires_at,
             segments=refs, lines=plan.lines, entries=plan.entries, total_debit=f"{plan.debit:.2f}",
             total_credit=f"{plan.credit:.2f}", xsd_valid=xsd_valid, validated_with=validated_with, duk=duk,
             findings=findings,

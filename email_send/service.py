@@ -23,7 +23,7 @@ from email_send.message import MessageBuilder, OutgoingMessage
 from email_send.models import EmailRequest, EmailResult, SmtpReply
 from email_send.pool import Delivery
 from email_send.templates import TemplateRenderer
-from shared.artifacts import get_artifact_store
+from shared.artifacts import artifact_store
 from shared.config import get_settings
 from shared.idempotency import IdempotencyGuard, guarded, request_fingerprint
 

@@ -17,7 +17,7 @@ from ocr.engines.base import OcrEngine, canonical_language
 from ocr.errors import OcrTimeoutError
 from ocr.layout import RecognizedLine, page_text, reading_order
 from ocr.models import OcrLine, OcrPage, OcrRequest, OcrResult
-from shared.artifacts import ArtifactStore, get_artifact_store
+from shared.artifacts import ArtifactStore, artifact_store
 from shared.errors import PayloadError
 
 __all__ = ["OcrService", "build_service"]
@@ -49,11 +49,11 @@ class OcrService:
             if len(data) > limit:
                 raise _too_large("content_base64", len(data), limit)
             return data, "content_base64"
-        assert request.artifact_key is not None
-        data = self.store.get(request.artifact_key)
+        field = "artifact_key" if request.artifact_key is not None else "artifact_url"
+        data = self.store.get(request.artifact_key or self.store.key_for_url(str(request.artifact_url)))
         if len(data) > self.settings.max_input_bytes:
-            raise _too_large("artifact_key", len(data), self.settings.max_input_bytes)
-        return data, "artifact_key"
+            raise _too_large(field, len(data), self.settings.max_input_bytes)
+        return data, field
 
     def engine_for(self, request: OcrRequest) -> tuple[OcrEngine, str]:
         engine = self.registry.get(request.engine or self.settings.engine)
@@ -108,4 +108,4 @@ class OcrService:
 
 def build_service(settings: OcrSettings) -> OcrService:
     """The worker's per-process service: the engines load once per process, on first use."""
-    return OcrService(settings, EngineRegistry(lambda: settings), get_artifact_store())
+    return OcrService(settings, EngineRegistry(lambda: settings), artifact_store())

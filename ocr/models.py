@@ -14,11 +14,16 @@ _BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]*$")
 
 
 class OcrRequest(BaseModel):
-    """Exactly one input: ``artifact_key`` (artifact store) or ``content_base64`` (small inline file)."""
+    """Exactly one input: ``artifact_key`` or ``artifact_url`` (artifact store) or ``content_base64`` (small file).
+
+    ``artifact_url`` is a download link the artifact store handed out (``pdf.render``'s ``url``); it is read
+    through the store by its key, never fetched from wherever it points.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     artifact_key: str | None = Field(default=None, max_length=512)
+    artifact_url: str | None = Field(default=None, max_length=4096)
     content_base64: str | None = Field(default=None, max_length=16 * 1024 * 1024)
     #: Language hint: ISO 639-1 (``ro``) or 639-2 (``ron``); default from OCR_DEFAULT_LANGUAGE.
     language: str | None = Field(default=None, min_length=2, max_length=12)
@@ -46,8 +51,8 @@ class OcrRequest(BaseModel):
 
     @model_validator(mode="after")
     def _one_input(self) -> OcrRequest:
-        if (self.artifact_key is None) == (self.content_base64 is None):
-            raise ValueError("give exactly one of artifact_key, content_base64")
+        if sum(x is not None for x in (self.artifact_key, self.artifact_url, self.content_base64)) != 1:
+            raise ValueError("give exactly one of artifact_key, artifact_url, content_base64")
         return self
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -109,3 +110,6 @@ class RenderResult(BaseModel):
     render_ms: float
     #: Requests the page made that the network policy refused (first 20, with the reason).
     blocked: list[dict[str, str]] = Field(default_factory=list)
+    #: Presigned download URL of the PDF and when it stops working (S3 artifact store only).
+    url: str | None = None
+    expires_at: datetime | None = None

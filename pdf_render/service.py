@@ -16,7 +16,7 @@ from pdf_render.models import RenderRequest, RenderResult
 from pdf_render.netpolicy import NetworkPolicy
 from pdf_render.rendering import PdfRenderer, RenderedPdf, RenderLimits
 from pdf_render.templates import TemplateRenderer
-from shared.artifacts import ArtifactStore, get_artifact_store
+from shared.artifacts import ArtifactStore, artifact_store
 from shared.errors import PayloadError
 
 __all__ = ["PdfRenderServices", "PdfService", "build_host", "build_policy", "build_services", "close_services"]
@@ -93,13 +93,13 @@ class PdfService:
     def render(self, request: RenderRequest) -> RenderResult:
         """Render and put the PDF into the artifact store."""
         rendered = self.render_bytes(request)
-        store = self.store or get_artifact_store()
-        ref = store.put(rendered.data, name=request.filename, content_type="application/pdf")
+        store = self.store or artifact_store()
+        ref = store.put(rendered.data, name=request.filename, content_type="application/pdf", kind="render")
         blocked = [{"url": v.url[:300], "reason": v.reason} for v in rendered.refused[:20]]
         log.info("pdf rendered", key=ref.key, pages=rendered.pages, size=ref.size, ms=rendered.elapsed_ms,
                  blocked=len(rendered.refused))
         return RenderResult(key=ref.key, size=ref.size, sha256=ref.sha256, pages=rendered.pages,
-                            render_ms=rendered.elapsed_ms, blocked=blocked)
+                            render_ms=rendered.elapsed_ms, blocked=blocked, url=ref.url, expires_at=ref.expires_at)
 
 
 @dataclass(frozen=True)

@@ -52,14 +52,15 @@ class FilesystemArtifactStore:
 
     def put_file(self, path: Path, *, name: str, content_type: str = "application/octet-stream",
                  kind: str = GENERAL, sha256: str | None = None) -> ArtifactRef:
-        """Copy a local file in (hashing while copying); refused, and nothing kept, if ``sha256`` differs."""
+        """Copy a local file in, hashing while copying; refused, and nothing kept, if ``sha256`` differs.
+
+        No ``max_bytes`` limit here: the file is streamed, never held in memory (read it back with ``open``).
+        """
         key = new_key(kind, name)
         digest, size = hashlib.sha256(), 0
         with path.open("rb") as src, self._writer(key) as dst:
             while block := src.read(_BLOCK):
                 size += len(block)
-                if size > self.max_bytes:
-                    raise too_large("path", size, self.max_bytes)
                 digest.update(block)
                 dst.write(block)
             expect_sha256(sha256, digest.hexdigest(), key)

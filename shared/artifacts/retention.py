@@ -64,6 +64,7 @@ DEFAULT_RETENTION: Mapping[str, Retention] = {
     "saft": Retention("saft", fiscal_years=10, basis=LEGAL_BASIS),
     "render": Retention("render", days=7, basis="scratch: the caller downloads the PDF within the link's life"),
     "ocr-input": Retention("ocr-input", days=7, basis="scratch: input of one OCR task"),
+    "probe": Retention("probe", days=1, basis="health-check probe, normally deleted at once"),
     GENERAL: Retention(GENERAL, basis="no rule: kept until its owner deletes it"),
 }
 

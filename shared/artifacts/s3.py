@@ -50,8 +50,10 @@ class S3ArtifactStore:
 
     def __init__(self, client: Any, bucket: str, prefix: str = "", *, max_bytes: int = 50 * _MIB,
                  url_ttl: timedelta = timedelta(hours=1), multipart_threshold: int = 64 * _MIB,
-                 part_size: int = 16 * _MIB):
+                 part_size: int = 16 * _MIB, presign_client: Any | None = None):
         self.client = client
+        #: Signs the download links when callers reach the store by another address than the workers do.
+        self.presign_client = presign_client or client
         self.bucket = bucket
         self.prefix = check_key(prefix.strip("/"), "prefix") + "/" if prefix.strip("/") else ""
         self.max_bytes = max_bytes
@@ -68,7 +70,9 @@ class S3ArtifactStore:
             sha256: str | None = None) -> ArtifactRef:
         if len(data) > self.max_bytes:
             raise too_large("data", len(data), self.max_bytes)
-        key = new_key(kind, name)
+        return self._put_bytes(data, new_key(kind, name), content_type, kind, sha256)
+
+    def _put_bytes(self, data: bytes, key: str, content_type: str, kind: str, sha256: str | None) -> ArtifactRef:
         if len(data) > self.multipart_threshold:
             size, digest = self._put_parts(io.BytesIO(data), key, content_type, kind, sha256)
         else:
@@ -84,13 +88,13 @@ class S3ArtifactStore:
 
     def put_file(self, path: Path, *, name: str, content_type: str = "application/octet-stream",
                  kind: str = GENERAL, sha256: str | None = None) -> ArtifactRef:
-        """Upload a local file without reading it whole into memory (multipart above the threshold)."""
-        size = path.stat().st_size
-        if size > self.max_bytes:
-            raise too_large("path", size, self.max_bytes)
-        if size <= self.multipart_threshold:
-            return self.put(path.read_bytes(), name=name, content_type=content_type, kind=kind, sha256=sha256)
+        """Upload a local file without reading it whole into memory (multipart above the threshold).
+
+        No ``max_bytes`` limit here: the file is streamed (read it back with ``open`` or its URL).
+        """
         key = new_key(kind, name)
+        if path.stat().st_size <= self.multipart_threshold:
+            return self._put_bytes(path.read_bytes(), key, content_type, kind, sha256)
         with path.open("rb") as fh:
             size, digest = self._put_parts(fh, key, content_type, kind, sha256)
         return self._ref(key, size, digest, content_type, kind)
@@ -108,8 +112,6 @@ class S3ArtifactStore:
         try:
             while block := stream.read(self.part_size):
                 size += len(block)
-                if size > self.max_bytes:
-                    raise too_large("data", size, self.max_bytes)
                 digest.update(block)
                 checksum = _b64(hashlib.sha256(block).digest())
                 with s3_errors(key):
@@ -196,7 +198,7 @@ class S3ArtifactStore:
         ttl = ttl or self.url_ttl
         expires_at = datetime.now(UTC).replace(microsecond=0) + ttl
         with s3_errors(key):
-            url = self.client.generate_presigned_url(
+            url = self.presign_client.generate_presigned_url(
                 "get_object", Params={"Bucket": self.bucket, "Key": self.object_key(key)},
                 ExpiresIn=int(ttl.total_seconds()))
         return ArtifactLink(url=url, expires_at=expires_at)
@@ -207,9 +209,9 @@ class S3ArtifactStore:
         Inputs given "by URL" are read through the store with our credentials, never fetched from wherever the
         URL points: no request to an address chosen by the caller (SSRF).
         """
-        ours = urlsplit(self.client.meta.endpoint_url)
+        ours = {urlsplit(c.meta.endpoint_url)[:2] for c in (self.client, self.presign_client)}
         given = urlsplit(url)
-        if (given.scheme, given.netloc) != (ours.scheme, ours.netloc):
+        if (given.scheme, given.netloc) not in ours:
             raise invalid_key("url")
         path = unquote(given.path)
         base = f"/{self.bucket}/{self.prefix}"

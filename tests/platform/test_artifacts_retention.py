@@ -72,7 +72,7 @@ def test_cleanup_removes_each_kind_after_its_own_period(backend: str, request: p
 
     report = cleanup(store, table, now=today + timedelta(days=8))
     assert report.deleted == {"efactura-archive": [], "saft": [], "render": [keys["render"]],
-                              "ocr-input": [keys["ocr-input"]]}
+                              "ocr-input": [keys["ocr-input"]], "probe": []}
     assert not store.exists(keys["render"]) and store.exists(keys["saft"])
 
     ten_years = datetime(today.year + 10, 12, 31, tzinfo=UTC)
@@ -144,3 +144,14 @@ def test_cli_is_declared_as_a_workers_core_group() -> None:
 
     pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
     assert pyproject["project"]["entry-points"]["workers_core.cli"]["artifacts"] == "shared.artifacts.cli:cli"
+
+
+def test_links_are_signed_for_the_public_address(s3_env: str, seaweed: SeaweedServer,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    public = seaweed.endpoint.replace("127.0.0.1", "localhost")  # how callers outside the cluster reach S3
+    monkeypatch.setenv("ARTIFACT_S3_PUBLIC_URL", public)
+    store = artifact_store(ArtifactSettings())
+    ref = store.put(b"invoice.zip", name="invoice.zip", kind="efactura-archive")
+    assert ref.url is not None and ref.url.startswith(public + "/")
+    assert httpx.get(ref.url, timeout=30).content == b"invoice.zip"
+    assert store.key_for_url(ref.url) == ref.key

@@ -182,3 +182,63 @@ def test_store_errors_are_classified(seaweed: SeaweedServer, s3_bucket: str) -> 
     with pytest.raises(ArtifactStoreUnavailable) as caught:
         S3ArtifactStore(closed, "bucket").put(b"x", name="x")
     assert caught.value.retryable
+
+
+def test_deep_check_round_trips_a_probe(s3_store: S3ArtifactStore, seaweed: SeaweedServer, s3_bucket: str,
+                                        tmp_path: Path) -> None:
+    from shared.artifacts import FilesystemArtifactStore
+    from shared.artifacts.health import artifact_check
+
+    details = artifact_check(lambda: s3_store).check()
+    assert details is not None and details["store"] == "S3ArtifactStore" and details["links"] is True
+    assert _raw_keys(seaweed, s3_bucket) == []  # the probe is gone
+    assert artifact_check(lambda: FilesystemArtifactStore(tmp_path)).check() is not None
+
+    import boto3
+    from botocore.config import Config
+
+    closed = boto3.client("s3", endpoint_url="http://127.0.0.1:9", aws_access_key_id="a", aws_secret_access_key="b",
+                          region_name="us-east-1", config=Config(retries={"max_attempts": 1}, connect_timeout=2))
+    with pytest.raises(ArtifactStoreUnavailable):
+        artifact_check(lambda: S3ArtifactStore(closed, "bucket")).check()
+
+
+def test_throttling_and_server_errors_are_transient() -> None:
+    """An S3 endpoint answering 503 SlowDown / 500 InternalError (real S3 error documents): retry later."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import boto3
+    from botocore.config import Config
+
+    answers = iter([(503, "SlowDown", "Please reduce your request rate."), (500, "InternalError", "We encountered an internal error.")])
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            status, code, message = next(answers)
+            body = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message>'
+                    f"<RequestId>1</RequestId></Error>").encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{server.server_port}", aws_access_key_id="a",
+                              aws_secret_access_key="b", region_name="us-east-1",
+                              config=Config(retries={"total_max_attempts": 1}, s3={"addressing_style": "path"}))
+        store = S3ArtifactStore(client, "bucket")
+        for code in ("SlowDown", "InternalError"):
+            with pytest.raises(ArtifactStoreUnavailable) as caught:
+                store.put(b"x", name="x")
+            assert caught.value.retryable and caught.value.details["s3_code"] == code
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 __all__ = ["SeaweedServer", "weed_binary"]
 
 
@@ -130,9 +128,6 @@ class SeaweedServer:
     def log_tail(self, lines: int = 20) -> str:
         path = self.workdir / "weed.log"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
-
-    def http(self) -> httpx.Client:
-        return httpx.Client(timeout=60)
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
