@@ -183,7 +183,7 @@ def build_ubl(invoice: Invoice) -> bytes:
     else:
         d.cbc(root, "DueDate", invoice.due_date.isoformat() if invoice.due_date else None)
     d.cbc(root, "CreditNoteTypeCode" if credit else "InvoiceTypeCode", invoice.effective_type_code)
-    for note in invoice.notes:
+    for note in invoice.all_notes:
         d.cbc(root, "Note", note)
     if not credit:
         d.cbc(root, "TaxPointDate", tax_point)
