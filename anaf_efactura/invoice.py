@@ -128,6 +128,8 @@ class Invoice(Strict):
             raise ValueError("period_end is before period_start (BR-29)")
         if self.tax_point_date is not None and self.vat_point_code is not None:
             raise ValueError("give 'tax_point_date' (BT-7) or 'vat_point_code' (BT-8), not both (BR-CO-3)")
+        if self.buyer.legal_form is not None:
+            raise ValueError("buyer.legal_form has no EN 16931 term (BT-33 is the seller's; UBL-CR-243)")
         if len(self.all_notes) > 20:
             raise ValueError("at most 20 notes, the exchange rate note included (BR-RO-A020)")
         self._check_rates()

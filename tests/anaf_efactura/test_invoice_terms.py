@@ -114,3 +114,11 @@ def test_build_takes_the_extern_flag(tmp_path: Path) -> None:
     assert b"<cbc:ID>FCT-EXT-2</cbc:ID>" in built.stdout and built.stderr == b""
     hinted = _cli("efactura", "build", str(abroad))
     assert hinted.returncode == 0 and b"extern=DA" in hinted.stderr
+
+
+def test_buyer_legal_form_is_refused(validator: InvoiceValidator) -> None:
+    """The coverage check found it: no EN 16931 term, and the CEN rules warn on it (UBL-CR-243)."""
+    data = invoice()
+    data["buyer"]["legal_form"] = "SRL"
+    with pytest.raises(ValidationError, match="UBL-CR-243"):
+        Invoice.model_validate(data)
