@@ -162,3 +162,14 @@ def tcp_proxy() -> Iterator[Callable[[str, int], TcpProxy]]:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     with contextlib.suppress(Exception):
         shutil.rmtree(os.environ.get("PROMETHEUS_MULTIPROC_DIR", ""), ignore_errors=True)
+
+
+# Hypothesis profiles of the property tests: bounded by default so the suite stays fast;
+# HYPOTHESIS_PROFILE=slow runs many more examples (e.g. nightly).
+from hypothesis import HealthCheck as _HealthCheck  # noqa: E402
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_HYPOTHESIS_COMMON = {"deadline": None, "suppress_health_check": [_HealthCheck.too_slow]}
+_hypothesis_settings.register_profile("default", max_examples=40, **_HYPOTHESIS_COMMON)
+_hypothesis_settings.register_profile("slow", max_examples=600, **_HYPOTHESIS_COMMON)
+_hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
