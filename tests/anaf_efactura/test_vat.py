@@ -28,7 +28,6 @@ def test_table_is_contiguous_and_every_line_names_its_law() -> None:
 @pytest.mark.parametrize(
     ("day", "standard", "reduced"),
     [
-        (dt.date(2016, 6, 1), 20, (9, 5)),
         (dt.date(2017, 1, 1), 19, (9, 5)),
         (dt.date(2025, 7, 31), 19, (9, 5)),
         (dt.date(2025, 8, 1), 21, (11,)),
