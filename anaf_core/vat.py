@@ -1,7 +1,7 @@
 """Romanian VAT rates by date, each with the legal text that set it, and the check of a rate against them.
 
-The Codul fiscal (Legea nr. 227/2015, in force 2016-01-01) sets the rates in art. 291: the standard rate in
-alin. (1), the reduced rates in alin. (2) and (3). Legea nr. 141/2025 (MO nr. 699 of 2025-07-25), art. II
+The Codul fiscal (Legea nr. 227/2015) sets the rates in art. 291: the standard rate in alin. (1), the reduced
+rates in alin. (2) and (3); the table starts with the 19 % standard rate of 2017-01-01. Legea nr. 141/2025 (MO nr. 699 of 2025-07-25), art. II
 pct. 42, set 21 % and a single reduced 11 % from 2025-08-01 (art. VII alin. (1)); the 5 % rate of alin. (3)
 went away. The rate is the one in force when the chargeable event happens (art. 291 alin. (4)); an invoice
 or an advance issued before the supply is regularised to the rate in force at the supply (alin. (5), (6)).
@@ -66,19 +66,12 @@ class VatException:
 
 PERIODS: tuple[RatePeriod, ...] = (
     RatePeriod(
-        dt.date(2016, 1, 1),
-        dt.date(2016, 12, 31),
-        Decimal(20),
-        (Decimal(9), Decimal(5)),
-        "Legea nr. 227/2015 (Codul fiscal) art. 291 alin. (1) lit. a) (20 % for 2016), alin. (2) (9 %), alin. (3) (5 %)",
-    ),
-    RatePeriod(
         dt.date(2017, 1, 1),
         dt.date(2025, 7, 31),
         Decimal(19),
         (Decimal(9), Decimal(5)),
-        "Legea nr. 227/2015 (Codul fiscal) art. 291 alin. (1) lit. b) (19 % from 2017-01-01), alin. (2) (9 %), "
-        "alin. (3) (5 %)",
+        "Legea nr. 227/2015 (Codul fiscal) art. 291 alin. (1) (19 %), alin. (2) (9 %), alin. (3) (5 %), "
+        "in the wording in force until 2025-07-31",
     ),
     RatePeriod(
         dt.date(2025, 8, 1),
@@ -132,7 +125,7 @@ def _in_force(rate: Decimal, day: dt.date, what: str) -> RatePeriod:
     if period is None:
         raise VatRateError(
             "vat_rate_unknown_date",
-            f"no Romanian VAT rates are tabled for {what} {day.isoformat()} (table starts 2016-01-01)",
+            f"no Romanian VAT rates are tabled for {what} {day.isoformat()} (the table starts 2017-01-01)",
             date=day.isoformat(),
         )
     if rate not in period.rates:

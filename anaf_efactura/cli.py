@@ -30,7 +30,8 @@ def cli() -> None:
 
 @cli.command("build")
 @click.argument("invoice_json", type=click.File("rb"))
-def build(invoice_json: Any) -> None:
+@click.option("--extern", is_flag=True, help="The buyer is outside Romania (ANAF's extern=DA upload flag).")
+def build(invoice_json: Any, extern: bool) -> None:
     """Print the UBL 2.1 / CIUS-RO XML of INVOICE_JSON (the typed invoice model)."""
     from pydantic import ValidationError
 
@@ -43,6 +44,12 @@ def build(invoice_json: Any) -> None:
     except ValidationError as exc:
         _fail(PayloadError.from_validation_error(exc, "invalid invoice"))
         return
+    problem = invoice.extern_problem(extern)
+    if problem is not None:
+        _fail(PayloadError(problem, errors=[{"loc": ["extern"], "msg": problem, "type": "extern"}]))
+        return
+    if invoice.buyer_abroad and not extern:
+        click.echo("note: the buyer is outside Romania; upload with extern=DA (--extern)", err=True)
     sys.stdout.buffer.write(build_ubl(invoice))
     sys.stdout.buffer.write(b"\n")
 

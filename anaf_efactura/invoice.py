@@ -27,6 +27,8 @@ from anaf_efactura.terms import (
     Contact,
     CurrencyCode,
     Delivery,
+    ExemptCategory,
+    Exemption,
     ItemAttribute,
     Party,
     Payment,
@@ -46,6 +48,7 @@ __all__ = [
     "AllowanceCharge",
     "Contact",
     "Delivery",
+    "Exemption",
     "Invoice",
     "InvoiceLine",
     "ItemAttribute",
@@ -89,7 +92,11 @@ class Invoice(Strict):
     delivery: Delivery | None = None
     payment: Payment | None = None
     payment_terms: Text300 | None = None
+    #: BT-121/BT-120 per exempt category (overrides the defaults); ``exemption_reasons`` sets the text only
+    exemptions: dict[ExemptCategory, Exemption] = Field(default_factory=dict)
     exemption_reasons: dict[VatCategory, Text100] = Field(default_factory=dict)
+    #: record the exchange rate to RON in an invoice note (BT-22): EN 16931 has no term of its own for it
+    exchange_rate_note: bool = True
     allowances_charges: list[AllowanceCharge] = Field(default_factory=list, max_length=1000)
     lines: list[InvoiceLine] = Field(min_length=1, max_length=10_000)
 
@@ -121,6 +128,10 @@ class Invoice(Strict):
             raise ValueError("period_end is before period_start (BR-29)")
         if self.tax_point_date is not None and self.vat_point_code is not None:
             raise ValueError("give 'tax_point_date' (BT-7) or 'vat_point_code' (BT-8), not both (BR-CO-3)")
+        if self.buyer.legal_form is not None:
+            raise ValueError("buyer.legal_form has no EN 16931 term (BT-33 is the seller's; UBL-CR-243)")
+        if len(self.all_notes) > 20:
+            raise ValueError("at most 20 notes, the exchange rate note included (BR-RO-A020)")
         self._check_rates()
         self._category_rules()
         self._payment_rules()
@@ -149,6 +160,25 @@ class Invoice(Strict):
                 or (self.delivery.date is None and not (self.period_start or self.period_end))
             ):
                 raise ValueError("intra-community supply (K) needs delivery.address and a delivery date or period")
+        self._exemption_rules(categories)
+
+    def _exemption_rules(self, categories: set[str]) -> None:
+        for category in (*self.exemptions, *self.exemption_reasons):
+            if category not in categories:
+                raise ValueError(f"an exemption for category {category} but no item has that category")
+            if category in ("S", "Z"):
+                raise ValueError(f"category {category} carries no exemption reason (BR-S-10, BR-Z-10)")
+        both = set(self.exemptions) & set(self.exemption_reasons)
+        if both:
+            raise ValueError(f"give the exemption of {sorted(both)} in 'exemptions' only")
+
+    @property
+    def all_notes(self) -> list[str]:
+        """BT-22: the caller's notes, then the exchange rate used (non-RON invoices, ``exchange_rate_note``)."""
+        if self.tax_exchange_rate is None or not self.exchange_rate_note:
+            return list(self.notes)
+        rate = f"{self.tax_exchange_rate.normalize():f}"
+        return [*self.notes, f"Curs de schimb utilizat pentru TVA: 1 {self.currency} = {rate} RON"]
 
     def _payment_rules(self) -> None:
         if self.document_type == "invoice":  # BR-CO-25 is a rule of /ubl:Invoice only
@@ -182,13 +212,26 @@ class Invoice(Strict):
                     exc.code, "{where}: {detail}", {"where": where, "detail": exc.message, **exc.context}
                 ) from None
 
-    def exemptions(self) -> dict[str, tuple[str | None, str | None]]:
+    def exemption_texts(self) -> dict[str, tuple[str | None, str | None]]:
         """VAT exemption reason code and text (BT-121, BT-120) per exempt category."""
         out: dict[str, tuple[str | None, str | None]] = dict(DEFAULT_EXEMPTIONS)
         for category, reason in self.exemption_reasons.items():
             out[category] = (out.get(category, (None, None))[0], reason)
+        for category, given in self.exemptions.items():
+            out[category] = (given.code, given.reason)
         return out
 
     def totals(self) -> Totals:
         """EN 16931 totals and the VAT breakdown per (category, rate), rounded half-up to cents (BR-CO-17)."""
-        return compute_totals(self.lines, self.allowances_charges, self.exemptions(), self.tax_exchange_rate)
+        return compute_totals(self.lines, self.allowances_charges, self.exemption_texts(), self.tax_exchange_rate)
+
+    @property
+    def buyer_abroad(self) -> bool:
+        """The buyer is outside Romania: ANAF's ``extern=DA`` upload flag applies."""
+        return self.buyer.address.country != "RO"
+
+    def extern_problem(self, extern: bool) -> str | None:
+        """Why the ``extern`` upload flag does not fit this document, or None."""
+        if extern and not self.buyer_abroad:
+            return "'extern' (extern=DA) is for a buyer outside Romania; this buyer's address is in RO"
+        return None

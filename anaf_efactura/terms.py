@@ -27,6 +27,8 @@ __all__ = [
     "CountryCode",
     "CurrencyCode",
     "Delivery",
+    "ExemptCategory",
+    "Exemption",
     "ItemAttribute",
     "Party",
     "Payment",
@@ -201,14 +203,44 @@ class PrecedingInvoice(Strict):
 
 
 class Delivery(Strict):
-    """Deliver-to information (BG-13/15); intra-community supplies (K) need a date and a country."""
+    """Deliver-to information (BG-13/15); intra-community supplies (K) need a date and a country.
+
+    ``country`` (BT-80) alone cannot be filed: CIUS-RO makes the street (BR-RO-180), city (BR-RO-201) and
+    subdivision (BR-RO-211) mandatory in any deliver-to address, so a country-only delivery is refused here.
+    """
 
     date: dt.date | None = None
     party_name: Text200 | None = None
     address: Address | None = None
+    country: CountryCode | None = None
 
     @model_validator(mode="after")
     def _subentity(self) -> Delivery:
         if self.address is not None and not self.address.county:
             raise ValueError("a delivery address needs 'county' (country subdivision, BR-RO-211)")
+        if self.country is not None:
+            if self.address is None:
+                raise ValueError(
+                    "a delivery given by country only cannot be filed: CIUS-RO requires the street (BR-RO-180), "
+                    "city (BR-RO-201) and country subdivision (BR-RO-211) of any deliver-to address; give "
+                    "'delivery.address'"
+                )
+            if self.address.country != self.country:
+                raise ValueError("'delivery.country' differs from 'delivery.address.country'")
+        return self
+
+
+ExemptCategory = Literal["E", "AE", "K", "G", "O"]
+
+
+class Exemption(Strict):
+    """VAT exemption reason (BT-121 code from the CEF VATEX list, BT-120 text) of one exempt category."""
+
+    code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^VATEX-[A-Z0-9-]{1,30}$")] | None = None
+    reason: Text100 | None = None
+
+    @model_validator(mode="after")
+    def _given(self) -> Exemption:
+        if self.code is None and self.reason is None:
+            raise ValueError("an exemption needs a 'code' (VATEX) and/or a 'reason' text (BR-E-10 and siblings)")
         return self

@@ -166,14 +166,8 @@ def _line(d: _Doc, root: etree._Element, invoice: Invoice, index: int, line: Inv
     d.cbc(d.cac(el, "Price"), "PriceAmount", _number(line.unit_price), currencyID=invoice.currency)
 
 
-def build_ubl(invoice: Invoice) -> bytes:
-    """UTF-8 UBL 2.1 bytes (with XML declaration) for ``invoice``."""
-    credit = invoice.document_type == "credit_note"
-    nsmap = {None: NS["cn" if credit else "inv"], "cac": NS["cac"], "cbc": NS["cbc"]}
-    tag = "CreditNote" if credit else "Invoice"
-    root = etree.Element(f"{{{NS['cn' if credit else 'inv']}}}{tag}", nsmap=nsmap)
-    d = _Doc(root, invoice.currency)
-    totals = invoice.totals()
+def _header(d: _Doc, root: etree._Element, invoice: Invoice, credit: bool) -> None:
+    """BT-24, BT-1..BT-10, BG-1, BG-14 in XSD order (Invoice and CreditNote order TaxPointDate differently)."""
     d.cbc(root, "CustomizationID", CIUS_RO)
     d.cbc(root, "ID", invoice.number)
     d.cbc(root, "IssueDate", invoice.issue_date.isoformat())
@@ -183,7 +177,7 @@ def build_ubl(invoice: Invoice) -> bytes:
     else:
         d.cbc(root, "DueDate", invoice.due_date.isoformat() if invoice.due_date else None)
     d.cbc(root, "CreditNoteTypeCode" if credit else "InvoiceTypeCode", invoice.effective_type_code)
-    for note in invoice.notes:
+    for note in invoice.all_notes:
         d.cbc(root, "Note", note)
     if not credit:
         d.cbc(root, "TaxPointDate", tax_point)
@@ -196,6 +190,9 @@ def build_ubl(invoice: Invoice) -> bytes:
         d.cbc(period, "StartDate", invoice.period_start.isoformat() if invoice.period_start else None)
         d.cbc(period, "EndDate", invoice.period_end.isoformat() if invoice.period_end else None)
         d.cbc(period, "DescriptionCode", invoice.vat_point_code)
+
+
+def _references(d: _Doc, root: etree._Element, invoice: Invoice) -> None:
     if invoice.order_reference:
         d.cbc(d.cac(root, "OrderReference"), "ID", invoice.order_reference)
     for preceding in invoice.preceding_invoices:
@@ -204,8 +201,10 @@ def build_ubl(invoice: Invoice) -> bytes:
         d.cbc(ref, "IssueDate", preceding.issue_date.isoformat() if preceding.issue_date else None)
     if invoice.contract_reference:
         d.cbc(d.cac(root, "ContractDocumentReference"), "ID", invoice.contract_reference)
-    _party(d, root, "AccountingSupplierParty", invoice.seller)
-    _party(d, root, "AccountingCustomerParty", invoice.buyer)
+
+
+def _delivery_and_payment(d: _Doc, root: etree._Element, invoice: Invoice, credit: bool) -> None:
+    """BG-13/BG-15, BG-16/BG-17 (a credit note's BT-9 rides on its payment means), BT-20."""
     if invoice.delivery is not None:
         delivery = d.cac(root, "Delivery")
         d.cbc(delivery, "ActualDeliveryDate", invoice.delivery.date.isoformat() if invoice.delivery.date else None)
@@ -226,6 +225,21 @@ def build_ubl(invoice: Invoice) -> bytes:
             d.cbc(account, "Name", payment.account_name)
     if invoice.payment_terms:
         d.cbc(d.cac(root, "PaymentTerms"), "Note", invoice.payment_terms)
+
+
+def build_ubl(invoice: Invoice) -> bytes:
+    """UTF-8 UBL 2.1 bytes (with XML declaration) for ``invoice``."""
+    credit = invoice.document_type == "credit_note"
+    nsmap = {None: NS["cn" if credit else "inv"], "cac": NS["cac"], "cbc": NS["cbc"]}
+    tag = "CreditNote" if credit else "Invoice"
+    root = etree.Element(f"{{{NS['cn' if credit else 'inv']}}}{tag}", nsmap=nsmap)
+    d = _Doc(root, invoice.currency)
+    totals = invoice.totals()
+    _header(d, root, invoice, credit)
+    _references(d, root, invoice)
+    _party(d, root, "AccountingSupplierParty", invoice.seller)
+    _party(d, root, "AccountingCustomerParty", invoice.buyer)
+    _delivery_and_payment(d, root, invoice, credit)
     for item in invoice.allowances_charges:
         _allowance_charge(d, root, item)
     _tax_totals(d, root, invoice, totals)

@@ -3,7 +3,7 @@
 ``InvoiceValidator`` compiles the official CIUS-RO XSLT (EN 16931 + RO rules, what ANAF checks) once per
 process with saxonche and reads the SVRL: every ``failed-assert`` or ``successful-report`` with
 ``flag="fatal"`` is an error, ``flag="warning"`` a warning. Then the Romanian checks the Schematron does not
-make (``anaf_efactura.law``: CUI check digits). ``parse_untrusted`` refuses DTDs (so no XXE, no entity
+make (``anaf_efactura.law``: CUI check digits, fatal; VAT rates against the law, warnings). ``parse_untrusted`` refuses DTDs (so no XXE, no entity
 expansion), never touches the network and caps the size at ANAF's 10 MB.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from lxml import etree
 
-from anaf_efactura.law import identifier_findings
+from anaf_efactura.law import identifier_findings, rate_findings
 from shared.errors import PayloadError
 from shared.schemas import SchemaStore
 from shared.xml import Finding, safe_parser, svrl_findings
@@ -135,7 +135,7 @@ class InvoiceValidator:
             svrl = self._xslt.transform_to_string(xdm_node=node)
         if not svrl:
             raise RuntimeError("the CIUS-RO Schematron produced no report")
-        for finding in [*svrl_findings(svrl), *identifier_findings(root)]:
+        for finding in [*svrl_findings(svrl), *identifier_findings(root), *rate_findings(root)]:
             (report.errors if finding.fatal else report.warnings).append(finding)
         return report
 

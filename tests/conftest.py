@@ -196,3 +196,15 @@ def s3_bucket(seaweed: SeaweedServer) -> Iterator[str]:
 def s3_store(seaweed: SeaweedServer, s3_bucket: str) -> S3ArtifactStore:
     """The S3 artifact store on this test's bucket, under a prefix, as ``ARTIFACT_STORE=s3://...`` builds it."""
     return S3ArtifactStore(seaweed.client(), s3_bucket, "tenant-a/artifacts", max_bytes=64 * 1024 * 1024)
+        shutil.rmtree(os.environ.get("PROMETHEUS_MULTIPROC_DIR", ""), ignore_errors=True)
+
+
+# Hypothesis profiles of the property tests: bounded by default so the suite stays fast;
+# HYPOTHESIS_PROFILE=slow runs many more examples (e.g. nightly).
+from hypothesis import HealthCheck as _HealthCheck  # noqa: E402
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_HYPOTHESIS_COMMON = {"deadline": None, "suppress_health_check": [_HealthCheck.too_slow]}
+_hypothesis_settings.register_profile("default", max_examples=40, **_HYPOTHESIS_COMMON)
+_hypothesis_settings.register_profile("slow", max_examples=600, **_HYPOTHESIS_COMMON)
+_hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

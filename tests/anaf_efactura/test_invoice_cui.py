@@ -112,3 +112,22 @@ def test_efactura_validate_cli_refuses_a_wrong_check_digit(tmp_path: Path) -> No
     source.write_text(json.dumps(data))
     built = _cli("efactura", "build", str(source))
     assert built.returncode == 1 and b"check digit" in built.stderr
+
+
+def test_tax_representative_vat_id_is_checked(validator: InvoiceValidator) -> None:
+    """BT-63 in raw XML (the JSON model has no tax representative): a RO VAT id with a wrong check digit."""
+    rep = (
+        b"<cac:TaxRepresentativeParty><cac:PartyName><cbc:Name>REP SRL</cbc:Name></cac:PartyName>"
+        b"<cac:PostalAddress><cbc:StreetName>Str. A 1</cbc:StreetName><cbc:CityName>SECTOR1</cbc:CityName>"
+        b"<cbc:CountrySubentity>RO-B</cbc:CountrySubentity><cac:Country><cbc:IdentificationCode>RO"
+        b"</cbc:IdentificationCode></cac:Country></cac:PostalAddress><cac:PartyTaxScheme><cbc:CompanyID>VALUE"
+        b"</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>"
+        b"</cac:TaxRepresentativeParty>"
+    )
+    marker = b"<cac:PaymentMeans>"
+    assert marker in GOOD
+    good = GOOD.replace(marker, rep.replace(b"VALUE", b"RO12345674") + marker)
+    bad = GOOD.replace(marker, rep.replace(b"VALUE", b"RO12345678") + marker)
+    assert CUI_RULE not in {f.rule for f in validator.validate(good).errors}
+    findings = [f for f in validator.validate(bad).errors if f.rule == CUI_RULE]
+    assert len(findings) == 1 and "BT-63" in findings[0].message

@@ -28,7 +28,6 @@ def test_table_is_contiguous_and_every_line_names_its_law() -> None:
 @pytest.mark.parametrize(
     ("day", "standard", "reduced"),
     [
-        (dt.date(2016, 6, 1), 20, (9, 5)),
         (dt.date(2017, 1, 1), 19, (9, 5)),
         (dt.date(2025, 7, 31), 19, (9, 5)),
         (dt.date(2025, 8, 1), 21, (11,)),
@@ -132,3 +131,23 @@ def test_exception_only_on_standard_rated_lines() -> None:
     payload = invoice()
     payload["lines"][0].update(vat_category="Z", vat_rate="0", vat_exception="adjustment")
     assert "standard rated (S) items only" in _errors(payload)[0]["msg"]
+
+
+def test_raw_xml_rates_are_checked_as_warnings(validator: InvoiceValidator) -> None:
+    """A document from outside cannot name an exception: a rate out of force is a warning, not a refusal."""
+    xml = build_ubl(Invoice.model_validate(invoice()))
+    assert validator.validate(xml).warnings == []
+    old = xml.replace(b"<cbc:Percent>21</cbc:Percent>", b"<cbc:Percent>19</cbc:Percent>")
+    report = validator.validate(old)
+    assert [f.rule for f in report.warnings] == ["RO-VAT-RATE"]  # the line (the breakdown follows the lines)
+    assert "RO-VAT-RATE" not in {f.rule for f in report.errors}
+    assert report.warnings[0].location.endswith("cac:ClassifiedTaxCategory")
+    assert "VAT rate 19 % was not in force on the tax point 2026-03-02" in report.warnings[0].message
+
+
+def test_raw_credit_note_keeps_the_base_operation_rate(validator: InvoiceValidator) -> None:
+    payload = credit_note()
+    payload["preceding_invoices"] = [{"number": "FCT-2025-0777", "issue_date": "2025-07-15"}]
+    payload["lines"][0].update(vat_rate="19", vat_exception="adjustment")
+    report = validator.validate(build_ubl(Invoice.model_validate(payload)))
+    assert report.errors == [] and report.warnings == []
