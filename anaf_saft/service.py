@@ -13,13 +13,14 @@ import structlog
 
 from anaf_saft.checks import check
 from anaf_saft.duk import DukValidator
-from anaf_saft.models import DocumentSection, ExportSource, Finding, SaftRequest, SaftResult, SegmentRef
+from anaf_saft.models import DocumentSection, ExportSource, SaftRequest, SaftResult, SegmentRef
 from anaf_saft.sources import KINDS, AccountingSource, ExportFiles, SqlSource
 from anaf_saft.writer import namespace_for, write_segments
 from anaf_saft.xsd import SaftSchema
 from shared.artifacts import FilesystemArtifactStore
 from shared.errors import PayloadError, PermanentError
 from shared.schemas import SchemasUnavailable
+from shared.xml import Finding
 
 __all__ = ["SaftGenerator"]
 
@@ -37,7 +38,7 @@ def _digest(path: Path) -> tuple[int, str]:
 
 
 def _errors(findings: list[Finding]) -> list[dict[str, Any]]:
-    return [{"loc": [f.source, f.where], "msg": f.message, "type": f.code} for f in findings if f.fatal]
+    return [{"loc": [f.source, f.location], "msg": f.message, "type": f.rule} for f in findings if f.fatal]
 
 
 class SaftGenerator:
@@ -107,13 +108,13 @@ class SaftGenerator:
                 findings += xsd_findings
                 if xsd_findings:
                     raise PermanentError("generated D406 is not valid against the XSD", code="saft_xsd_invalid",
-                                         details={"findings": [f.model_dump() for f in xsd_findings[:50]]})
+                                         details={"findings": [f.to_dict() for f in xsd_findings[:50]]})
             duk_results = [self.duk.validate(tmpdir / f"{seg.index}.xml", test=req.test) for seg in plan.segments]
             for r in duk_results:
                 findings += r.findings
             if any(r.valid is False for r in duk_results):
                 raise PermanentError("DUKIntegrator rejected the D406", code="saft_duk_rejected",
-                                     details={"findings": [f.model_dump() for r in duk_results for f in r.findings][:50]})
+                                     details={"findings": [f.to_dict() for r in duk_results for f in r.findings][:50]})
             refs: list[SegmentRef] = []
             for seg in plan.segments:
                 suffix = f"_s{seg.index}of{len(plan.segments)}" if len(plan.segments) > 1 else ""
