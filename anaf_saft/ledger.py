@@ -80,23 +80,23 @@ class Ledger:
         for when in ("opening", "closing"):
             debit, credit = _sides(getattr(a, when) for a in self.accounts.values())
             if debit != credit:
-                yield ("trial_balance", f"the {when} trial balance does not balance: debit balances {debit}, credit "
-                       f"balances {credit} (difference {debit - credit})", f"accounts {when}")
+                yield ("trial_balance", f"the {when} trial balance does not balance: debit balances {debit:.2f}, credit "
+                       f"balances {credit:.2f} (difference {debit - credit:.2f})", f"accounts {when}")
 
     def _roll_forward(self) -> Iterator[LedgerFinding]:
         for acc in self.accounts.values():
             moved = self.moves.get(acc.account_id, ZERO)
             if acc.opening + moved != acc.closing:
-                yield ("balance", f"account {acc.account_id}: opening {acc.opening} + movements {moved} != closing "
-                       f"{acc.closing}", f"accounts account={acc.account_id}")
+                yield ("balance", f"account {acc.account_id}: opening {acc.opening:.2f} + movements {moved:.2f} != closing "
+                       f"{acc.closing:.2f}", f"accounts account={acc.account_id}")
 
     def _partners(self) -> Iterator[LedgerFinding]:
         for kind, parties in self.parties.items():
             for p in parties.values():
                 moved = self.partner_moves.get((kind, p.party_id), ZERO)
                 if p.opening + moved != p.closing:
-                    yield ("partner_balance", f"{kind[:-1]} {p.party_id} on account {p.account_id}: opening {p.opening} "
-                           f"+ movements {moved} != closing {p.closing}", f"{kind} party={p.party_id}")
+                    yield ("partner_balance", f"{kind[:-1]} {p.party_id} on account {p.account_id}: opening {p.opening:.2f} "
+                           f"+ movements {moved:.2f} != closing {p.closing:.2f}", f"{kind} party={p.party_id}")
 
     def _control_accounts(self) -> Iterator[LedgerFinding]:
         sums: dict[str, list[Decimal]] = {}
@@ -111,8 +111,8 @@ class Ledger:
                 continue  # reported as unknown_account with the partner
             for when, ledger, partners in (("opening", acc.opening, opening), ("closing", acc.closing, closing)):
                 if ledger != partners:
-                    yield ("control_account", f"control account {acc_id}: {when} balance {ledger} != sum of its "
-                           f"partners' {when} balances {partners} (difference {ledger - partners})",
+                    yield ("control_account", f"control account {acc_id}: {when} balance {ledger:.2f} != sum of its "
+                           f"partners' {when} balances {partners:.2f} (difference {ledger - partners:.2f})",
                            f"accounts account={acc_id}")
 
     def _natures(self) -> Iterator[LedgerFinding]:
@@ -122,7 +122,7 @@ class Ledger:
                 continue
             if std.startswith("7") and not std.startswith(_DEBIT_NATURE_REVENUE):
                 yield ("revenue_debit_balance", f"revenue account {acc.account_id} (class 7) ends with a debit balance "
-                       f"of {acc.closing}", f"accounts account={acc.account_id}")
+                       f"of {acc.closing:.2f}", f"accounts account={acc.account_id}")
             elif std.startswith("4427"):
                 yield ("vat_collected_debit_balance", f"VAT collected account {acc.account_id} (4427) ends with a debit "
-                       f"balance of {acc.closing}", f"accounts account={acc.account_id}")
+                       f"balance of {acc.closing:.2f}", f"accounts account={acc.account_id}")
