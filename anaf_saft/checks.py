@@ -61,8 +61,7 @@ def _check_lines(plan: Plan, ctx: Context, source: AccountingSource, max_lines_p
             debit += line.debit
             credit += line.credit
             _check_line(plan, ctx, line, where)
-        if ctx.links is not None:
-            ctx.links.post(tx)
+        ctx.links.post(tx)
         if not first <= head.transaction_date <= last:
             plan.add("outside_period", f"transaction date {head.transaction_date} outside {first}..{last}", where=where)
         if debit != credit:
@@ -87,13 +86,12 @@ def check(req: SaftRequest, source: AccountingSource, *, max_lines_per_segment: 
     """Pass 1: every check over the whole source, the totals and the segment cut."""
     plan = Plan()
     ctx = master_files(plan, req, source)
+    for kind in ("sales_invoices", "purchase_invoices"):
+        check_invoices(plan, ctx, source, kind)
+    check_payments(plan, ctx, source)  # documents first: the lines pass then keeps only the transactions they name
     _check_lines(plan, ctx, source, max_lines_per_segment)
     for rule, message, where in ctx.ledger.findings():
         plan.add(rule, message, where=where)
-    for kind in ("sales_invoices", "purchase_invoices"):
-        check_invoices(plan, ctx, source, kind)
-    check_payments(plan, ctx, source)
-    if ctx.links is not None:
-        for rule, message, where in ctx.links.findings():
-            plan.add(rule, message, where=where)
+    for rule, message, where in ctx.links.findings():
+        plan.add(rule, message, where=where)
     return plan

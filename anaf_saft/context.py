@@ -1,7 +1,7 @@
 """The master files (chart of accounts, customers, suppliers, tax table) every line and document is checked against.
 
-``Context`` also holds the running ``Ledger`` and, when the source has source documents, the
-``DocumentLinks`` that reconcile them with the ledger, and checks a line's tax code and VAT rate.
+``Context`` also holds the running ``Ledger`` and the ``DocumentLinks`` that reconcile source documents
+with it, and checks a line's tax code and VAT rate.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from anaf_saft.ledger import Ledger
 from anaf_saft.links import DocumentLinks
 from anaf_saft.models import SaftRequest
 from anaf_saft.plan import Plan, read_records
-from anaf_saft.records import DOCUMENT_KINDS, Account, Party, TaxCode
+from anaf_saft.records import Account, Party, TaxCode
 from anaf_saft.sources import AccountingSource
 from anaf_saft.taxes import KNOWN_CODE_RATES, VAT, rate_problem
 
@@ -33,7 +33,7 @@ class Context:
     suppliers: dict[str, Party]
     tax_codes: dict[tuple[str, str], TaxCode]
     ledger: Ledger
-    links: DocumentLinks | None
+    links: DocumentLinks
     _rates: dict[tuple[Decimal, dt.date], tuple[bool, str] | None] = field(default_factory=dict)
 
     def tax(self, plan: Plan, tax_type: str, tax_code: str, day: dt.date, where: str, what: str,
@@ -93,22 +93,7 @@ def master_files(plan: Plan, req: SaftRequest, source: AccountingSource) -> Cont
         for _ in read_records(plan, source, kind):
             pass
     ledger = Ledger(accounts, parties["customers"], parties["suppliers"])
-    links = DocumentLinks(ledger.controls) if _has_documents(source) else None
+    links = DocumentLinks(ledger.controls)
     return Context(req, accounts, parties["customers"], parties["suppliers"], tax_codes, ledger, links)
-
-
-def _has_documents(source: AccountingSource) -> bool:
-    for kind in DOCUMENT_KINDS:
-        rows = source.rows(kind)
-        try:
-            if next(iter(rows), None) is not None:
-                return True
-        except (ValueError, UnicodeDecodeError):
-            return True  # unreadable: reported when the documents are checked
-        finally:
-            close = getattr(rows, "close", None)
-            if close is not None:
-                close()
-    return False
 
 

@@ -20,8 +20,6 @@ __all__ = ["check_invoices", "check_payments"]
 
 
 def _link(plan: Plan, ctx: Context, label: str, transaction_id: str, amount: Decimal, where: str) -> None:
-    if ctx.links is None:
-        return
     problem = ctx.links.claim(label, transaction_id, amount)
     if problem:
         plan.add(problem[0], problem[1], where=where)
