@@ -92,7 +92,7 @@ def etransport_declarations(draw: st.DrawFn) -> dict[str, Any]:
             "partner": {"country_code": country, "code": partner_code, "name": draw(texts(1, 200))},
             "transport": {
                 "vehicle_no": draw(_plates),
-                "carrier_country": "RO" if carrier_ro else country,
+                "carrier_country": "RO" if carrier_ro else ("DE" if country == "RO" else country),
                 "carrier_code": draw(ro_cuis()) if carrier_ro else None,
                 "carrier_name": draw(texts(1, 200)),
                 "transport_date": day.isoformat(),
