@@ -17,9 +17,17 @@ ledger transaction it names (``links``); their section totals are counted here.
 from __future__ import annotations
 
 from anaf_saft.context import Context, master_files
-from anaf_saft.documents import check_invoices, check_payments
+from anaf_saft.documents import check_invoices, check_payments, name_unreconciled
 from anaf_saft.models import SaftRequest
-from anaf_saft.plan import DocumentTotals, Plan, SegmentPlan, grouped_documents, grouped_transactions, read_records
+from anaf_saft.plan import (
+    MAX_FINDINGS_PER_CODE,
+    DocumentTotals,
+    Plan,
+    SegmentPlan,
+    grouped_documents,
+    grouped_transactions,
+    read_records,
+)
 from anaf_saft.records import ZERO, GLLine
 from anaf_saft.sources import AccountingSource
 
@@ -92,6 +100,7 @@ def check(req: SaftRequest, source: AccountingSource, *, max_lines_per_segment: 
     _check_lines(plan, ctx, source, max_lines_per_segment)
     for rule, message, where in ctx.ledger.findings():
         plan.add(rule, message, where=where)
-    for rule, message, where in ctx.links.findings():
-        plan.add(rule, message, where=where)
+    unreconciled = ctx.links.unreconciled(limit=MAX_FINDINGS_PER_CODE)
+    if unreconciled:
+        name_unreconciled(plan, ctx, source, unreconciled)
     return plan

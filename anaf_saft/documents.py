@@ -12,17 +12,38 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from anaf_saft.context import Context
+from anaf_saft.links import Unreconciled
 from anaf_saft.plan import Plan, grouped_documents, read_records
-from anaf_saft.records import ZERO, InvoiceLine, PaymentLine
+from anaf_saft.records import DOCUMENT_KINDS, ZERO, InvoiceLine, PaymentLine, RecordError, parse
 from anaf_saft.sources import AccountingSource
 
-__all__ = ["check_invoices", "check_payments"]
+__all__ = ["check_invoices", "check_payments", "name_unreconciled"]
 
 
-def _link(plan: Plan, ctx: Context, label: str, transaction_id: str, amount: Decimal, where: str) -> None:
-    problem = ctx.links.claim(label, transaction_id, amount)
-    if problem:
-        plan.add(problem[0], problem[1], where=where)
+def _label(kind: str, doc: list[InvoiceLine] | list[PaymentLine]) -> str:
+    head = doc[0]
+    if isinstance(head, PaymentLine):
+        return f"payment {head.payment_ref}"
+    return f"{'customer' if kind == 'sales_invoices' else 'supplier'} invoice {head.invoice_no}"
+
+
+def _claim(kind: str, doc: list[InvoiceLine] | list[PaymentLine], controls: set[str]) -> Decimal:
+    """What the document moved on partner control accounts: an invoice's gross total (debit for sales,
+    credit for purchases), a payment's debit minus credit on control accounts."""
+    head = doc[0]
+    if isinstance(head, InvoiceLine):
+        return head.gross_total if kind == "sales_invoices" else -head.gross_total
+    return sum((line.debit - line.credit for line in doc if isinstance(line, PaymentLine) and line.account_id in controls),
+               ZERO)
+
+
+def _link(plan: Plan, ctx: Context, kind: str, doc: list[InvoiceLine] | list[PaymentLine], where: str) -> None:
+    transaction_id = doc[0].transaction_id
+    if not transaction_id:
+        plan.add("document_unlinked", f"{_label(kind, doc)} names no ledger transaction (transaction_id): it cannot "
+                 "be reconciled with the general ledger", where=where)
+    else:
+        ctx.links.claim(transaction_id, _claim(kind, doc, ctx.ledger.controls))
 
 
 def _invoice_lines(plan: Plan, ctx: Context, doc: list[InvoiceLine], kind: str, where: str) -> tuple[Decimal, Decimal]:
@@ -76,17 +97,15 @@ def check_invoices(plan: Plan, ctx: Context, source: AccountingSource, kind: str
         if net + tax != head.gross_total:
             plan.add("invoice_totals", f"invoice {head.invoice_no}: net {net} + tax {tax} != gross_total {head.gross_total}",
                      where=where)
-        _link(plan, ctx, f"{party_name} invoice {head.invoice_no}", head.transaction_id,
-              head.gross_total if sales else -head.gross_total, where)
+        _link(plan, ctx, kind, doc, where)
         totals.entries += 1
         totals.lines += len(doc)
 
 
-def _payment_lines(plan: Plan, ctx: Context, doc: list[PaymentLine], where: str) -> Decimal:
-    """Check each line of one payment and count it; its movement on partner control accounts."""
+def _payment_lines(plan: Plan, ctx: Context, doc: list[PaymentLine], where: str) -> None:
+    """Check each line of one payment and count it."""
     totals = plan.documents["payments"]
     head = doc[0]
-    moved = ZERO
     for n, line in enumerate(doc, 1):
         ln = line.line_number or str(n)
         if line.header != head.header:
@@ -103,11 +122,8 @@ def _payment_lines(plan: Plan, ctx: Context, doc: list[PaymentLine], where: str)
         if line.supplier_id != "0" and line.supplier_id not in ctx.suppliers:
             plan.add("unknown_supplier", f"line {ln}: unknown supplier {line.supplier_id}", where=where)
         ctx.tax(plan, line.tax_type, line.tax_code, head.payment_date, where, f"line {ln}")
-        if line.account_id in ctx.ledger.controls:
-            moved += line.debit - line.credit
         totals.debit += line.debit
         totals.credit += line.credit
-    return moved
 
 
 def check_payments(plan: Plan, ctx: Context, source: AccountingSource) -> None:
@@ -124,9 +140,42 @@ def check_payments(plan: Plan, ctx: Context, source: AccountingSource) -> None:
         seen.add(head.payment_ref)
         if not first <= head.payment_date <= last:
             plan.add("outside_period", f"payment date {head.payment_date} outside {first}..{last}", where=where)
-        moved = _payment_lines(plan, ctx, doc, where)
-        _link(plan, ctx, f"payment {head.payment_ref}", head.transaction_id, moved, where)
+        _payment_lines(plan, ctx, doc, where)
+        _link(plan, ctx, "payments", doc, where)
         totals.entries += 1
         totals.lines += len(doc)
 
 
+def _documents(source: AccountingSource, kind: str) -> Iterator[list[InvoiceLine] | list[PaymentLine]]:
+    """The documents of ``kind`` read again, quietly: rows that do not parse were reported by the first reading."""
+    def records() -> Iterator[InvoiceLine | PaymentLine]:
+        try:
+            for row in source.rows(kind):
+                try:
+                    yield parse(kind, row)
+                except RecordError:
+                    continue
+        except (ValueError, UnicodeDecodeError):
+            return
+    yield from grouped_documents(records())  # type: ignore[misc]
+
+
+def name_unreconciled(plan: Plan, ctx: Context, source: AccountingSource, unreconciled: Unreconciled) -> None:
+    """Findings for the transactions documents name but the ledger lacks or moves differently, with those documents."""
+    labels: dict[str, list[str]] = {tx: [] for tx in unreconciled}
+    claimed: dict[str, Decimal] = dict.fromkeys(unreconciled, ZERO)
+    for kind in DOCUMENT_KINDS:
+        for doc in _documents(source, kind):
+            tx = doc[0].transaction_id
+            if tx in labels:
+                labels[tx].append(_label(kind, doc))
+                claimed[tx] += _claim(kind, doc, ctx.ledger.controls)
+    for tx, (in_ledger, diff) in unreconciled.items():
+        docs = ", ".join(labels[tx][:3]) + (f" (and {len(labels[tx]) - 3} more)" if len(labels[tx]) > 3 else "")
+        if not in_ledger:
+            plan.add("document_not_in_ledger", f"{docs}: transaction {tx} is not in the general ledger",
+                     where=f"lines transaction={tx}")
+        else:
+            plan.add("document_ledger_mismatch", f"{docs}: partner control accounts should move {claimed[tx]:.2f} in "
+                     f"transaction {tx}, the ledger moves {claimed[tx] - Decimal(diff) / 100:.2f}",
+                     where=f"lines transaction={tx}")
