@@ -101,7 +101,7 @@ def validate(xml_file: Path, xsd: Path | None, allow_partial: bool) -> None:
     findings = schema.validate_file(xml_file, NS_TEST if test else NS_PRODUCTION) if schema else []
     duk = _duk().validate(xml_file, test=test)
     for f in [*findings, *duk.findings]:
-        click.echo(f"{'FATAL' if f.fatal else 'info '} {f.source} {f.code} {f.where}: {f.message}")
+        click.echo(f"{'FATAL' if f.fatal else 'info '} {f.source} {f.rule} {f.location}: {f.message}")
     verdict = "NOT RUN (PARTIAL)" if schema is None else ("valid" if not findings else "INVALID")
     click.echo(f"XSD: {verdict}; DUK: {duk.detail}")
     sys.exit(1 if findings or duk.valid is False else 0)

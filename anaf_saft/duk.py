@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from anaf_saft.models import Finding
+from shared.xml import Finding
 
 __all__ = ["DukResult", "DukValidator"]
 
@@ -35,7 +35,7 @@ class DukResult:
             "configured": self.configured,
             "valid": self.valid,
             "detail": self.detail,
-            "findings": [f.model_dump() for f in self.findings],
+            "findings": [f.to_dict() for f in self.findings],
         }
 
 
@@ -49,13 +49,13 @@ def parse_error_file(text: str) -> tuple[bool | None, list[Finding]]:
     for ln in lines:
         head = ln[:2].upper()
         if head in {"E:", "F:"}:
-            findings.append(Finding(source="duk", code=head[0], message=ln[2:].strip(), fatal=True))
+            findings.append(Finding(source="duk", rule=head[0], message=ln[2:].strip(), fatal=True))
         elif head in {"W:", "A:"}:
-            findings.append(Finding(source="duk", code=head[0], message=ln[2:].strip(), fatal=False))
+            findings.append(Finding(source="duk", rule=head[0], message=ln[2:].strip(), fatal=False))
         elif ln.lower() == "ok" or ln.lower().startswith("ok "):
             saw_ok = True
         else:
-            findings.append(Finding(source="duk", code="text", message=ln[:500], fatal=False))
+            findings.append(Finding(source="duk", rule="text", message=ln[:500], fatal=False))
     if any(f.fatal for f in findings):
         return False, findings
     if saw_ok:
@@ -78,7 +78,7 @@ class DukValidator:
         jar = self.duk_dir / "DUKIntegrator.jar"
         if not jar.is_file() or not (self.duk_dir / "config").is_dir():
             return DukResult(configured=True, valid=None, detail=f"{jar} or its config/ directory is missing",
-                             findings=[Finding(source="duk", code="setup", message="DUKIntegrator not found", fatal=True)])
+                             findings=[Finding(source="duk", rule="setup", message="DUKIntegrator not found", fatal=True)])
         form = "D406T" if test else "D406"
         with tempfile.TemporaryDirectory(prefix="duk-") as tmp:
             work = Path(tmp)
@@ -96,15 +96,15 @@ class DukValidator:
                 )
             except subprocess.TimeoutExpired:
                 return DukResult(configured=True, valid=None, detail=f"DUKIntegrator timed out after {self.timeout}s",
-                                 findings=[Finding(source="duk", code="timeout", message="DUKIntegrator timed out", fatal=True)])
+                                 findings=[Finding(source="duk", rule="timeout", message="DUKIntegrator timed out", fatal=True)])
             except OSError as exc:
                 return DukResult(configured=True, valid=None, detail=f"cannot run {self.java}: {exc}",
-                                 findings=[Finding(source="duk", code="setup", message=str(exc), fatal=True)])
+                                 findings=[Finding(source="duk", rule="setup", message=str(exc), fatal=True)])
             text = err.read_text(encoding="utf-8", errors="replace") if err.is_file() else ""
             valid, findings = parse_error_file(text)
             if valid is None:
                 out = (proc.stdout + proc.stderr).decode("utf-8", "replace")[-_OUTPUT_TAIL:]
-                findings.append(Finding(source="duk", code="no_verdict", fatal=True,
+                findings.append(Finding(source="duk", rule="no_verdict", fatal=True,
                                         message=f"no usable error file (exit code {proc.returncode} ignored): {out.strip()[:500]}"))
                 return DukResult(configured=True, valid=False, findings=findings, detail="DUKIntegrator gave no verdict")
             return DukResult(configured=True, valid=valid, findings=findings, detail="ok" if valid else "rejected")

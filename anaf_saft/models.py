@@ -7,13 +7,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from shared.xml import Finding
+
 __all__ = [
     "Address",
     "Company",
     "Contact",
     "DocumentSection",
     "ExportSource",
-    "Finding",
     "Period",
     "SaftRequest",
     "SaftResult",
@@ -134,16 +135,6 @@ class SaftRequest(_Model):
         if t == "A" and not (p.start_month == 1 and p.end_month == 12):
             raise ValueError("HeaderComment A (annual) needs months 1..12")
         return self
-
-
-class Finding(BaseModel):
-    """One result of our checks, the XSD or DUKIntegrator."""
-
-    source: Literal["checks", "xsd", "duk"]
-    code: str
-    message: str
-    fatal: bool
-    where: str = ""
 
 
 class SegmentRef(BaseModel):

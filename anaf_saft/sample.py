@@ -1,17 +1,21 @@
 """A consistent synthetic accounting export (any size) in the documented format, for demos, tests and the benchmark.
 
 Each transaction books a sale (4111 debit / 707 + 4427 credit) or a purchase (371 + 4426 debit / 401
-credit) within the period; account closing balances are computed so the roll-forward check holds. With
-``documents`` (the default) every transaction also has its invoice (SalesInvoices / PurchaseInvoices,
-every fifth with a second, transport line) and some invoices a payment (Payments, on the partner account;
-the sample's ledger books only the invoices).
+credit) within the period, at the 19% VAT of July 2025 (tax code 310309). The opening trial balance
+balances (capital 1012 against bank 5121, goods 371 and the partners' opening balances on 4111 and 401);
+account and partner closing balances are computed from it and the movements, so every accounting check
+holds. With ``documents`` (the default) every transaction also has its invoice (SalesInvoices /
+PurchaseInvoices, every fifth with a second, transport line) and some invoices a payment (Payments), each
+payment posted in the bank journal (5121 against the partner's account) after the invoices; ``lines``
+counts the invoice postings, the bank postings come on top.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,10 +31,15 @@ SAMPLE_COMPANY: dict[str, Any] = {
 }
 
 _ACCOUNTS = [
+    ("1012", "Capital subscris varsat", "Pasiv"), ("5121", "Conturi la banci in lei", "Activ"),
     ("4111", "Clienti", "Bifunctional"), ("707", "Venituri din vanzarea marfurilor", "Pasiv"),
     ("4427", "TVA colectata", "Pasiv"), ("371", "Marfuri", "Activ"), ("4426", "TVA deductibila", "Activ"),
     ("401", "Furnizori", "Bifunctional"),
 ]
+#: Opening balances, debit positive: they balance (1012 carries the difference).
+_OPENING = {"1012": Decimal(-69000), "5121": Decimal(50000), "371": Decimal(17000), "4111": Decimal(3000),
+            "401": Decimal(-1000)}
+_PARTNER_OPENING = Decimal(1000)  # each customer owes it, the supplier is owed it
 _CUSTOMERS = [("C1", "0014399840", "CLIENT UNU SRL"), ("C2", "01DE123456789", "KUNDE GMBH"), ("C3", "080000000000000", "PERSOANA FIZICA")]
 _SUPPLIERS = [("S1", "0018547290", "FURNIZOR SRL")]
 
@@ -92,24 +101,89 @@ def _invoices(n_lines: int, year: int, month: int, sales: bool) -> Iterator[dict
             }
 
 
-def _payments(n_lines: int, year: int, month: int) -> Iterator[dict[str, Any]]:
+def _paid(n_lines: int, year: int, month: int) -> Iterator[tuple[int, str, bool, Decimal, str]]:
+    """(number, date, sale?, amount, partner) of each invoice the sample pays."""
     for tx, day, base, vat in _transactions(n_lines, year, month):
         sales = bool(tx % 2)
         if (sales and tx % 3 != 1) or (not sales and tx % 4 != 0):
             continue
-        customer = _CUSTOMERS[tx % len(_CUSTOMERS)][0] if sales else "0"
+        yield tx, day, sales, base + vat, _CUSTOMERS[tx % len(_CUSTOMERS)][0] if sales else "S1"
+
+
+def _payments(n_lines: int, year: int, month: int) -> Iterator[dict[str, Any]]:
+    for tx, day, sales, amount, partner in _paid(n_lines, year, month):
         yield {
             "payment_ref": f"{'INC' if sales else 'PL'}-{tx}", "payment_date": day, "payment_method": "Ordin de plată",
             "payment_description": f"Încasare factură FV-{tx}" if sales else f"Plată factură FF-{tx}",
-            "transaction_id": "", "source_id": "", "line_number": "1", "source_document_id": f"{'FV' if sales else 'FF'}-{tx}",
-            "account_id": "4111" if sales else "401", "customer_id": customer, "supplier_id": "0" if sales else "S1",
-            "description": "Stingere creanță" if sales else "Stingere datorie",
-            "debit": "0" if sales else str(base + vat), "credit": str(base + vat) if sales else "0",
+            "transaction_id": f"B{tx}", "source_id": "", "line_number": "1", "source_document_id": f"{'FV' if sales else 'FF'}-{tx}",
+            "account_id": "4111" if sales else "401", "customer_id": partner if sales else "0",
+            "supplier_id": "0" if sales else partner, "description": "Stingere creanță" if sales else "Stingere datorie",
+            "debit": "0" if sales else str(amount), "credit": str(amount) if sales else "0",
             "tax_type": "000", "tax_code": "000000", "tax_amount": "0",
         }
 
 
-def write_sample_export(directory: Path, *, lines: int = 12, year: int = 2026, month: int = 6, fmt: str = "jsonl",
+def _bank(n_lines: int, year: int, month: int) -> Iterator[dict[str, Any]]:
+    """The payments' postings in the bank journal: 5121 / 4111 for a receipt, 401 / 5121 for a disbursement."""
+    for tx, day, sales, amount, partner in _paid(n_lines, year, month):
+        common = {"journal_id": "BNC", "transaction_id": f"B{tx}", "transaction_date": day,
+                  "transaction_description": f"{'Incasare FV' if sales else 'Plata FF'}-{tx}",
+                  "customer_id": partner if sales else "0", "supplier_id": "0" if sales else partner}
+        debit, credit = ("5121", "4111") if sales else ("401", "5121")
+        for i, (acc, d, c) in enumerate(((debit, amount, 0), (credit, 0, amount)), 1):
+            yield common | {"record_id": f"B{tx}.{i}", "account_id": acc, "description": f"Linie {i}", "debit": str(d),
+                            "credit": str(c), "tax_type": "000", "tax_code": "000000", "tax_amount": "0"}
+
+
+def _dump(path: Path, fmt: str, rows: Iterable[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer: csv.DictWriter[str] | None = None
+        for row in rows:
+            if fmt == "jsonl":
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+                continue
+            if writer is None:
+                writer = csv.DictWriter(fh, fieldnames=list(row))
+                writer.writeheader()
+            writer.writerow(row)
+
+
+def _balances(opening: Decimal, moved: Decimal) -> dict[str, str]:
+    closing = opening + moved
+    return {"opening_debit": str(max(opening, Decimal(0))), "opening_credit": str(max(-opening, Decimal(0))),
+            "closing_debit": str(max(closing, Decimal(0))), "closing_credit": str(max(-closing, Decimal(0)))}
+
+
+def _counted(rows: Iterator[dict[str, Any]], moves: dict[str, Decimal]) -> Iterator[dict[str, Any]]:
+    """Pass the ledger rows through, adding each to its account's and (on 4111/401) its partner's movement."""
+    for r in rows:
+        amount = Decimal(r["debit"]) - Decimal(r["credit"])
+        moves[r["account_id"]] = moves.get(r["account_id"], Decimal(0)) + amount
+        partner = {"4111": r["customer_id"], "401": r["supplier_id"]}.get(r["account_id"])
+        if partner is not None:
+            moves[f"party:{partner}"] = moves.get(f"party:{partner}", Decimal(0)) + amount
+        yield r
+
+
+def _master_files(fmt: str, paths: dict[str, Path], moves: dict[str, Decimal]) -> None:
+    zero = Decimal(0)
+    _dump(paths["accounts"], fmt, [{"account_id": a, "description": d, "account_type": t,
+                                    **_balances(_OPENING.get(a, zero), moves.get(a, zero))} for a, d, t in _ACCOUNTS])
+    _dump(paths["customers"], fmt, [{"party_id": p, "registration_number": r, "name": n, "city": "Bucuresti", "country": "RO",
+                                     "account_id": "4111", **_balances(_PARTNER_OPENING, moves.get(f"party:{p}", zero))}
+                                    for p, r, n in _CUSTOMERS])
+    _dump(paths["suppliers"], fmt, [{"party_id": p, "registration_number": r, "name": n, "city": "Cluj-Napoca", "country": "RO",
+                                     "account_id": "401", **_balances(-_PARTNER_OPENING, moves.get(f"party:{p}", zero))}
+                                    for p, r, n in _SUPPLIERS])
+    _dump(paths["tax_codes"], fmt, [{"tax_type": "300", "tax_code": "310309", "description": "TVA 19%", "percentage": "19",
+                                     "base_rate": "1"}])
+    _dump(paths["uom"], fmt, [{"code": "H87", "description": "Bucata"}])
+    _dump(paths["journals"], fmt, [{"journal_id": "VZ", "description": "Jurnal vanzari", "type": "VZ"},
+                                   {"journal_id": "CMP", "description": "Jurnal cumparari", "type": "CMP"},
+                                   {"journal_id": "BNC", "description": "Jurnal banca", "type": "BNC"}])
+
+
+def write_sample_export(directory: Path, *, lines: int = 12, year: int = 2025, month: int = 7, fmt: str = "jsonl",
                         documents: bool = True) -> dict[str, Path]:
     """Write accounts/customers/suppliers/tax_codes/uom/journals/lines files (and with ``documents``
     sales_invoices/purchase_invoices/payments); returns kind -> path."""
@@ -119,42 +193,13 @@ def write_sample_export(directory: Path, *, lines: int = 12, year: int = 2026, m
         kinds += ["sales_invoices", "purchase_invoices", "payments"]
     paths = {k: directory / f"{k}.{fmt}" for k in kinds}
     moves: dict[str, Decimal] = {}
-
-    def dump(kind: str, rows: Iterator[dict[str, Any]] | list[dict[str, Any]]) -> None:
-        with paths[kind].open("w", encoding="utf-8", newline="") as fh:
-            writer: csv.DictWriter[str] | None = None
-            for row in rows:
-                if fmt == "jsonl":
-                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-                else:
-                    if writer is None:
-                        writer = csv.DictWriter(fh, fieldnames=list(row))
-                        writer.writeheader()
-                    writer.writerow(row)
-
-    def counted(rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        for r in rows:
-            moves[r["account_id"]] = moves.get(r["account_id"], Decimal(0)) + Decimal(r["debit"]) - Decimal(r["credit"])
-            yield r
-
-    dump("lines", counted(_rows(lines, year, month)))
-    opening = Decimal("1000.00")
-    dump("accounts", [
-        {"account_id": a, "description": d, "account_type": t, "opening_debit": str(opening), "opening_credit": "0",
-         "closing_debit": str(max(opening + moves.get(a, Decimal(0)), Decimal(0))),
-         "closing_credit": str(max(-(opening + moves.get(a, Decimal(0))), Decimal(0)))}
-        for a, d, t in _ACCOUNTS
-    ])
-    dump("customers", [{"party_id": p, "registration_number": r, "name": n, "city": "Bucuresti", "country": "RO",
-                        "account_id": "4111"} for p, r, n in _CUSTOMERS])
-    dump("suppliers", [{"party_id": p, "registration_number": r, "name": n, "city": "Cluj-Napoca", "country": "RO",
-                        "account_id": "401"} for p, r, n in _SUPPLIERS])
-    dump("tax_codes", [{"tax_type": "300", "tax_code": "310309", "description": "TVA 19%", "percentage": "19", "base_rate": "1"}])
-    dump("uom", [{"code": "H87", "description": "Bucata"}])
-    dump("journals", [{"journal_id": "VZ", "description": "Jurnal vanzari", "type": "VZ"},
-                      {"journal_id": "CMP", "description": "Jurnal cumparari", "type": "CMP"}])
+    ledger = _rows(lines, year, month)
     if documents:
-        dump("sales_invoices", _invoices(lines, year, month, sales=True))
-        dump("purchase_invoices", _invoices(lines, year, month, sales=False))
-        dump("payments", _payments(lines, year, month))
+        ledger = itertools.chain(ledger, _bank(lines, year, month))
+    _dump(paths["lines"], fmt, _counted(ledger, moves))
+    _master_files(fmt, paths, moves)
+    if documents:
+        _dump(paths["sales_invoices"], fmt, _invoices(lines, year, month, sales=True))
+        _dump(paths["purchase_invoices"], fmt, _invoices(lines, year, month, sales=False))
+        _dump(paths["payments"], fmt, _payments(lines, year, month))
     return paths

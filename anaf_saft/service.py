@@ -19,6 +19,7 @@ from anaf_saft.writer import namespace_for, write_segments
 from anaf_saft.xsd import SaftSchema
 from shared.artifacts import FilesystemArtifactStore
 from shared.schemas import SchemasUnavailable
+from shared.xml import Finding
 
 __all__ = ["SaftGenerator"]
 
@@ -36,7 +37,7 @@ def _digest(path: Path) -> tuple[int, str]:
 
 
 def _errors(findings: list[Finding]) -> list[dict[str, Any]]:
-    return [{"loc": [f.source, f.where], "msg": f.message, "type": f.code} for f in findings if f.fatal]
+    return [{"loc": [f.source, f.location], "msg": f.message, "type": f.rule} for f in findings if f.fatal]
 
 
 class SaftGenerator:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from anaf_saft.models import Finding
 from anaf_saft.writer import NS_PRODUCTION, NS_TEST
 from shared.schemas import SchemaStore
+from shared.xml import Finding
 
 __all__ = ["ARTEFACT", "XSD_FILE", "SaftSchema"]
 
@@ -65,5 +65,5 @@ class SaftSchema:
                         del el.getparent()[0]
             except etree.XMLSyntaxError as exc:  # parsing stops at the first schema error
                 line = exc.position[0] if exc.position else "?"
-                return [Finding(source="xsd", code="xsd", message=str(exc.msg), fatal=True, where=f"line {line}")]
+                return [Finding(source="xsd", rule="xsd", message=str(exc.msg), fatal=True, location=f"line {line}")]
         return []

@@ -52,7 +52,7 @@ def main() -> int:
         t = time.perf_counter()
         paths = write_sample_export(work / "export", lines=args.lines, fmt=args.format, documents=args.documents)
         print(f"export written: {args.lines} lines ({args.format}) in {time.perf_counter() - t:.1f}s", flush=True)
-        req = SaftRequest.model_validate({"company": SAMPLE_COMPANY, "period": {"year": 2026, "start_month": 6, "end_month": 6},
+        req = SaftRequest.model_validate({"company": SAMPLE_COMPANY, "period": {"year": 2025, "start_month": 7, "end_month": 7},
                                           "period_type": "L", "source": {"kind": "export", "format": args.format,
                                                                          "accounts": "a", "lines": "l"}})
         source = ExportFiles(paths, args.format)
@@ -81,7 +81,7 @@ def main() -> int:
               f"end-to-end {total_rate:,.0f} lines/s; generation {cpu_rate:,.0f} lines per CPU-second; "
               f"load average at start {load:.1f} on {os.cpu_count()} CPUs", flush=True)
         if findings:
-            print(f"XSD: {findings[0].message} at {findings[0].where}")
+            print(f"XSD: {findings[0].message} at {findings[0].location}")
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
             shutil.copy(out, args.keep / out.name)

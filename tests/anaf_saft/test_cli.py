@@ -14,7 +14,7 @@ def test_sample_generate_validate(tmp_path):
     runner = CliRunner()
     assert runner.invoke(cli, ["sample", str(tmp_path / "exp"), "--lines", "9", "--format", "csv"]).exit_code == 0
     req = tmp_path / "req.json"
-    req.write_text(json.dumps({"company": SAMPLE_COMPANY, "period": {"year": 2026, "start_month": 6, "end_month": 6},
+    req.write_text(json.dumps({"company": SAMPLE_COMPANY, "period": {"year": 2025, "start_month": 7, "end_month": 7},
                                "period_type": "L", "test": True}))
     gen = runner.invoke(cli, ["generate", str(req), "--export-dir", str(tmp_path / "exp"), "--out", str(tmp_path / "out")])
     assert gen.exit_code == 0, gen.output

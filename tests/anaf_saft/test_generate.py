@@ -23,7 +23,7 @@ from shared.errors import PayloadError, PermanentError
 
 
 def request(**changes):
-    base = {"company": SAMPLE_COMPANY, "period": {"year": 2026, "start_month": 6, "end_month": 6}, "period_type": "L",
+    base = {"company": SAMPLE_COMPANY, "period": {"year": 2025, "start_month": 7, "end_month": 7}, "period_type": "L",
             "source": {"kind": "export", "accounts": "unused", "lines": "unused"}}
     base.update(changes)
     return SaftRequest.model_validate(base)
@@ -31,7 +31,7 @@ def request(**changes):
 
 @pytest.mark.parametrize(("fmt", "test"), [("jsonl", False), ("csv", True)])
 def test_generated_file_is_valid_and_complete(tmp_path, make_generator, store, saft_schema, fmt, test):
-    paths = write_sample_export(tmp_path / "exp", lines=30, fmt=fmt)
+    paths = write_sample_export(tmp_path / "exp", lines=30, fmt=fmt, documents=False)
     result = make_generator().generate(request(test=test), ExportFiles(paths, fmt))
     ns = NS_TEST if test else NS_PRODUCTION
     assert result.namespace == ns and result.xsd_valid is True and result.lines == 30 and result.entries == 10
@@ -53,7 +53,7 @@ def test_generated_file_is_valid_and_complete(tmp_path, make_generator, store, s
 
 
 def test_segments_cut_at_transaction_boundaries(tmp_path, make_generator, store):
-    paths = write_sample_export(tmp_path / "exp", lines=30)
+    paths = write_sample_export(tmp_path / "exp", lines=30, documents=False)
     result = make_generator(max_lines=10).generate(request(), ExportFiles(paths))
     assert [s.lines for s in result.segments] == [9, 9, 9, 3]
     assert result.xsd_valid
@@ -63,7 +63,7 @@ def test_segments_cut_at_transaction_boundaries(tmp_path, make_generator, store)
         assert root.findtext("s:Header/s:SegmentIndex", namespaces=ns) == str(seg.index)
         assert root.findtext("s:Header/s:TotalSegmentsInsequence", namespaces=ns) == "4"
         accounts = root.findall("s:MasterFiles/s:GeneralLedgerAccounts/s:Account", ns)
-        assert len(accounts) == (6 if seg.index == 1 else 0)  # the first segment carries the master files
+        assert len(accounts) == (8 if seg.index == 1 else 0)  # the first segment carries the master files
 
 
 def _mutate_lines(paths, fn):
@@ -76,7 +76,7 @@ def _mutate_lines(paths, fn):
     ("mutate", "code"),
     [
         (lambda rows: rows[0].update(debit="1.00"), "unbalanced"),
-        (lambda rows: rows[0].update(transaction_date="2026-07-01"), "outside_period"),
+        (lambda rows: rows[0].update(transaction_date="2025-08-01"), "outside_period"),
         (lambda rows: rows[1].update(account_id="999"), "unknown_account"),
         (lambda rows: rows[0].update(customer_id="NOPE"), "unknown_customer"),
         (lambda rows: rows[0].update(debit="1.234"), "bad_row"),
@@ -194,7 +194,7 @@ def test_sql_source_streams_from_postgresql(database_url, tmp_path, make_generat
     tables = SqlTables(prefix=f"t{os.getpid()}_")
     tables.metadata.create_all(engine)
     try:
-        paths = write_sample_export(tmp_path / "exp", lines=12)
+        paths = write_sample_export(tmp_path / "exp", lines=12, documents=False)
         with engine.begin() as conn:
             for kind in ("accounts", "customers", "suppliers", "tax_codes", "uom", "journals", "lines"):
                 rows = [json.loads(x) for x in paths[kind].read_text().splitlines()]

@@ -24,7 +24,7 @@ def test_development_worker_reports_nothing_done_without_schemas(start_worker, c
     worker = start_worker("anaf.saft", env={"WORKERS_CORE_ENV": "development",
                                             "WORKERS_CORE_SCHEMAS_DIR": str(tmp_path / "empty")})
     deep_readiness_fails(worker)
-    payload = {"company": SAMPLE_COMPANY, "period": {"year": 2026, "start_month": 6, "end_month": 6},
+    payload = {"company": SAMPLE_COMPANY, "period": {"year": 2025, "start_month": 7, "end_month": 7},
                "period_type": "L", "test": True, "source": {"kind": "export", "format": "csv", **keys}}
     failed_for_schemas(celery_client.send_task("saft.generate", kwargs=payload))
     assert {p for p in artifact_dir.rglob("D406*")} == before, "no D406 file may be stored"
@@ -34,7 +34,7 @@ def test_cli_refuses_without_the_xsd_unless_partial_is_asked(tmp_path, monkeypat
     runner = CliRunner()
     assert runner.invoke(cli, ["sample", str(tmp_path / "exp"), "--lines", "9"]).exit_code == 0
     req = tmp_path / "req.json"
-    req.write_text(json.dumps({"company": SAMPLE_COMPANY, "period": {"year": 2026, "start_month": 6, "end_month": 6},
+    req.write_text(json.dumps({"company": SAMPLE_COMPANY, "period": {"year": 2025, "start_month": 7, "end_month": 7},
                                "period_type": "L", "test": True}))
     monkeypatch.setenv("WORKERS_CORE_SCHEMAS_DIR", str(tmp_path / "empty"))
     args = ["generate", str(req), "--export-dir", str(tmp_path / "exp"), "--out", str(tmp_path / "out")]

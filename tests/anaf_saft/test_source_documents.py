@@ -21,10 +21,11 @@ from anaf_saft.sample import SAMPLE_COMPANY, write_sample_export
 from anaf_saft.sources import KINDS, ExportFiles
 from anaf_saft.writer import NS_PRODUCTION, NS_TEST
 from shared.errors import PayloadError
+from tests.anaf_saft import books
 
 
 def request(**changes):
-    base = {"company": SAMPLE_COMPANY, "period": {"year": 2026, "start_month": 6, "end_month": 6}, "period_type": "L",
+    base = {"company": SAMPLE_COMPANY, "period": {"year": 2025, "start_month": 7, "end_month": 7}, "period_type": "L",
             "source": {"kind": "export", "accounts": "unused", "lines": "unused"}}
     base.update(changes)
     return SaftRequest.model_validate(base)
@@ -107,7 +108,7 @@ def test_invoices_and_payments_are_written_with_real_totals(tmp_path, make_gener
 def test_documents_go_to_segment_one_and_other_segments_stay_valid(tmp_path, make_generator, store):
     paths = write_sample_export(tmp_path / "exp", lines=30)
     result = make_generator(max_lines=10).generate(request(), ExportFiles(paths))
-    assert len(result.segments) == 4 and result.xsd_valid
+    assert len(result.segments) == 5 and result.xsd_valid  # 10 invoice postings of 3 lines, then 4 payments of 2
     ns = NS_PRODUCTION
     for seg in result.segments:
         root = etree.fromstring(store.get(seg.key))
@@ -130,7 +131,7 @@ def test_a_source_without_documents_keeps_empty_sections(tmp_path, make_generato
 
 
 def _invoice(no: str, lines: list[dict], **head) -> list[dict]:
-    base = {"invoice_no": no, "invoice_date": "2026-06-15", "party_id": "C1", "account_id": "4111"}
+    base = {"invoice_no": no, "invoice_date": "2025-07-15", "party_id": "C1", "account_id": "4111"}
     return [base | head | line for line in lines]
 
 
@@ -151,13 +152,14 @@ def test_hand_written_documents_credit_note_several_tax_codes_and_escaping(tmp_p
                 "amount": "250.00", "tax_code": "310309", "tax_percentage": "19", "tax_amount": "47.50"},
         line | {"line_number": "2", "description": "Cărți școlare", "quantity": "1.123456", "unit_price": "50.00",
                 "amount": "56.17", "tax_code": "310310", "tax_percentage": "9", "tax_amount": "5.06"},
-    ], net_total="306.17", gross_total="358.73", invoice_type="380")
+    ], net_total="306.17", gross_total="358.73", invoice_type="380", transaction_id="TX-FV1")
     credit_note = _invoice("NC-7", [
         line | {"description": "Retur țiglă", "quantity": "-1", "unit_price": "100.00", "amount": "100.00",
                 "debit_credit": "D", "tax_code": "310309", "tax_percentage": "19", "tax_amount": "19.00"},
-    ], net_total="-100.00", gross_total="-119.00", invoice_type="381", party_id="C2")
-    pay_cols = {"payment_ref": "OP 15/2026", "payment_date": "2026-06-20", "payment_method": "Numerar",
-                "payment_description": "Încasare parțială", "customer_id": "C1", "supplier_id": "0"}
+    ], net_total="-100.00", gross_total="-119.00", invoice_type="381", party_id="C2", transaction_id="TX-NC7")
+    pay_cols = {"payment_ref": "OP 15/2026", "payment_date": "2025-07-20", "payment_method": "Numerar",
+                "payment_description": "Încasare parțială", "customer_id": "C1", "supplier_id": "0",
+                "transaction_id": "TX-OP15"}
     payments = [pay_cols | {"account_id": "4111", "credit": "200.00", "debit": "", "source_document_id": "FV <1> & Co"},
                 pay_cols | {"account_id": "4111", "credit": "", "debit": "10.00", "description": "Comision bancar"}]
     for kind, rows in (("sales_invoices", sales + credit_note), ("payments", payments)):
@@ -168,6 +170,14 @@ def test_hand_written_documents_credit_note_several_tax_codes_and_escaping(tmp_p
             w.writerows(rows)
     paths["purchase_invoices"].unlink()
     del paths["purchase_invoices"]
+    # every document is posted in the ledger transaction it names
+    d = Decimal
+    books.post(paths, "BNC", "TX-FV1", "2025-07-15", [("4111", "C1", "0", d("358.73"), d(0)), ("707", "C1", "0", d(0), d("306.17")),
+                                                      ("4427", "C1", "0", d(0), d("52.56"))])
+    books.post(paths, "BNC", "TX-NC7", "2025-07-15", [("707", "C2", "0", d(100), d(0)), ("4427", "C2", "0", d(19), d(0)),
+                                                      ("4111", "C2", "0", d(0), d(119))])
+    books.post(paths, "BNC", "TX-OP15", "2025-07-20", [("5121", "C1", "0", d(190), d(0)), ("4111", "C1", "0", d(0), d(200)),
+                                                       ("4111", "C1", "0", d(10), d(0))])
 
     result = make_generator().generate(request(), ExportFiles(paths, "csv"))
     ns = NS_PRODUCTION
@@ -208,8 +218,8 @@ def _second_line_of(rows, invoice_no):
 @pytest.mark.parametrize(
     ("kind", "mutate", "code", "text"),
     [
-        ("sales_invoices", lambda rows: [r.update(invoice_date="2026-07-01") for r in rows if r["invoice_no"] == "FV-1"],
-         "outside_period", "invoice date 2026-07-01 outside"),
+        ("sales_invoices", lambda rows: [r.update(invoice_date="2025-08-01") for r in rows if r["invoice_no"] == "FV-1"],
+         "outside_period", "invoice date 2025-08-01 outside"),
         ("sales_invoices", lambda rows: rows[0].update(amount="1.00"), "invoice_totals", "net_total is"),
         ("sales_invoices", lambda rows: rows[0].update(tax_amount="0.01"), "invoice_totals", "gross_total"),
         ("sales_invoices", lambda rows: rows[0].update(line_account_id="7999"), "unknown_account", "unknown account 7999"),
@@ -226,7 +236,7 @@ def _second_line_of(rows, invoice_no):
         ("purchase_invoices", lambda rows: rows[0].update(party_id="S9"), "unknown_supplier", "unknown supplier S9"),
         ("payments", lambda rows: rows[0].update(debit="5.00"), "both_sides", "both debit and credit"),
         ("payments", lambda rows: rows[0].update(debit="0", credit="0"), "no_amount", "neither debit nor credit"),
-        ("payments", lambda rows: rows[0].update(payment_date="2026-05-31"), "outside_period", "payment date 2026-05-31"),
+        ("payments", lambda rows: rows[0].update(payment_date="2025-06-30"), "outside_period", "payment date 2025-06-30"),
         ("payments", lambda rows: rows[0].update(customer_id="C9"), "unknown_customer", "unknown customer C9"),
         ("payments", lambda rows: rows[0].update(account_id="5999"), "unknown_account", "unknown account 5999"),
         ("payments", lambda rows: rows[0].pop("payment_method"), "bad_row", "payment_method: required"),
@@ -268,10 +278,10 @@ def _load_sql(engine, tables, paths) -> None:
             for company in ("C-1", "C-2"):
                 conn.execute(insert(getattr(tables, kind)), [dict(r, company_id=company) for r in rows])
         # another month's documents of the same company stay out of June's declaration
-        july = _sql_row(dict(_rows(paths["sales_invoices"])[0], invoice_no="FV-JUL", invoice_date="2026-07-02",
-                             tax_point_date="2026-07-02"))
+        july = _sql_row(dict(_rows(paths["sales_invoices"])[0], invoice_no="FV-JUL", invoice_date="2025-08-02",
+                             tax_point_date="2025-08-02"))
         conn.execute(insert(tables.sales_invoices), [dict(july, company_id="C-1")])
-        paid = _sql_row(dict(_rows(paths["payments"])[0], payment_ref="P-JUL", payment_date="2026-07-03"))
+        paid = _sql_row(dict(_rows(paths["payments"])[0], payment_ref="P-JUL", payment_date="2025-08-03"))
         conn.execute(insert(tables.payments), [dict(paid, company_id="C-1")])
 
 
@@ -292,7 +302,7 @@ def test_sql_source_streams_documents(request_backend_url, tmp_path, make_genera
         source = SqlSource(engine, "C-1", req.period.first_day, req.period.last_day, tables)
         result = make_generator().generate(req, source)
         export = make_generator().generate(request(), ExportFiles(paths))
-        assert result.xsd_valid and result.lines == 30
+        assert result.xsd_valid and result.lines == 38  # 30 invoice postings + 4 bank postings of the payments
         assert result.documents == export.documents  # same sections as from the export files, July left out
         assert result.documents["sales_invoices"].entries == 5 and result.documents["payments"].entries >= 2
         root = etree.fromstring(store.get(result.key))
