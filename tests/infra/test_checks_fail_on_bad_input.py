@@ -78,6 +78,30 @@ CASES = [
         r"stop_grace_period|not valid",
     ),
     Case(
+        "compose",
+        "Redis without AOF (idempotency keys and OAuth tokens lost on restart)",
+        edit("docker/compose.yaml", '"--appendonly", "yes"', '"--appendonly", "no"'),
+        r"redis: no AOF",
+    ),
+    Case(
+        "compose",
+        "a worker without its registry token",
+        edit("docker/env.example/ocr.env", "REGISTRY_TOKEN=<registry-token-ocr>\n", ""),
+        r"ocr: no REGISTRY_TOKEN",
+    ),
+    Case(
+        "compose",
+        "a filing worker that starts before the outbox is migrated",
+        edit("docker/compose.yaml", "      outbox-migrate: {condition: service_completed_successfully}\n", ""),
+        r"anaf-efactura: starts without waiting for outbox-migrate",
+    ),
+    Case(
+        "compose",
+        "an env file the compose file names is missing",
+        lambda root: (root / "docker/env.example/reges.env").unlink(),
+        r"reges\.env",
+    ),
+    Case(
         "image-matrix",
         "Chromium dropped from the pdf-render image",
         edit("docker/Dockerfile", "FROM rt-chromium AS pdf-render", "FROM rt-plain AS pdf-render"),
