@@ -95,6 +95,8 @@ def check_beat(redis_url: str, max_age: float | None = None) -> Check:
 
 def check_registry(client: httpx.Client, base: str, token: str, tags: list[str]) -> Check:
     """The registry lists at least one instance of every expected tag."""
+    if not token:
+        return False, "no REGISTRY_READ_TOKEN (a workers:read JWT) to ask the registry with", {}
     r = client.get(base.rstrip("/") + "/v1/workers", headers={"Authorization": f"Bearer {token}"})
     if r.status_code != 200:
         return False, f"GET /v1/workers -> HTTP {r.status_code}", {}

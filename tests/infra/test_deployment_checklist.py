@@ -174,3 +174,73 @@ def test_redis_must_persist_with_aof(tmp_path: Path, broker_url: str) -> None:
             results[aof] = run("--require-redis-aof", broker_url=broker_url, redis_url=url)["redis-aof"]
     assert results["no"]["ok"] is False and "appendonly is off" in str(results["no"]["detail"])
     assert results["yes"]["ok"] is True, results["yes"]
+
+
+@pytest.fixture
+def registry_url() -> Iterator[str]:
+    """The real registry app on loopback, on its own migrated database and a Redis DB locked like the registry
+    tests lock theirs (the registry's key names are fixed, so a DB is never shared)."""
+    import redis as redis_lib
+
+    from registry.config import RegistrySettings
+    from registry.db import Database
+    from registry.main import create_app
+    from tests.registry.conftest import LOCK_PREFIX, REDIS_BASE, SECRET
+    from tests.registry.helpers import ThreadServer
+
+    name = f"registry_checklist_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    pg = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + f"/{name}"
+    db = Database(pg)
+    db.migrate()
+    db.dispose()
+    admin = redis_lib.Redis.from_url(f"{REDIS_BASE}/0")
+    mine = uuid.uuid4().hex
+    numbers = random.sample(range(1, 16), 15)
+    chosen = next((n for n in numbers if admin.set(f"{LOCK_PREFIX}{n}", mine, nx=True, ex=3600)), None)
+    assert chosen is not None, "no free Redis DB for a registry"
+    settings = RegistrySettings(database_url=pg, redis_url=f"{REDIS_BASE}/{chosen}", jwt_secret=SECRET,
+                                jobs_enabled=True, workers_core_env="test", heartbeat_interval=1.0,
+                                scrape_allowed_networks="127.0.0.0/8")
+    server = ThreadServer(create_app(settings)).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+        wiped = redis_lib.Redis.from_url(f"{REDIS_BASE}/{chosen}")
+        keys = list(wiped.scan_iter(match="wrk:*", count=1000))
+        if keys:
+            wiped.delete(*keys)
+        wiped.close()
+        if admin.get(f"{LOCK_PREFIX}{chosen}") == mine.encode():
+            admin.delete(f"{LOCK_PREFIX}{chosen}")
+        admin.close()
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_registry_must_see_every_tag(registry_url: str, start_worker: Any, broker_url: str, redis_url: str) -> None:
+    from registry.auth import SCOPE_HEARTBEAT, SCOPE_READ, mint_token
+    from registry.config import RegistrySettings
+    from tests.registry.conftest import SECRET
+
+    def token(scope: str, tag: str | None = None) -> str:
+        s = RegistrySettings(jwt_secret=SECRET, workers_core_env="test")
+        return mint_token(s, subject="checklist", scopes=[scope], ttl=600, tag=tag)
+
+    start_worker("ocr", env={"REGISTRY_URL": registry_url, "REGISTRY_TOKEN": token(SCOPE_HEARTBEAT, tag="ocr"),
+                             "HEARTBEAT_INTERVAL": "1"})
+    env = {"REGISTRY_READ_TOKEN": token(SCOPE_READ)}
+    wait_until(lambda: run("--registry-url", registry_url, "--registry-tag", "ocr", broker_url=broker_url,
+                           redis_url=redis_url, env=env)["registry"]["ok"], 60, "ocr registered")
+    both = run("--registry-url", registry_url, "--registry-tag", "ocr", "--registry-tag", "reges",
+               broker_url=broker_url, redis_url=redis_url, env=env)["registry"]
+    assert both["ok"] is False and "no instance registered for: reges" in str(both["detail"])
+    anonymous = run("--registry-url", registry_url, "--registry-tag", "ocr", broker_url=broker_url,
+                    redis_url=redis_url, env={"REGISTRY_READ_TOKEN": ""})["registry"]
+    assert anonymous["ok"] is False and "no REGISTRY_READ_TOKEN" in str(anonymous["detail"])
+    heartbeat_only = run("--registry-url", registry_url, "--registry-tag", "ocr", broker_url=broker_url,
+                         redis_url=redis_url, env={"REGISTRY_READ_TOKEN": token(SCOPE_HEARTBEAT, tag="ocr")})
+    assert heartbeat_only["registry"]["ok"] is False
+    assert "HTTP 403" in str(heartbeat_only["registry"]["detail"]), heartbeat_only["registry"]
