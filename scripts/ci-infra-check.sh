@@ -106,6 +106,7 @@ c_zizmor() { "$VENV/bin/zizmor" --offline --min-severity low "$ROOT/.github/work
 c_helm() {
   rm -rf "$RENDERED"
   mkdir -p "$RENDERED"
+  "$PY" "$TOOLS/gen_chart_schemas.py" --root "$ROOT" --check || return 1
   "$PY" "$TOOLS/releases.py" "$HELM" "$RENDERED" || { rm -rf "$RENDERED"; return 1; }
 }
 c_kubernetes_validate() {
