@@ -17,7 +17,9 @@ automountServiceAccountToken: {{ .Values.serviceAccount.automountServiceAccountT
 
 {{/*
 One ExternalSecret whose target Secret's keys are env var names:
-(dict "root" $ "name" "<secret name>" "data" {ENV: {key, property}} "annotations" {...}).
+(dict "root" $ "name" "<secret name>" "data" {ENV: {key, property}} "annotations" {...} "creationPolicy" "Orphan").
+creationPolicy defaults to Owner (the Secret goes with the ExternalSecret); hook ExternalSecrets, which Helm and
+Argo CD delete and recreate on every upgrade, use Orphan so the Secret the running pods read never disappears.
 */}}
 {{- define "wc.externalSecret" -}}
 {{- $es := .root.Values.externalSecrets }}
@@ -39,7 +41,7 @@ spec:
     name: {{ $es.storeRef.name }}
   target:
     name: {{ .name }}
-    creationPolicy: Owner
+    creationPolicy: {{ default "Owner" .creationPolicy }}
     deletionPolicy: Retain
   data:
     {{- range $envName, $ref := .data }}
