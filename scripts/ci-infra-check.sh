@@ -28,7 +28,7 @@ VENV="${INFRA_VENV:-$HERE/.venv-infra}"
 PY="$VENV/bin/python"
 TOOLS="$HERE/tools/infra_checks"
 NODE_DIR="$HERE/tools/k8s-schema"
-CHART="$ROOT/infra/helm/workers-core"
+HELM="$ROOT/infra/helm"
 ALERTS="$ROOT/infra/k8s/alertmanager"
 POLICY="$ROOT/infra/policies/opa"
 DASH="$ROOT/infra/grafana/provisioning/dashboards"
@@ -45,7 +45,7 @@ if [[ -n "${LIST:-}" ]]; then printf '%s\n' "${CHECKS[@]}"; exit 0; fi
 missing=()
 [[ -x "$PY" ]] || missing+=("$VENV (run scripts/ci-infra-setup.sh)")
 [[ -d "$NODE_DIR/node_modules" ]] || missing+=("$NODE_DIR/node_modules (run scripts/ci-infra-setup.sh)")
-for bin in promtool amtool shellcheck node; do command -v "$bin" >/dev/null || missing+=("$bin"); done
+for bin in promtool amtool shellcheck node docker-compose; do command -v "$bin" >/dev/null || missing+=("$bin"); done
 if ((${#missing[@]})); then
   printf 'ci-infra-check: missing tool: %s\n' "${missing[@]}" >&2
   exit 1
@@ -77,11 +77,12 @@ run() {
   fi
 }
 
-# Rendered chart (one file per values variant); checks that need it render first.
+# Every release rendered (one file per release: chart + values/common.yaml + values/<release>.yaml, plus the CI
+# variants in infra/helm/ci); checks that need them render first.
 render() {
   [[ -d "$RENDERED" ]] && return 0
   mkdir -p "$RENDERED"
-  "$PY" "$TOOLS/helm_check.py" "$CHART" "$RENDERED" "$CHART"/ci/values-*.yaml >"$WORK/render.log" 2>&1 || {
+  "$PY" "$TOOLS/releases.py" "$HELM" "$RENDERED" --no-reject >"$WORK/render.log" 2>&1 || {
     cat "$WORK/render.log"; rm -rf "$RENDERED"; return 1; }
 }
 need_render() { render || { echo "chart does not render (see check 'helm')"; return 1; }; }
@@ -91,7 +92,13 @@ c_trivy_dockerfile() {
   "$VENV/bin/trivy" config --quiet --skip-check-update --exit-code 1 --severity HIGH,CRITICAL "$ROOT/docker"
 }
 c_compose() {
-  "$VENV/bin/check-jsonschema" --builtin-schema vendor.compose-spec "$ROOT/docker/compose.yaml"
+  "$VENV/bin/check-jsonschema" --builtin-schema vendor.compose-spec "$ROOT/docker/compose.yaml" || return 1
+  # docker-compose 1.29 (Debian) resolves the file as `up` would: interpolation, env files, anchors, depends_on.
+  # The committed example env files stand in for the real (uncommitted) ones.
+  local out
+  out="$(cd "$ROOT/docker" && WORKERS_CORE_ENV_DIR=./env.example docker-compose -f compose.yaml \
+    --env-file env.example/compose.env config 2>"$WORK/compose.err")" || { cat "$WORK/compose.err"; return 1; }
+  "$PY" "$TOOLS/compose_check.py" --celeryconfig "$ROOT/celeryconfig.py" <<<"$out"
 }
 c_image_matrix() { "$PY" "$TOOLS/image_matrix.py" --root "$ROOT"; }
 c_actionlint() { (cd "$ROOT" && "$VENV/bin/actionlint" -shellcheck "$(command -v shellcheck)" .github/workflows/*.y*ml); }
@@ -99,8 +106,8 @@ c_zizmor() { "$VENV/bin/zizmor" --offline --min-severity low "$ROOT/.github/work
 c_helm() {
   rm -rf "$RENDERED"
   mkdir -p "$RENDERED"
-  "$PY" "$TOOLS/helm_check.py" "$CHART" "$RENDERED" "$CHART"/ci/values-*.yaml --must-fail "$CHART"/ci/reject/*.yaml \
-    || { rm -rf "$RENDERED"; return 1; }
+  "$PY" "$TOOLS/gen_chart_schemas.py" --root "$ROOT" --check || return 1
+  "$PY" "$TOOLS/releases.py" "$HELM" "$RENDERED" || { rm -rf "$RENDERED"; return 1; }
 }
 c_kubernetes_validate() {
   need_render || return 1

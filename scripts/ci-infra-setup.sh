@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the offline infra validators used by scripts/ci-infra-check.sh (idempotent; safe to re-run).
-#   apt: promtool/prometheus, amtool/alertmanager, shellcheck
+#   apt: promtool/prometheus, amtool/alertmanager, shellcheck, docker-compose (1.29, for `docker-compose config`)
 #   pip: .venv-infra from tools/requirements-infra.txt (--require-hashes)
 #   npm: tools/k8s-schema (npm ci from the committed package-lock.json)
 set -euo pipefail
@@ -14,6 +14,7 @@ need_apt=()
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 command -v amtool >/dev/null 2>&1 || need_apt+=(prometheus-alertmanager)
 command -v shellcheck >/dev/null 2>&1 || need_apt+=(shellcheck)
+command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
 if ((${#need_apt[@]})); then
   echo "ci-infra-setup: apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -93,17 +93,17 @@ def beat_schedule() -> dict[str, Any]:
 
 @main.command()
 @click.option("-l", "--loglevel", default="INFO", show_default=True)
-@click.option("--schedule-file", default="var/celerybeat-schedule", show_default=True)
-def beat(loglevel: str, schedule_file: str) -> None:
-    """Run Celery beat with the periodic tasks the worker packages declare (one beat per cluster)."""
-    from shared.celery_app import create_client
-    from shared.logging import configure_logging
+@click.option("--check", is_flag=True, help="Exit 0 when a beat leads (holds the Redis lock), 1 otherwise.")
+def beat(loglevel: str, check: bool) -> None:
+    """Run Celery beat (the entries the worker packages declare) as the one scheduler of the cluster (shared.beat)."""
+    from shared import beat as locked_beat
+    from shared.config import get_settings
 
-    app = create_client()
-    app.conf.beat_schedule = beat_schedule()
-    configure_logging(loglevel)
-    click.echo(json.dumps({"beat_schedule": sorted(app.conf.beat_schedule)}), err=True)
-    app.start(["beat", "--loglevel", loglevel.upper(), "--schedule", schedule_file])
+    if check:
+        found = locked_beat.leader(get_settings().redis_url.get_secret_value())
+        click.echo(json.dumps(found.__dict__ if found else {"leader": None}))
+        sys.exit(0 if found else 1)
+    locked_beat.run(loglevel)
 
 
 @main.command()

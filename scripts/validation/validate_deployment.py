@@ -7,6 +7,13 @@ Checks, all of them every run (a failure does not stop the others):
   ping:<queue>    `<queue>.ping` sent with send_task on every queue comes back with pong=True and the queue's tag
   health:<url>    GET <url>/healthz and <url>/readyz answer 200 (each worker's health port, the registry)
   anaf            the ANAF endpoint (--anaf-url) answers HTTP at all (any status < 500 within the timeout)
+and the production checklist of infra/README.md (deployment_checks.py), each when asked for:
+  database:<ENV>  --database-env NAME: the outbox PostgreSQL in $NAME is reachable and migrated
+  bucket          --artifact-store s3://bucket/prefix (ARTIFACT_STORE; AWS_ENDPOINT_URL/AWS_REGION): write+read+delete
+  schemas         --schemas [--schemas-dir DIR]: the official schemas installed with their pinned SHA-256
+  beat            --beat: one beat holds the Redis lock and ticked within its lock timeout
+  registry        --registry-url URL --registry-tag TAG (or --registry-all-tags), token REGISTRY_READ_TOKEN
+  redis-aof       --require-redis-aof: the Redis of REDIS_URL persists with AOF
 Prints one line per check and a JSON report (--json); exit 0 when everything passed, 1 otherwise, 2 on bad usage.
 
   python scripts/validation/validate_deployment.py --queue ocr --health-url http://ocr:9800 --anaf-url https://...
@@ -29,6 +36,9 @@ from typing import Any
 import httpx
 from celery import Celery
 from kombu.connection import Connection
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # deployment_checks beside this file (image and checkout)
+import deployment_checks as checklist
 
 
 @dataclass
@@ -148,18 +158,59 @@ def parse(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds for all pings together")
     ap.add_argument("--http-timeout", type=float, default=10.0)
     ap.add_argument("--json", action="store_true", help="print the JSON report")
+    ap.add_argument("--database-env", action="append", default=[], help="env var holding an outbox database URL")
+    ap.add_argument("--migrations-table", default=checklist.OUTBOX_VERSION_TABLE)
+    ap.add_argument("--artifact-store", default=None, help="s3://bucket/prefix to test (default: none)")
+    ap.add_argument("--schemas", action="store_true", help="check the installed official schemas")
+    ap.add_argument("--schemas-dir", default=None)
+    ap.add_argument("--beat", action="store_true", help="check that one beat leads")
+    ap.add_argument("--registry-url", default=None)
+    ap.add_argument("--registry-tag", action="append", default=[])
+    ap.add_argument("--registry-all-tags", action="store_true")
+    ap.add_argument("--require-redis-aof", action="store_true")
     a = ap.parse_args(argv)
     known = load_celeryconfig().QUEUES
     if a.all_queues:
         a.queue = list(dict.fromkeys([*a.queue, *known]))
-    unknown = [q for q in a.queue if q not in known]
+    if a.registry_all_tags:
+        a.registry_tag = list(dict.fromkeys([*a.registry_tag, *known]))
+    unknown = [q for q in [*a.queue, *a.registry_tag] if q not in known]
     if unknown:
         ap.error(f"unknown queue(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    if a.registry_tag and not a.registry_url:
+        ap.error("--registry-tag needs --registry-url")
     if not a.broker_url or not a.backend_url:
         ap.error("--broker-url/RMQ_URL and --backend-url/REDIS_URL are required")
-    if not a.queue and not a.health_url:
-        ap.error("nothing to validate: give --queue/--all-queues and/or --health-url")
+    if not a.queue and not a.health_url and not checklist_asked(a):
+        ap.error("nothing to validate: give --queue/--all-queues, --health-url or a checklist option")
     return a
+
+
+def checklist_asked(a: argparse.Namespace) -> bool:
+    return bool(a.database_env or a.artifact_store or a.schemas or a.beat or a.registry_tag or a.require_redis_aof)
+
+
+def run_checklist(a: argparse.Namespace, client: httpx.Client) -> list[Result]:
+    """The production-checklist checks the options ask for (infra/README.md)."""
+    results: list[Result] = []
+    for name in a.database_env:
+        url = os.environ.get(name, "")
+        results.append(timed(f"database:{name}", partial(checklist.check_database, url, a.migrations_table,
+                                                         a.http_timeout)))
+    if a.artifact_store:
+        results.append(timed("bucket", partial(checklist.check_bucket, a.artifact_store,
+                                               os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION"))))
+    if a.schemas:
+        results.append(timed("schemas", partial(checklist.check_schemas, a.schemas_dir)))
+    if a.beat:
+        results.append(timed("beat", partial(checklist.check_beat, a.backend_url)))
+    if a.registry_tag:
+        token = os.environ.get("REGISTRY_READ_TOKEN", "")
+        results.append(timed("registry", partial(checklist.check_registry, client, a.registry_url, token,
+                                                 a.registry_tag)))
+    if a.require_redis_aof:
+        results.append(timed("redis-aof", partial(checklist.check_redis_aof, a.backend_url)))
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -178,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(timed(f"health:{url}", partial(check_health, client, url)))
         if not a.skip_anaf:
             results.append(timed("anaf", lambda: check_anaf(client, a.anaf_url)))
+        results += run_checklist(a, client)
     for r in results:
         print(f"{'PASS' if r.ok else 'FAIL'} {r.check}: {r.detail} ({r.seconds}s)")
     failed = [r for r in results if not r.ok]

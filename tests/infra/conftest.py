@@ -21,7 +21,7 @@ LOCKS = ("ocr", "pdf", "email", "slack", "anaf", "saft", "reges", "registry")
 def infra_tools() -> Path:
     """The tool venv; missing tools fail under CI (CI=true) and skip on a developer machine without them."""
     ready = (INFRA_VENV / "bin" / "python").exists() and (REPO / "tools/k8s-schema/node_modules").is_dir()
-    ready = ready and all(shutil.which(b) for b in ("promtool", "amtool", "shellcheck", "node"))
+    ready = ready and all(shutil.which(b) for b in ("promtool", "amtool", "shellcheck", "node", "docker-compose"))
     if not ready:
         msg = "offline infra validators not installed: run scripts/ci-infra-setup.sh"
         if os.environ.get("CI"):
@@ -38,7 +38,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory, infra_tools: Path) -> Pat
     for name in COPIED:
         src = REPO / name
         if src.is_dir():
-            shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            shutil.copytree(src, root / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         elif src.exists():
             shutil.copy2(src, root / name)
     (root / "requirements").mkdir(exist_ok=True)

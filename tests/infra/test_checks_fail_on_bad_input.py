@@ -50,7 +50,8 @@ class Case:
     expect: str  # regex that must appear in the check's output
 
 
-CHART = "infra/helm/workers-core"
+HELM = "infra/helm"
+WORKER = "infra/helm/worker"
 RULES = "infra/k8s/alertmanager/prometheus-rules.yaml"
 AM = "infra/k8s/alertmanager/alertmanager.yaml"
 TEMPLATE = "infra/policies/opa/ct-no-latest.template.yaml"
@@ -75,6 +76,30 @@ CASES = [
         "a compose field of the wrong type",
         edit("docker/compose.yaml", "stop_grace_period: 6m", "stop_grace_period: [6m]"),
         r"stop_grace_period|not valid",
+    ),
+    Case(
+        "compose",
+        "Redis without AOF (idempotency keys and OAuth tokens lost on restart)",
+        edit("docker/compose.yaml", '"--appendonly", "yes"', '"--appendonly", "no"'),
+        r"redis: no AOF",
+    ),
+    Case(
+        "compose",
+        "a worker without its registry token",
+        edit("docker/env.example/ocr.env", "REGISTRY_TOKEN=<registry-token-ocr>\n", ""),
+        r"ocr: no REGISTRY_TOKEN",
+    ),
+    Case(
+        "compose",
+        "a filing worker that starts before the outbox is migrated",
+        edit("docker/compose.yaml", "      outbox-migrate: {condition: service_completed_successfully}\n", ""),
+        r"anaf-efactura: starts without waiting for outbox-migrate",
+    ),
+    Case(
+        "compose",
+        "an env file the compose file names is missing",
+        lambda root: (root / "docker/env.example/reges.env").unlink(),
+        r"reges\.env",
     ),
     Case(
         "image-matrix",
@@ -102,27 +127,23 @@ CASES = [
         "helm",
         "a template that dereferences a missing value",
         edit(
-            f"{CHART}/templates/worker-pdb.yaml",
-            "maxUnavailable: {{ $.Values.podDisruptionBudget.maxUnavailable }}",
-            "maxUnavailable: {{ $.Values.podDisruptionBudget.nope.deeper }}",
+            f"{HELM}/lib/templates/_objects.tpl",
+            "maxUnavailable: {{ .root.Values.podDisruptionBudget.maxUnavailable }}",
+            "maxUnavailable: {{ .root.Values.podDisruptionBudget.nope.deeper }}",
         ),
         r"nil pointer|render: ",
     ),
     Case(
         "helm",
         "values.schema.json no longer refuses KEDA's amqp protocol (unacked messages invisible)",
-        edit(
-            f"{CHART}/values.schema.json",
-            '"protocol": {"type": "string", "enum": ["http"],',
-            '"protocol": {"type": "string", "enum": ["http", "amqp"],',
-        ),
-        r"keda-amqp\.yaml: the chart accepted values it must reject",
+        edit(f"{WORKER}/values.schema.json", r'("enum": \[\s*)"http"(\s*\])', r'\1"http", "amqp"\2', regex=True),
+        r"values.schema.json differs from gen_chart_schemas.py",
     ),
     Case(
         "kubernetes-validate",
         "an unknown (misspelt) field in the Deployment (--strict)",
         edit(
-            f"{CHART}/templates/worker-workload.yaml",
+            f"{WORKER}/templates/workload.yaml",
             "          resources:\n            {{- toYaml $w.resources",
             "          resourcez:\n            {{- toYaml $w.resources",
         ),
@@ -132,7 +153,7 @@ CASES = [
         "crds",
         "KEDA minReplicaCount rendered as a string",
         edit(
-            f"{CHART}/templates/worker-autoscaling.yaml",
+            f"{WORKER}/templates/autoscaling.yaml",
             "minReplicaCount: {{ $as.minReplicas }}",
             "minReplicaCount: {{ $as.minReplicas | quote }}",
         ),
@@ -142,9 +163,9 @@ CASES = [
         "chart-invariants",
         "grace period below the OCR hard time limit",
         edit(
-            f"{CHART}/values.yaml",
-            "    terminationGracePeriodSeconds: 360\n    probes: {startupFailureThreshold: 60}",
-            "    terminationGracePeriodSeconds: 300\n    probes: {startupFailureThreshold: 60}",
+            f"{HELM}/values/ocr.yaml",
+            "  terminationGracePeriodSeconds: 360\n  probes: {startupFailureThreshold: 60}",
+            "  terminationGracePeriodSeconds: 300\n  probes: {startupFailureThreshold: 60}",
         ),
         r"terminationGracePeriodSeconds 300 <= time limit 300",
     ),
@@ -152,17 +173,41 @@ CASES = [
         "chart-invariants",
         "a ScaledObject and an HPA on the same Deployment",
         edit(
-            f"{CHART}/templates/worker-autoscaling.yaml",
+            f"{WORKER}/templates/autoscaling.yaml",
             '{{- else if eq $mode "hpa" }}',
-            '{{- end }}\n{{- if ne $mode "none" }}',
+            '{{- end }}\n{{- if ne $mode "none" }}\n---',
         ),
         r"2 autoscalers",
+    ),
+    Case(
+        "chart-invariants",
+        "the outbox migration runs after install (pods would race on an unmigrated schema)",
+        edit(f"{WORKER}/templates/outbox-migrate-job.yaml", "helm.sh/hook: pre-install,pre-upgrade", "helm.sh/hook: post-install"),
+        r"no pre-install/pre-upgrade `outbox migrate` hook Job",
+    ),
+    Case(
+        "chart-invariants",
+        "a tag of celeryconfig.QUEUES without a release",
+        lambda root: (root / HELM / "values" / "reges.yaml").unlink(),
+        r"queue 'reges' of celeryconfig.QUEUES has no workload in any release",
+    ),
+    Case(
+        "chart-invariants",
+        "beat rolled with RollingUpdate (two schedulers during an upgrade)",
+        edit(f"{HELM}/beat/templates/beat.yaml", "type: Recreate", "type: RollingUpdate"),
+        r"beat must be one replica with strategy Recreate",
+    ),
+    Case(
+        "helm",
+        "no object store in the shared values (artifacts would stay on a pod)",
+        edit(f"{HELM}/values/common.yaml", "store: s3://workers-core-artifacts/production", 'store: ""'),
+        r"artifacts.store \(s3://bucket/prefix\) is required",
     ),
     Case(
         "trivy-k8s",
         "worker pods sharing the host PID namespace",
         edit(
-            f"{CHART}/templates/worker-workload.yaml",
+            f"{WORKER}/templates/workload.yaml",
             "      automountServiceAccountToken: false\n",
             "      automountServiceAccountToken: false\n      hostPID: true\n",
         ),
@@ -272,9 +317,9 @@ CASES = [
         "yamllint",
         "a duplicated key",
         edit(
-            "infra/argocd/workers-core.application.yaml",
-            "  project: workers-core\n",
-            "  project: workers-core\n  project: other\n",
+            "infra/argocd/workers-core.applicationset.yaml",
+            "      project: workers-core\n",
+            "      project: workers-core\n      project: other\n",
         ),
         r"duplication of key",
     ),

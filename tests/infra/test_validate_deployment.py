@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,12 +53,14 @@ def validate(*args: str, broker: str, backend: str) -> subprocess.CompletedProce
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd="/", check=False)
 
 
-def report(res: subprocess.CompletedProcess[str]) -> dict[str, dict[str, object]]:
+def report(res: subprocess.CompletedProcess[str]) -> dict[str, dict[str, Any]]:
     body = res.stdout[res.stdout.index("{") :]
     return {c["check"]: c for c in json.loads(body)["checks"]}
 
 
-def test_healthy_deployment_passes(start_worker, broker_url: str, redis_url: str, http_endpoint) -> None:
+def test_healthy_deployment_passes(
+    start_worker: Callable[..., Any], broker_url: str, redis_url: str, http_endpoint: Callable[[int], str]
+) -> None:
     worker = start_worker("ocr")
     anaf = http_endpoint(404)  # reachable: any HTTP answer below 500
     res = validate(
@@ -81,7 +84,7 @@ def test_healthy_deployment_passes(start_worker, broker_url: str, redis_url: str
 
 
 def test_every_failure_is_reported_and_exit_is_nonzero(
-    start_worker, broker_url: str, redis_url: str, http_endpoint
+    start_worker: Callable[..., Any], broker_url: str, redis_url: str, http_endpoint: Callable[[int], str]
 ) -> None:
     worker = start_worker("ocr")
     anaf = http_endpoint(503)

@@ -20,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 REPO = Path(__file__).resolve().parents[2]
 RULES = REPO / "infra/k8s/alertmanager/prometheus-rules.yaml"
 DASHBOARDS = sorted((REPO / "infra/grafana/provisioning/dashboards").glob("*.json"))
-CHART = REPO / "infra/helm/workers-core"
+HELM = REPO / "infra/helm"
 INFRA_PY = REPO / ".venv-infra/bin/python"
 
 #: Labels Prometheus or the ServiceMonitor relabelling attach to every target; the app never exports them.
@@ -113,15 +113,9 @@ def dashboard_uses() -> dict[str, Use]:
 
 
 def rendered_chart(out_dir: Path) -> list[dict[str, Any]]:
-    """Render the chart (all CI values variants) with the tool venv's helm SDK; return every object."""
+    """Render every release (and CI variant) with the tool venv's helm SDK; return every object."""
     subprocess.run(
-        [
-            str(INFRA_PY),
-            str(REPO / "tools/infra_checks/helm_check.py"),
-            str(CHART),
-            str(out_dir),
-            *map(str, sorted((CHART / "ci").glob("values-*.yaml"))),
-        ],
+        [str(INFRA_PY), str(REPO / "tools/infra_checks/releases.py"), str(HELM), str(out_dir), "--no-reject"],
         check=True,
         capture_output=True,
     )

@@ -41,7 +41,7 @@ def test_contract_covers_every_consumer(uses: tuple[dict[str, contract.Use], set
     where = " ".join(w for u in merged.values() for w in u.where)
     assert "rule WorkerDown" in where and "rule TaskFailureRateHigh" in where
     assert "workers-core-workers.json" in where and "workers-core-slo.json" in where
-    assert "AnalysisTemplate/workers-core-task-health" in where
+    assert "AnalysisTemplate/pdf-render-task-health" in where  # the pdf-render--rollouts CI variant
     assert {
         "celery_task_succeeded_total",
         "celery_task_failed_total",

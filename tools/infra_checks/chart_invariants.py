@@ -6,7 +6,10 @@ Checks: one autoscaler per worker workload (never a ScaledObject and an HPA on t
 triggers use protocol http and the workload's own queue; grace period above the queue's hard time limit + soft
 shutdown; probes on /healthz and /readyz; metrics port 9800 named "metrics"; non-root, no :latest; a PDB and a
 Service per workload; ServiceMonitors select existing Services and ports; every Secret referenced by a pod is made
-by an ExternalSecret; every queue of celeryconfig.QUEUES has a workload (with --require-all-queues).
+by an ExternalSecret; every queue of celeryconfig.QUEUES has a workload (with --require-all-queues, over all the
+files given: one file per release); worker pods get ARTIFACT_STORE=s3://... and REGISTRY_URL; a release with an
+outbox database runs `outbox migrate` in a pre-install/pre-upgrade hook Job; the beat Deployment is a singleton
+(replicas 1, Recreate).
 """
 
 from __future__ import annotations
@@ -51,6 +54,43 @@ def pod_spec(obj: dict[str, Any]) -> dict[str, Any] | None:
 
 def matches(selector: dict[str, str], labels: dict[str, str]) -> bool:
     return all(labels.get(k) == v for k, v in selector.items())
+
+
+def env_of(container: dict[str, Any]) -> dict[str, str]:
+    return {e["name"]: str(e.get("value", "")) for e in container.get("env", [])}
+
+
+def check_release(objs: list[dict[str, Any]]) -> list[str]:
+    """Per-release wiring: object store, registry URL, outbox migration hook, beat singleton."""
+    errs: list[str] = []
+    for o in objs:
+        if o["kind"] not in WORKLOAD_KINDS:
+            continue
+        oid = f"{o['kind']}/{o['metadata']['name']}"
+        labels = o["metadata"].get("labels", {})
+        c = o["spec"]["template"]["spec"]["containers"][0]
+        env = env_of(c)
+        if labels.get("app.kubernetes.io/component") == "beat":
+            if o["spec"].get("replicas") != 1 or o["spec"].get("strategy", {}).get("type") != "Recreate":
+                errs.append(f"{oid}: beat must be one replica with strategy Recreate")
+        if "workers-core.io/queue" not in labels:
+            continue
+        if not env.get("ARTIFACT_STORE", "").startswith("s3://"):
+            errs.append(f"{oid}: ARTIFACT_STORE is not an s3:// store ({env.get('ARTIFACT_STORE')!r})")
+        if not env.get("REGISTRY_URL", "").startswith("http"):
+            errs.append(f"{oid}: no REGISTRY_URL")
+        db = [r["secretRef"]["name"] for r in c.get("envFrom", []) if r.get("secretRef", {}).get("name", "").endswith("-database")]
+        if db:
+            hooks = [
+                j for j in objs
+                if j["kind"] == "Job"
+                and "pre-install" in j["metadata"].get("annotations", {}).get("helm.sh/hook", "")
+                and "pre-upgrade" in j["metadata"].get("annotations", {}).get("helm.sh/hook", "")
+                and j["spec"]["template"]["spec"]["containers"][0].get("args", [])[:2] == ["outbox", "migrate"]
+            ]
+            if not hooks:
+                errs.append(f"{oid}: reads an outbox database but no pre-install/pre-upgrade `outbox migrate` hook Job")
+    return errs
 
 
 def check(objs: list[dict[str, Any]], limits: dict[str, int], require_all: bool) -> list[str]:
@@ -103,6 +143,9 @@ def check(objs: list[dict[str, Any]], limits: dict[str, int], require_all: bool)
             errs.append(f"{w['kind']}/{name}: neither an autoscaler nor replicas")
         if has_autoscaler and "replicas" in spec:
             errs.append(f"{w['kind']}/{name}: replicas set although autoscaled (fights the autoscaler)")
+        singleton = spec.get("replicas") == 1 and spec.get("strategy", {}).get("type") == "Recreate"
+        if singleton and not any(c.get("ports") for c in spec["template"]["spec"]["containers"]):
+            continue  # beat: one pod, nothing to disrupt gracefully or to serve
         if not any(
             matches(p["spec"]["selector"]["matchLabels"], tpl_labels) for p in by_kind.get("PodDisruptionBudget", [])
         ):
@@ -130,10 +173,6 @@ def check(objs: list[dict[str, Any]], limits: dict[str, int], require_all: bool)
                 got = c.get(probe, {}).get("httpGet", {}).get("path")
                 if got != path:
                     errs.append(f"{w['kind']}/{name}: {probe} path {got!r}, expected {path!r}")
-    if require_all:
-        have = {w["metadata"].get("labels", {}).get("workers-core.io/queue") for w in workloads}
-        for q in sorted(set(limits) - have):
-            errs.append(f"queue {q!r} of celeryconfig.QUEUES has no workload")
 
     for o in objs:
         ps = pod_spec(o)
@@ -182,13 +221,22 @@ def main() -> int:
         print(f"FAIL no QueueSpec found in {a.celeryconfig}")
         return 1
     failed = 0
+    queues: set[str] = set()
     for f in a.rendered:
         objs = [d for d in yaml.safe_load_all(Path(f).read_text()) if d]
-        errs = check(objs, limits, a.require_all_queues)
+        errs = check(objs, limits, a.require_all_queues) + check_release(objs)
+        queues |= {
+            o["metadata"].get("labels", {}).get("workers-core.io/queue", "")
+            for o in objs if o["kind"] in WORKLOAD_KINDS
+        }
         for e in errs:
             print(f"FAIL {f}: {e}")
         print(f"chart-invariants: {f}: {len(objs)} objects, {len(errs)} problems")
         failed += bool(errs)
+    if a.require_all_queues:
+        for q in sorted(set(limits) - queues):
+            print(f"FAIL queue {q!r} of celeryconfig.QUEUES has no workload in any release")
+            failed += 1
     return 1 if failed else 0
 
 

@@ -1,0 +1,3 @@
+-- Databases of the compose stack (run once, on an empty data volume, as POSTGRES_USER).
+CREATE DATABASE registry;
+CREATE DATABASE outbox;
