@@ -151,7 +151,8 @@ class EfacturaService:
 
     def _upload(self, row: EfacturaRow, p: Prepared) -> Filing:
         if row.xml_artifact is None:
-            ref = self.artifacts.put(p.xml, name=f"efactura-{p.cif}-{row.id}.xml", content_type="application/xml")
+            ref = self.artifacts.put(p.xml, name=f"efactura-{p.cif}-{row.id}.xml", content_type="application/xml",
+                                     kind="efactura-archive")
             row = self.outbox.update(row, xml_artifact=ref.key)
         row = self.outbox.mark_intent(row)
         try:
@@ -232,7 +233,7 @@ class EfacturaService:
 
     def _finish(self, row: EfacturaRow, state: str, download_id: int, archive: bytes, signed: SignedZip) -> Filing:
         ref = self.artifacts.put(archive, name=f"efactura-{row.upload_index}-{download_id}.zip",
-                                 content_type="application/zip")
+                                 content_type="application/zip", kind="efactura-archive")
         signature = {"digest_ok": signed.digest_ok, "signature_ok": signed.signature_ok, "trusted": signed.trusted,
                      "signer": signed.signer_subject, "document": signed.document_name}
         common: dict[str, Any] = {"download_id": download_id, "zip_artifact": ref.key, "zip_sha256": ref.sha256,

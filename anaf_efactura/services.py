@@ -16,7 +16,7 @@ from anaf_efactura.config import EfacturaSettings
 from anaf_efactura.outbox import NAMESPACE, EfacturaOutbox
 from anaf_efactura.service import EfacturaService
 from anaf_efactura.validation import InvoiceValidator
-from shared.artifacts import get_artifact_store
+from shared.artifacts import artifact_store
 from shared.outbox import open_outbox
 from shared.schemas import get_store
 
@@ -59,7 +59,7 @@ def build_services(settings: EfacturaSettings) -> EfacturaServices:
     except BaseException:
         outbox.close()
         raise
-    service = EfacturaService(settings, runtime, outbox, ValidatorCache(settings), get_artifact_store())
+    service = EfacturaService(settings, runtime, outbox, ValidatorCache(settings), artifact_store())
     return EfacturaServices(runtime, outbox, service, PollChain(runtime.redis_client, runtime.settings.redis_namespace))
 
 

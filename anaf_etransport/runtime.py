@@ -15,7 +15,7 @@ from anaf_etransport.config import EtransportSettings, get_settings
 from anaf_etransport.outbox import EtransportOutbox
 from anaf_etransport.submission import SubmissionService
 from anaf_etransport.validation import ARTEFACTS, SCHEMATRON_FILE, XSD_FILE, EtransportValidator
-from shared.artifacts import get_artifact_store
+from shared.artifacts import artifact_store
 from shared.schemas import get_store
 from shared.schemas.requirement import SchemaRequirement
 
@@ -52,7 +52,7 @@ def build_services(settings: EtransportSettings) -> EtransportServices:
     anaf = AnafRuntime.create(load_anaf_settings())
     outbox = EtransportOutbox.open(settings.outbox_url(), environment=settings.workers_core_env)
     client = EtransportClient(anaf.api_client(anaf.settings.etransport_base_url))
-    submission = SubmissionService(settings=settings, outbox=outbox, client=client, store=get_artifact_store(),
+    submission = SubmissionService(settings=settings, outbox=outbox, client=client, store=artifact_store(),
                                    validator=validator)
     return EtransportServices(anaf, outbox, submission)
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from anaf_saft.config import SaftSettings
 from anaf_saft.errors import SaftConfigurationError, SaftStorageError
-from shared.artifacts import get_artifact_store
+from shared.artifacts import FilesystemArtifactStore, artifact_store
+from shared.artifacts.health import probe
 from shared.health import DeepCheck
 
 __all__ = ["MIN_FREE_BYTES", "deep_checks"]

@@ -14,7 +14,7 @@ from anaf_saft.config import SaftSettings, get_settings
 from anaf_saft.duk import DukValidator
 from anaf_saft.service import SaftGenerator
 from anaf_saft.xsd import ARTEFACT, XSD_FILE, SaftSchema
-from shared.artifacts import get_artifact_store
+from shared.artifacts import artifact_store
 from shared.schemas import SchemasUnavailable, get_store
 from shared.schemas.requirement import SchemaRequirement
 
@@ -41,7 +41,7 @@ def build_service(settings: SaftSettings) -> SaftGenerator:
     url = settings.source_database_url
     engine = create_engine(url.get_secret_value(), pool_pre_ping=True) if url is not None else None
     return SaftGenerator(
-        get_artifact_store(),
+        artifact_store(),
         schema=_schema(settings),
         duk=duk_validator(settings),
         max_lines_per_segment=settings.max_lines_per_segment,

@@ -13,11 +13,11 @@ import structlog
 from anaf_saft.checks import Plan, check
 from anaf_saft.duk import DukResult, DukValidator
 from anaf_saft.errors import SaftConfigurationError, SaftInputError, SaftOutputRejectedError
-from anaf_saft.models import DocumentSection, ExportSource, Finding, SaftRequest, SaftResult, SegmentRef
+from anaf_saft.models import DocumentSection, ExportSource, SaftRequest, SaftResult, SegmentRef
 from anaf_saft.sources import KINDS, AccountingSource, ExportFiles, SqlSource
 from anaf_saft.writer import namespace_for, write_segments
 from anaf_saft.xsd import SaftSchema
-from shared.artifacts import FilesystemArtifactStore
+from shared.artifacts import ArtifactStore, FilesystemArtifactStore
 from shared.schemas import SchemasUnavailable
 from shared.xml import Finding
 
@@ -113,7 +113,7 @@ class SaftGenerator:
                 findings += r.findings
             if any(r.valid is False for r in duk_results):
                 raise SaftOutputRejectedError("DUKIntegrator rejected the D406", code="saft_duk_rejected",
-                                     details={"findings": [f.model_dump() for r in duk_results for f in r.findings][:50]})
+                                     details={"findings": [f.to_dict() for r in duk_results for f in r.findings][:50]})
             refs = self._store_segments(tmpdir, plan, name)
         duk = _duk_summary(duk_results)
         validated_with = self.schema.artefacts if self.schema is not None else []
@@ -138,7 +138,7 @@ class SaftGenerator:
             xsd_findings += self.schema.validate_file(tmpdir / f"{seg.index}.xml", ns)
         if xsd_findings:
             raise SaftOutputRejectedError("generated D406 is not valid against the XSD", code="saft_xsd_invalid",
-                                          details={"findings": [f.model_dump() for f in xsd_findings[:50]]})
+                                          details={"findings": [f.to_dict() for f in xsd_findings[:50]]})
         return xsd_findings, True
 
     def _store_segments(self, tmpdir: Path, plan: Plan, name: str) -> list[SegmentRef]:
@@ -146,13 +146,11 @@ class SaftGenerator:
         refs: list[SegmentRef] = []
         for seg in plan.segments:
             suffix = f"_s{seg.index}of{len(plan.segments)}" if len(plan.segments) > 1 else ""
-            key = self.store.new_key(f"{name}{suffix}.xml")
-            target = self.store.path(key)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            size, sha = _digest(tmpdir / f"{seg.index}.xml")
-            os.replace(tmpdir / f"{seg.index}.xml", target)
-            refs.append(SegmentRef(index=seg.index, key=key, size=size, sha256=sha,
-                                   lines=seg.lines, entries=seg.entries))
+            _, sha = _digest(tmpdir / f"{seg.index}.xml")  # the validated bytes; the store checks its upload
+            ref = self.store.put_file(tmpdir / f"{seg.index}.xml", name=f"{name}{suffix}.xml",
+                                      content_type="application/xml", kind="saft", sha256=sha)
+            refs.append(SegmentRef(index=seg.index, key=ref.key, size=ref.size, sha256=ref.sha256,
+                                   lines=seg.lines, entries=seg.entries, url=ref.url, expires_at=ref.expires_at))
         return refs
 
 

@@ -118,7 +118,7 @@ def build_services(settings: EmailSendSettings) -> EmailSendServices:
     guard = IdempotencyGuard(client, namespace=NAMESPACE, lock_seconds=settings.idempotency_lock_seconds,
                              ttl_seconds=settings.idempotency_ttl_seconds)
     smtp = SmtpClient(settings.smtp)
-    builder = MessageBuilder(settings, TemplateRenderer(settings.template_dir), get_artifact_store)
+    builder = MessageBuilder(settings, TemplateRenderer(settings.template_dir), artifact_store)
     email = EmailService(builder=builder, transport=smtp, guard=guard)
     return EmailSendServices(settings=settings, email=email, batch=BatchSender(email, settings), smtp=smtp,
                              redis=client)

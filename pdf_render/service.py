@@ -114,7 +114,7 @@ class PdfRenderServices:
 def build_services(settings: PdfRenderSettings) -> PdfRenderServices:
     """The process's Chromium host (the browser starts with the first render) and the service over it."""
     host = build_host(settings)
-    return PdfRenderServices(settings=settings, host=host, pdf=PdfService.build(settings, host, get_artifact_store()))
+    return PdfRenderServices(settings=settings, host=host, pdf=PdfService.build(settings, host, artifact_store()))
 
 
 def close_services(services: PdfRenderServices) -> None:

@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from jwt import PyJWKSet
 from jwt.exceptions import PyJWKError, PyJWKSetError
-from zxcvbn import zxcvbn  # type: ignore[import-untyped]  # no type information shipped
+from zxcvbn import zxcvbn  # ships no type information (ignore_missing_imports)
 
 if TYPE_CHECKING:
     from registry.config import RegistrySettings

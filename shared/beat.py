@@ -84,7 +84,7 @@ def instance_name() -> str:
     return os.environ.get("INSTANCE_ID") or f"{socket.gethostname()}:{os.getpid()}"
 
 
-class LeaderScheduler(RedBeatScheduler):  # type: ignore[misc]
+class LeaderScheduler(RedBeatScheduler):
     """celery-redbeat's scheduler that refuses to tick without the lock and publishes who leads."""
 
     _since: float | None = None

@@ -20,7 +20,7 @@ from celeryconfig import EVENTS_EXCHANGE_NAME
 from shared.context import CORRELATION_HEADER, current_correlation_id
 from shared.metrics import EVENTS_PUBLISHED
 
-__all__ = ["EVENTS_EXCHANGE", "Event", "EventPublisher", "EventSource", "publish_event", "set_publisher"]
+__all__ = ["EVENTS_EXCHANGE", "Event", "EventPublisher", "EventSource"]
 
 log = structlog.get_logger(__name__)
 EVENTS_EXCHANGE = Exchange(EVENTS_EXCHANGE_NAME, type="topic", durable=True)
@@ -76,17 +76,3 @@ class EventPublisher:
         log.debug("event published", event_name=name, event_id=event.id)
         return event
 
-
-_publisher: EventPublisher | None = None  # transitional: see shared.legacy_app
-
-
-def set_publisher(publisher: EventPublisher | None) -> None:
-    global _publisher
-    _publisher = publisher
-
-
-def publish_event(name: str, data: dict[str, Any] | None = None, *, error: dict[str, Any] | None = None) -> Event:
-    """Publish from inside a worker (the app made by ``create_app`` installed the publisher)."""
-    if _publisher is None:
-        raise RuntimeError("no event publisher: publish_event() runs inside a worker built by create_app()")
-    return _publisher.publish(name, data, error=error)

@@ -196,7 +196,6 @@ def s3_bucket(seaweed: SeaweedServer) -> Iterator[str]:
 def s3_store(seaweed: SeaweedServer, s3_bucket: str) -> S3ArtifactStore:
     """The S3 artifact store on this test's bucket, under a prefix, as ``ARTIFACT_STORE=s3://...`` builds it."""
     return S3ArtifactStore(seaweed.client(), s3_bucket, "tenant-a/artifacts", max_bytes=64 * 1024 * 1024)
-        shutil.rmtree(os.environ.get("PROMETHEUS_MULTIPROC_DIR", ""), ignore_errors=True)
 
 
 # Hypothesis profiles of the property tests: bounded by default so the suite stays fast;

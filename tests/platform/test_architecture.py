@@ -13,9 +13,6 @@ from celeryconfig import QUEUES
 WORKERS = sorted({spec.package for spec in QUEUES.values()})
 PRODUCT = ["shared", "anaf_core", "registry", *WORKERS]
 ROOT = Path(__file__).resolve().parents[2]
-#: workers still assembled by ``shared.legacy_app`` (tasks decorated on the app: one app<->tasks cycle each);
-#: the list shrinks as each becomes a declared ``WorkerSpec`` and the exemption goes with the last one
-LEGACY = {w for w in WORKERS if "create_legacy_app(" in (ROOT / w / "app.py").read_text(encoding="utf-8")}
 
 
 @pytest.fixture(scope="module")
@@ -72,15 +69,12 @@ def _cycles(graph: grimp.ImportGraph, modules: set[str]) -> list[list[str]]:
 
 def test_no_import_cycles_in_product_code(graph: grimp.ImportGraph) -> None:
     modules = {m for m in graph.modules if m.split(".")[0] in PRODUCT}
-    legacy = [c for c in _cycles(graph, modules) if {m.split(".")[0] for m in c} <= LEGACY]
-    assert [c for c in _cycles(graph, modules) if c not in legacy] == []
+    assert _cycles(graph, modules) == []
 
 
-def test_declared_workers_do_not_use_the_legacy_app() -> None:
-    declared = [w for w in WORKERS if w not in LEGACY]
-    assert "ocr" in declared
-    for worker in declared:
-        assert "create_app(SPEC" in (ROOT / worker / "app.py").read_text(encoding="utf-8"), worker
+@pytest.mark.parametrize("worker", WORKERS)
+def test_every_worker_is_declared(worker: str) -> None:
+    assert "create_app(SPEC" in (ROOT / worker / "app.py").read_text(encoding="utf-8"), worker
 
 
 @pytest.mark.parametrize("worker", WORKERS)
