@@ -13,6 +13,28 @@ def _money(name: str) -> Column[Any]:
     return Column(name, Numeric(18, 2), nullable=True)
 
 
+def _party_columns() -> list[Column[Any]]:  # same columns for customers and suppliers
+    return [
+    Column("company_id", String(35), nullable=False, index=True), Column("party_id", String(35), nullable=False),
+    Column("registration_number", String(35)), Column("name", String(256)), Column("city", String(35)),
+    Column("country", String(2)), Column("street", String(70)), Column("account_id", String(70)),
+    _money("opening_debit"), _money("opening_credit"), _money("closing_debit"), _money("closing_credit"),
+    ]
+
+
+def _invoice_columns() -> list[Column[Any]]:  # same columns for sales and purchase invoices
+    return [
+    Column("company_id", String(35), nullable=False, index=True), Column("invoice_no", String(70)),
+    Column("invoice_date", Date), Column("invoice_type", String(9)), Column("self_billing", String(9)),
+    Column("party_id", String(35)), Column("account_id", String(70)), Column("transaction_id", String(70)),
+    Column("source_id", String(35)), _money("net_total"), _money("gross_total"), Column("line_number", String(18)),
+    Column("line_account_id", String(70)), Column("product_code", String(70)), Column("description", String(256)),
+    Column("quantity", Numeric(22, 6)), Column("uom", String(9)), _money("unit_price"), Column("tax_point_date", Date),
+    _money("amount"), Column("debit_credit", String(1)), Column("tax_type", String(9)), Column("tax_code", String(9)),
+    Column("tax_percentage", Numeric(9, 2)), _money("tax_base"), _money("tax_amount"),
+    ]
+
+
 class SqlTables:
     """Table definitions (``saft_*`` by default; ``prefix`` changes it); ``metadata.create_all`` builds them."""
 
@@ -25,16 +47,8 @@ class SqlTables:
             Column("account_type", String(12)), Column("standard_account_id", String(35)),
             _money("opening_debit"), _money("opening_credit"), _money("closing_debit"), _money("closing_credit"),
         )
-        def party_cols() -> list[Column[Any]]:  # same columns for customers and suppliers
-            return [
-            Column("company_id", String(35), nullable=False, index=True), Column("party_id", String(35), nullable=False),
-            Column("registration_number", String(35)), Column("name", String(256)), Column("city", String(35)),
-            Column("country", String(2)), Column("street", String(70)), Column("account_id", String(70)),
-            _money("opening_debit"), _money("opening_credit"), _money("closing_debit"), _money("closing_credit"),
-            ]
-
-        self.customers = Table(f"{p}customers", m, *party_cols())
-        self.suppliers = Table(f"{p}suppliers", m, *party_cols())
+        self.customers = Table(f"{p}customers", m, *_party_columns())
+        self.suppliers = Table(f"{p}suppliers", m, *_party_columns())
         self.tax_codes = Table(
             f"{p}tax_codes", m, Column("company_id", String(35), nullable=False, index=True),
             Column("tax_type", String(9)), Column("tax_code", String(9)), Column("description", String(256)),
@@ -57,20 +71,8 @@ class SqlTables:
             Column("tax_code", String(9)), _money("tax_amount"), Column("source_id", String(35)),
         )
 
-        def invoice_cols() -> list[Column[Any]]:  # same columns for sales and purchase invoices
-            return [
-            Column("company_id", String(35), nullable=False, index=True), Column("invoice_no", String(70)),
-            Column("invoice_date", Date), Column("invoice_type", String(9)), Column("self_billing", String(9)),
-            Column("party_id", String(35)), Column("account_id", String(70)), Column("transaction_id", String(70)),
-            Column("source_id", String(35)), _money("net_total"), _money("gross_total"), Column("line_number", String(18)),
-            Column("line_account_id", String(70)), Column("product_code", String(70)), Column("description", String(256)),
-            Column("quantity", Numeric(22, 6)), Column("uom", String(9)), _money("unit_price"), Column("tax_point_date", Date),
-            _money("amount"), Column("debit_credit", String(1)), Column("tax_type", String(9)), Column("tax_code", String(9)),
-            Column("tax_percentage", Numeric(9, 2)), _money("tax_base"), _money("tax_amount"),
-            ]
-
-        self.sales_invoices = Table(f"{p}sales_invoices", m, *invoice_cols())
-        self.purchase_invoices = Table(f"{p}purchase_invoices", m, *invoice_cols())
+        self.sales_invoices = Table(f"{p}sales_invoices", m, *_invoice_columns())
+        self.purchase_invoices = Table(f"{p}purchase_invoices", m, *_invoice_columns())
         self.payments = Table(
             f"{p}payments", m, Column("company_id", String(35), nullable=False, index=True),
             Column("payment_ref", String(35)), Column("payment_date", Date), Column("payment_method", String(18)),
