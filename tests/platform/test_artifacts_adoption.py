@@ -42,7 +42,7 @@ def test_saft_export_ends_with_a_download_link(start_worker: Callable[..., Worke
     paths = write_sample_export(tmp_path / "exp", lines=60, fmt="csv")
     keys = {k: store.put(p.read_bytes(), name=p.name, content_type="text/csv").key for k, p in paths.items()}
     start_worker("anaf.saft", env={**s3_worker_env, "ANAF_SAFT_MAX_LINES_PER_SEGMENT": "45"})
-    payload = {"company": SAMPLE_COMPANY, "period": {"year": 2026, "start_month": 6, "end_month": 6},
+    payload = {"company": SAMPLE_COMPANY, "period": {"year": 2025, "start_month": 7, "end_month": 7},
                "period_type": "L", "test": True, "source": {"kind": "export", "format": "csv", **keys}}
     result = celery_client.send_task("saft.generate", kwargs=payload).get(timeout=120)
 
