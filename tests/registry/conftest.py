@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import secrets
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,7 +26,8 @@ from tests.registry.helpers import FakeClock
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 SESSION = uuid.uuid4().hex[:10]
-SECRET = f"registry-test-{uuid.uuid4().hex}"
+# 48 random bytes: well above the registry's strength floor whatever zxcvbn finds in a given draw
+SECRET = secrets.token_urlsafe(48)
 LOCK_PREFIX = "workers-core:test-lock:registry-redis-db:"
 
 
