@@ -9,6 +9,9 @@ export WORKERS_CORE_ENV=${WORKERS_CORE_ENV:-development}
 export ARTIFACT_DIR=${ARTIFACT_DIR:-$PWD/var/artifacts}
 export LOG_DIR=${LOG_DIR:-$PWD/var/log}
 mkdir -p "$ARTIFACT_DIR" "$LOG_DIR" "$PWD/var/metrics"
+# the filing outbox (e-Factura, e-Transport, REGES): SQLite is allowed in development only; migrated once, here
+export DATABASE_URL=${DATABASE_URL:-sqlite:///$PWD/var/outbox.db}
+.venv/bin/workers-core outbox migrate
 PY=.venv/bin/python
 TAGS=$($PY -c 'import celeryconfig; print(" ".join(celeryconfig.QUEUES))')
 pids=()
