@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from shared.config import BaseServiceSettings
 from shared.outbox import check_database
+from shared.settings_aliases import RenamedPrefixSettings
 
 __all__ = ["LEGACY_ENV_PREFIX", "EfacturaSettings", "get_settings", "worker_settings"]
 
@@ -22,9 +22,10 @@ __all__ = ["LEGACY_ENV_PREFIX", "EfacturaSettings", "get_settings", "worker_sett
 LEGACY_ENV_PREFIX = "EFACTURA_"
 
 
-class EfacturaSettings(BaseServiceSettings):
+class EfacturaSettings(RenamedPrefixSettings):
     model_config = SettingsConfigDict(env_prefix="ANAF_EFACTURA_", env_file=".env", extra="ignore",
                                       populate_by_name=True)
+    old_env_prefixes = (LEGACY_ENV_PREFIX,)
 
     # Validation files come from the schemas directory (shared.schemas, WORKERS_CORE_SCHEMAS_DIR); these only
     # relocate them, and the files found there must still hold the manifest's bytes.
@@ -47,17 +48,6 @@ class EfacturaSettings(BaseServiceSettings):
     def database(self) -> str | None:
         return self.database_url.get_secret_value() if self.database_url is not None else None
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        legacy = EnvSettingsSource(settings_cls, env_prefix=LEGACY_ENV_PREFIX)
-        return init_settings, env_settings, legacy, dotenv_settings, file_secret_settings
 
 
 def worker_settings() -> EfacturaSettings:

@@ -7,9 +7,9 @@ Releases before the one-prefix scheme read ``TAXPAYER_*``: those names are still
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from shared.config import BaseServiceSettings
+from shared.settings_aliases import RenamedPrefixSettings
 
 __all__ = ["LEGACY_ENV_PREFIX", "TaxpayerSettings"]
 
@@ -17,8 +17,9 @@ __all__ = ["LEGACY_ENV_PREFIX", "TaxpayerSettings"]
 LEGACY_ENV_PREFIX = "TAXPAYER_"
 
 
-class TaxpayerSettings(BaseServiceSettings):
+class TaxpayerSettings(RenamedPrefixSettings):
     model_config = SettingsConfigDict(env_prefix="ANAF_TAXPAYER_", env_file=".env", extra="ignore")
+    old_env_prefixes = (LEGACY_ENV_PREFIX,)
 
     cache_ttl_s: int = Field(default=24 * 3600, ge=0, description="found answers are reused this long")
     stale_ttl_s: int = Field(default=30 * 24 * 3600, ge=0, description="last good answer kept for outages")
@@ -29,14 +30,3 @@ class TaxpayerSettings(BaseServiceSettings):
     flush_lock_s: float = Field(default=30.0, gt=0, description="a dead flusher frees the batch after this")
     poll_s: float = Field(default=0.25, gt=0, description="how often a waiter checks whether it may flush")
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        legacy = EnvSettingsSource(settings_cls, env_prefix=LEGACY_ENV_PREFIX)
-        return init_settings, env_settings, legacy, dotenv_settings, file_secret_settings
