@@ -1,0 +1,39 @@
+"""``workers-core contracts``: write or check the committed task contracts (``shared/contracts/tasks.json``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from shared.contracts import CONTRACTS_PATH, contracts_document, render
+
+__all__ = ["cli"]
+
+
+@click.group("contracts")
+def cli() -> None:
+    """Public task contracts (payload and result JSON Schemas) generated from the declared workers."""
+
+
+@cli.command("export")
+@click.option("--write", is_flag=True, help=f"write {CONTRACTS_PATH.name} instead of printing it")
+@click.option("--check", is_flag=True, help="exit 1 when the committed file differs from the code")
+@click.option("--path", type=click.Path(dir_okay=False, path_type=Path), default=CONTRACTS_PATH, show_default=True)
+def export(write: bool, check: bool, path: Path) -> None:
+    """Print (or --write, or --check) the contracts of every task of every declared worker."""
+    text = render(contracts_document())
+    if check:
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current != text:
+            click.echo(f"{path} is stale: run `workers-core contracts export --write`", err=True)
+            sys.exit(1)
+        click.echo(f"{path}: up to date")
+        return
+    if write:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {path}")
+        return
+    click.echo(text, nl=False)
