@@ -81,6 +81,24 @@ def serve(host: str | None, port: int | None, access_log: bool) -> None:
 
 
 @cli.command()
+@click.option("--host", default=None, help="Metrics listen address (default: REGISTRY_HOST).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Metrics port (default: REGISTRY_JOBS_PORT).")
+def jobs(host: str | None, port: int | None) -> None:
+    """Run the background jobs (flush, sweep, health checks, queue sampling) apart from the API processes."""
+    import asyncio
+
+    from registry.config import get_settings
+    from registry.jobs_process import run_jobs
+    from shared.logging import configure_logging
+    from shared.startup import settings_guard
+
+    with settings_guard("registry jobs"):
+        settings = get_settings()
+    configure_logging(settings.log_level, "console" if settings.log_format == "console" else "json")
+    asyncio.run(run_jobs(settings, host=host or settings.host, port=port or settings.jobs_port))
+
+
+@cli.command()
 @click.option("--database-url", default=None, help="Default: REGISTRY_DATABASE_URL / DATABASE_URL / SQLite.")
 def migrate(database_url: str | None) -> None:
     """Apply the database migrations (alembic upgrade head)."""

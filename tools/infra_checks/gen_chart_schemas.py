@@ -284,6 +284,17 @@ registry = {
             "terminationGracePeriodSeconds": {"type": "integer", "minimum": 1},
             "config": {"type": "object", "additionalProperties": {"type": ["string", "number"]}},
             "credentials": {"$ref": "#/definitions/secretRefs"},
+            "jobs": {
+                "type": "object",
+                "additionalProperties": False,
+                "description": "background jobs in a second container of each pod (workers-core registry jobs)",
+                "properties": {
+                    "enabled": {"type": "boolean"},
+                    "args": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+                    "port": {"type": "integer", "minimum": 1024, "maximum": 65535},
+                    "resources": {"$ref": "#/definitions/resources"},
+                },
+            },
             "autoscaling": {
                 "type": "object",
                 "properties": {
