@@ -59,7 +59,9 @@ def _register(app: Celery, runtime: WorkerRuntime[Any, Any], spec: TaskSpec[Any,
         )
         outcome: Outcome = spec.handler(runtime.services(), payload, ctx)
         for event in outcome.events:
-            publisher.publish(event.name, dict(event.data), error=dict(event.error) if event.error else None)
+            publisher.publish(
+                event.name, dict(event.data), error=dict(event.error) if event.error else None, event_id=event.id
+            )
         for follow in outcome.follow_ups:
             # RabbitMQ's native delayed delivery counts whole seconds (quorum queues refuse fractions)
             countdown = max(1, round(follow.countdown)) if follow.countdown > 0 else None
