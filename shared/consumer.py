@@ -18,7 +18,7 @@ __all__ = ["DeadLetteringConsumer"]
 logger = get_logger(__name__)
 
 
-class DeadLetteringConsumer(Consumer):  # type: ignore[misc]  # celery is untyped
+class DeadLetteringConsumer(Consumer):
     """Celery's consumer, except that undecodable messages go to the dead-letter queue."""
 
     def on_decode_error(self, message: Any, exc: BaseException) -> None:
