@@ -23,6 +23,7 @@ from shared.context import current_correlation_id
 from shared.events import EventPublisher, EventSource
 from shared.health import DeepCheck
 from shared.logging import configure_logging
+from shared.results import result_backend_url
 from shared.runtime import WorkerRuntime
 from shared.signals import connect_signals
 from shared.steps import HealthStep, HeartbeatStep, IdleExitStep, SchemaStep, StartupStep, TopologyStep
@@ -36,7 +37,7 @@ __all__ = ["create_app", "create_client"]
 def _configure(app: Celery, settings: WorkerSettings) -> None:
     app.config_from_object(celeryconfig)
     app.conf.broker_url = settings.rmq_url.get_secret_value()
-    app.conf.result_backend = settings.redis_url.get_secret_value()
+    app.conf.result_backend = result_backend_url(settings.redis_url.get_secret_value())
 
 
 def create_client(settings: WorkerSettings | None = None) -> Celery:
