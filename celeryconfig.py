@@ -186,6 +186,8 @@ redis_socket_timeout = 10
 redis_socket_connect_timeout = 5
 redis_retry_on_timeout = True
 
+# an undecodable message is dead-lettered (rejected without requeue), not acked away as Celery's consumer does
+worker_consumer = "shared.consumer:DeadLetteringConsumer"
 worker_send_task_events = False
 enable_utc = True
 timezone = "UTC"

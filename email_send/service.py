@@ -25,6 +25,7 @@ from email_send.pool import Delivery
 from email_send.templates import TemplateRenderer
 from shared.artifacts import artifact_store
 from shared.config import get_settings
+from shared.errors import WorkerError
 from shared.idempotency import IdempotencyGuard, guarded, request_fingerprint
 
 __all__ = ["EmailSendServices", "EmailService", "Transport", "build_services", "close_services", "request_fingerprint"]
@@ -65,6 +66,9 @@ class EmailService:
             lambda: self._deliver(outgoing, key),
             dump=lambda result: result.model_dump(mode="json"),
             load=EmailResult.model_validate,
+            # only our classified SMTP / payload errors prove nothing was accepted (an uncertain delivery is
+            # released on purpose: RFC 1047 window, see email_send.errors); anything else keeps the claim
+            not_done=lambda exc: isinstance(exc, WorkerError),
         )
         if outcome.duplicate:
             log.info(

@@ -9,28 +9,31 @@ from typing import Any
 
 from email_send.models import EmailBatchRequest, EmailBatchResult, EmailRequest, EmailResult
 from email_send.service import EmailSendServices
+from shared.events import event_id_for
 from shared.worker import Emit, Outcome, TaskContext, TaskSpec
 
 __all__ = ["TASKS", "send", "send_batch"]
 
 
 def send(services: EmailSendServices, request: EmailRequest, ctx: TaskContext) -> Outcome:
-    """Send one e-mail; ``email.sent`` when it went out now (a duplicate publishes nothing)."""
+    """Send one e-mail; ``email.sent`` whether it went out now or under an earlier attempt.
+
+    The earlier attempt may have died (broker connection lost) before its event went out, so the "duplicate"
+    path publishes it again; the envelope id is derived from the idempotency key and the data are those of the
+    first send, so every copy is the same event and consumers dedupe on ``id``.
+    """
     result = services.email.send(request, default_key=f"task:{ctx.task_id}")
-    events = []
-    if result.status == "sent":
-        events.append(
-            Emit(
-                "email.sent",
-                {
-                    "message_id": result.message_id,
-                    "idempotency_key": result.idempotency_key,
-                    "recipients": len(result.recipients),
-                    "size": result.size,
-                },
-            )
-        )
-    return Outcome(result, events=events)
+    event = Emit(
+        "email.sent",
+        {
+            "message_id": result.message_id,
+            "idempotency_key": result.idempotency_key,
+            "recipients": len(result.recipients),
+            "size": result.size,
+        },
+        id=event_id_for("email.sent", result.idempotency_key),
+    )
+    return Outcome(result, events=[event])
 
 
 def send_batch(services: EmailSendServices, batch: EmailBatchRequest, ctx: TaskContext) -> Outcome:

@@ -23,6 +23,7 @@ from shared.context import current_correlation_id
 from shared.events import EventPublisher, EventSource
 from shared.health import DeepCheck
 from shared.logging import configure_logging
+from shared.results import result_backend_url
 from shared.runtime import WorkerRuntime
 from shared.signals import connect_signals
 from shared.steps import HealthStep, HeartbeatStep, IdleExitStep, SchemaStep, StartupStep, TopologyStep
@@ -36,7 +37,7 @@ __all__ = ["create_app", "create_client"]
 def _configure(app: Celery, settings: WorkerSettings) -> None:
     app.config_from_object(celeryconfig)
     app.conf.broker_url = settings.rmq_url.get_secret_value()
-    app.conf.result_backend = settings.redis_url.get_secret_value()
+    app.conf.result_backend = result_backend_url(settings.redis_url.get_secret_value())
 
 
 def create_client(settings: WorkerSettings | None = None) -> Celery:
@@ -59,7 +60,9 @@ def _register(app: Celery, runtime: WorkerRuntime[Any, Any], spec: TaskSpec[Any,
         )
         outcome: Outcome = spec.handler(runtime.services(), payload, ctx)
         for event in outcome.events:
-            publisher.publish(event.name, dict(event.data), error=dict(event.error) if event.error else None)
+            publisher.publish(
+                event.name, dict(event.data), error=dict(event.error) if event.error else None, event_id=event.id
+            )
         for follow in outcome.follow_ups:
             # RabbitMQ's native delayed delivery counts whole seconds (quorum queues refuse fractions)
             countdown = max(1, round(follow.countdown)) if follow.countdown > 0 else None

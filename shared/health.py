@@ -1,8 +1,11 @@
 """The health app every worker serves from its parent process: /healthz, /readyz, /metrics.
 
 ``HealthServer`` runs uvicorn in a daemon thread (no signal handlers; stopped with ``should_exit`` then
-``join``). Requests pass ``shared.http_limits.HTTPLimits`` first (headers 431, bodies 413). Deep checks run behind a circuit breaker with a timeout so a dead dependency never hangs a
-probe, and their verdicts are counted through OpenTelemetry.
+``join``). Requests pass ``shared.http_limits.HTTPLimits`` first (headers 431, bodies 413). Every check runs with a timeout so a dead
+dependency never hangs a probe. Deep checks (``?deep=true``: SMTP, ANAF, ...) also run behind a circuit breaker
+so a probe does not hammer a failing remote; the plain readiness checks (broker, result backend) never do: an
+open breaker kept ``/readyz`` red for up to ``reset_timeout`` (17-23 s measured) after the dependency was back.
+Verdicts are counted through OpenTelemetry.
 """
 
 from __future__ import annotations
@@ -56,11 +59,13 @@ class Probe:
 _EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="health-check")
 
 
-def _run_one(kind: str, check: DeepCheck, on_result: Callable[[str, str, bool, float], None] | None) -> dict[str, Any]:
+def _run_one(
+    kind: str, check: DeepCheck, on_result: Callable[[str, str, bool, float], None] | None, *, breaker: bool
+) -> dict[str, Any]:
     started = time.perf_counter()
     result: dict[str, Any] = {"name": check.name}
     try:
-        future = _EXECUTOR.submit(check.breaker.call, check.check)
+        future = _EXECUTOR.submit(check.breaker.call, check.check) if breaker else _EXECUTOR.submit(check.check)
         details = future.result(timeout=check.timeout)
         result.update(status="ok")
         if details:
@@ -79,9 +84,14 @@ def _run_one(kind: str, check: DeepCheck, on_result: Callable[[str, str, bool, f
 
 
 def run_checks(
-    kind: str, checks: Sequence[DeepCheck], on_result: Callable[[str, str, bool, float], None] | None = None
+    kind: str,
+    checks: Sequence[DeepCheck],
+    on_result: Callable[[str, str, bool, float], None] | None = None,
+    *,
+    breaker: bool = True,
 ) -> tuple[bool, list[dict[str, Any]]]:
-    results = [_run_one(kind, c, on_result) for c in checks]
+    """Run ``checks`` (each with its timeout; through its circuit breaker unless ``breaker=False``)."""
+    results = [_run_one(kind, c, on_result, breaker=breaker) for c in checks]
     return all(r["status"] == "ok" for r in results), results
 
 
@@ -99,7 +109,8 @@ def build_health_app(probe: Probe, registry: CollectorRegistry) -> FastAPI:
 
     @app.get("/readyz")
     def readyz(deep: bool = Query(default=False)) -> JSONResponse:
-        ok, checks = run_checks("readiness", probe.readiness, probe.on_result)
+        # readiness is a cheap local question asked every few seconds: answered afresh each time, no breaker
+        ok, checks = run_checks("readiness", probe.readiness, probe.on_result, breaker=False)
         body: dict[str, Any] = {"status": "ok" if ok else "fail", "tag": probe.tag, "checks": checks}
         if deep:
             deep_ok, deep_checks = run_checks("deep", probe.deep, probe.on_result)

@@ -14,10 +14,13 @@ Protocol, per idempotency key (stored hashed under ``wrk:<namespace>:idem:<sha25
 Crash windows (documented, not hidden):
 - crash between claim and the side effect: nothing was sent; the claim blocks retries until the lock
   expires (``lock`` seconds, above the task's hard time limit), then the redelivered task sends once.
-- crash (or Redis loss) after the remote side accepted but before ``complete``: the claim expires
-  and a redelivery sends again. The window is the few microseconds between the server's reply and
-  one Redis ``SET`` (which is retried briefly); a resent e-mail keeps its Message-ID so receivers can
-  collapse it.
+- SIGTERM (the worker cancelling its tasks on a broker connection loss, a cancel): deferred across the
+  side effect and ``complete`` (``shared.interrupts``), so it never lands between them; the child exits right
+  after, and the redelivery answers "duplicate". An interruption never releases the claim.
+- SIGKILL (hard time limit, OOM, node loss) or a Redis loss after the remote side accepted but before
+  ``complete``: the claim expires and a redelivery sends again. The window is the few microseconds between
+  the server's reply and one Redis ``SET`` (which is retried briefly); a resent e-mail keeps its Message-ID
+  so receivers can collapse it.
 - connection lost after the message data went out but before the server's reply: the outcome is
   unknown (RFC 1047); the claim is released and the retry may deliver a second copy.
 
@@ -42,6 +45,7 @@ import structlog
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_fixed
 
 from shared.errors import TransientError
+from shared.interrupts import termination_deferred
 from shared.keys import idempotency_key
 
 __all__ = ["Claim", "ClaimHeld", "GuardUnavailable", "Guarded", "IdempotencyGuard", "guarded", "request_fingerprint"]
@@ -180,21 +184,33 @@ def guarded(
     *,
     dump: Callable[[R], dict[str, Any]],
     load: Callable[[dict[str, Any]], R],
+    not_done: Callable[[Exception], bool] = lambda _exc: True,
 ) -> Guarded[R]:
     """Claim ``key``, run ``act`` once, record what it returned; a later call with the key gets that record.
 
-    The one claim -> side effect -> complete flow of the e-mail and Slack workers. Anything raised by ``act``
-    releases the claim (the side effect is taken as not done) and propagates; the crash windows are those of
-    the module docstring.
+    The one claim -> side effect -> complete flow of the e-mail and Slack workers. ``act`` and ``complete`` run
+    with SIGTERM deferred (``shared.interrupts``): a worker cancelling its tasks on a broker connection loss
+    interrupts the child only once the outcome is recorded, so the redelivery answers "duplicate". The claim
+    is released only when ``act`` raised an ``Exception`` that ``not_done`` says proves nothing happened; an
+    interruption (``SystemExit``, ``KeyboardInterrupt``) or an error it does not vouch for keeps the claim until
+    its lock expires. The remaining crash windows are those of the module docstring.
     """
     claim = guard.claim(key)
     if claim.done is not None:
         log.info("already done under this idempotency key; not repeated", idempotency_key=key)
         return Guarded(load(claim.done), duplicate=True)
-    try:
-        value = act()
-    except BaseException:
-        guard.release(claim)
-        raise
-    guard.complete(claim, dump(value))
+    with termination_deferred():
+        try:
+            value = act()
+        except Exception as exc:
+            if not_done(exc):
+                guard.release(claim)
+            else:
+                log.warning(
+                    "outcome unknown: idempotency claim kept until its lock expires",
+                    idempotency_key=key,
+                    error=repr(exc),
+                )
+            raise
+        guard.complete(claim, dump(value))
     return Guarded(value, duplicate=False)

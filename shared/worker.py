@@ -42,6 +42,8 @@ class Emit:
     name: str
     data: Mapping[str, Any] = field(default_factory=dict)
     error: Mapping[str, Any] | None = None
+    #: a stable envelope id (``shared.events.event_id_for``) for an event a redelivery may publish again
+    id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,9 @@ class Recorder:
         self.noops = 0
         self.rcpt_delay = 0.0
         self.data_delay = 0.0
+        #: called once the message is stored, before the 250 goes out (``reply_delay`` seconds later)
+        self.before_reply: Callable[[], None] | None = None
+        self.reply_delay = 0.0
         self.accepted = threading.Event()
         self._lock = threading.Lock()
 
@@ -181,6 +184,10 @@ class Recorder:
             if drop:
                 self.drop_after_data -= 1
         self.accepted.set()
+        if self.before_reply is not None:
+            self.before_reply()
+        if self.reply_delay:
+            await asyncio.sleep(self.reply_delay)
         if drop:  # the message is in, but the client never hears the 250
             assert server.transport is not None
             server.transport.close()
