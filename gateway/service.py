@@ -63,7 +63,6 @@ async def send_task(
     runtime.catalog.get(name)
     caller.require_send(name)
     _check_key(idempotency_key)
-    await runtime.limiter.check(caller.key)
     payload = parse_body(raw)
     runtime.catalog.validate(name, payload)
     task_id = str(uuid.uuid4())
