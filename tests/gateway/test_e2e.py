@@ -96,3 +96,31 @@ def test_send_then_follow_to_success_and_failure(
     assert body["error"]["code"] == "slack_rejected"
     assert body["error"]["details"]["slack_error"] == "channel_not_found"
     assert body["error"]["message"]
+
+
+def test_stream_keeps_alive_and_stops_after_its_maximum_duration(gateway_broker_url: str, redis_url: str) -> None:
+    """No worker consumes ``ocr.extract`` in this vhost: the stream shows PENDING, comments, then ``timeout``."""
+    with (
+        GatewayServer(
+            gateway_broker_url,
+            redis_url,
+            events_keepalive_s=0.3,
+            events_max_duration_s=1.5,
+            public_base_url="https://gw.example/",
+        ) as server,
+        httpx.Client(base_url=server.url, timeout=30) as http,
+    ):
+        auth = server.headers(scopes=("tasks:send:ocr.*",))
+        sent = http.post("/v1/tasks/ocr.extract", json={"artifact_key": "scans/x.png"}, headers=auth)
+        assert sent.status_code == 202, sent.text
+        body = sent.json()
+        assert body["status_url"] == f"https://gw.example/v1/tasks/{body['task_id']}"
+        assert sent.headers["Location"] == body["status_url"]
+        lines: list[str] = []
+        started = time.monotonic()
+        with http.stream("GET", f"/v1/tasks/{body['task_id']}/events", headers=auth) as response:
+            lines.extend(response.iter_lines())
+        assert time.monotonic() - started < 10
+    assert lines[:2] == ["event: state", lines[1]] and orjson.loads(lines[1][6:])["state"] == "PENDING"
+    assert ": keep-alive" in lines
+    assert "event: timeout" in lines and "event: end" not in lines
