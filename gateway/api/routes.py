@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 from starlette.responses import Response, StreamingResponse
 
-from gateway.api.deps import CallerDep, RuntimeDep
+from gateway.api.deps import CallerDep, RuntimeDep, SenderDep
 from gateway.api.events import event_stream
 from gateway.api.middleware import CORRELATION_KEY
 from gateway.api.responses import json_response
@@ -61,7 +61,7 @@ async def post_task(
     name: str,
     request: Request,
     runtime: RuntimeDep,
-    caller: CallerDep,
+    caller: SenderDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
     x_correlation_id: Annotated[str | None, Header(alias="X-Correlation-Id")] = None,
 ) -> Response:
