@@ -67,3 +67,33 @@ def test_cli_token_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
     caller = TokenVerifier(GatewaySettings(jwt_secret=secret, WORKERS_CORE_ENV="test")).verify(result.output.strip())
     assert (caller.subject, caller.tenant) == ("vettify", "acme")
     assert caller.may_send("taxpayer.validate") and not caller.may_send("email.send")
+
+
+def test_serve_refuses_a_weak_secret_in_one_line(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.support.workers import REPO
+
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(REPO),
+        "WORKERS_CORE_ENV": "production",
+        "GATEWAY_JWT_SECRET": "hunter2-4242xyz",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "serve"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: gateway cannot start: invalid settings: GatewaySettings")
+    assert "GATEWAY_JWT_SECRET is too short" in lines[0]
+    assert "4242xyz" not in done.stderr + done.stdout and "Traceback" not in done.stderr
