@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from gateway import __version__
-from gateway.api import RequestContext, install_error_handlers, router
+from gateway.api import RequestContext, SendFastPath, install_error_handlers, router
 from gateway.catalog import Catalog
 from gateway.config import GatewaySettings, get_settings
 from gateway.runtime import Runtime
@@ -41,6 +41,8 @@ def create_app(settings: GatewaySettings | None = None, *, catalog: Catalog | No
     app = FastAPI(title="workers-core gateway", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.runtime = runtime
     install_error_handlers(app)
+    # outermost last: request context (correlation id, metrics), size limits, then the send fast path
+    app.add_middleware(SendFastPath)
     app.add_middleware(
         HTTPLimits, max_body_bytes=runtime.settings.max_body_bytes, max_header_bytes=runtime.settings.max_header_bytes
     )

@@ -17,10 +17,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.api.responses import plain_error
 from shared.context import new_correlation_id
 
-__all__ = ["CORRELATION_PATTERN", "RequestContext"]
+__all__ = ["CORRELATION_KEY", "CORRELATION_PATTERN", "ROUTE_KEY", "RequestContext"]
 
 CORRELATION_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 CORRELATION_KEY: Final = "gateway.correlation_id"
+#: the route template of a request answered outside the router (``api.fastpath``), for the metrics
+ROUTE_KEY: Final = "gateway.route"
 
 
 class RequestContext:
@@ -65,7 +67,7 @@ class RequestContext:
         runtime = getattr(app.state, "runtime", None) if app is not None else None
         if runtime is None:
             return
-        route = getattr(scope.get("route"), "path", None) or "unmatched"
+        route = scope.get(ROUTE_KEY) or getattr(scope.get("route"), "path", None) or "unmatched"
         method = scope.get("method", "")
         runtime.metrics.requests.labels(method=method, route=route, status=str(status)).inc()
         runtime.metrics.latency.labels(method=method, route=route).observe(elapsed)

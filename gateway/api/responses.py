@@ -11,13 +11,21 @@ from starlette.responses import Response
 
 from gateway.errors import GatewayError, RateLimitedError, ScopeError, error_body
 
-__all__ = ["error_response", "json_response"]
+__all__ = ["accepted_response", "error_response", "json_response", "plain_error"]
 
 _REALM = 'Bearer realm="workers-core-gateway"'
 
 
 def json_response(content: Any, status_code: int = 200, headers: Mapping[str, str] | None = None) -> Response:
     return Response(orjson.dumps(content), status_code=status_code, headers=headers, media_type="application/json")
+
+
+def accepted_response(answer: Mapping[str, Any], *, replayed: bool) -> Response:
+    """The 202 of a send (or of its idempotent replay)."""
+    headers = {"Location": answer["status_url"], "X-Correlation-Id": answer["correlation_id"]}
+    if replayed:
+        headers["Idempotency-Replayed"] = "true"
+    return json_response(answer, 202, headers)
 
 
 def error_response(exc: GatewayError) -> Response:

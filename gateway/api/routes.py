@@ -10,7 +10,7 @@ from starlette.responses import Response, StreamingResponse
 from gateway.api.deps import CallerDep, RuntimeDep, SenderDep
 from gateway.api.events import event_stream, subscribe
 from gateway.api.middleware import CORRELATION_KEY
-from gateway.api.responses import json_response
+from gateway.api.responses import accepted_response, json_response
 from gateway.errors import ScopeError, UnavailableError
 from gateway.schemas import Accepted, ErrorBody, Readiness, TaskList, TaskStatus
 from gateway.service import owned_record, send_task
@@ -74,10 +74,7 @@ async def post_task(
     sent = await send_task(
         runtime, caller, name, raw, idempotency_key=idempotency_key, correlation_id=request.scope[CORRELATION_KEY]
     )
-    headers = {"Location": sent.answer["status_url"], "X-Correlation-Id": sent.answer["correlation_id"]}
-    if sent.replayed:
-        headers["Idempotency-Replayed"] = "true"
-    return json_response(sent.answer, 202, headers)
+    return accepted_response(sent.answer, replayed=sent.replayed)
 
 
 @router.get(

@@ -129,3 +129,36 @@ def test_health_readiness_and_metrics(gateway: GatewayServer, http: httpx.Client
     text = http.get("/metrics").text
     assert 'gateway_rejections_total{code="unknown_task"}' in text
     assert "gateway_request_duration_seconds_bucket" in text and "gateway_tasks_accepted_total" in text
+
+
+def test_the_framework_route_answers_like_the_fast_path(
+    gateway: GatewayServer, gateway_broker_url: str, redis_url: str
+) -> None:
+    """``GATEWAY_SEND_FAST_PATH=false`` serves sends through the documented FastAPI route: same answers."""
+    with (
+        GatewayServer(gateway_broker_url, redis_url, send_fast_path=False) as slow,
+        httpx.Client(base_url=slow.url) as http,
+    ):
+        answers = {}
+        for label, server in (("fast", gateway), ("route", slow)):
+            auth = server.headers(tenant="acme")
+            with httpx.Client(base_url=server.url) as client:
+                ok = client.post("/v1/tasks/pdf.render", json=PDF, headers={**auth, "X-Correlation-Id": "same-1"})
+                answers[label] = (
+                    ok.status_code,
+                    set(ok.json()),
+                    ok.headers["X-Correlation-Id"],
+                    client.post("/v1/tasks/pdf.render", json=PDF).status_code,
+                    client.post("/v1/tasks/pdf.render", json={"html": 1}, headers=auth).json()["error"]["code"],
+                    client.post("/v1/tasks/nope.never", json={}, headers=auth).json(),
+                )
+        assert answers["fast"] == answers["route"]
+        assert answers["fast"][:4] == (
+            202,
+            {"task_id", "name", "state", "status_url", "events_url", "correlation_id"},
+            "same-1",
+            401,
+        )
+        text = http.get("/metrics").text
+        assert 'gateway_requests_total{method="POST",route="/v1/tasks/{name}",status="202"}' in text
+    assert len(drain(gateway_broker_url, "pdf.render")) == 2
