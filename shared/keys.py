@@ -18,6 +18,9 @@ key                                             TTL     content
 ``wrk:registry:queue:<tag>``   (list)           1 h     recent queue-depth samples (JSON), newest first
 ``wrk:registry:scaling:<tag>`` (string)         1 d     last scaling recommendation (JSON), for cooldowns
 ``wrk:registry:lock:<job>``    (string)         job     leader lock so one registry replica runs a job
+``wrk:gateway:idem:<tenant>:<sha256>``  window  the gateway's Idempotency-Key record (JSON: body hash, answer)
+``wrk:gateway:task:<task_id>`` (string)         1 d     owner of a task sent through the gateway (JSON)
+``wrk:gateway:rate:caller:<tenant>/<sub>``      GCRA    per-caller request schedule of the gateway
 ==============================================  ======  ===================================================
 
 TTLs are refreshed on every write; a tag's hash expires when none of its instances has written for
@@ -43,6 +46,8 @@ __all__ = [
     "TAGS_KEY",
     "TAG_PATTERN",
     "dirty_member",
+    "gateway_idempotency_key",
+    "gateway_task_key",
     "idempotency_key",
     "legacy_oauth_tokens_key",
     "lock_key",
@@ -167,3 +172,13 @@ def taxpayer_key(namespace: str, kind: str, *parts: str) -> str:
 def poll_chain_key(namespace: str, outbox_id: int) -> str:
     """Which ``efactura.poll`` task id currently owns the follow-up chain of an outbox row."""
     return scoped(namespace, "poll", "efactura", str(outbox_id))
+
+
+def gateway_idempotency_key(tenant: str, key_digest: str) -> str:
+    """The gateway's record of one ``Idempotency-Key`` of ``tenant`` (stored by the key's SHA-256)."""
+    return scoped("gateway", "idem", tenant, key_digest)
+
+
+def gateway_task_key(task_id: str) -> str:
+    """Owner (tenant, caller, task name, correlation id) of a task sent through the gateway."""
+    return scoped("gateway", "task", task_id)

@@ -1,0 +1,39 @@
+"""FastAPI dependencies: the runtime and the caller (bearer JWT, verified before any body is read)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from gateway.auth import Caller
+from gateway.errors import AuthError
+from gateway.runtime import Runtime
+
+__all__ = ["CallerDep", "RuntimeDep", "bearer"]
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="JWT (HS256 or RS256/ES256) with `sub`, `tenant`, `exp`, `iat`, audience `workers-core-gateway` "
+    "and scopes in `scope`: `tasks:send:<task>`, `tasks:send:<prefix>.*`, `tasks:send:*`, `tasks:read`.",
+)
+
+
+async def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+async def get_caller(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Caller:
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials.strip():
+        raise AuthError("missing bearer token (Authorization: Bearer <JWT>)")
+    runtime: Runtime = request.app.state.runtime
+    return runtime.verifier.verify(credentials.credentials.strip())
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+CallerDep = Annotated[Caller, Depends(get_caller)]
