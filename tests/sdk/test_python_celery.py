@@ -6,14 +6,14 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-
-from tests.fakes.slack import FakeSlack
-from tests.notify_slack.conftest import worker_env_token
 from workers_core_client import Client, TaskFailed, TaskTimeout, Unavailable
 from workers_core_client.catalog import NOTIFY_SLACK, PDF_RENDER
 from workers_core_client.celery_transport import CeleryTransport
 from workers_core_client.events import subscribe
 from workers_core_client.models import NotifySlackPayload, NotifySlackResult, PdfRenderPayload, SlackPosted
+
+from tests.fakes.slack import FakeSlack
+from tests.notify_slack.conftest import worker_env_token
 
 
 @pytest.fixture
@@ -29,13 +29,15 @@ def client(broker_url: str, redis_url: str) -> Iterator[Client]:
         yield sdk
 
 
-def test_send_wait_typed_result_and_the_domain_event(start_worker, client: Client, fake_slack: FakeSlack,
-                                                     broker_url: str) -> None:
+def test_send_wait_typed_result_and_the_domain_event(
+    start_worker, client: Client, fake_slack: FakeSlack, broker_url: str
+) -> None:
     start_worker("notify.slack", env=worker_env_token(fake_slack))
     correlation = f"sdk-{uuid.uuid4().hex[:8]}"
     with subscribe(broker_url, ["slack.*"]) as events:
-        handle = client.send(NOTIFY_SLACK, NotifySlackPayload(text="Factura încasată", channel="#facturi"),
-                             correlation_id=correlation)
+        handle = client.send(
+            NOTIFY_SLACK, NotifySlackPayload(text="Factura încasată", channel="#facturi"), correlation_id=correlation
+        )
         result = client.wait(handle, timeout=60)
         received = events.get(timeout=20)
     assert isinstance(result, NotifySlackResult) and result.status == "sent" and result.channel == "C0000FACTURI"

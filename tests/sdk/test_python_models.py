@@ -8,20 +8,21 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from shared.contracts import load_contracts
-from shared.contracts.asyncapi import ASYNCAPI_PATH
 from workers_core_client import EVENTS, TASKS, Client, InvalidPayload
 from workers_core_client.catalog import NOTIFY_SLACK, Event
 from workers_core_client.events import parse_event
 from workers_core_client.models import EfacturaRejected, NotifySlackPayload, SaftGenerated
 
+from shared.contracts import load_contracts
+from shared.contracts.asyncapi import ASYNCAPI_PATH
+
 REPO = Path(__file__).resolve().parents[2]
 
 
 def test_generated_models_are_fresh() -> None:
-    done = subprocess.run([sys.executable, str(REPO / "sdk/python/generate.py"), "--check"], capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "sdk/python/generate.py"), "--check"], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr + done.stdout
 
 
@@ -55,13 +56,31 @@ def test_invalid_payload_is_refused_before_anything_is_sent() -> None:
 
 
 def test_a_received_envelope_is_parsed_into_its_data_model() -> None:
-    body = {"event": "efactura.rejected", "id": "e1", "occurred_at": "2026-12-03T06:00:00Z", "correlation_id": "c1",
-            "source": {"worker": "anaf.efactura", "version": "0.1.0", "instance": "i"},
-            "data": {"outbox_id": 1, "invoice_key": "k", "cif": "RO1", "upload_index": 5, "duplicate_index": None,
-                     "xml_sha256": "0" * 64, "xml_artifact": None, "b2c": False, "flags": {}, "download_id": None,
-                     "zip_artifact": None, "zip_sha256": None, "signature": None, "stage": "upload",
-                     "errors": ["E1"]},
-            "error": {"code": "anaf_rejected", "message": "no", "messages": ["E1"]}}
+    body = {
+        "event": "efactura.rejected",
+        "id": "e1",
+        "occurred_at": "2026-12-03T06:00:00Z",
+        "correlation_id": "c1",
+        "source": {"worker": "anaf.efactura", "version": "0.1.0", "instance": "i"},
+        "data": {
+            "outbox_id": 1,
+            "invoice_key": "k",
+            "cif": "RO1",
+            "upload_index": 5,
+            "duplicate_index": None,
+            "xml_sha256": "0" * 64,
+            "xml_artifact": None,
+            "b2c": False,
+            "flags": {},
+            "download_id": None,
+            "zip_artifact": None,
+            "zip_sha256": None,
+            "signature": None,
+            "stage": "upload",
+            "errors": ["E1"],
+        },
+        "error": {"code": "anaf_rejected", "message": "no", "messages": ["E1"]},
+    }
     received = parse_event(body)
     assert isinstance(received.envelope, Event) and received.name == "efactura.rejected"
     assert isinstance(received.data, EfacturaRejected) and received.data.errors == ["E1"]

@@ -28,9 +28,9 @@ def parse_status(body: Mapping[str, Any]) -> TaskStatus:
     error = body.get("error")
     info = None
     if isinstance(error, Mapping):
-        info = ErrorInfo(
-            str(error.get("code", "task_failed")), str(error.get("message", "")), dict(error.get("details") or {})
-        )
+        details = dict(error.get("details") or {})
+        details.update({k: v for k, v in error.items() if k not in ("code", "message", "details", "type", "retryable")})
+        info = ErrorInfo(str(error.get("code", "task_failed")), str(error.get("message", "")), details)
     return TaskStatus(
         task_id=str(body["task_id"]),
         name=str(body.get("name", "")),
