@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,27 @@ def test_a_received_envelope_is_parsed_into_its_data_model() -> None:
     received = parse_event(body)
     assert isinstance(received.envelope, Event) and received.name == "efactura.rejected"
     assert isinstance(received.data, EfacturaRejected) and received.data.errors == ["E1"]
+
+
+def test_the_distribution_builds_with_its_type_marker(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            str(REPO / "sdk/python"),
+            "-w",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    [wheel] = tmp_path.glob("workers_core_client-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "workers_core_client/py.typed" in names and "workers_core_client/models.py" in names
