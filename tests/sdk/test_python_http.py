@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import threading
 import uuid
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 from workers_core_client import (
     Client,
@@ -106,3 +110,60 @@ def test_gateway_refusals_are_the_client_errors(gateway: GatewayServer, broker_u
     with Client(HttpTransport("http://127.0.0.1:1", "t", retries=1, backoff=0.01)) as nowhere:
         with pytest.raises(Unavailable):
             nowhere.send(NOTIFY_SLACK, {"text": "x"})
+
+
+class ScriptedProxy:
+    """Loopback HTTP proxy to the gateway that answers the first requests itself (``503``) and records them all."""
+
+    def __init__(self, target: str, script: list[int]) -> None:
+        self.seen: list[dict[str, str]] = []
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                return
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                proxy.seen.append(dict(self.headers))
+                if script:
+                    status = script.pop(0)
+                    payload = json.dumps(
+                        {"error": {"code": "broker_unavailable", "message": "scripted", "details": {}}}
+                    )
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload.encode())
+                    return
+                forwarded = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                answer = httpx.post(target + self.path, content=body, headers=forwarded, timeout=10)
+                self.send_response(answer.status_code)
+                for key, value in answer.headers.items():
+                    if key.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_send_is_retried_with_the_same_idempotency_key(gateway: GatewayServer) -> None:
+    proxy = ScriptedProxy(gateway.url, [503, 502])
+    try:
+        with Client(HttpTransport(proxy.url, gateway.token(), retries=3, backoff=0.01)) as client:
+            handle = client.send(NOTIFY_SLACK, {"text": "după reîncercări"})
+        keys = [headers.get("Idempotency-Key") for headers in proxy.seen]
+        assert len(keys) == 3 and len(set(keys)) == 1 and keys[0]
+        with sdk(gateway) as direct:
+            assert direct.status(handle).task_id == handle.task_id
+    finally:
+        proxy.close()
