@@ -33,9 +33,10 @@ def cli(ctx: click.Context) -> None:
 @cli.command()
 @click.option("--host", default=None, help="Listen address (default: GATEWAY_HOST, 127.0.0.1).")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Listen port (default: GATEWAY_PORT, 8095).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Processes (default: GATEWAY_WORKERS, 1).")
 @click.option("--access-log/--no-access-log", default=False, show_default=True)
-def serve(host: str | None, port: int | None, access_log: bool) -> None:
-    """Run the gateway HTTP service (uvicorn with uvloop and httptools, one process)."""
+def serve(host: str | None, port: int | None, workers: int | None, access_log: bool) -> None:
+    """Run the gateway HTTP service (uvicorn with uvloop and httptools; one or more processes)."""
     import uvicorn
 
     from gateway.config import get_settings
@@ -47,8 +48,12 @@ def serve(host: str | None, port: int | None, access_log: bool) -> None:
         settings = get_settings()
     configure_logging(settings.log_level, "console" if settings.log_format == "console" else "json")
     gc.freeze()
+    processes = workers or settings.workers
     uvicorn.run(
-        create_app(settings),
+        # several processes import the factory each (they share nothing but Redis and the broker)
+        "gateway.main:create_app" if processes > 1 else create_app(settings),
+        factory=processes > 1,
+        workers=processes,
         host=host or settings.host,
         port=port or settings.port,
         loop="uvloop",

@@ -43,6 +43,7 @@ class GatewaySettings(BaseServiceSettings):
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("GATEWAY_LOG_LEVEL", "LOG_LEVEL"))
     log_format: str = Field(default="json", validation_alias=AliasChoices("GATEWAY_LOG_FORMAT", "LOG_FORMAT"))
     public_base_url: str = Field(default="", description="Prefix of status links (empty: paths only).")
+    workers: int = Field(default=1, ge=1, le=64, description="uvicorn processes of `gateway serve`.")
 
     # auth (pyjwt)
     jwt_secret: SecretStr | None = Field(default=None, description="HS256 secret (32 random bytes).")

@@ -13,7 +13,7 @@ metric                                              type       meaning
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 
 __all__ = ["GatewayMetrics"]
 
@@ -21,7 +21,8 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 
 
 class GatewayMetrics:
-    def __init__(self) -> None:
+    def __init__(self, processes: int = 1) -> None:
+        self.processes = processes
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "gateway_requests", "HTTP requests answered", ["method", "route", "status"], registry=self.registry
@@ -42,4 +43,9 @@ class GatewayMetrics:
         self.rejections = Counter("gateway_rejections", "Error answers by code", ["code"], registry=self.registry)
 
     def render(self) -> bytes:
+        """This process's samples, or every gateway process's when ``gateway serve --workers N`` runs several."""
+        if self.processes > 1:
+            merged = CollectorRegistry()
+            multiprocess.MultiProcessCollector(merged)
+            return generate_latest(merged)
         return generate_latest(self.registry)

@@ -31,7 +31,7 @@ _PUBLISH_ERRORS = (KombuError, AMQPError, MessageNacked, OSError, socket.timeout
 
 
 def client_app(settings: GatewaySettings) -> Celery:
-    """The producer app of the gateway (also the result backend reader's configuration)."""
+    """The producer app of the gateway (publishing only: no result backend)."""
     app = create_client(
         WorkerSettings(
             RMQ_URL=settings.rmq_url.get_secret_value(),
@@ -40,6 +40,9 @@ def client_app(settings: GatewaySettings) -> Celery:
         )
     )
     app.conf.update(
+        # the gateway reads states from Redis itself (gateway.status); with a result backend here, every
+        # send_task would subscribe to the task's result channel (two Redis round trips, never read)
+        result_backend=None,
         broker_pool_limit=settings.publish_threads,
         broker_connection_timeout=settings.publish_timeout_s,
         broker_connection_retry=False,
@@ -67,6 +70,9 @@ class Publisher:
             kwargs=payload,
             task_id=task_id,
             headers=headers,
+            # never repr() the payload into the message headers (contracts mark fields sensitive): names only
+            argsrepr="()",
+            kwargsrepr="{" + ", ".join(sorted(payload)) + "}",
             confirm_timeout=self.settings.publish_timeout_s,
             timeout=self.settings.publish_timeout_s,
         )

@@ -26,7 +26,7 @@ class Runtime:
         self.settings = settings
         self.verifier = TokenVerifier(settings)
         self.catalog = catalog or Catalog.load()
-        self.metrics = GatewayMetrics()
+        self.metrics = GatewayMetrics(settings.workers)
         self.redis = aioredis.Redis.from_url(
             settings.redis_url.get_secret_value(),
             socket_timeout=5.0,

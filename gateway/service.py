@@ -63,7 +63,6 @@ async def send_task(
     runtime.catalog.get(name)
     caller.require_send(name)
     _check_key(idempotency_key)
-    await runtime.limiter.check(caller.key)
     payload = parse_body(raw)
     runtime.catalog.validate(name, payload)
     task_id = str(uuid.uuid4())
@@ -78,6 +77,7 @@ async def send_task(
     headers = {CORRELATION_HEADER: correlation_id, "x-tenant": caller.tenant, "x-caller": caller.subject}
     if idempotency_key is not None:
         headers["x-idempotency-key"] = idempotency_key
+    # the owner is recorded before the publish: a Redis failure answers 503 before anything was sent
     await runtime.records.put(record)
     try:
         await runtime.publisher.publish(name, payload, task_id, headers)

@@ -1,4 +1,5 @@
-"""FastAPI dependencies: the runtime and the caller (bearer JWT, verified before any body is read)."""
+"""FastAPI dependencies: the runtime and the caller (bearer JWT verified and per-caller rate limit taken before
+any body is read)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,9 @@ async def get_caller(
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials.strip():
         raise AuthError("missing bearer token (Authorization: Bearer <JWT>)")
     runtime: Runtime = request.app.state.runtime
-    return runtime.verifier.verify(credentials.credentials.strip())
+    caller = runtime.verifier.verify(credentials.credentials.strip())
+    await runtime.limiter.check(caller.key)
+    return caller
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

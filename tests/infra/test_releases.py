@@ -13,7 +13,7 @@ from tests.infra.conftest import REPO
 
 HELM = REPO / "infra" / "helm"
 VALUES = HELM / "values"
-OWN_CHART = {"registry": "registry", "beat": "beat"}
+OWN_CHART = {"registry": "registry", "gateway": "gateway", "beat": "beat"}
 
 
 def release_of(tag: str) -> str:
@@ -36,7 +36,7 @@ def test_every_queue_has_a_values_file_naming_its_queue() -> None:
 def test_no_values_file_without_a_queue_or_a_chart() -> None:
     releases = {p.stem for p in VALUES.glob("*.yaml")} - {"common"}
     strays = releases - {release_of(t) for t in QUEUES} - set(OWN_CHART)
-    assert strays == set(), f"values files that are no tag, registry or beat: {strays}"
+    assert strays == set(), f"values files that are no tag, registry, gateway or beat: {strays}"
     assert {"registry", "beat"} <= releases
 
 
@@ -55,7 +55,7 @@ def test_applicationset_yields_one_application_per_release() -> None:
 
 
 def test_every_chart_vendors_the_library_it_declares() -> None:
-    for chart in ("worker", "registry", "beat"):
+    for chart in ("worker", "registry", "gateway", "beat"):
         meta = load(HELM / chart / "Chart.yaml")
         (dep,) = meta["dependencies"]
         vendored = HELM / chart / "charts" / dep["name"]

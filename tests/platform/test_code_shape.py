@@ -10,7 +10,7 @@ import pytest
 from celeryconfig import QUEUES
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["shared", "anaf_core", "registry", *sorted({spec.package for spec in QUEUES.values()})]
+PACKAGES = ["shared", "anaf_core", "registry", "gateway", *sorted({spec.package for spec in QUEUES.values()})]
 
 
 def _modules(package: str) -> list[Path]:

@@ -1,4 +1,4 @@
-"""Generate the values.schema.json of the worker, registry and beat charts from ONE description.
+"""Generate the values.schema.json of the worker, registry, gateway and beat charts from ONE description.
 
 The three charts share values/common.yaml, so they share its schema: the common part is written once here and each
 chart adds its own keys. Every schema refuses unknown top-level keys (a typo in a values file fails the release).
@@ -137,6 +137,8 @@ registry = {
           "maxReplicas": {"type": "integer", "minimum": 1},
           "cpuUtilization": {"type": "integer", "minimum": 1, "maximum": 100}}}}},
 }
+# the gateway release has the registry's shape (one HTTP Deployment + Service, HPA, credentials)
+gateway = {"gateway": copy.deepcopy(registry["registry"])}
 beat = {
   "beat": {"type": "object", "additionalProperties": False, "required": ["image"], "properties": {
       "image": {"$ref": "#/definitions/componentImage"},
@@ -148,6 +150,7 @@ beat = {
 CHARTS: list[tuple[str, dict[str, Any], list[str]]] = [
     ("worker", worker, ["image", "worker", "autoscaling", "healthPort", "artifacts", "registryUrl"]),
     ("registry", registry, ["image", "registry", "healthPort"]),
+    ("gateway", gateway, ["image", "gateway", "healthPort"]),
     ("beat", beat, ["image", "beat", "artifacts", "registryUrl"]),
 ]
 

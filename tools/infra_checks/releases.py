@@ -1,7 +1,7 @@
 """Lint, schema-check and render EVERY workers-core release (helm-python-sdk, Helm v4 Go SDK).
 
-A release is a chart + infra/helm/values/common.yaml + infra/helm/values/<release>.yaml: `registry` and `beat`
-use their own charts, every other values file is a worker release of infra/helm/worker. CI variants
+A release is a chart + infra/helm/values/common.yaml + infra/helm/values/<release>.yaml: `registry`, `gateway`
+and `beat` use their own charts, every other values file is a worker release of infra/helm/worker. CI variants
 infra/helm/ci/<release>--<variant>.yaml are layered on top of their release (one more rendering each), and every
 infra/helm/ci/reject/<release>--<why>.yaml must be REFUSED (schema or template failure).
 
@@ -21,7 +21,7 @@ from typing import Any
 import helm_python as helm
 import yaml
 
-OWN_CHART = {"registry": "registry", "beat": "beat"}
+OWN_CHART = {"registry": "registry", "gateway": "gateway", "beat": "beat"}
 
 
 @dataclass(frozen=True)
