@@ -9,7 +9,6 @@ import pytest
 from workers_core_client import Client, TaskFailed, TaskTimeout, Unavailable
 from workers_core_client.catalog import NOTIFY_SLACK, PDF_RENDER
 from workers_core_client.celery_transport import CeleryTransport
-from workers_core_client.events import subscribe
 from workers_core_client.models import NotifySlackPayload, NotifySlackResult, PdfRenderPayload, SlackPosted
 
 from tests.fakes.slack import FakeSlack
@@ -34,7 +33,7 @@ def test_send_wait_typed_result_and_the_domain_event(
 ) -> None:
     start_worker("notify.slack", env=worker_env_token(fake_slack))
     correlation = f"sdk-{uuid.uuid4().hex[:8]}"
-    with subscribe(broker_url, ["slack.*"]) as events:
+    with client.subscribe(["slack.*"]) as events:
         handle = client.send(
             NOTIFY_SLACK, NotifySlackPayload(text="Factura încasată", channel="#facturi"), correlation_id=correlation
         )

@@ -48,6 +48,7 @@ class CeleryTransport:
 
     def __init__(self, broker_url: str, backend_url: str, *, connect_timeout: float = 5.0, poll_interval: float = 0.2):
         self.poll_interval = poll_interval
+        self.broker_url = broker_url
         self.app = Celery("workers-core-client", broker=broker_url, backend=backend_url, set_as_current=False)
         self.app.conf.update(
             task_serializer="json",

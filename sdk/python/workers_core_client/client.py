@@ -10,8 +10,8 @@ a failed task raises ``TaskFailed(code, message, details)`` from ``wait`` whiche
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any, overload
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, overload
 
 from pydantic import BaseModel, ValidationError
 
@@ -20,6 +20,9 @@ from workers_core_client.errors import InvalidPayload, TaskFailed, WorkersCoreEr
 from workers_core_client.status import TaskHandle, TaskStatus
 from workers_core_client.tasktype import PayloadT, ResultT, TaskType
 from workers_core_client.transport import Transport
+
+if TYPE_CHECKING:
+    from workers_core_client.events import Subscription
 
 __all__ = ["Client", "prepare_payload"]
 
@@ -130,6 +133,17 @@ class Client:
     def progress(self, handle: TaskHandle[Any], timeout: float = 60.0) -> Iterator[TaskStatus]:
         """Each state the task goes through, the final one last (SSE over the gateway, polling over Celery)."""
         return self.transport.progress(handle.task_id, handle.name, timeout)
+
+    def subscribe(
+        self, patterns: Sequence[str], *, broker_url: str | None = None, queue: str | None = None
+    ) -> Subscription:
+        """Typed events over AMQP (``events.subscribe``); the broker of a ``CeleryTransport`` unless given."""
+        from workers_core_client.events import subscribe  # kombu: the ``celery`` extra
+
+        url = broker_url or getattr(self.transport, "broker_url", None)
+        if not url:
+            raise WorkersCoreError("events are read from the broker: pass broker_url=", code="no_broker_url")
+        return subscribe(url, patterns, queue=queue)
 
     def close(self) -> None:
         self.transport.close()
