@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import re
 from pathlib import Path
 
 from click.testing import CliRunner
 
+from anaf_efactura.events import EfacturaFiling
+from anaf_efactura.outbox import EfacturaRow
+from anaf_efactura.service_results import event_data
+from anaf_etransport.events import EtransportVerdict
+from anaf_etransport.models import EtransportResult
+from anaf_saft.events import SaftGenerated
+from anaf_saft.models import SaftResult
 from celeryconfig import EVENTS_EXCHANGE_NAME, QUEUES
+from reges.events import RegesSubmitted
+from reges.models import RegesSubmitResult
 from shared.contracts import load_contracts, render
 from shared.contracts.asyncapi import ASYNCAPI_PATH, asyncapi_document, declared_events
 from shared.contracts.cli import cli
@@ -59,3 +70,14 @@ def test_check_mode_fails_on_a_stale_file(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "stale" in result.output
     assert CliRunner().invoke(cli, ["asyncapi", "--write", "--path", str(stale)]).exit_code == 0
     assert CliRunner().invoke(cli, ["asyncapi", "--check", "--path", str(stale)]).exit_code == 0
+
+
+def test_declared_data_models_follow_what_the_code_emits() -> None:
+    """The declarations are written beside the code that builds each event's data: keep them in step."""
+    assert set(EtransportVerdict.model_fields) == set(EtransportResult.model_fields) - {"duplicate"}
+    assert set(RegesSubmitted.model_fields) == set(RegesSubmitResult.model_fields) - {"duplicate"}
+    assert set(SaftGenerated.model_fields) == set(SaftResult.model_fields) | {"company", "period", "test"}
+    now = dt.datetime.now(dt.UTC)
+    defaults = {"id": 1, "polls": 0, "attempts": 0, "created_at": now, "updated_at": now, "b2c": False, "flags": {}}
+    row = EfacturaRow(**{f.name: defaults.get(f.name) for f in dataclasses.fields(EfacturaRow)})  # type: ignore[arg-type]
+    assert set(EfacturaFiling.model_fields) == set(event_data(row))
