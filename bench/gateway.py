@@ -52,13 +52,18 @@ TASK = "notify.slack"
 K6_SCRIPT = """
 import http from 'k6/http';
 import { check } from 'k6';
+import { Counter } from 'k6/metrics';
+const refused = { 0: new Counter('status_network_error'), 429: new Counter('status_429'),
+                  503: new Counter('status_503'), 500: new Counter('status_other') };
 const url = __ENV.GW_URL + '/v1/tasks/__TASK__';
 const body = __ENV.GW_BODY;
 const params = { headers: { 'Content-Type': 'application/json', 'Authorization': 'Bearer ' + __ENV.GW_TOKEN } };
 export const options = JSON.parse(__ENV.GW_OPTIONS);
 export default function () {
   const res = http.post(url, body, params);
-  check(res, { 'accepted': (r) => r.status === 202 });
+  if (!check(res, { 'accepted': (r) => r.status === 202 })) {
+    (refused[res.status] || refused[500]).add(1);
+  }
 }
 """.replace("__TASK__", TASK)
 
@@ -176,6 +181,12 @@ def accepted(metrics: dict[str, Any]) -> tuple[int, int]:
     return int(check["passes"]), int(check["fails"])
 
 
+def refusals(metrics: dict[str, Any]) -> str:
+    """``network_error=3 503=1``: why answers were not 202 (empty when all were)."""
+    found = {name[len("status_") :]: int(m["count"]) for name, m in metrics.items() if name.startswith("status_")}
+    return " ".join(f"{code}={count}" for code, count in sorted(found.items()) if count)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--duration", type=float, default=15.0, help="seconds of each phase")
@@ -205,7 +216,8 @@ def main() -> int:
         ok, bad = accepted(sat)
         through = ok / a.duration
         print(
-            f"gateway saturated ({a.vus} VUs, {a.workers} processes): {through:.0f} accepted/s, {bad} not accepted, "
+            f"gateway saturated ({a.vus} VUs, {a.workers} processes): {through:.0f} accepted/s, {bad} not accepted "
+            f"({refusals(sat) or '-'}), "
             f"p99 {sat['http_req_duration']['p(99)']:.1f} ms, gateway CPU {cpu_seconds(pid) - cpu0:.1f} s"
         )
         steady_options = {
@@ -225,10 +237,16 @@ def main() -> int:
         p99 = float(steady["http_req_duration"]["p(99)"])
         dropped = int(steady.get("dropped_iterations", {}).get("count", 0))
         print(
-            f"gateway steady {a.rate} req/s: {s_ok / a.duration:.0f} accepted/s, {s_bad} not accepted, "
-            f"{dropped} dropped, p50 {steady['http_req_duration']['med']:.1f} ms, "
+            f"gateway steady {a.rate} req/s: {s_ok / a.duration:.0f} accepted/s, {s_bad} not accepted "
+            f"({refusals(steady) or '-'}), {dropped} iterations k6 could not start in time, "
+            f"p50 {steady['http_req_duration']['med']:.1f} ms, "
             f"p95 {steady['http_req_duration']['p(95)']:.1f} ms, p99 {p99:.1f} ms"
         )
+    log = (workdir / "gateway.log").read_text(errors="replace")
+    for event in ("publish failed", "redis unavailable"):
+        if (count := log.count(f'"{event}"')) > 0:
+            reason = next((line for line in log.splitlines() if f'"{event}"' in line), "")[:300]
+            print(f"gateway log: {count} x {event}, e.g. {reason}")
     ratio = through / base if base else 0.0
     print(f"gateway ratio: {ratio:.2f}, p99 {p99:.1f} ms (targets >= 0.5, < 50)")
     shutil.rmtree(workdir, ignore_errors=True)

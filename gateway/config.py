@@ -56,6 +56,8 @@ class GatewaySettings(BaseServiceSettings):
     jwt_leeway: float = Field(default=5.0, ge=0, le=300)
 
     # limits
+    redis_max_connections: int = Field(default=64, ge=1, description="Per pool; more concurrent commands wait.")
+    events_max_streams: int = Field(default=1000, ge=1, description="Concurrent event streams per process.")
     rate_per_second: float = Field(default=50.0, gt=0, description="Sustained requests per caller (tenant+sub).")
     rate_burst: int = Field(default=100, ge=1, description="Requests a caller may send at once.")
     idempotency_ttl_s: int = Field(default=86400, ge=60, description="Window of an Idempotency-Key.")

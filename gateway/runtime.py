@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -19,6 +20,18 @@ from gateway.store import CallerLimiter, TaskRecords
 __all__ = ["Runtime"]
 
 
+def _client(url: str, max_connections: int) -> aioredis.Redis[bytes]:
+    pool: aioredis.BlockingConnectionPool[Any] = aioredis.BlockingConnectionPool.from_url(
+        url,
+        max_connections=max_connections,
+        timeout=5.0,
+        socket_timeout=5.0,
+        socket_connect_timeout=2.0,
+        health_check_interval=30,
+    )
+    return aioredis.Redis(connection_pool=pool)
+
+
 class Runtime:
     """Built when the app is created; Redis connects lazily, the publisher's pool opens on first use."""
 
@@ -27,16 +40,14 @@ class Runtime:
         self.verifier = TokenVerifier(settings)
         self.catalog = catalog or Catalog.load()
         self.metrics = GatewayMetrics(settings.workers)
-        self.redis = aioredis.Redis.from_url(
-            settings.redis_url.get_secret_value(),
-            socket_timeout=5.0,
+        # commands wait for a free connection (a burst never fails with "too many connections"); streams hold
+        # one subscription each, from a pool of their own
+        self.redis = _client(settings.redis_url.get_secret_value(), settings.redis_max_connections)
+        self.backend = _client(settings.result_backend_url.get_secret_value(), settings.redis_max_connections)
+        self.streams = aioredis.Redis.from_url(
+            settings.result_backend_url.get_secret_value(),
+            max_connections=settings.events_max_streams,
             socket_connect_timeout=2.0,
-            health_check_interval=30,
-        )
-        backend_url = settings.result_backend_url.get_secret_value()
-        same = backend_url == settings.redis_url.get_secret_value()
-        self.backend = (
-            self.redis if same else aioredis.Redis.from_url(backend_url, socket_timeout=5.0, socket_connect_timeout=2.0)
         )
         self.limiter = CallerLimiter(self.redis, rate=settings.rate_per_second, burst=settings.rate_burst)
         self.idempotency = IdempotencyStore(
@@ -68,6 +79,5 @@ class Runtime:
     async def close(self) -> None:
         if self._publisher is not None:
             self._publisher.close()
-        await self.redis.aclose()  # type: ignore[attr-defined]  # types-redis predates aclose()
-        if self.backend is not self.redis:
-            await self.backend.aclose()  # type: ignore[attr-defined]
+        for client in (self.redis, self.backend, self.streams):
+            await client.aclose()  # type: ignore[attr-defined]  # types-redis predates aclose()

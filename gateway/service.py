@@ -11,7 +11,7 @@ import orjson
 import structlog
 
 from gateway.auth import Caller
-from gateway.errors import BadRequestError, InvalidPayloadError, TaskNotFoundError, UnavailableError
+from gateway.errors import BadRequestError, GatewayError, InvalidPayloadError, TaskNotFoundError, UnavailableError
 from gateway.idempotency import Outcome, body_digest
 from gateway.runtime import Runtime
 from gateway.store import TaskRecord
@@ -66,19 +66,26 @@ async def send_task(
     payload = parse_body(raw)
     runtime.catalog.validate(name, payload)
     task_id = str(uuid.uuid4())
+    record = TaskRecord(task_id, name, caller.tenant, caller.subject, correlation_id, datetime.now(UTC).isoformat())
+    # one round trip: the caller's rate-limit slot and, when granted, the owner of the task (read after the 202;
+    # written before the publish, so a Redis failure answers 503 before anything was sent)
+    then_set = (runtime.records.key(task_id), runtime.records.encode(record), runtime.records.ttl_s)
+    await runtime.limiter.check(caller.key, then_set=then_set)
     digest = body_digest(payload) if idempotency_key is not None else ""
     claim: Outcome | None = None
     if idempotency_key is not None:
-        claim = await runtime.idempotency.claim(caller.tenant, idempotency_key, digest, task_id)
+        try:
+            claim = await runtime.idempotency.claim(caller.tenant, idempotency_key, digest, task_id)
+        except GatewayError:
+            await runtime.records.delete(task_id)
+            raise
         if claim.replay is not None:
+            await runtime.records.delete(task_id)
             runtime.metrics.replays.labels(task=name).inc()
             return Sent(claim.replay, replayed=True)
-    record = TaskRecord(task_id, name, caller.tenant, caller.subject, correlation_id, datetime.now(UTC).isoformat())
     headers = {CORRELATION_HEADER: correlation_id, "x-tenant": caller.tenant, "x-caller": caller.subject}
     if idempotency_key is not None:
         headers["x-idempotency-key"] = idempotency_key
-    # the owner is recorded before the publish: a Redis failure answers 503 before anything was sent
-    await runtime.records.put(record)
     try:
         await runtime.publisher.publish(name, payload, task_id, headers)
     except UnavailableError:

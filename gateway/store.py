@@ -13,7 +13,8 @@ from shared.keys import gateway_task_key, rate_key
 
 __all__ = ["CallerLimiter", "TaskRecord", "TaskRecords"]
 
-# KEYS[1]=TAT. ARGV: interval_us, tolerance_us. Returns 0 (allowed) or the wait in microseconds.
+# KEYS[1]=TAT, optional KEYS[2]=a key to SET when allowed. ARGV: interval_us, tolerance_us[, value, ttl_s].
+# Returns 0 (allowed; KEYS[2] written) or the wait in microseconds (nothing written).
 _GCRA: Final = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -23,6 +24,7 @@ if tat < now then tat = now end
 if tat - tolerance > now then return tat - tolerance - now end
 local new_tat = tat + interval
 redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', math.floor((new_tat - now) / 1000) + 1000)
+if KEYS[2] then redis.call('SET', KEYS[2], ARGV[3], 'EX', tonumber(ARGV[4])) end
 return 0
 """
 
@@ -44,8 +46,16 @@ class TaskRecords:
         self.client = client
         self.ttl_s = ttl_s
 
+    @staticmethod
+    def key(task_id: str) -> str:
+        return gateway_task_key(task_id)
+
+    @staticmethod
+    def encode(record: TaskRecord) -> bytes:
+        return orjson.dumps(asdict(record))
+
     async def put(self, record: TaskRecord) -> None:
-        await self.client.set(gateway_task_key(record.task_id), orjson.dumps(asdict(record)), ex=self.ttl_s)
+        await self.client.set(self.key(record.task_id), self.encode(record), ex=self.ttl_s)
 
     async def get(self, task_id: str) -> TaskRecord | None:
         raw = await self.client.get(gateway_task_key(task_id))
@@ -66,11 +76,14 @@ class CallerLimiter:
         self.tolerance_us = self.interval_us * (burst - 1)
         self.script = client.register_script(_GCRA)
 
-    async def check(self, caller_key: str) -> None:
-        wait_us = int(
-            await self.script(
-                keys=[f"{rate_key('gateway', 'caller')}:{caller_key}"], args=[self.interval_us, self.tolerance_us]
-            )
-        )
+    async def check(self, caller_key: str, *, then_set: tuple[str, bytes, int] | None = None) -> None:
+        """Take one request slot of ``caller_key`` (429 when none is free); with ``then_set=(key, value, ttl_s)``
+        the same round trip also writes that key, only when the slot was granted."""
+        keys = [f"{rate_key('gateway', 'caller')}:{caller_key}"]
+        args: list[Any] = [self.interval_us, self.tolerance_us]
+        if then_set is not None:
+            keys.append(then_set[0])
+            args.extend(then_set[1:])
+        wait_us = int(await self.script(keys=keys, args=args))
         if wait_us > 0:
             raise RateLimitedError(f"too many requests from {caller_key}", retry_after=wait_us / 1_000_000)

@@ -12,7 +12,7 @@ from gateway.auth import Caller
 from gateway.errors import AuthError
 from gateway.runtime import Runtime
 
-__all__ = ["CallerDep", "RuntimeDep", "bearer"]
+__all__ = ["CallerDep", "RuntimeDep", "SenderDep", "bearer"]
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -33,10 +33,17 @@ async def get_caller(
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials.strip():
         raise AuthError("missing bearer token (Authorization: Bearer <JWT>)")
     runtime: Runtime = request.app.state.runtime
-    caller = runtime.verifier.verify(credentials.credentials.strip())
+    return runtime.verifier.verify(credentials.credentials.strip())
+
+
+async def get_limited_caller(request: Request, caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+    """The caller, once it took a request slot (429 otherwise)."""
+    runtime: Runtime = request.app.state.runtime
     await runtime.limiter.check(caller.key)
     return caller
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-CallerDep = Annotated[Caller, Depends(get_caller)]
+#: reads take their rate-limit slot here; sends take it in the round trip that records the task's owner
+CallerDep = Annotated[Caller, Depends(get_limited_caller)]
+SenderDep = Annotated[Caller, Depends(get_caller)]

@@ -20,17 +20,26 @@ from gateway.runtime import Runtime
 from gateway.status import FINAL_STATES
 from gateway.store import TaskRecord
 
-__all__ = ["event_stream", "sse"]
+__all__ = ["event_stream", "sse", "subscribe"]
 
 
 def sse(event: str, data: Any) -> bytes:
     return b"event: " + event.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
 
 
-async def event_stream(runtime: Runtime, record: TaskRecord, request: Request) -> AsyncIterator[bytes]:
+async def subscribe(runtime: Runtime, record: TaskRecord) -> Any:
+    """The subscription of a stream, made before the 200 is sent (a Redis failure is still a 503 answer)."""
+    pubsub = runtime.streams.pubsub()
+    try:
+        await pubsub.subscribe(runtime.status.channel(record.task_id))
+    except BaseException:
+        await pubsub.aclose()  # type: ignore[attr-defined]  # types-redis predates aclose()
+        raise
+    return pubsub
+
+
+async def event_stream(runtime: Runtime, record: TaskRecord, request: Request, pubsub: Any) -> AsyncIterator[bytes]:
     settings = runtime.settings
-    pubsub = runtime.backend.pubsub()
-    await pubsub.subscribe(runtime.status.channel(record.task_id))
     started = last_sent = time.monotonic()
     last_state: str | None = None
     try:
@@ -54,4 +63,4 @@ async def event_stream(runtime: Runtime, record: TaskRecord, request: Request) -
                 return
             await pubsub.get_message(ignore_subscribe_messages=True, timeout=settings.events_poll_s)
     finally:
-        await pubsub.aclose()  # type: ignore[attr-defined]  # types-redis predates aclose()
+        await pubsub.aclose()

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 from starlette.responses import Response, StreamingResponse
 
-from gateway.api.deps import CallerDep, RuntimeDep
-from gateway.api.events import event_stream
+from gateway.api.deps import CallerDep, RuntimeDep, SenderDep
+from gateway.api.events import event_stream, subscribe
 from gateway.api.middleware import CORRELATION_KEY
 from gateway.api.responses import json_response
 from gateway.errors import ScopeError, UnavailableError
@@ -61,7 +61,7 @@ async def post_task(
     name: str,
     request: Request,
     runtime: RuntimeDep,
-    caller: CallerDep,
+    caller: SenderDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
     x_correlation_id: Annotated[str | None, Header(alias="X-Correlation-Id")] = None,
 ) -> Response:
@@ -113,7 +113,7 @@ async def task_events(task_id: str, request: Request, runtime: RuntimeDep, calle
     _require_reader(caller)
     record = await owned_record(runtime, caller, task_id)
     return StreamingResponse(
-        event_stream(runtime, record, request),
+        event_stream(runtime, record, request, await subscribe(runtime, record)),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

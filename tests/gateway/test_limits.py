@@ -22,6 +22,9 @@ def test_rate_limit_per_caller(gateway_broker_url: str, redis_url: str) -> None:
         limited = http.get("/v1/tasks", headers=caller)
         assert limited.json()["error"]["code"] == "rate_limited"
         assert 1 <= int(limited.headers["Retry-After"]) <= 2
+        # a send takes its slot in the same round trip that records the task: refused, nothing recorded or sent
+        sent = http.post("/v1/tasks/pdf.render", json={"html": "<p>x</p>"}, headers=caller)
+        assert sent.status_code == 429 and sent.json()["error"]["code"] == "rate_limited"
         # another caller of the same tenant has its own budget
         assert http.get("/v1/tasks", headers=server.headers(sub=f"calm-{uuid.uuid4().hex[:6]}")).status_code == 200
 
