@@ -21,14 +21,23 @@ from amqp.exceptions import AMQPError, MessageNacked
 from celery import Celery
 from kombu import Exchange
 from kombu.exceptions import KombuError
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from celeryconfig import EVENTS_EXCHANGE_NAME
 from shared.context import CORRELATION_HEADER, current_correlation_id
 from shared.errors import TransientError
 from shared.metrics import EVENTS_PUBLISHED
 
-__all__ = ["EVENTS_EXCHANGE", "Event", "EventNotPublished", "EventPublisher", "EventSource", "event_id_for"]
+__all__ = [
+    "EVENTS_EXCHANGE",
+    "Event",
+    "EventError",
+    "EventNotPublished",
+    "EventPublisher",
+    "EventSource",
+    "TaskFailedData",
+    "event_id_for",
+]
 
 log = structlog.get_logger(__name__)
 EVENTS_EXCHANGE = Exchange(EVENTS_EXCHANGE_NAME, type="topic", durable=True)
@@ -60,6 +69,24 @@ class Event(BaseModel):
     source: EventSource
     data: dict[str, Any] = Field(default_factory=dict)
     error: dict[str, Any] | None = None
+
+
+class EventError(BaseModel):
+    """The envelope's ``error``: the structured form of the exception (``shared.errors.error_dict``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    message: str
+    type: str | None = None
+    retryable: bool | None = None
+    details: dict[str, Any] | None = None
+
+
+class TaskFailedData(BaseModel):
+    """``data`` of ``<task>.failed``, published once a task has failed for good (the cause is in ``error``)."""
+
+    task_id: str
 
 
 class EventPublisher:

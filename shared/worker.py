@@ -28,7 +28,7 @@ from pydantic import BaseModel
 from shared.health import DeepCheck
 from shared.schemas.requirement import SchemaRequirement
 
-__all__ = ["Emit", "FollowUp", "Outcome", "TaskContext", "TaskSpec", "WorkerSpec"]
+__all__ = ["Emit", "EventSpec", "FollowUp", "Outcome", "TaskContext", "TaskSpec", "WorkerSpec"]
 
 S = TypeVar("S")
 Svc = TypeVar("Svc")
@@ -44,6 +44,21 @@ class Emit:
     error: Mapping[str, Any] | None = None
     #: a stable envelope id (``shared.events.event_id_for``) for an event a redelivery may publish again
     id: str | None = None
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """The declaration of a domain event a worker emits: its name (routing key) and the model of its ``data``.
+
+    Each worker package lists its events in ``<package>.events:EVENTS``; ``workers-core contracts asyncapi``
+    documents them (with the envelope) for the ``workers-core.events`` exchange. ``error`` is the model of the
+    envelope's ``error`` for events that carry one (``efactura.rejected``).
+    """
+
+    name: str
+    data: type[BaseModel]
+    description: str = ""
+    error: type[BaseModel] | None = None
 
 
 @dataclass(frozen=True)

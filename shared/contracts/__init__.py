@@ -18,7 +18,7 @@ from celeryconfig import QUEUES
 from shared import plugins
 from shared.worker import TaskSpec
 
-__all__ = ["CONTRACTS_PATH", "TaskContract", "contracts_document", "load_contracts", "render"]
+__all__ = ["CONTRACTS_PATH", "TaskContract", "contracts_document", "declared_tasks", "load_contracts", "render"]
 
 #: the committed document (shipped inside the package: the gateway reads it without importing the workers)
 CONTRACTS_PATH = Path(__file__).resolve().parent / "tasks.json"
@@ -27,7 +27,7 @@ VERSION = 1
 TaskContract = dict[str, Any]
 
 
-def _tasks(tag: str) -> Sequence[TaskSpec[Any, Any]]:
+def declared_tasks(tag: str) -> Sequence[TaskSpec[Any, Any]]:
     """The declared tasks of ``tag`` (``<package>.tasks:TASKS``: no app, settings or services are built)."""
     tasks: Sequence[TaskSpec[Any, Any]] = plugins.load(f"{QUEUES[tag].package}.tasks:TASKS")
     return tasks
@@ -37,7 +37,7 @@ def contracts_document() -> dict[str, Any]:
     """``{"version": 1, "tasks": {name: contract}}`` for every public task of every worker, sorted by name."""
     tasks: dict[str, TaskContract] = {}
     for tag in QUEUES:
-        for task in _tasks(tag):
+        for task in declared_tasks(tag):
             tasks[task.name] = {
                 "worker": tag,
                 "queue": QUEUES[tag].tag,

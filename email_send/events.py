@@ -1,0 +1,33 @@
+"""Events of the ``email.send`` worker (declarations for the AsyncAPI document and the SDKs)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from shared.worker import EventSpec
+
+__all__ = ["EVENTS", "EmailBatchSent", "EmailSent"]
+
+
+class EmailSent(BaseModel):
+    """One e-mail went out now (a duplicate publishes nothing); no addresses, only their number."""
+
+    message_id: str
+    idempotency_key: str
+    recipients: int
+    size: int
+
+
+class EmailBatchSent(BaseModel):
+    """A batch sent at least one message."""
+
+    sent: int
+    duplicates: int
+    failed: int
+    message_ids: list[str]
+
+
+EVENTS: tuple[EventSpec, ...] = (
+    EventSpec("email.sent", EmailSent, "An e-mail was accepted by the SMTP relay."),
+    EventSpec("email.batch_sent", EmailBatchSent, "A batch of e-mails was sent (per-message outcomes in the result)."),
+)
