@@ -9,19 +9,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from anaf_efactura.invoice import Invoice, Party
 from flows.models import InvoiceFlowRequest
+from flows.terms import InvoiceParty, InvoiceTerms
 
 __all__ = ["alert_request", "email_request", "pdf_filename", "pdf_request"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def pdf_filename(invoice: Invoice) -> str:
+def pdf_filename(invoice: InvoiceTerms) -> str:
     return f"factura-{_UNSAFE.sub('-', invoice.number).strip('-') or 'x'}.pdf"
 
 
-def _party(party: Party) -> dict[str, Any]:
+def _party(party: InvoiceParty) -> dict[str, Any]:
     address = party.address
     lines = [address.street, address.additional_street, address.city, address.county, address.country]
     data: dict[str, Any] = {
@@ -34,7 +34,7 @@ def _party(party: Party) -> dict[str, Any]:
     return data
 
 
-def pdf_request(invoice: Invoice) -> dict[str, Any]:
+def pdf_request(invoice: InvoiceTerms) -> dict[str, Any]:
     """``pdf.render`` of the ``invoice.html`` template with the invoice's parties and lines."""
     data: dict[str, Any] = {
         "number": invoice.number,
@@ -66,7 +66,7 @@ def email_request(
     request: InvoiceFlowRequest, flow_key: str, pdf_artifact: str, zip_artifact: str, upload_index: int | None
 ) -> dict[str, Any]:
     """``email.send`` to the buyer: the ``invoice_issued`` template, the PDF and ANAF's signed ZIP attached."""
-    invoice = request.invoice
+    invoice = request.terms
     name = request.buyer_name or invoice.buyer.name
     due = invoice.due_date.strftime("%d.%m.%Y") if invoice.due_date is not None else "cel din factură"
     return {
@@ -76,7 +76,7 @@ def email_request(
             "client_name": name,
             "invoice_number": invoice.number,
             "company": invoice.seller.name,
-            "amount": str(invoice.totals().payable),
+            "amount": str(invoice.payable()),
             "due_date": due,
             "note": f"factura a fost acceptată de ANAF (index {upload_index})" if upload_index else "",
         },
@@ -97,7 +97,7 @@ def alert_request(
     request: InvoiceFlowRequest, channel: str, flow_key: str, *, what: str, errors: list[str]
 ) -> dict[str, Any]:
     """``notify.slack`` to the accounting channel: which invoice, what happened, ANAF's (or the flow's) errors."""
-    invoice = request.invoice
+    invoice = request.terms
     listed = "\n".join(f"• {e}" for e in errors[:20]) or "• (no detail)"
     more = f"\n… and {len(errors) - 20} more" if len(errors) > 20 else ""
     text = (

@@ -18,10 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from anaf_efactura.outbox import EfacturaRow
 from flows.children import Child, ChildResults
 from flows.config import FlowsSettings
 from flows.documents import alert_request, email_request, pdf_request
+from flows.filings import Filing
 from flows.models import InvoiceFlowRequest, InvoiceFlowResult
 from flows.store import TERMINAL, FlowStore
 from shared.errors import PermanentError
@@ -56,7 +56,7 @@ class Move:
 
 
 def flow_key_of(request: InvoiceFlowRequest) -> str:
-    invoice = request.invoice
+    invoice = request.terms
     seller = invoice.seller.vat_id or invoice.seller.legal_id or ""
     return request.flow_key or f"{seller}|{invoice.number}|{invoice.issue_date.isoformat()}"
 
@@ -82,7 +82,7 @@ class InvoiceFlow:
         settings: FlowsSettings,
         store: FlowStore,
         children: ChildResults,
-        filings: Callable[[int], EfacturaRow],
+        filings: Callable[[int], Filing],
         *,
         clock: Callable[[], float] = time.time,
     ):
@@ -99,7 +99,7 @@ class InvoiceFlow:
         """Open the invoice's flow (or find it) and take its first step; the same key starts nothing new."""
         key = flow_key_of(request)
         data = {"request": request.model_dump(mode="json"), "correlation_id": correlation_id, "uid": uuid.uuid4().hex}
-        row, created = self.store.open(key, state="new", subject=request.invoice.number, data=data)
+        row, created = self.store.open(key, state="new", subject=request.terms.number, data=data)
         turn = self._look(row.key, task_id, redelivered, first=True)
         turn.result.created = created
         return turn
@@ -145,7 +145,7 @@ class InvoiceFlow:
 
     def _move(self, row: OutboxRow, request: InvoiceFlowRequest) -> Move:
         if row.state == "new":
-            render = FollowUp("pdf.render", pdf_request(request.invoice), task_id=self._child(row, "render"))
+            render = FollowUp("pdf.render", pdf_request(request.terms), task_id=self._child(row, "render"))
             return Move("rendering", {"render_task": render.task_id}, [render], [self._event(row, "started")])
         if row.state == "rendering":
             return self._rendered(row, request)
@@ -162,9 +162,7 @@ class InvoiceFlow:
         child = self.children.get(row.data["render_task"])
         if child.status != "ok":
             return self._not_ok(row, request, child, "PDF-ul facturii nu a putut fi generat")
-        submit = FollowUp(
-            "efactura.submit", {"invoice": request.invoice.model_dump(mode="json")}, task_id=self._child(row, "submit")
-        )
+        submit = FollowUp("efactura.submit", {"invoice": request.invoice}, task_id=self._child(row, "submit"))
         return Move("filing", {"pdf_artifact": child.result["key"], "submit_task": submit.task_id}, [submit])
 
     def _filed(self, row: OutboxRow, request: InvoiceFlowRequest) -> Move:
@@ -182,10 +180,10 @@ class InvoiceFlow:
             return self._alert(row, request, "ANAF nu a răspuns în timp util", [f"stare: {filing.anaf_state}"])
         return Move("waiting", wait=True)
 
-    def _filing_state(self, row: OutboxRow, request: InvoiceFlowRequest, filing: EfacturaRow) -> Move:
+    def _filing_state(self, row: OutboxRow, request: InvoiceFlowRequest, filing: Filing) -> Move:
         learnt = {"outbox_id": filing.id, "upload_index": filing.upload_index, "zip_artifact": filing.zip_artifact}
         if filing.status in _REFUSED:
-            move = self._alert(row, request, "factura a fost respinsă de ANAF", list(filing.errors or []), "rejected")
+            move = self._alert(row, request, "factura a fost respinsă de ANAF", list(filing.errors), "rejected")
             move.data.update(learnt)
             return move
         if filing.status != "accepted" or filing.zip_artifact is None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from anaf_efactura.invoice import Invoice
+from flows.terms import InvoiceTerms
 
 __all__ = ["FlowState", "InvoiceFlowRequest", "InvoiceFlowResult", "InvoiceFlowStatus", "InvoiceFlowStep"]
 
@@ -16,7 +16,8 @@ Key = Annotated[str, StringConstraints(pattern=r"^[\x21-\x7e]{1,200}$")]
 
 
 class InvoiceFlowRequest(BaseModel):
-    """One invoice issued by Mercantiq: the document (e-Factura terms), whom to send it to, who to warn.
+    """One invoice issued by Mercantiq: the document (``efactura.submit``'s ``invoice``), whom to send it to, who
+    to warn.
 
     ``flow_key`` names the flow (default ``<seller CUI>|<number>|<issue date>``): the same key starts nothing
     new, it answers where the first flow is.
@@ -24,12 +25,24 @@ class InvoiceFlowRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    invoice: Invoice
-    buyer_email: EmailStr
+    #: the ``invoice`` of ``efactura.submit`` as is (that worker validates it; the flow reads ``InvoiceTerms``)
+    invoice: dict[str, Any]
+    buyer_email: Annotated[
+        str, StringConstraints(strip_whitespace=True, pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$", max_length=320)
+    ]
     buyer_name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
     #: Slack channel of the accounting team (default: ``FLOWS_ACCOUNTING_CHANNEL``)
     accounting_channel: str | None = Field(default=None, pattern=r"^#?[a-z0-9][a-z0-9._-]{0,79}$")
     flow_key: Key | None = None
+
+    @property
+    def terms(self) -> InvoiceTerms:
+        return InvoiceTerms.model_validate(self.invoice)
+
+    @model_validator(mode="after")
+    def _readable(self) -> InvoiceFlowRequest:
+        self.terms  # noqa: B018 - the flow must be able to read the parts it shows
+        return self
 
 
 class InvoiceFlowStep(BaseModel):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from anaf_efactura.outbox import NAMESPACE as EFACTURA_NAMESPACE
-from anaf_efactura.outbox import EfacturaOutbox
 from flows.children import ChildResults
 from flows.config import FlowsSettings
+from flows.filings import EFACTURA_NAMESPACE, FilingReader
 from flows.invoice import InvoiceFlow
 from flows.store import NAMESPACE, FlowStore
 from shared.celery_app import create_client
@@ -25,10 +24,10 @@ class FlowsServices:
 
 def build_services(settings: FlowsSettings) -> FlowsServices:
     box = open_outbox(settings.database, NAMESPACE, environment=settings.workers_core_env)
-    filings = EfacturaOutbox(Outbox(box.engine, EFACTURA_NAMESPACE))
+    filings = FilingReader(Outbox(box.engine, EFACTURA_NAMESPACE))
     store = FlowStore(box)
     children = ChildResults(create_client(settings))
-    return FlowsServices(store, InvoiceFlow(settings, store, children, filings.get), children)
+    return FlowsServices(store, InvoiceFlow(settings, store, children, filings), children)
 
 
 def close_services(services: FlowsServices) -> None:
