@@ -82,6 +82,8 @@ QUEUES: dict[str, QueueSpec] = {
         QueueSpec("anaf.etransport", "anaf_etransport", ("anaf.etransport.", "etransport."), 280, 300, 9807),
         QueueSpec("anaf.saft", "anaf_saft", ("anaf.saft.", "saft."), 1500, 1620, 9808),
         QueueSpec("reges", "reges", ("reges.",), 280, 300, 9809),
+        # orchestration: each look is a few milliseconds of database and result-backend reads
+        QueueSpec("flows", "flows", ("flow.",), 50, 60, 9810, prefetch=4),
     )
 }
 

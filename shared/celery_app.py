@@ -56,7 +56,10 @@ def _register(app: Celery, runtime: WorkerRuntime[Any, Any], spec: TaskSpec[Any,
     def run(self: WorkerTask, **kwargs: Any) -> dict[str, Any]:
         payload = spec.payload.model_validate(kwargs)  # a ValidationError becomes PayloadError in WorkerTask
         ctx = TaskContext(
-            task_id=self.request.id, retries=self.request.retries, correlation_id=current_correlation_id()
+            task_id=self.request.id,
+            retries=self.request.retries,
+            correlation_id=current_correlation_id(),
+            redelivered=bool((self.request.delivery_info or {}).get("redelivered")),
         )
         outcome: Outcome = spec.handler(runtime.services(), payload, ctx)
         for event in outcome.events:

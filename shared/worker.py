@@ -92,6 +92,8 @@ class TaskContext:
     task_id: str
     retries: int
     correlation_id: str | None
+    #: RabbitMQ delivers this message again (its earlier delivery was never acknowledged: a crash, a lost link)
+    redelivered: bool = False
 
 
 Handler = Callable[[Svc, P, TaskContext], Outcome]

@@ -51,7 +51,7 @@ def test_reliability_settings():
         assert q.durable and q.queue_arguments["x-queue-type"] == "quorum"
         assert q.queue_arguments["x-dead-letter-routing-key"] == f"{spec.tag}.dlq"
         assert spec.soft_time_limit < spec.time_limit < celeryconfig.RABBITMQ_CONSUMER_TIMEOUT_S
-    assert len(celeryconfig.QUEUES) == 9
+    assert len(celeryconfig.QUEUES) == 10
 
 
 def test_retry_policy_backs_off_with_jitter_and_honours_retry_after():

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from lxml import etree
 
 from tests.fakes.anaf.oauth import require_bearer
-from tests.fakes.anaf.state import RO_TZ, FakeAnafState, Filing, Message
+from tests.fakes.anaf.state import RO_TZ, FakeAnafState, FakeConfig, Filing, Message
 
 router = APIRouter()
 Bearer = Annotated[dict[str, Any], Depends(require_bearer)]
@@ -101,9 +101,9 @@ def _parse(xml: bytes) -> tuple[etree._Element | None, str | None]:
         )
 
 
-def _rules(filing: Filing, root: etree._Element) -> list[str]:
+def _rules(filing: Filing, root: etree._Element, config: FakeConfig) -> list[str]:
     """The checks the fake applies at processing time (the real ANAF runs the full CIUS-RO)."""
-    errors = []
+    errors = list(config.processing_errors.get(filing.invoice_id or "", ()))
     if _text(root, "cbc:CustomizationID") != CIUS_RO:
         errors.append(
             f"E: validari globale  eroare regula: BR-RO-001 Specificatia (cbc:CustomizationID) trebuie sa fie {CIUS_RO}"
@@ -127,7 +127,7 @@ def advance(anaf: FakeAnafState) -> None:
             filing.state = "XML cu erori nepreluat de sistem"
             filing.finalized_at = now
             continue
-        errors = _rules(filing, root)
+        errors = _rules(filing, root, anaf.config)
         if not errors:
             for earlier in anaf.filings.values():
                 if (

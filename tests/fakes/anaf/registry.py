@@ -147,7 +147,7 @@ async def tva(request: Request) -> JSONResponse:
             return _error(400, f"Cerere invalida: {exc}")
         if len(queries) > cfg.registry_max_cuis:
             return _error(400, f"Numarul maxim de CUI-uri dintr-o cerere este {cfg.registry_max_cuis}")
-        state.registry_calls.append({"at": now, "count": len(queries)})
+        state.registry_calls.append({"at": now, "count": len(queries), "cuis": [str(cui) for cui, _ in queries]})
         found, not_found = [], []
         for cui, on in queries:
             text = str(cui)

@@ -34,6 +34,8 @@ class FakeConfig:
     api_calls_per_minute: int = 1000
     efactura_down: bool = False
     processing_delay_s: float = 0.3  # "in prelucrare" -> ok/nok after this long
+    #: invoice number -> the errors ANAF's processing finds in it (a business rejection: ``nok`` + error file)
+    processing_errors: dict[str, list[str]] = field(default_factory=dict)
     upload_response_delay_s: float = 0.0  # filing recorded at once, answer held this long (crash window)
     list_lag_s: float = 0.0  # a final message shows in the lists only after this long
     stare_daily_cap: int = 100
