@@ -147,7 +147,9 @@ task_reject_on_worker_lost = True
 task_acks_on_failure = False
 task_acks_on_timeout = False
 task_track_started = True
-task_send_sent_event = False
+# Task events (sent/received/started/retried/succeeded/failed/revoked) feed the operations console's persisted
+# task history (``workers-core console ingest``); without a consumer the event exchange simply drops them.
+task_send_sent_event = True
 worker_prefetch_multiplier = 1
 worker_deduplicate_successful_tasks = False
 worker_cancel_long_running_tasks_on_connection_loss = True
@@ -178,6 +180,6 @@ redis_socket_timeout = 10
 redis_socket_connect_timeout = 5
 redis_retry_on_timeout = True
 
-worker_send_task_events = False
+worker_send_task_events = True
 enable_utc = True
 timezone = "UTC"

@@ -1,0 +1,121 @@
+"""The console's FastAPI app: server-rendered pages (Jinja2), a small vanilla JS file, a WebSocket for live workers.
+
+Authentication on every request (``Authorization: Bearer`` or the HttpOnly ``console_token`` cookie set by the
+login page), role checks on the server for every action, an audit row for every action attempted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from console import __version__
+from console.auth import Principal
+from console.config import ConsoleSettings, get_settings
+from console.database import require_head
+from console.errors import ConsoleError, NotAuthenticated
+from console.services import ConsoleServices
+
+__all__ = ["COOKIE", "create_app", "principal", "services", "templates", "wants_json"]
+
+HERE = Path(__file__).resolve().parent
+COOKIE = "console_token"
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+def services(request: Any) -> ConsoleServices:
+    found: ConsoleServices = request.app.state.services
+    return found
+
+
+def token_of(request: Any) -> str | None:
+    header = request.headers.get("authorization") or ""
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    cookie: str | None = request.cookies.get(COOKIE)
+    return cookie
+
+
+def principal(request: Request) -> Principal:
+    token = token_of(request)
+    if not token:
+        raise NotAuthenticated("log in first")
+    return services(request).verifier.verify(token)
+
+
+def wants_json(request: Request) -> bool:
+    return "application/json" in (request.headers.get("accept") or "") or request.url.path.startswith("/api/")
+
+
+def _on_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ConsoleError)
+    if wants_json(request):
+        return JSONResponse({"error": type(exc).__name__, "detail": str(exc)}, status_code=exc.status)
+    if isinstance(exc, NotAuthenticated):
+        return RedirectResponse(f"/login?next={quote(request.url.path)}&notice={quote(str(exc))}", status_code=303)
+    return templates.TemplateResponse(
+        request, "error.html", {"status": exc.status, "detail": str(exc), "me": None}, status_code=exc.status
+    )
+
+
+def create_app(settings: ConsoleSettings | None = None, *, check_schema: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        built = ConsoleServices.build(settings)
+        if check_schema:
+            require_head(built.engine)
+        app.state.services = built
+        yield
+        await built.close()
+
+    app = FastAPI(
+        title="workers-core console",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.add_exception_handler(ConsoleError, _on_error)
+
+    from console.web_actions import router as actions_router
+    from console.web_live import router as live_router
+    from console.web_pages import router as pages_router
+
+    app.include_router(pages_router)
+    app.include_router(actions_router)
+    app.include_router(live_router)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def html(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    response: HTMLResponse = templates.TemplateResponse(request, template, context, status_code=status_code)
+    return response
