@@ -1,7 +1,7 @@
 """Actions on running workers through Celery's remote control, and scaling (Kubernetes API or a command).
 
-A tag's instances are the nodes whose active queues include the tag (``inspect().active_queues()``), so "all
-of a tag" needs no naming convention. ``drain`` is ``cancel_consumer``: the node stops taking new messages of
+A tag's instances are the nodes whose active queues include the tag (``inspect().active_queues()``), plus
+drained nodes (which consume nothing) named after the tag as ``workers-core worker`` names them. ``drain`` is ``cancel_consumer``: the node stops taking new messages of
 its queue and finishes what it holds.
 """
 
@@ -34,6 +34,11 @@ def control_app(broker_url: str) -> Celery:
     return app
 
 
+def _numbered(node: str, tag: str) -> tuple[str, ...]:
+    name = node.split("@")[0]
+    return (name,) if name.startswith(f"{tag}-") and name[len(tag) + 1 :].isdigit() else ()
+
+
 class ScaleResult(dict[str, Any]):
     """``{"mode": "api"|"command", "command": ..., "replicas": ...}``."""
 
@@ -51,7 +56,12 @@ class Control:
             queues = self.app.control.inspect(timeout=self.reply_timeout).active_queues() or {}
         except OSError as exc:
             raise BrokerError(f"remote control failed: {exc}") from exc
-        return sorted(node for node, qs in queues.items() if any(q.get("name") == tag for q in qs or ()))
+        # a drained node consumes nothing: its name (``<tag>@host`` / ``<tag>-n@host``, the CLI's default) tells
+        return sorted(
+            node
+            for node, qs in queues.items()
+            if any(q.get("name") == tag for q in qs or ()) or node.split("@")[0] in (tag, *_numbered(node, tag))
+        )
 
     def _targets(self, tag: str, node: str | None) -> list[str]:
         nodes = self.nodes_of(tag)
