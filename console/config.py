@@ -44,6 +44,7 @@ class ConsoleSettings(BaseServiceSettings):
     registry_url: str = Field(default="http://127.0.0.1:8090", description="The worker registry's base URL.")
     registry_token: SecretStr | None = Field(default=None, description="A workers:read token for the registry.")
     registry_timeout: float = Field(default=5.0, gt=0)
+    registry_cache_seconds: float = Field(default=1.0, ge=0, le=10, description="Workers list reuse (0 = off).")
 
     # auth: HS256 tokens signed with jwt_secret and/or an OIDC issuer's JWKS
     jwt_secret: SecretStr | None = Field(default=None, description="HS256 secret (>= 32 bytes outside development).")

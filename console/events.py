@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from console.redaction import identity_fields, kept_kwargs
+from console.redaction import identity_fields, kept_kwargs, parse_kwargs
 
 __all__ = ["STATES", "EventRow", "TaskSummary", "merge", "normalize"]
 
@@ -100,8 +100,10 @@ def normalize(event: dict[str, Any]) -> tuple[EventRow, dict[str, Any]] | None:
     if name:
         fields["name"] = str(name)[:200]
     if kind in ("task-sent", "task-received"):
-        kwargs = kept_kwargs(name, event.get("kwargs"))
-        fields.update(kwargs=kwargs, **identity_fields(name, event.get("kwargs")))
+        raw = event.get("kwargs")
+        parsed = parse_kwargs(raw) if raw not in (None, "", "{}") else None
+        readable = parsed if isinstance(parsed, dict) else raw
+        fields.update(kwargs=kept_kwargs(name, readable), **identity_fields(name, readable))
         for key in ("root_id", "parent_id"):
             if event.get(key):
                 fields[key] = str(event[key])[:64]

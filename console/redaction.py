@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from shared.contracts import load_contracts
 
-__all__ = ["REDACTED", "identity_fields", "kept_kwargs", "sensitive_fields"]
+__all__ = ["REDACTED", "identity_fields", "kept_kwargs", "parse_kwargs", "sensitive_fields"]
 
 REDACTED: Final = "[sensitive: not stored]"
 _MAX_VALUE = 500
@@ -32,11 +32,21 @@ def sensitive_fields(task_name: str | None) -> frozenset[str]:
     return _sensitive_by_task().get(task_name or "", frozenset())
 
 
+def parse_kwargs(text: Any) -> Any:
+    """The arguments as a Python value (``dict`` when readable), or None."""
+    return _parse(text)
+
+
 def _parse(text: Any) -> Any:
     if isinstance(text, dict):
         return text
     if not isinstance(text, str) or not text.strip():
         return None
+    return _literal(text)
+
+
+@lru_cache(maxsize=4096)  # a task's sent and received events carry the same text: parsed once (never mutated)
+def _literal(text: str) -> Any:
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError):
@@ -54,7 +64,7 @@ def kept_kwargs(task_name: str | None, kwargs_repr: Any) -> dict[str, Any] | Non
     """The arguments the console may store: sensitive fields replaced by a marker, values capped."""
     if kwargs_repr in (None, "", "{}"):
         return None
-    parsed = _parse(kwargs_repr)
+    parsed = kwargs_repr if isinstance(kwargs_repr, dict) else _parse(kwargs_repr)
     sensitive = sensitive_fields(task_name)
     if not isinstance(parsed, dict):
         if sensitive:
@@ -68,7 +78,7 @@ def kept_kwargs(task_name: str | None, kwargs_repr: Any) -> dict[str, Any] | Non
 
 def identity_fields(task_name: str | None, kwargs_repr: Any) -> dict[str, str]:
     """Tenant and idempotency key when the payload carries them (and they are not sensitive)."""
-    parsed = _parse(kwargs_repr)
+    parsed = kwargs_repr if isinstance(kwargs_repr, dict) else _parse(kwargs_repr)
     if not isinstance(parsed, dict):
         return {}
     sensitive = sensitive_fields(task_name)

@@ -1,7 +1,14 @@
-"""The worker registry's API, read with the console's ``workers:read`` token (``CONSOLE_REGISTRY_TOKEN``)."""
+"""The worker registry's API, read with the console's ``workers:read`` token (``CONSOLE_REGISTRY_TOKEN``).
+
+The workers list is cached for ``CONSOLE_REGISTRY_CACHE_SECONDS`` (1 s by default, 0 = off) and fetched by one
+request at a time: every open workers page resyncs on each registry event, and a burst of events (a deploy)
+must not turn into a burst of 1,000-instance reads.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 import httpx
@@ -21,6 +28,9 @@ class RegistryClient:
             headers={"Authorization": f"Bearer {token}"} if token else {},
             transport=transport,
         )
+        self._ttl = settings.registry_cache_seconds
+        self._cached: tuple[float, dict[str, Any]] | None = None
+        self._lock = asyncio.Lock()
 
     async def _get(self, path: str) -> Any:
         try:
@@ -32,9 +42,13 @@ class RegistryClient:
         return answer.json()
 
     async def workers(self) -> dict[str, Any]:
-        """``GET /v1/workers``: every tag with its aggregate and instances."""
-        found: dict[str, Any] = await self._get("/v1/workers")
-        return found
+        """``GET /v1/workers``: every tag with its aggregate and instances (at most ``ttl`` seconds old)."""
+        async with self._lock:
+            if self._cached is not None and time.monotonic() - self._cached[0] < self._ttl:
+                return self._cached[1]
+            found: dict[str, Any] = await self._get("/v1/workers")
+            self._cached = (time.monotonic(), found)
+            return found
 
     async def scaling(self) -> dict[str, Any]:
         """``GET /v1/scaling``: the desired replicas of every tag (empty when the registry has none)."""
