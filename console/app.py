@@ -9,52 +9,24 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 from console import __version__
-from console.auth import Principal
 from console.config import ConsoleSettings, get_settings
 from console.database import require_head
 from console.errors import ConsoleError, NotAuthenticated
 from console.services import ConsoleServices
+from console.web import HERE, templates, wants_json
+from console.web_actions import router as actions_router
+from console.web_live import router as live_router
+from console.web_pages import router as pages_router
 
-__all__ = ["COOKIE", "create_app", "principal", "services", "templates", "wants_json"]
-
-HERE = Path(__file__).resolve().parent
-COOKIE = "console_token"
-templates = Jinja2Templates(directory=str(HERE / "templates"))
-
-
-def services(request: Any) -> ConsoleServices:
-    found: ConsoleServices = request.app.state.services
-    return found
-
-
-def token_of(request: Any) -> str | None:
-    header = request.headers.get("authorization") or ""
-    if header.lower().startswith("bearer "):
-        return header[7:].strip() or None
-    cookie: str | None = request.cookies.get(COOKIE)
-    return cookie
-
-
-def principal(request: Request) -> Principal:
-    token = token_of(request)
-    if not token:
-        raise NotAuthenticated("log in first")
-    return services(request).verifier.verify(token)
-
-
-def wants_json(request: Request) -> bool:
-    return "application/json" in (request.headers.get("accept") or "") or request.url.path.startswith("/api/")
-
+__all__ = ["create_app"]
 
 def _on_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ConsoleError)
@@ -90,10 +62,6 @@ def create_app(settings: ConsoleSettings | None = None, *, check_schema: bool = 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.add_exception_handler(ConsoleError, _on_error)
 
-    from console.web_actions import router as actions_router
-    from console.web_live import router as live_router
-    from console.web_pages import router as pages_router
-
     app.include_router(pages_router)
     app.include_router(actions_router)
     app.include_router(live_router)
@@ -118,7 +86,3 @@ def create_app(settings: ConsoleSettings | None = None, *, check_schema: bool = 
 
     return app
 
-
-def html(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
-    response: HTMLResponse = templates.TemplateResponse(request, template, context, status_code=status_code)
-    return response

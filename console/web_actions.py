@@ -16,10 +16,10 @@ import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from console.app import COOKIE, principal, services, wants_json
 from console.auth import ADMIN, OPERATOR, Principal
 from console.deadletters import Selection
 from console.errors import ConsoleError, ForbiddenError, NotAuthenticated, RequestRefused
+from console.web import COOKIE, principal, services, wants_json
 
 __all__ = ["router"]
 

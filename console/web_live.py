@@ -13,8 +13,8 @@ import json
 import redis.asyncio as aioredis
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from console.app import COOKIE, services
 from console.errors import ConsoleError
+from console.web import COOKIE, services
 from shared.keys import EVENTS_CHANNEL
 
 __all__ = ["router"]

@@ -9,14 +9,15 @@ from typing import Any
 import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
+from markupsafe import Markup
 
 from celeryconfig import QUEUES
-from console.app import html, principal, services
 from console.audit import AuditQuery
 from console.auth import ADMIN, OPERATOR, ROLES
 from console.errors import RegistryUnavailable, RequestRefused
 from console.history import SEARCH_FIELDS, TaskQuery, dumps
 from console.queues import queue_facts
+from console.web import html, principal, services, templates
 
 __all__ = ["router"]
 
@@ -72,12 +73,26 @@ async def _workers(request: Request) -> tuple[dict[str, Any] | None, str | None]
         return None, str(exc)
 
 
+def _table(request: Request, data: dict[str, Any] | None, problem: str | None) -> Markup:
+    """The instances table, rendered once per registry answer (it is the same for every viewer)."""
+    state = request.app.state
+    cached = getattr(state, "workers_table", None)
+    if data is not None and cached is not None and cached[0] is data:
+        return Markup(cached[1])  # noqa: S704 - our own template's output, autoescaped when rendered
+    rendered = templates.get_template("workers_table.html").render(data=data, problem=problem)
+    if data is not None:
+        state.workers_table = (data, rendered)
+    return Markup(rendered)  # noqa: S704 - as above
+
+
 @router.get("/workers", response_class=HTMLResponse)
 async def workers_page(request: Request) -> HTMLResponse:
     context = _base(request, "workers")
     data, problem = await _workers(request)
-    template = "workers_table.html" if request.query_params.get("partial") else "workers.html"
-    return html(request, template, {**context, "data": data, "problem": problem})
+    table = _table(request, data, problem)
+    if request.query_params.get("partial"):
+        return HTMLResponse(str(table))
+    return html(request, "workers.html", {**context, "table": table})
 
 
 @router.get("/api/workers")
