@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import random
 import secrets
 import subprocess
@@ -173,7 +174,14 @@ def ingest_rate(broker_url: str, engine: Any, n: int) -> float:
             producer.publish(event, routing_key=kind.replace("-", "."))
     ingester = EventIngester(HistoryStore(engine), batch=1000, flush_seconds=0.2)
     stop = threading.Event()
-    thread = threading.Thread(target=ingester.consume, args=(broker_url,), kwargs={"should_stop": stop.is_set})
+    cpu: list[float] = []
+
+    def consume() -> None:
+        started = time.thread_time()
+        ingester.consume(broker_url, should_stop=stop.is_set)
+        cpu.append(time.thread_time() - started)
+
+    thread = threading.Thread(target=consume)
     t0 = time.perf_counter()
     thread.start()
     while ingester.written < n and thread.is_alive() and time.perf_counter() - t0 < 300:
@@ -181,8 +189,11 @@ def ingest_rate(broker_url: str, engine: Any, n: int) -> float:
     elapsed = time.perf_counter() - t0
     stop.set()
     thread.join(30)
+    used = cpu[0] if cpu else float("nan")
     print(
-        f"ingest: {ingester.written} events in {elapsed:.2f}s, {ingester.write_seconds:.2f}s of it writing to PostgreSQL"
+        f"ingest: {ingester.written} events in {elapsed:.2f}s wall, {ingester.write_seconds:.2f}s of it in PostgreSQL "
+        f"round trips, {used:.2f}s consumer CPU ({ingester.written / used:.0f} events per CPU-second); "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
     return ingester.written / elapsed
 
