@@ -157,7 +157,9 @@ task_reject_on_worker_lost = True
 task_acks_on_failure = False
 task_acks_on_timeout = False
 task_track_started = True
-task_send_sent_event = False
+# Task events (sent/received/started/retried/succeeded/failed/revoked) feed the operations console's persisted
+# task history (``workers-core console ingest``); without a consumer the event exchange simply drops them.
+task_send_sent_event = True
 worker_prefetch_multiplier = 1
 worker_deduplicate_successful_tasks = False
 worker_cancel_long_running_tasks_on_connection_loss = True
@@ -190,6 +192,6 @@ redis_retry_on_timeout = True
 
 # an undecodable message is dead-lettered (rejected without requeue), not acked away as Celery's consumer does
 worker_consumer = "shared.consumer:DeadLetteringConsumer"
-worker_send_task_events = False
+worker_send_task_events = True
 enable_utc = True
 timezone = "UTC"

@@ -40,6 +40,7 @@ def _before_publish(
         return
     if not headers.get(CORRELATION_HEADER):
         headers[CORRELATION_HEADER] = current_correlation_id() or new_correlation_id()
+    headers.setdefault("x-sent-at", time.time())  # age of the oldest message on the console's queues page
     if sender:
         m.TASK_SENT.labels(name=sender, queue_name=routing_key).inc()
 
@@ -114,9 +115,34 @@ def _retry(sender: Any = None, **_: Any) -> None:
     m.TASK_RETRIED.labels(*m.label_values(sender)).inc()
 
 
+#: message headers a task's context is read from (the operations console indexes them)
+_CONTEXT_HEADERS = {
+    "correlation_id": (CORRELATION_HEADER,),
+    "tenant": ("x-tenant-id", "x-tenant"),
+    "idempotency_key": ("x-idempotency-key", "idempotency-key"),
+}
+
+
 def _received(request: Any = None, **_: Any) -> None:
     delivery = getattr(request, "delivery_info", None) or {}
     m.TASK_RECEIVED.labels(request.name, request.hostname or "", delivery.get("routing_key") or "").inc()
+    _send_context(request, delivery.get("routing_key"))
+
+
+def _send_context(request: Any, queue: str | None) -> None:
+    """A ``task-context`` task event (when task events are on): the headers Celery's own events leave out."""
+    send = getattr(request, "send_event", None)
+    if send is None:
+        return
+    headers = getattr(request, "request_dict", None) or {}
+    found = {
+        field: next((str(headers[name]) for name in names if headers.get(name)), None)
+        for field, names in _CONTEXT_HEADERS.items()
+    }
+    try:
+        send("task-context", queue=queue, **{k: v for k, v in found.items() if v})
+    except Exception as exc:  # noqa: BLE001 - an event lost must never fail the task
+        log.warning("task-context event not sent", error=repr(exc))
 
 
 def _rejected(message: Any = None, exc: BaseException | None = None, **_: Any) -> None:

@@ -13,7 +13,7 @@ from tests.infra.conftest import REPO
 
 HELM = REPO / "infra" / "helm"
 VALUES = HELM / "values"
-OWN_CHART = {"registry": "registry", "gateway": "gateway", "beat": "beat"}
+OWN_CHART = {"registry": "registry", "gateway": "gateway", "beat": "beat", "console": "console"}
 
 
 def release_of(tag: str) -> str:
@@ -55,7 +55,7 @@ def test_applicationset_yields_one_application_per_release() -> None:
 
 
 def test_every_chart_vendors_the_library_it_declares() -> None:
-    for chart in ("worker", "registry", "gateway", "beat"):
+    for chart in ("worker", "registry", "gateway", "beat", "console"):
         meta = load(HELM / chart / "Chart.yaml")
         (dep,) = meta["dependencies"]
         vendored = HELM / chart / "charts" / dep["name"]

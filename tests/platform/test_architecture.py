@@ -11,7 +11,7 @@ import pytest
 from celeryconfig import QUEUES
 
 WORKERS = sorted({spec.package for spec in QUEUES.values()})
-PRODUCT = ["shared", "anaf_core", "registry", "gateway", *WORKERS]
+PRODUCT = ["shared", "anaf_core", "registry", "gateway", "console", *WORKERS]
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -84,7 +84,7 @@ def test_a_worker_imports_no_other_worker(graph: grimp.ImportGraph, worker: str)
     assert found == [], f"{worker} depends on {found}"
 
 
-@pytest.mark.parametrize("package", ["shared", "anaf_core", "registry", "gateway"])
+@pytest.mark.parametrize("package", ["shared", "anaf_core", "registry", "gateway", "console"])
 def test_platform_packages_import_no_worker(graph: grimp.ImportGraph, package: str) -> None:
     found = [w for w in WORKERS if graph.chain_exists(importer=package, imported=w, as_packages=True)]
     assert found == [], f"{package} depends on {found}"

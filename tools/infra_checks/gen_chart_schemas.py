@@ -314,6 +314,42 @@ registry = {
 }
 # the gateway release has the registry's shape (one HTTP Deployment + Service, HPA, credentials)
 gateway = {"gateway": copy.deepcopy(registry["registry"])}
+del gateway["gateway"]["properties"]["jobs"]  # the registry's jobs container only
+console = {
+    "console": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["image", "port", "ingest"],
+        "properties": {
+            "image": {"$ref": "#/definitions/componentImage"},
+            "args": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+            "replicas": {"type": "integer", "minimum": 1},
+            "port": {"type": "integer", "minimum": 1024, "maximum": 65535},
+            "resources": {"$ref": "#/definitions/resources"},
+            "terminationGracePeriodSeconds": {"type": "integer", "minimum": 1},
+            "config": {"type": "object", "additionalProperties": {"type": ["string", "number"]}},
+            "credentials": {"$ref": "#/definitions/secretRefs"},
+            "autoscaling": {
+                "type": "object",
+                "properties": {
+                    "enabled": {"type": "boolean"},
+                    "minReplicas": {"type": "integer", "minimum": 1},
+                    "maxReplicas": {"type": "integer", "minimum": 1},
+                    "cpuUtilization": {"type": "integer", "minimum": 1, "maximum": 100},
+                },
+            },
+            "ingest": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["args"],
+                "properties": {
+                    "args": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+                    "resources": {"$ref": "#/definitions/resources"},
+                },
+            },
+        },
+    },
+}
 beat = {
     "beat": {
         "type": "object",
@@ -354,6 +390,7 @@ CHARTS: list[tuple[str, dict[str, Any], list[str]]] = [
     ("registry", registry, ["image", "registry", "healthPort"]),
     ("gateway", gateway, ["image", "gateway", "healthPort"]),
     ("beat", beat, ["image", "beat", "artifacts", "registryUrl"]),
+    ("console", console, ["image", "console", "registryUrl"]),
 ]
 
 

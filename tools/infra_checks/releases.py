@@ -21,7 +21,7 @@ from typing import Any
 import helm_python as helm
 import yaml
 
-OWN_CHART = {"registry": "registry", "gateway": "gateway", "beat": "beat"}
+OWN_CHART = {"registry": "registry", "gateway": "gateway", "beat": "beat", "console": "console"}
 
 
 @dataclass(frozen=True)
