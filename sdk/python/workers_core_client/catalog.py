@@ -26,6 +26,12 @@ from workers_core_client.models import (
     EtransportSubmitResult,
     EtransportVerdict,
     Event,
+    FlowInvoicePayload,
+    FlowInvoiceResult,
+    FlowInvoiceStatusPayload,
+    FlowInvoiceStatusResult,
+    FlowInvoiceStepPayload,
+    FlowInvoiceStepResult,
     NotifySlackPayload,
     NotifySlackResult,
     OcrExtracted,
@@ -60,6 +66,9 @@ __all__ = [
     "ETRANSPORT_POLL",
     "ETRANSPORT_SUBMIT",
     "EVENTS",
+    "FLOW_INVOICE",
+    "FLOW_INVOICE_STATUS",
+    "FLOW_INVOICE_STEP",
     "NOTIFY_SLACK",
     "OCR_EXTRACT",
     "PDF_RENDER",
@@ -91,6 +100,15 @@ ETRANSPORT_POLL: TaskType[EtransportPollPayload, EtransportPollResult] = TaskTyp
 ETRANSPORT_SUBMIT: TaskType[EtransportSubmitPayload, EtransportSubmitResult] = TaskType(
     "etransport.submit", "anaf.etransport", EtransportSubmitPayload, EtransportSubmitResult
 )
+FLOW_INVOICE: TaskType[FlowInvoicePayload, FlowInvoiceResult] = TaskType(
+    "flow.invoice", "flows", FlowInvoicePayload, FlowInvoiceResult
+)
+FLOW_INVOICE_STATUS: TaskType[FlowInvoiceStatusPayload, FlowInvoiceStatusResult] = TaskType(
+    "flow.invoice.status", "flows", FlowInvoiceStatusPayload, FlowInvoiceStatusResult
+)
+FLOW_INVOICE_STEP: TaskType[FlowInvoiceStepPayload, FlowInvoiceStepResult] = TaskType(
+    "flow.invoice.step", "flows", FlowInvoiceStepPayload, FlowInvoiceStepResult
+)
 NOTIFY_SLACK: TaskType[NotifySlackPayload, NotifySlackResult] = TaskType(
     "notify.slack", "notify.slack", NotifySlackPayload, NotifySlackResult
 )
@@ -121,6 +139,9 @@ TASKS: dict[str, TaskType[Any, Any]] = {
     "email.send_batch": EMAIL_SEND_BATCH,
     "etransport.poll": ETRANSPORT_POLL,
     "etransport.submit": ETRANSPORT_SUBMIT,
+    "flow.invoice": FLOW_INVOICE,
+    "flow.invoice.status": FLOW_INVOICE_STATUS,
+    "flow.invoice.step": FLOW_INVOICE_STEP,
     "notify.slack": NOTIFY_SLACK,
     "ocr.extract": OCR_EXTRACT,
     "pdf.render": PDF_RENDER,
@@ -149,6 +170,9 @@ EVENTS: dict[str, type[BaseModel]] = {
     "etransport.rejected": EtransportVerdict,
     "etransport.submit.failed": TaskFailedData,
     "etransport.uit_issued": EtransportVerdict,
+    "flow.invoice.failed": TaskFailedData,
+    "flow.invoice.status.failed": TaskFailedData,
+    "flow.invoice.step.failed": TaskFailedData,
     "notify.slack.failed": TaskFailedData,
     "ocr.extract.failed": TaskFailedData,
     "ocr.extracted": OcrExtracted,

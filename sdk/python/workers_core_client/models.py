@@ -618,6 +618,119 @@ class Finding(BaseModel):
     source: Annotated[Literal["xml", "xsd", "schematron", "checks", "duk"], Field(title="Source")]
 
 
+class FlowInvoicePayload(BaseModel):
+    """
+    One invoice issued by Mercantiq: the document (``efactura.submit``'s ``invoice``), whom to send it to, who
+    to warn.
+
+    ``flow_key`` names the flow (default ``<seller CUI>|<number>|<issue date>``): the same key starts nothing
+    new, it answers where the first flow is.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    accounting_channel: Annotated[
+        str | None, Field(pattern="^#?[a-z0-9][a-z0-9._-]{0,79}$", title="Accounting Channel")
+    ] = None
+    buyer_email: Annotated[
+        str, Field(max_length=320, pattern="^[^@\\s<>]+@[^@\\s<>]+\\.[^@\\s<>]+$", title="Buyer Email")
+    ]
+    buyer_name: Annotated[str | None, Field(max_length=200, min_length=1, title="Buyer Name")] = None
+    flow_key: Annotated[str | None, Field(pattern="^[\\x21-\\x7e]{1,200}$", title="Flow Key")] = None
+    invoice: Annotated[dict[str, Any], Field(title="Invoice")]
+
+
+class FlowInvoiceResult(BaseModel):
+    """
+    Where one invoice's flow stands (``created``: this call started it).
+    """
+
+    correlation_id: Annotated[str | None, Field(title="Correlation Id")] = None
+    created: Annotated[bool | None, Field(title="Created")] = False
+    email_message_id: Annotated[str | None, Field(title="Email Message Id")] = None
+    errors: Annotated[list[str] | None, Field(title="Errors")] = None
+    finished_at: Annotated[AwareDatetime | None, Field(title="Finished At")] = None
+    flow_id: Annotated[int, Field(title="Flow Id")]
+    flow_key: Annotated[str, Field(title="Flow Key")]
+    outbox_id: Annotated[int | None, Field(title="Outbox Id")] = None
+    pdf_artifact: Annotated[str | None, Field(title="Pdf Artifact")] = None
+    skipped: Annotated[bool | None, Field(title="Skipped")] = False
+    started_at: Annotated[AwareDatetime, Field(title="Started At")]
+    state: Annotated[
+        Literal["new", "rendering", "filing", "waiting", "mailing", "alerting", "done", "rejected", "stopped"],
+        Field(title="State"),
+    ]
+    upload_index: Annotated[int | None, Field(title="Upload Index")] = None
+    zip_artifact: Annotated[str | None, Field(title="Zip Artifact")] = None
+
+
+class FlowInvoiceStatusPayload(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    flow_key: Annotated[str, Field(pattern="^[\\x21-\\x7e]{1,200}$", title="Flow Key")]
+
+
+class FlowInvoiceStatusResult(BaseModel):
+    """
+    Where one invoice's flow stands (``created``: this call started it).
+    """
+
+    correlation_id: Annotated[str | None, Field(title="Correlation Id")] = None
+    created: Annotated[bool | None, Field(title="Created")] = False
+    email_message_id: Annotated[str | None, Field(title="Email Message Id")] = None
+    errors: Annotated[list[str] | None, Field(title="Errors")] = None
+    finished_at: Annotated[AwareDatetime | None, Field(title="Finished At")] = None
+    flow_id: Annotated[int, Field(title="Flow Id")]
+    flow_key: Annotated[str, Field(title="Flow Key")]
+    outbox_id: Annotated[int | None, Field(title="Outbox Id")] = None
+    pdf_artifact: Annotated[str | None, Field(title="Pdf Artifact")] = None
+    skipped: Annotated[bool | None, Field(title="Skipped")] = False
+    started_at: Annotated[AwareDatetime, Field(title="Started At")]
+    state: Annotated[
+        Literal["new", "rendering", "filing", "waiting", "mailing", "alerting", "done", "rejected", "stopped"],
+        Field(title="State"),
+    ]
+    upload_index: Annotated[int | None, Field(title="Upload Index")] = None
+    zip_artifact: Annotated[str | None, Field(title="Zip Artifact")] = None
+
+
+class FlowInvoiceStepPayload(BaseModel):
+    """
+    The flow's next look at its running step (sent by the flow itself).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    flow_id: Annotated[int, Field(gt=0, title="Flow Id")]
+
+
+class FlowInvoiceStepResult(BaseModel):
+    """
+    Where one invoice's flow stands (``created``: this call started it).
+    """
+
+    correlation_id: Annotated[str | None, Field(title="Correlation Id")] = None
+    created: Annotated[bool | None, Field(title="Created")] = False
+    email_message_id: Annotated[str | None, Field(title="Email Message Id")] = None
+    errors: Annotated[list[str] | None, Field(title="Errors")] = None
+    finished_at: Annotated[AwareDatetime | None, Field(title="Finished At")] = None
+    flow_id: Annotated[int, Field(title="Flow Id")]
+    flow_key: Annotated[str, Field(title="Flow Key")]
+    outbox_id: Annotated[int | None, Field(title="Outbox Id")] = None
+    pdf_artifact: Annotated[str | None, Field(title="Pdf Artifact")] = None
+    skipped: Annotated[bool | None, Field(title="Skipped")] = False
+    started_at: Annotated[AwareDatetime, Field(title="Started At")]
+    state: Annotated[
+        Literal["new", "rendering", "filing", "waiting", "mailing", "alerting", "done", "rejected", "stopped"],
+        Field(title="State"),
+    ]
+    upload_index: Annotated[int | None, Field(title="Upload Index")] = None
+    zip_artifact: Annotated[str | None, Field(title="Zip Artifact")] = None
+
+
 class GrossWeightKg(RootModel[float]):
     root: Annotated[float, Field(gt=0.0, title="Gross Weight Kg")]
     """
@@ -2580,6 +2693,14 @@ class WorkersCoreContracts(BaseModel):
     Exemption_1: Annotated[Exemption | None, Field(alias="Exemption")] = None
     ExportSource_1: Annotated[ExportSource | None, Field(alias="ExportSource")] = None
     Finding_1: Annotated[Finding | None, Field(alias="Finding")] = None
+    FlowInvoicePayload_1: Annotated[FlowInvoicePayload | None, Field(alias="FlowInvoicePayload")] = None
+    FlowInvoiceResult_1: Annotated[FlowInvoiceResult | None, Field(alias="FlowInvoiceResult")] = None
+    FlowInvoiceStatusPayload_1: Annotated[FlowInvoiceStatusPayload | None, Field(alias="FlowInvoiceStatusPayload")] = (
+        None
+    )
+    FlowInvoiceStatusResult_1: Annotated[FlowInvoiceStatusResult | None, Field(alias="FlowInvoiceStatusResult")] = None
+    FlowInvoiceStepPayload_1: Annotated[FlowInvoiceStepPayload | None, Field(alias="FlowInvoiceStepPayload")] = None
+    FlowInvoiceStepResult_1: Annotated[FlowInvoiceStepResult | None, Field(alias="FlowInvoiceStepResult")] = None
     Goods_1: Annotated[Goods | None, Field(alias="Goods")] = None
     InactiveStatus_1: Annotated[InactiveStatus | None, Field(alias="InactiveStatus")] = None
     IncomingProposal_1: Annotated[IncomingProposal | None, Field(alias="IncomingProposal")] = None

@@ -318,6 +318,9 @@ export interface EventData {
   "etransport.rejected": EtransportVerdict;
   "etransport.submit.failed": TaskFailedData;
   "etransport.uit_issued": EtransportVerdict;
+  "flow.invoice.failed": TaskFailedData;
+  "flow.invoice.status.failed": TaskFailedData;
+  "flow.invoice.step.failed": TaskFailedData;
   "notify.slack.failed": TaskFailedData;
   "ocr.extract.failed": TaskFailedData;
   "ocr.extracted": OcrExtracted;

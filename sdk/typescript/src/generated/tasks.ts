@@ -34,6 +34,12 @@ export interface TaskContracts {
   Exemption?: Exemption;
   ExportSource?: ExportSource;
   Finding?: Finding;
+  FlowInvoicePayload?: FlowInvoicePayload;
+  FlowInvoiceResult?: FlowInvoiceResult;
+  FlowInvoiceStatusPayload?: FlowInvoiceStatusPayload;
+  FlowInvoiceStatusResult?: FlowInvoiceStatusResult;
+  FlowInvoiceStepPayload?: FlowInvoiceStepPayload;
+  FlowInvoiceStepResult?: FlowInvoiceStepResult;
   Goods?: Goods;
   InactiveStatus?: InactiveStatus;
   IncomingProposal?: IncomingProposal;
@@ -1350,6 +1356,88 @@ export interface Finding {
   source: "xml" | "xsd" | "schematron" | "checks" | "duk";
 }
 /**
+ * One invoice issued by Mercantiq: the document (``efactura.submit``'s ``invoice``), whom to send it to, who
+ * to warn.
+ *
+ * ``flow_key`` names the flow (default ``<seller CUI>|<number>|<issue date>``): the same key starts nothing
+ * new, it answers where the first flow is.
+ */
+export interface FlowInvoicePayload {
+  accounting_channel?: string | null;
+  buyer_email: string;
+  buyer_name?: string | null;
+  flow_key?: string | null;
+  invoice: {
+    [k: string]: unknown;
+  };
+}
+/**
+ * Where one invoice's flow stands (``created``: this call started it).
+ */
+export interface FlowInvoiceResult {
+  correlation_id?: string | null;
+  created?: boolean;
+  email_message_id?: string | null;
+  errors?: string[];
+  finished_at?: string | null;
+  flow_id: number;
+  flow_key: string;
+  outbox_id?: number | null;
+  pdf_artifact?: string | null;
+  skipped?: boolean;
+  started_at: string;
+  state: "new" | "rendering" | "filing" | "waiting" | "mailing" | "alerting" | "done" | "rejected" | "stopped";
+  upload_index?: number | null;
+  zip_artifact?: string | null;
+}
+export interface FlowInvoiceStatusPayload {
+  flow_key: string;
+}
+/**
+ * Where one invoice's flow stands (``created``: this call started it).
+ */
+export interface FlowInvoiceStatusResult {
+  correlation_id?: string | null;
+  created?: boolean;
+  email_message_id?: string | null;
+  errors?: string[];
+  finished_at?: string | null;
+  flow_id: number;
+  flow_key: string;
+  outbox_id?: number | null;
+  pdf_artifact?: string | null;
+  skipped?: boolean;
+  started_at: string;
+  state: "new" | "rendering" | "filing" | "waiting" | "mailing" | "alerting" | "done" | "rejected" | "stopped";
+  upload_index?: number | null;
+  zip_artifact?: string | null;
+}
+/**
+ * The flow's next look at its running step (sent by the flow itself).
+ */
+export interface FlowInvoiceStepPayload {
+  flow_id: number;
+}
+/**
+ * Where one invoice's flow stands (``created``: this call started it).
+ */
+export interface FlowInvoiceStepResult {
+  correlation_id?: string | null;
+  created?: boolean;
+  email_message_id?: string | null;
+  errors?: string[];
+  finished_at?: string | null;
+  flow_id: number;
+  flow_key: string;
+  outbox_id?: number | null;
+  pdf_artifact?: string | null;
+  skipped?: boolean;
+  started_at: string;
+  state: "new" | "rendering" | "filing" | "waiting" | "mailing" | "alerting" | "done" | "rejected" | "stopped";
+  upload_index?: number | null;
+  zip_artifact?: string | null;
+}
+/**
  * One proposal read from ``/api/{Detasare|Mutare}/Propuneri``: a PropunereDetasareContract /
  * PropunereMutareContract message whose ``Referinta`` is the proposal's REGES Ref.
  */
@@ -2112,6 +2200,9 @@ export interface TaskPayloads {
   "email.send_batch": EmailSendBatchPayload;
   "etransport.poll": EtransportPollPayload;
   "etransport.submit": EtransportSubmitPayload;
+  "flow.invoice": FlowInvoicePayload;
+  "flow.invoice.status": FlowInvoiceStatusPayload;
+  "flow.invoice.step": FlowInvoiceStepPayload;
   "notify.slack": NotifySlackPayload;
   "ocr.extract": OcrExtractPayload;
   "pdf.render": PdfRenderPayload;
@@ -2130,6 +2221,9 @@ export interface TaskResults {
   "email.send_batch": EmailSendBatchResult;
   "etransport.poll": EtransportPollResult;
   "etransport.submit": EtransportSubmitResult;
+  "flow.invoice": FlowInvoiceResult;
+  "flow.invoice.status": FlowInvoiceStatusResult;
+  "flow.invoice.step": FlowInvoiceStepResult;
   "notify.slack": NotifySlackResult;
   "ocr.extract": OcrExtractResult;
   "pdf.render": PdfRenderResult;
@@ -2150,6 +2244,9 @@ export const TASK_WORKERS = {
   "email.send_batch": "email.send",
   "etransport.poll": "anaf.etransport",
   "etransport.submit": "anaf.etransport",
+  "flow.invoice": "flows",
+  "flow.invoice.status": "flows",
+  "flow.invoice.step": "flows",
   "notify.slack": "notify.slack",
   "ocr.extract": "ocr",
   "pdf.render": "pdf.render",
