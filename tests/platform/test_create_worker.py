@@ -17,9 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from celeryconfig import QueueSpec, task_queue
+from celeryconfig import QUEUES, QueueSpec, task_queue
 from tests.anaf.events import collect_events
 from tests.support.workers import REPO, WorkerProcess
+
+#: the generator gives a new tag the next free health port
+NEXT_PORT = max(q.health_port for q in QUEUES.values()) + 1
 
 TAG = "gen.echo"
 PACKAGE = "gen_echo"
@@ -72,7 +75,7 @@ def test_new_tag_needs_its_queue_spec(copy_root: Path) -> None:
     before = _digest(copy_root / "celeryconfig.py")
     plain = _generate(copy_root)
     assert plain.returncode == 1, plain.stderr
-    assert f'QueueSpec("{TAG}", "{PACKAGE}", ("{TAG}.",), 110, 120, 9810)' in plain.stdout
+    assert f'QueueSpec("{TAG}", "{PACKAGE}", ("{TAG}.",), 110, 120, {NEXT_PORT})' in plain.stdout
     assert _digest(copy_root / "celeryconfig.py") == before  # printed, not patched
     assert f'"{TAG}" = "{PACKAGE}.app:SPEC"' in plain.stdout  # the entry point to declare
     for name in ("app", "tasks", "service", "config", "models", "health"):
@@ -114,7 +117,7 @@ def test_generated_worker_runs_its_task(
     )
     assert types.returncode == 0, types.stdout
 
-    queue = task_queue(QueueSpec(TAG, PACKAGE, (f"{TAG}.",), 110, 120, 9810))
+    queue = task_queue(QueueSpec(TAG, PACKAGE, (f"{TAG}.",), 110, 120, NEXT_PORT))
     worker = WorkerProcess(TAG, _env(copy_root, worker_env), session_dir, pool="solo", cwd=copy_root)
     try:
         worker.start(timeout=120)
