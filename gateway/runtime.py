@@ -72,8 +72,8 @@ class Runtime:
             redis_ok = bool(await self.redis.ping())
         except (RedisError, OSError):
             redis_ok = False
-        loop = asyncio.get_running_loop()
-        broker_ok = await loop.run_in_executor(self.publisher.executor, self.publisher.ping)
+        # not on the publish pool: a probe must not queue behind a burst of sends
+        broker_ok = await asyncio.to_thread(self.publisher.ping)
         return {"redis": redis_ok, "broker": broker_ok}
 
     async def close(self) -> None:

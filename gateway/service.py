@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +12,7 @@ import structlog
 from gateway.auth import Caller
 from gateway.errors import BadRequestError, GatewayError, InvalidPayloadError, TaskNotFoundError, UnavailableError
 from gateway.idempotency import Outcome, body_digest
+from gateway.ids import new_task_id
 from gateway.runtime import Runtime
 from gateway.store import TaskRecord
 from shared.context import CORRELATION_HEADER
@@ -65,7 +65,7 @@ async def send_task(
     _check_key(idempotency_key)
     payload = parse_body(raw)
     runtime.catalog.validate(name, payload)
-    task_id = str(uuid.uuid4())
+    task_id = new_task_id()
     record = TaskRecord(task_id, name, caller.tenant, caller.subject, correlation_id, datetime.now(UTC).isoformat())
     # one round trip: the caller's rate-limit slot and, when granted, the owner of the task (read after the 202;
     # written before the publish, so a Redis failure answers 503 before anything was sent)

@@ -15,7 +15,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.api.responses import plain_error
-from shared.context import new_correlation_id
+from gateway.ids import new_correlation_id
 
 __all__ = ["CORRELATION_KEY", "CORRELATION_PATTERN", "ROUTE_KEY", "RequestContext"]
 

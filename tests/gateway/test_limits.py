@@ -13,7 +13,7 @@ from tests.support.workers import free_port
 
 def test_rate_limit_per_caller(gateway_broker_url: str, redis_url: str) -> None:
     with (
-        GatewayServer(gateway_broker_url, redis_url, rate_per_second=0.5, rate_burst=3) as server,
+        GatewayServer(gateway_broker_url, redis_url, rate_per_second=0.1, rate_burst=3) as server,
         httpx.Client(base_url=server.url) as http,
     ):
         caller = server.headers(sub=f"busy-{uuid.uuid4().hex[:6]}")
@@ -21,7 +21,7 @@ def test_rate_limit_per_caller(gateway_broker_url: str, redis_url: str) -> None:
         assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
         limited = http.get("/v1/tasks", headers=caller)
         assert limited.json()["error"]["code"] == "rate_limited"
-        assert 1 <= int(limited.headers["Retry-After"]) <= 2
+        assert 1 <= int(limited.headers["Retry-After"]) <= 10
         # a send takes its slot in the same round trip that records the task: refused, nothing recorded or sent
         sent = http.post("/v1/tasks/pdf.render", json={"html": "<p>x</p>"}, headers=caller)
         assert sent.status_code == 429 and sent.json()["error"]["code"] == "rate_limited"

@@ -312,7 +312,7 @@ registry = {
         },
     },
 }
-# the gateway release has the registry's shape (one HTTP Deployment + Service, HPA, credentials)
+# the gateway release has the registry's shape (one HTTP Deployment + Service, HPA, credentials), no jobs container
 gateway = {"gateway": copy.deepcopy(registry["registry"])}
 del gateway["gateway"]["properties"]["jobs"]  # the registry's jobs container only
 console = {
