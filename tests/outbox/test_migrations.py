@@ -63,7 +63,7 @@ def test_cli_migrate_and_status(empty_database_url: str) -> None:
     env = {"DATABASE_URL": empty_database_url, "WORKERS_CORE_ENV": "production"}
     migrated = runner.invoke(cli, ["migrate"], env=env)
     assert migrated.exit_code == 0, migrated.output
-    assert "outbox schema at 0002_efactura_rows" in migrated.output
+    assert "outbox schema at 0003_etransport_reges_rows" in migrated.output
     shown = runner.invoke(cli, ["status"], env=env)
     assert shown.exit_code == 0 and "up to date" in shown.output
 
