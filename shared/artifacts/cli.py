@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -66,21 +67,57 @@ def lifecycle(apply_: bool) -> None:
     _echo({"bucket": store.bucket, "applied": apply_, "rules": rules})
 
 
-@cli.command()
-@click.option("--kind", "kinds", multiple=True, help="Only these kinds (repeatable; default: all with a period).")
-@click.option("--dry-run", is_flag=True, help="Report what would be deleted, delete nothing.")
-def cleanup(kinds: tuple[str, ...], dry_run: bool) -> None:
-    """Delete artifacts older than their kind's retention (run it daily: cron, a CronJob or beat)."""
+def _apply_lifecycle(settings: ArtifactSettings, store: ArtifactStore) -> int:
+    """Write the lifecycle rules to an S3 bucket (the filesystem store has none: 0 rules)."""
+    if not isinstance(store, S3ArtifactStore):
+        return 0
+    rules = lifecycle_rules(settings.retention(), store.prefix)
+    store.set_lifecycle(rules)
+    return len(rules)
+
+
+def _cleanup_pass(kinds: tuple[str, ...], dry_run: bool, lifecycle: bool) -> dict[str, Any]:
     settings, store = _store()
     table = settings.retention()
     unknown = sorted(set(kinds) - set(table))
     if unknown:
         raise click.BadParameter(f"unknown kind(s) {', '.join(unknown)}; known: {', '.join(sorted(table))}")
     try:
+        applied = _apply_lifecycle(settings, store) if lifecycle and not dry_run else None
         report = run_cleanup(store, table, kinds=kinds or None, dry_run=dry_run)
     except WorkerError as exc:
         raise click.ClickException(str(exc)) from exc
-    _echo({"dry_run": dry_run, **report.as_dict()})
+    finally:
+        if isinstance(store, S3ArtifactStore):
+            store.client.close()
+    return {"dry_run": dry_run, **({"lifecycle_rules": applied} if applied is not None else {}), **report.as_dict()}
+
+
+@cli.command()
+@click.option("--kind", "kinds", multiple=True, help="Only these kinds (repeatable; default: all with a period).")
+@click.option("--dry-run", is_flag=True, help="Report what would be deleted, delete nothing.")
+@click.option("--lifecycle", is_flag=True, help="Also (re)apply the S3 lifecycle rules first (S3 store only).")
+@click.option(
+    "--every", type=click.IntRange(min=1), default=None, help="Repeat every N seconds (a long-lived service)."
+)
+@click.option("--passes", type=click.IntRange(min=0), default=0, help="With --every: stop after N passes (0: never).")
+def cleanup(kinds: tuple[str, ...], dry_run: bool, lifecycle: bool, every: int | None, passes: int) -> None:
+    """Delete artifacts older than their kind's retention (a CronJob runs it daily; compose runs it with --every).
+
+    With --every a failed pass is reported and retried at the next one; without it a failure exits non-zero.
+    """
+    done = 0
+    while True:
+        try:
+            _echo(_cleanup_pass(kinds, dry_run, lifecycle))
+        except click.ClickException as exc:
+            if every is None or isinstance(exc, click.BadParameter):
+                raise
+            click.echo(f"cleanup pass failed (next in {every}s): {exc.format_message()}", err=True)
+        done += 1
+        if every is None or done == passes:
+            return
+        time.sleep(every)
 
 
 @cli.command()

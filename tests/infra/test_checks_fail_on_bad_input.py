@@ -97,6 +97,22 @@ CASES = [
     ),
     Case(
         "compose",
+        "artifact retention never scheduled (nothing deletes render scratch, nothing applies the lifecycle)",
+        edit(
+            "docker/compose.yaml",
+            'command: [artifacts, cleanup, --lifecycle, --every, "86400"]',
+            "command: [artifacts, policy]",
+        ),
+        r"artifacts-retention: does not run `workers-core artifacts cleanup --every N`",
+    ),
+    Case(
+        "compose",
+        "workers sign download links for the in-network S3 name only",
+        edit("docker/compose.yaml", "  ARTIFACT_S3_PUBLIC_URL: ${ARTIFACT_S3_PUBLIC_URL:-http://127.0.0.1:8333}\n", ""),
+        r"pdf-render: no ARTIFACT_S3_PUBLIC_URL",
+    ),
+    Case(
+        "compose",
         "an env file the compose file names is missing",
         lambda root: (root / "docker/env.example/reges.env").unlink(),
         r"reges\.env",
@@ -191,6 +207,28 @@ CASES = [
     ),
     Case(
         "chart-invariants",
+        "the beat release without the artifact retention CronJob",
+        edit(f"{HELM}/values/beat.yaml", "retention:\n  enabled: true", "retention:\n  enabled: false"),
+        r"beat release: no CronJob runs `workers-core artifacts cleanup`",
+    ),
+    Case(
+        "chart-invariants",
+        "two retention passes allowed to overlap",
+        edit(f"{HELM}/beat/templates/retention-cronjob.yaml", "concurrencyPolicy: Forbid", "concurrencyPolicy: Allow"),
+        r"CronJob/beat-artifacts-retention: concurrencyPolicy must be Forbid",
+    ),
+    Case(
+        "chart-invariants",
+        "the retention CronJob without a memory limit",
+        edit(
+            f"{HELM}/beat/templates/retention-cronjob.yaml",
+            "{{- toYaml $r.resources | nindent 16 }}",
+            "requests: {cpu: 50m, memory: 128Mi}",
+        ),
+        r"CronJob/beat-artifacts-retention: container cleanup has no memory limit",
+    ),
+    Case(
+        "chart-invariants",
         "a tag of celeryconfig.QUEUES without a release",
         lambda root: (root / HELM / "values" / "reges.yaml").unlink(),
         r"queue 'reges' of celeryconfig.QUEUES has no workload in any release",
@@ -206,6 +244,12 @@ CASES = [
         "no object store in the shared values (artifacts would stay on a pod)",
         edit(f"{HELM}/values/common.yaml", "store: s3://workers-core-artifacts/production", 'store: ""'),
         r"artifacts.store \(s3://bucket/prefix\) is required",
+    ),
+    Case(
+        "helm",
+        "a public S3 address without a scheme (unusable download links)",
+        edit(f"{HELM}/values/common.yaml", 'publicUrl: ""', "publicUrl: s3.example.com"),
+        r"/artifacts/publicUrl",
     ),
     Case(
         "trivy-k8s",

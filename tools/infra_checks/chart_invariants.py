@@ -9,7 +9,8 @@ Service per workload; ServiceMonitors select existing Services and ports; every 
 by an ExternalSecret; every queue of celeryconfig.QUEUES has a workload (with --require-all-queues, over all the
 files given: one file per release); worker pods get ARTIFACT_STORE=s3://... and REGISTRY_URL; a release with an
 outbox database runs `outbox migrate` in a pre-install/pre-upgrade hook Job; the beat Deployment is a singleton
-(replicas 1, Recreate).
+(replicas 1, Recreate) and its release schedules artifact retention (a Forbid CronJob running `artifacts cleanup`
+on the s3:// store with the artifacts secret); CronJob pods get the same pod checks as every other pod.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def pod_spec(obj: dict[str, Any]) -> dict[str, Any] | None:
     found: dict[str, Any] | None = None
     if kind in WORKLOAD_KINDS | {"Job", "StatefulSet", "DaemonSet"}:
         found = spec.get("template", {}).get("spec")
+    elif kind == "CronJob":
+        found = spec.get("jobTemplate", {}).get("spec", {}).get("template", {}).get("spec")
     elif kind == "ScaledJob":
         found = spec.get("jobTargetRef", {}).get("template", {}).get("spec")
     elif kind == "Pod":
@@ -60,8 +63,32 @@ def env_of(container: dict[str, Any]) -> dict[str, str]:
     return {e["name"]: str(e.get("value", "")) for e in container.get("env", [])}
 
 
+def check_retention(objs: list[dict[str, Any]]) -> list[str]:
+    """The beat release schedules artifact retention: a CronJob running `artifacts cleanup`, never two at once,
+    on the s3:// store with the object store keys."""
+    jobs = [
+        o
+        for o in objs
+        if o["kind"] == "CronJob"
+        and (pod_spec(o) or {}).get("containers", [{}])[0].get("args", [])[:2] == ["artifacts", "cleanup"]
+    ]
+    if not jobs:
+        return ["beat release: no CronJob runs `workers-core artifacts cleanup` (artifact retention is not scheduled)"]
+    errs: list[str] = []
+    for job in jobs:
+        oid = f"CronJob/{job['metadata']['name']}"
+        c = (pod_spec(job) or {})["containers"][0]
+        if job["spec"].get("concurrencyPolicy") != "Forbid":
+            errs.append(f"{oid}: concurrencyPolicy must be Forbid (two cleanup passes must never overlap)")
+        if not env_of(c).get("ARTIFACT_STORE", "").startswith("s3://"):
+            errs.append(f"{oid}: ARTIFACT_STORE is not an s3:// store")
+        if not any(r.get("secretRef", {}).get("name", "").endswith("-artifacts") for r in c.get("envFrom", [])):
+            errs.append(f"{oid}: no <release>-artifacts secret (object store keys)")
+    return errs
+
+
 def check_release(objs: list[dict[str, Any]]) -> list[str]:
-    """Per-release wiring: object store, registry URL, outbox migration hook, beat singleton."""
+    """Per-release wiring: object store, registry URL, outbox migration hook, beat singleton and retention."""
     errs: list[str] = []
     for o in objs:
         if o["kind"] not in WORKLOAD_KINDS:
@@ -73,6 +100,7 @@ def check_release(objs: list[dict[str, Any]]) -> list[str]:
         if labels.get("app.kubernetes.io/component") == "beat":
             if o["spec"].get("replicas") != 1 or o["spec"].get("strategy", {}).get("type") != "Recreate":
                 errs.append(f"{oid}: beat must be one replica with strategy Recreate")
+            errs += check_retention(objs)
         if "workers-core.io/queue" not in labels:
             continue
         if not env.get("ARTIFACT_STORE", "").startswith("s3://"):

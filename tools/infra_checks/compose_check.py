@@ -1,9 +1,10 @@
 """Wiring checks on the RESOLVED compose file (`docker-compose config` output on stdin, env files merged in).
 
 Fails when: a service of the platform is missing (RabbitMQ, Redis, PostgreSQL, SeaweedFS, its bucket one-shot,
-the registry, beat, the outbox-migrate one-shot, a worker per tag of celeryconfig.QUEUES); Redis runs without AOF;
-an image is unpinned or :latest; a worker lacks its REGISTRY_TOKEN, the registry URL, the S3 store
-(ARTIFACT_STORE=s3://..., endpoint, keys) or (e-Factura, e-Transport, REGES) its PostgreSQL outbox URL and the
+the registry, beat, the outbox-migrate one-shot, the artifacts-retention service, a worker per tag of
+celeryconfig.QUEUES); Redis runs without AOF; an image is unpinned or :latest; artifacts-retention does not run
+`artifacts cleanup --every` on the S3 store with its keys; a worker lacks its REGISTRY_TOKEN, the registry URL, the
+S3 store (ARTIFACT_STORE=s3://..., endpoint, keys, ARTIFACT_S3_PUBLIC_URL for the links callers fetch) or (e-Factura, e-Transport, REGES) its PostgreSQL outbox URL and the
 `depends_on: outbox-migrate: service_completed_successfully` gate; a worker mounts a shared artifacts volume; beat
 is scaled above one.
 Usage: docker-compose -f docker/compose.yaml config | compose_check.py [--celeryconfig celeryconfig.py]
@@ -19,12 +20,39 @@ from typing import Any
 import yaml
 from chart_invariants import queue_limits
 
-PLATFORM = ("rabbitmq", "redis", "postgres", "seaweedfs", "artifacts-bucket", "registry", "beat", "outbox-migrate")
+PLATFORM = (
+    "rabbitmq",
+    "redis",
+    "postgres",
+    "seaweedfs",
+    "artifacts-bucket",
+    "registry",
+    "beat",
+    "outbox-migrate",
+    "artifacts-retention",
+)
 OUTBOX = {
     "anaf.efactura": "ANAF_EFACTURA_DATABASE_URL",
     "anaf.etransport": "ANAF_ETRANSPORT_DATABASE_URL",
     "reges": "REGES_DATABASE_URL",
 }
+
+
+def check_retention(svc: dict[str, Any]) -> list[str]:
+    """The retention service runs the cleanup periodically on the S3 store, with the object store keys."""
+    if not svc:
+        return []
+    errs: list[str] = []
+    command = [str(c) for c in svc.get("command", [])]
+    if command[:2] != ["artifacts", "cleanup"] or "--every" not in command:
+        errs.append("artifacts-retention: does not run `workers-core artifacts cleanup --every N`")
+    env = {k: str(v) for k, v in (svc.get("environment") or {}).items()}
+    if not env.get("ARTIFACT_STORE", "").startswith("s3://"):
+        errs.append("artifacts-retention: ARTIFACT_STORE is not an s3:// store")
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL"):
+        if not env.get(key):
+            errs.append(f"artifacts-retention: no {key}")
+    return errs
 
 
 def check(services: dict[str, Any], tags: list[str]) -> list[str]:
@@ -43,6 +71,7 @@ def check(services: dict[str, Any], tags: list[str]) -> list[str]:
         errs.append("beat: does not run `workers-core beat`")
     if services.get("outbox-migrate", {}).get("command", [])[:2] != ["outbox", "migrate"]:
         errs.append("outbox-migrate: does not run `workers-core outbox migrate`")
+    errs += check_retention(services.get("artifacts-retention", {}))
     for tag in tags:
         slug = tag.replace(".", "-")
         svc = services.get(slug)
@@ -57,6 +86,8 @@ def check(services: dict[str, Any], tags: list[str]) -> list[str]:
             errs.append(f"{slug}: ARTIFACT_STORE {env.get('ARTIFACT_STORE')!r} is not an s3:// store")
         if not env.get("AWS_ENDPOINT_URL", "").startswith("http://seaweedfs:"):
             errs.append(f"{slug}: AWS_ENDPOINT_URL does not point at the seaweedfs service")
+        if not env.get("ARTIFACT_S3_PUBLIC_URL", "").startswith(("http://", "https://")):
+            errs.append(f"{slug}: no ARTIFACT_S3_PUBLIC_URL (presigned links would name the in-network endpoint)")
         if env.get("REGISTRY_URL") != "http://registry:8000":
             errs.append(f"{slug}: REGISTRY_URL is not the registry service")
         if env.get("WORKER_TAG") != tag:

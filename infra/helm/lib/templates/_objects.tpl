@@ -143,13 +143,18 @@ spec:
 {{- end }}
 {{- end -}}
 
-{{/* Env of every pod that reads the shared settings: ARTIFACT_STORE + S3 endpoint/region, the registry URL. */}}
+{{/* Env of every pod that reads the shared settings: ARTIFACT_STORE + S3 endpoint (internal and
+public)/region, the registry URL. */}}
 {{- define "wc.sharedEnv" -}}
 {{- $a := .Values.artifacts -}}
 - name: ARTIFACT_STORE
   value: {{ required "artifacts.store (s3://bucket/prefix) is required" $a.store | quote }}
 {{- with $a.endpoint }}
 - name: AWS_ENDPOINT_URL
+  value: {{ . | quote }}
+{{- end }}
+{{- with $a.publicUrl }}
+- name: ARTIFACT_S3_PUBLIC_URL
   value: {{ . | quote }}
 {{- end }}
 - name: AWS_REGION
