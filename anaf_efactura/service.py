@@ -215,6 +215,18 @@ class EfacturaService:
             [Emit("efactura.rejected", {**event_data(row), "stage": "upload", "errors": messages}, error)],
         )
 
+    def linked(self, filing: Filing) -> Filing:
+        """``filing`` whose result carries a fresh presigned URL of the archived ZIP (``zip_url``/``zip_expires_at``)
+        when the store can link (S3); a caller in any service downloads the signed archive with a plain GET."""
+        result = filing.result
+        if result.zip_artifact is None or result.zip_url is not None:
+            return filing
+        link = self.artifacts.link(result.zip_artifact)
+        if link is None:
+            return filing
+        update = {"zip_url": link.url, "zip_expires_at": link.expires_at}
+        return Filing(result.model_copy(update=update), filing.events)
+
     # --- polling -------------------------------------------------------------------------------------
     def poll(self, outbox_id: int) -> Filing:
         row = self.outbox.get(outbox_id)

@@ -25,7 +25,8 @@ log = structlog.get_logger(__name__)
 
 
 def _outcome(services: EfacturaServices, filing: Filing) -> Outcome:
-    """The filing's events, and the next poll (if any) as the row's only live chain."""
+    """The filing's events (its archive's download link in the result), and the next poll as the row's only chain."""
+    filing = services.service.linked(filing)
     result = filing.result
     outcome = Outcome(result, events=list(filing.events))
     if result.next_poll_in is None:
