@@ -1,7 +1,8 @@
 """The production-checklist checks of validate_deployment.py (infra/README.md, "Production checklist").
 
 Each function returns ``(ok, detail, data)`` and raises on anything unexpected (the caller turns an exception
-into a failed check): the outbox database is reachable and migrated, the object store bucket takes a write, the
+into a failed check): the outbox database is reachable and migrated to the workers' revision, the object store bucket takes a write
+(and serves a link signed for its public address), the
 official schemas are installed with the pinned hashes, exactly one beat holds the lock and ticks, the registry
 sees an instance of every tag, Redis persists with AOF.
 """
@@ -21,8 +22,19 @@ Check = tuple[bool, str, dict[str, Any]]
 OUTBOX_VERSION_TABLE = "workers_core_outbox_version"
 
 
-def check_database(url: str, version_table: str = OUTBOX_VERSION_TABLE, timeout: float = 10.0) -> Check:
-    """PostgreSQL answers and the migrations ran (the version table exists and names a revision)."""
+def expected_outbox_head() -> str | None:
+    """The outbox revision the installed workers require (None when shared.outbox is not installed here)."""
+    try:
+        from shared.outbox.migration import head_revision
+    except ImportError:
+        return None
+    return head_revision()
+
+
+def check_database(
+    url: str, version_table: str = OUTBOX_VERSION_TABLE, timeout: float = 10.0, expected: str | None = None
+) -> Check:
+    """PostgreSQL answers and the migrations ran up to ``expected`` (the workers' head revision, when known)."""
     import psycopg
     from psycopg import sql
 
@@ -47,11 +59,19 @@ def check_database(url: str, version_table: str = OUTBOX_VERSION_TABLE, timeout:
         ).fetchone()
     if row is None:
         return False, f"{version_table} is empty: migrations never completed", {}
+    if expected is not None and row[0] != expected:
+        detail = (
+            f"reachable but at revision {row[0]}, the workers require {expected}: they refuse to start"
+            " (the release's `outbox migrate` hook did not run; run `workers-core outbox migrate`)"
+        )
+        return False, detail, {"revision": row[0], "expected": expected}
     return True, f"reachable, migrated to revision {row[0]}", {"revision": row[0]}
 
 
-def check_bucket(store: str, endpoint: str | None, region: str | None) -> Check:
-    """The artifact store takes a write, gives it back and deletes it (s3://bucket/prefix)."""
+def check_bucket(store: str, endpoint: str | None, region: str | None, public_url: str | None = None) -> Check:
+    """The artifact store takes a write, gives it back and deletes it (s3://bucket/prefix); with ``public_url``
+    (ARTIFACT_S3_PUBLIC_URL) a link presigned for that address must serve the object to a plain GET, as callers
+    outside the cluster fetch task results' links."""
     import boto3
 
     parts = urlsplit(store)
@@ -64,11 +84,29 @@ def check_bucket(store: str, endpoint: str | None, region: str | None) -> Check:
     client.put_object(Bucket=bucket, Key=key, Body=body)
     try:
         got = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        linked = _fetch_public_link(bucket, key, public_url, region) if public_url else None
     finally:
         client.delete_object(Bucket=bucket, Key=key)
     if got != body:
         return False, f"s3://{bucket}/{key}: read back {len(got)} bytes that differ", {}
-    return True, f"s3://{bucket}/{prefix}: write, read back and delete OK", {"bucket": bucket}
+    if linked is not None and linked != body:
+        return False, f"presigned link via {public_url}: got {len(linked)} bytes that differ", {}
+    via = f"; presigned link via {public_url} OK" if public_url else ""
+    return True, f"s3://{bucket}/{prefix}: write, read back and delete OK{via}", {"bucket": bucket}
+
+
+def _fetch_public_link(bucket: str, key: str, public_url: str, region: str | None) -> bytes:
+    import boto3
+    from botocore.config import Config
+
+    signer = boto3.client(
+        "s3", endpoint_url=public_url, region_name=region or "us-east-1", config=Config(s3={"addressing_style": "path"})
+    )
+    url = signer.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=300)
+    response = httpx.get(url, timeout=30)
+    if response.status_code != 200:
+        raise RuntimeError(f"presigned link via {public_url} -> HTTP {response.status_code}")
+    return response.content
 
 
 def check_schemas(directory: str | None) -> Check:

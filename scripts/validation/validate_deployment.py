@@ -8,8 +8,9 @@ Checks, all of them every run (a failure does not stop the others):
   health:<url>    GET <url>/healthz and <url>/readyz answer 200 (each worker's health port, the registry)
   anaf            the ANAF endpoint (--anaf-url) answers HTTP at all (any status < 500 within the timeout)
 and the production checklist of infra/README.md (deployment_checks.py), each when asked for:
-  database:<ENV>  --database-env NAME: the outbox PostgreSQL in $NAME is reachable and migrated
-  bucket          --artifact-store s3://bucket/prefix (ARTIFACT_STORE; AWS_ENDPOINT_URL/AWS_REGION): write+read+delete
+  database:<ENV>  --database-env NAME: the outbox PostgreSQL in $NAME is reachable and at the workers' revision
+  bucket          --artifact-store s3://bucket/prefix (ARTIFACT_STORE; AWS_ENDPOINT_URL/AWS_REGION): write+read+delete;
+                  with --artifact-public-url URL also a link presigned for URL fetched with a plain GET
   schemas         --schemas [--schemas-dir DIR]: the official schemas installed with their pinned SHA-256
   beat            --beat: one beat holds the Redis lock and ticked within its lock timeout
   registry        --registry-url URL --registry-tag TAG (or --registry-all-tags), token REGISTRY_READ_TOKEN
@@ -161,6 +162,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--database-env", action="append", default=[], help="env var holding an outbox database URL")
     ap.add_argument("--migrations-table", default=checklist.OUTBOX_VERSION_TABLE)
     ap.add_argument("--artifact-store", default=None, help="s3://bucket/prefix to test (default: none)")
+    ap.add_argument(
+        "--artifact-public-url",
+        default=None,
+        help="ARTIFACT_S3_PUBLIC_URL: also fetch a link presigned for it (callers' view of the bucket)",
+    )
     ap.add_argument("--schemas", action="store_true", help="check the installed official schemas")
     ap.add_argument("--schemas-dir", default=None)
     ap.add_argument("--beat", action="store_true", help="check that one beat leads")
@@ -193,10 +199,14 @@ def checklist_asked(a: argparse.Namespace) -> bool:
 def run_checklist(a: argparse.Namespace, client: httpx.Client) -> list[Result]:
     """The production-checklist checks the options ask for (infra/README.md)."""
     results: list[Result] = []
+    expected = checklist.expected_outbox_head() if a.database_env else None
     for name in a.database_env:
         url = os.environ.get(name, "")
         results.append(
-            timed(f"database:{name}", partial(checklist.check_database, url, a.migrations_table, a.http_timeout))
+            timed(
+                f"database:{name}",
+                partial(checklist.check_database, url, a.migrations_table, a.http_timeout, expected),
+            )
         )
     if a.artifact_store:
         results.append(
@@ -207,6 +217,7 @@ def run_checklist(a: argparse.Namespace, client: httpx.Client) -> list[Result]:
                     a.artifact_store,
                     os.environ.get("AWS_ENDPOINT_URL"),
                     os.environ.get("AWS_REGION"),
+                    a.artifact_public_url,
                 ),
             )
         )

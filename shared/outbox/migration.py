@@ -21,7 +21,7 @@ from shared.outbox.database import translate
 from shared.outbox.errors import OutboxConfigError
 from shared.outbox.schema import VERSION_TABLE
 
-__all__ = ["MigrationStatus", "migrate", "require_head", "status"]
+__all__ = ["MigrationStatus", "head_revision", "migrate", "require_head", "status"]
 
 _LOCK_KEY = 0x77_63_6F_75_74  # advisory lock of the outbox migrations ("wcout")
 
@@ -48,6 +48,11 @@ def _head() -> str:
     head = ScriptDirectory.from_config(_config()).get_current_head()
     assert head is not None
     return head
+
+
+def head_revision() -> str:
+    """The revision this code's workers require (``workers-core outbox migrate`` brings a database there)."""
+    return _head()
 
 
 def _current(connection: Connection) -> str | None:

