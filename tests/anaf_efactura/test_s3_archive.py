@@ -9,25 +9,28 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from celery import Celery
 
 from tests.anaf.events import collect_events
 from tests.anaf_efactura.samples import invoice
 from tests.fakes.anaf import FakeAnafServer
 from tests.support.seaweed import SeaweedServer
+from tests.support.workers import WorkerProcess
 
 
 def test_accepted_invoice_archive_lands_in_the_bucket_with_a_working_link(
-    start_worker,
-    celery_client,
-    efactura_env,
+    start_worker: Callable[..., WorkerProcess],
+    celery_client: Celery,
+    efactura_env: dict[str, str],
     fake_anaf: FakeAnafServer,
-    broker_url,
+    broker_url: str,
     seaweed: SeaweedServer,
     s3_bucket: str,
-):
+) -> None:
     env = {**efactura_env, **seaweed.env, "ARTIFACT_STORE": f"s3://{s3_bucket}/efactura", "ARTIFACT_URL_TTL": "900"}
     start_worker("anaf.efactura", env=env)
     with collect_events(broker_url, "efactura.#") as events:

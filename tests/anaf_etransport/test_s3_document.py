@@ -7,18 +7,27 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 
 import httpx
+from celery import Celery
 
 from shared.artifacts import S3ArtifactStore
 from tests.anaf_etransport import samples
+from tests.fakes.anaf import FakeAnafServer
 from tests.fakes.anaf.etransport import book
 from tests.support.seaweed import SeaweedServer
+from tests.support.workers import WorkerProcess
 
 
 def test_filed_declaration_is_stored_in_the_bucket_with_its_sha256(
-    start_worker, celery_client, etr_env, fake_anaf, seaweed: SeaweedServer, s3_bucket: str
-):
+    start_worker: Callable[..., WorkerProcess],
+    celery_client: Celery,
+    etr_env: dict[str, str],
+    fake_anaf: FakeAnafServer,
+    seaweed: SeaweedServer,
+    s3_bucket: str,
+) -> None:
     start_worker("anaf.etransport", env={**etr_env, **seaweed.env, "ARTIFACT_STORE": f"s3://{s3_bucket}/etransport"})
     key = f"shipment-{uuid.uuid4().hex[:8]}"
     send = {"declaration": samples.domestic(), "idempotency_key": key}
