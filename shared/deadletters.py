@@ -131,6 +131,7 @@ class DeadLetterStep(bootsteps.StartStopStep):
                 log.warning("failure event of a dead-lettered task not published", task_id=task_id, error=repr(exc))
 
         settings = app.conf.workers_core_settings
+        # a backend instance of its own (``_get_backend``): its Redis connections are not shared with the consumer
         self.watcher = DeadLetterWatcher(
             settings.rmq_url.get_secret_value(),
             app.conf.workers_core_tag,
