@@ -55,6 +55,11 @@ class QueueSpec:
         return f"{self.tag}.dlq"
 
     @property
+    def dlq_watch(self) -> str:
+        """A second queue on the DLQ's binding: the workers read it to close dead-lettered tasks' states."""
+        return f"{self.tag}.dlq.watch"
+
+    @property
     def ping_task(self) -> str:
         return f"{self.tag}.ping"
 
@@ -133,6 +138,22 @@ def dead_letter_queue(spec: QueueSpec) -> Queue:
         routing_key=spec.dlq,
         durable=True,
         queue_arguments={"x-queue-type": "quorum"},
+    )
+
+
+def dead_letter_watch_queue(spec: QueueSpec) -> Queue:
+    """A copy of everything dead-lettered into ``<tag>.dlq`` (same exchange and key), consumed by the tag's workers.
+
+    ``<tag>.dlq`` itself is left alone for inspection and replay; the watch copy lets a worker record a final
+    FAILURE for a task that died at the delivery limit (its state would stay STARTED) and is then acked. A week's
+    TTL bounds it when no worker of the tag runs.
+    """
+    return Queue(
+        spec.dlq_watch,
+        exchange=DEAD_LETTER_EXCHANGE,
+        routing_key=spec.dlq,
+        durable=True,
+        queue_arguments={"x-queue-type": "quorum", "x-message-ttl": 7 * 24 * 3600 * 1000},
     )
 
 

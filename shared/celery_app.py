@@ -20,6 +20,7 @@ from celeryconfig import QUEUES
 from shared import __version__
 from shared.config import WorkerSettings, get_settings
 from shared.context import current_correlation_id
+from shared.deadletters import DeadLetterStep
 from shared.events import EventPublisher, EventSource
 from shared.health import DeepCheck
 from shared.logging import configure_logging
@@ -131,7 +132,7 @@ def create_app(spec: WorkerSpec[Any, Any], *, settings: WorkerSettings | None = 
     WorkerTask.max_retries = settings.max_retries
     WorkerTask.retry_policy = settings.retry_policy()
 
-    for step in (SchemaStep, StartupStep, TopologyStep, HealthStep, HeartbeatStep, IdleExitStep):
+    for step in (SchemaStep, StartupStep, TopologyStep, HealthStep, HeartbeatStep, IdleExitStep, DeadLetterStep):
         app.steps["worker"].add(step)
     connect_signals()
 

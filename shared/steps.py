@@ -17,7 +17,7 @@ import structlog
 from celery import bootsteps
 from kombu import Connection
 
-from celeryconfig import DEAD_LETTER_EXCHANGE, QUEUES, dead_letter_queue, task_queue
+from celeryconfig import DEAD_LETTER_EXCHANGE, QUEUES, dead_letter_queue, dead_letter_watch_queue, task_queue
 from shared.broker import queue_depths
 from shared.config import WorkerSettings
 from shared.health import DeepCheck, HealthServer, Probe, build_health_app
@@ -34,7 +34,7 @@ log = structlog.get_logger(__name__)
 
 
 class TopologyStep(bootsteps.StartStopStep):
-    """Declares every task queue, the dead-letter exchange and each ``<queue>.dlq`` before consuming.
+    """Declares every task queue, the dead-letter exchange, each ``<queue>.dlq`` and its watch copy before consuming.
 
     It runs in ``create`` (before any step starts) so that Celery's native delayed delivery, which binds
     every configured queue, finds them all; declarations are idempotent.
@@ -49,6 +49,7 @@ class TopologyStep(bootsteps.StartStopStep):
             DEAD_LETTER_EXCHANGE(channel).declare()
             for spec in QUEUES.values():
                 dead_letter_queue(spec)(channel).declare()
+                dead_letter_watch_queue(spec)(channel).declare()
                 task_queue(spec)(channel).declare()
         return None
 

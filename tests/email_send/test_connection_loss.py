@@ -13,6 +13,7 @@ import json
 import time
 import uuid
 
+import pytest
 from kombu import Connection, Queue
 
 from shared.events import EVENTS_EXCHANGE, event_id_for
@@ -68,3 +69,52 @@ def test_connection_loss_mid_send_sends_once_and_publishes_the_event(
     assert received[0]["id"] == event_id_for("email.sent", f"task:{result.id}")
     assert received[0]["data"]["message_id"] == value["message_id"]
     print(f"connection-loss recovery: result {recovered_s:.1f}s after the broker came back")
+
+
+@pytest.mark.slow
+def test_broker_outage_under_a_burst_sends_each_email_once(
+    start_worker, celery_client, smtp_server: SmtpServer, broker_url: str, tcp_proxy
+) -> None:
+    """20 e-mails through 2 pool children, the broker gone for 10 s after the third: 20 sent, 20 events."""
+    proxy = proxy_for(broker_url, tcp_proxy)
+    start_worker(
+        "email.send", env={**worker_env_for(smtp_server), "RMQ_URL": through(broker_url, proxy)}, concurrency=2
+    )
+    recorder = smtp_server.recorder
+    recorder.reply_delay = 0.3
+
+    def cut_after_three() -> None:
+        if len(recorder.messages) == 3:
+            proxy.cut()
+
+    recorder.before_reply = cut_after_three
+    with Connection(broker_url) as conn:
+        events = _event_queue(conn)
+        results = [
+            celery_client.send_task(
+                "email.send", kwargs={"to": [f"c{i}@exemplu.ro"], "subject": f"Factura {i}", "text": "Mulțumim."}
+            )
+            for i in range(20)
+        ]
+        assert recorder.accepted.wait(30)
+        time.sleep(10.0)
+        recorder.before_reply = None
+        proxy.restore()
+        back = time.monotonic()
+        values = [r.get(timeout=120) for r in results]
+        recovered_s = time.monotonic() - back
+        expected = {event_id_for("email.sent", f"task:{r.id}") for r in results}
+        seen: set[str] = set()
+        simple = conn.SimpleQueue(events, no_ack=True)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not expected <= seen:
+            try:
+                seen.add(json.loads(simple.get(timeout=1).body)["id"])
+            except simple.Empty:
+                continue
+        simple.close()
+    ids = [m.message["Message-ID"] for m in smtp_server.messages]
+    print(f"burst through a 10 s broker outage: {len(ids)} sent, all results {recovered_s:.1f}s after it returned")
+    assert len(ids) == len(set(ids)) == 20, "an e-mail was sent twice"
+    assert {v["message_id"] for v in values} == set(ids)
+    assert expected <= seen, f"{len(expected - seen)} email.sent events lost"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from pathlib import Path
 
 from kombu import Connection, Producer
 
 from celeryconfig import QUEUES, TASK_EXCHANGE
-from tests.support.faults import drain
+from tests.support.faults import drain, wait_until
 
 
 def _publish_raw(broker_url: str, body: bytes, content_type: str, marker: str) -> None:
@@ -35,3 +37,21 @@ def test_undecodable_messages_are_dead_lettered_not_dropped(test_worker, celery_
     for message in dead:
         [death] = message["headers"]["x-death"]
         assert death["reason"] == "rejected" and death["queue"] == "ocr"
+
+
+def test_task_dead_lettered_at_the_delivery_limit_ends_failed(
+    test_worker, celery_client, broker_url: str, marker_dir: Path
+) -> None:
+    """A task that kills its pool child every time: dead-lettered at the limit, then FAILURE, not STARTED forever."""
+    test_worker()
+    started = time.monotonic()
+    result = celery_client.send_task("ocr.test.crash", kwargs={"marker_dir": str(marker_dir), "key": "crash"})
+    assert wait_until(lambda: result.state == "FAILURE", timeout=120, step=0.5), f"still {result.state}"
+    print(f"crash loop closed as FAILURE after {time.monotonic() - started:.1f}s")
+    error = result.result.args[0]
+    assert error["code"] == "delivery_limit_exceeded", error
+    assert error["details"]["delivery_limit"] == QUEUES["ocr"].delivery_limit
+    attempts = len((marker_dir / "crash").read_text().splitlines())
+    assert 2 <= attempts <= QUEUES["ocr"].delivery_limit + 1
+    kept = [m for m in drain(broker_url, QUEUES["ocr"].dlq, timeout=5) if m["headers"].get("id") == result.id]
+    assert len(kept) == 1, "the dead letter must stay in ocr.dlq for inspection"
