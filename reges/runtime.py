@@ -12,10 +12,12 @@ import httpx
 
 from reges.client import KeycloakTokens, RegesClient, RegesTokenAuth
 from reges.config import RegesSettings, get_settings
+from reges.monthly import MONTHLY, MonthlyPlan
 from reges.schema import ARTEFACT, XSD_FILE, RegesSchema
 from reges.service import RegesService
 from reges.store import RegesStore
 from shared.errors import PermanentError
+from shared.outbox import Outbox
 from shared.schemas import get_store
 from shared.schemas.requirement import SchemaRequirement
 
@@ -64,6 +66,7 @@ class RegesServices:
     client: RegesClient
     store: RegesStore
     service: RegesService
+    monthly: MonthlyPlan
 
 
 def build_services(settings: RegesSettings) -> RegesServices:
@@ -71,7 +74,8 @@ def build_services(settings: RegesSettings) -> RegesServices:
     schema = RegesSchema.from_store(get_store(), xsd=settings.xsd_path)
     client = build_client(settings)
     store = RegesStore.open(settings.outbox_url(), environment=settings.workers_core_env)
-    return RegesServices(client, store, RegesService(settings=settings, store=store, client=client, schema=schema))
+    service = RegesService(settings=settings, store=store, client=client, schema=schema)
+    return RegesServices(client, store, service, MonthlyPlan(Outbox(store.submissions.engine, MONTHLY)))
 
 
 def check_store(settings: RegesSettings) -> None:

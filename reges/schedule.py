@@ -1,8 +1,9 @@
 """Beat entries of the ``reges`` worker and the monthly reporting hook (roadmap 316).
 
 ``BEAT_SCHEDULE`` is the worker's ``WorkerSpec.schedule`` and its ``workers_core.schedules`` entry point, which
-``workers-core beat`` runs: the result drain every minute. ``companies_due`` is the monthly hook: which companies
-must report to REGES this month (only those with employees, and each once per month).
+``workers-core beat`` runs: the result drain every minute and the monthly run (``reges.monthly``, the 1st at
+06:00 UTC, see ``reges.monthly``). ``companies_due`` is the monthly run's rule: which companies must report to
+REGES this month (only those with employees, and each once per month).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from celery.schedules import crontab
 from pydantic import BaseModel, Field
 
 __all__ = ["BEAT_SCHEDULE", "CompanyHeadcount", "companies_due"]
@@ -21,6 +23,12 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "schedule": 60.0,
         "kwargs": {"batch": 50, "max_batches": 20},
         "options": {"expires": 55},
+    },
+    "reges-monthly-run": {
+        "task": "reges.monthly",
+        "schedule": crontab(minute="0", hour="6", day_of_month="1"),
+        "kwargs": {},
+        "options": {"expires": 23 * 3600},
     },
 }
 

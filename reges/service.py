@@ -129,6 +129,7 @@ class RegesService:
                         "response_id": item.get("responseId"),
                         "message_id": (item.get("header") or {}).get("messageId"),
                         "state": stored.state if stored else "unknown_submission",
+                        "employer_cui": stored.employer_cui if stored else None,
                     }
                 )
             self.client.commit_batch(len(items))

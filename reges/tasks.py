@@ -9,6 +9,7 @@ comes with every worker.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -19,10 +20,11 @@ from reges.models import (
     RegesSubmitRequest,
     RegesSubmitResult,
 )
+from reges.monthly import MonthlyEnrollRequest, MonthlyRunRequest, submit_task_id
 from reges.runtime import RegesServices
-from shared.worker import Emit, Outcome, TaskContext, TaskSpec
+from shared.worker import Emit, FollowUp, Outcome, TaskContext, TaskSpec
 
-__all__ = ["TASKS", "drain", "proposals", "submit"]
+__all__ = ["TASKS", "drain", "monthly", "monthly_enroll", "proposals", "submit"]
 
 
 def submit(services: RegesServices, request: RegesSubmitRequest, ctx: TaskContext) -> Outcome:
@@ -49,8 +51,35 @@ def proposals(services: RegesServices, request: RegesProposalsRequest, ctx: Task
     return Outcome(services.service.proposals(request))
 
 
+def monthly_enroll(services: RegesServices, request: MonthlyEnrollRequest, ctx: TaskContext) -> Outcome:
+    """Store a company's headcount and the messages it reports for a month (until the month's run sends them)."""
+    return Outcome(services.monthly.enroll(request))
+
+
+def monthly(services: RegesServices, request: MonthlyRunRequest, ctx: TaskContext) -> Outcome:
+    """The monthly run (beat): one ``reges.submit`` per enrolled message of every company due this month."""
+    today = request.today or dt.datetime.now(dt.UTC).date()
+    follow_ups: list[FollowUp] = []
+    events: list[Emit] = []
+    for row in services.monthly.due(today, ctx.task_id):
+        month, messages = str(row.data["month"]), list(row.data.get("messages") or [])
+        ids = [submit_task_id(row.scope or "", month, i) for i in range(len(messages))]
+        follow_ups += [
+            FollowUp("reges.submit", {"employer_cui": row.scope, "message": m}, task_id=task_id)
+            for m, task_id in zip(messages, ids, strict=True)
+        ]
+        services.monthly.mark(row, ctx.task_id, today)
+        events.append(Emit("reges.monthly.submitted", {"employer_cui": row.scope, "month": month, "tasks": ids}))
+    companies = [e.data["employer_cui"] for e in events]
+    return Outcome(
+        {"month": today.strftime("%Y-%m"), "companies": companies, "messages": len(follow_ups)}, events, follow_ups
+    )
+
+
 TASKS: tuple[TaskSpec[RegesServices, Any], ...] = (
     TaskSpec("reges.submit", RegesSubmitRequest, submit, RegesSubmitResult),
     TaskSpec("reges.drain", RegesDrainRequest, drain),
     TaskSpec("reges.proposals", RegesProposalsRequest, proposals, RegesProposalsResult),
+    TaskSpec("reges.monthly.enroll", MonthlyEnrollRequest, monthly_enroll),
+    TaskSpec("reges.monthly", MonthlyRunRequest, monthly),
 )

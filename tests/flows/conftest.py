@@ -62,8 +62,8 @@ class Stack:
         return out
 
     def stop(self) -> None:
-        """All at once (each may take its soft-shutdown time)."""
-        threads = [threading.Thread(target=w.stop, kwargs={"timeout": 20}) for w in self.workers.values()]
+        """All at once, SIGKILL after a short warm-shutdown wait (nothing is left to finish when a module ends)."""
+        threads = [threading.Thread(target=w.stop, kwargs={"timeout": 3}) for w in self.workers.values()]
         for thread in threads:
             thread.start()
         for thread in threads:

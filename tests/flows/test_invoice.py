@@ -8,6 +8,8 @@ worker dies mid-way, still files once and mails once.
 from __future__ import annotations
 
 import email
+import random
+import string
 import time
 import uuid
 import zipfile
@@ -183,3 +185,19 @@ def test_flow_sent_three_times_and_worker_killed_mid_way_files_once_and_mails_on
     assert len(_mails_for(smtp, number)) == 1
     assert {e["correlation_id"] for e in events.events} == {cid}
     assert len(events.named("efactura.submitted")) == 1
+
+
+def test_invoice_efactura_refuses_stops_the_flow_with_an_alert_and_nothing_filed(
+    stack: Stack, celery_client, broker_url, module_anaf: FakeAnafServer, smtp: SmtpServer, slack: FakeSlack
+) -> None:
+    number = "MQ-FARA-NUMAR-" + "".join(random.choices(string.ascii_uppercase, k=6))  # BR-RO-010: no digit
+    cid = f"mercantiq-{uuid.uuid4().hex}"
+    posted_before = len(slack.posted)
+    with collect_events(broker_url, "flow.invoice.#") as events:
+        _start(celery_client, {**_flow(number), "accounting_channel": "contabilitate"}, cid)
+        stopped = events.collect(1, "flow.invoice.stopped", timeout=90)
+    assert stopped and stopped[0]["correlation_id"] == cid
+    assert any("BR-RO-010" in e for e in stopped[0]["data"]["errors"])
+    assert _filings(module_anaf, number) == [] and _mails_for(smtp, number) == []
+    (alert,) = slack.posted[posted_before:]
+    assert alert.channel == "C0000CONTAB" and "BR-RO-010" in str(alert.text)

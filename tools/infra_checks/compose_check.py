@@ -35,6 +35,7 @@ OUTBOX = {
     "anaf.efactura": "ANAF_EFACTURA_DATABASE_URL",
     "anaf.etransport": "ANAF_ETRANSPORT_DATABASE_URL",
     "reges": "REGES_DATABASE_URL",
+    "flows": "FLOWS_DATABASE_URL",
 }
 
 

@@ -101,9 +101,10 @@ def _parse(xml: bytes) -> tuple[etree._Element | None, str | None]:
         )
 
 
-def _rules(filing: Filing, root: etree._Element, config: FakeConfig) -> list[str]:
-    """The checks the fake applies at processing time (the real ANAF runs the full CIUS-RO)."""
-    errors = list(config.processing_errors.get(filing.invoice_id or "", ()))
+def _rules(filing: Filing, root: etree._Element, config: FakeConfig | None = None) -> list[str]:
+    """The checks the fake applies at processing time (the real ANAF runs the full CIUS-RO); ``config`` adds the
+    business errors a test scripted for an invoice number (processing only, not ``validare``)."""
+    errors = list(config.processing_errors.get(filing.invoice_id or "", ())) if config is not None else []
     if _text(root, "cbc:CustomizationID") != CIUS_RO:
         errors.append(
             f"E: validari globale  eroare regula: BR-RO-001 Specificatia (cbc:CustomizationID) trebuie sa fie {CIUS_RO}"
