@@ -41,6 +41,8 @@ from workers_core_client.models import (
     PdfRenderPayload,
     PdfRenderResult,
     RegesDrainPayload,
+    RegesMonthlyEnrollPayload,
+    RegesMonthlyPayload,
     RegesProposalsPayload,
     RegesProposalsResult,
     RegesResult,
@@ -73,6 +75,8 @@ __all__ = [
     "OCR_EXTRACT",
     "PDF_RENDER",
     "REGES_DRAIN",
+    "REGES_MONTHLY",
+    "REGES_MONTHLY_ENROLL",
     "REGES_PROPOSALS",
     "REGES_SUBMIT",
     "SAFT_GENERATE",
@@ -119,6 +123,12 @@ PDF_RENDER: TaskType[PdfRenderPayload, PdfRenderResult] = TaskType(
     "pdf.render", "pdf.render", PdfRenderPayload, PdfRenderResult
 )
 REGES_DRAIN: TaskType[RegesDrainPayload, dict[str, Any]] = TaskType("reges.drain", "reges", RegesDrainPayload, None)
+REGES_MONTHLY: TaskType[RegesMonthlyPayload, dict[str, Any]] = TaskType(
+    "reges.monthly", "reges", RegesMonthlyPayload, None
+)
+REGES_MONTHLY_ENROLL: TaskType[RegesMonthlyEnrollPayload, dict[str, Any]] = TaskType(
+    "reges.monthly.enroll", "reges", RegesMonthlyEnrollPayload, None
+)
 REGES_PROPOSALS: TaskType[RegesProposalsPayload, RegesProposalsResult] = TaskType(
     "reges.proposals", "reges", RegesProposalsPayload, RegesProposalsResult
 )
@@ -146,6 +156,8 @@ TASKS: dict[str, TaskType[Any, Any]] = {
     "ocr.extract": OCR_EXTRACT,
     "pdf.render": PDF_RENDER,
     "reges.drain": REGES_DRAIN,
+    "reges.monthly": REGES_MONTHLY,
+    "reges.monthly.enroll": REGES_MONTHLY_ENROLL,
     "reges.proposals": REGES_PROPOSALS,
     "reges.submit": REGES_SUBMIT,
     "saft.generate": SAFT_GENERATE,
@@ -179,6 +191,8 @@ EVENTS: dict[str, type[BaseModel]] = {
     "pdf.render.failed": TaskFailedData,
     "pdf.rendered": PdfRendered,
     "reges.drain.failed": TaskFailedData,
+    "reges.monthly.enroll.failed": TaskFailedData,
+    "reges.monthly.failed": TaskFailedData,
     "reges.proposals.failed": TaskFailedData,
     "reges.result": RegesResult,
     "reges.submit.failed": TaskFailedData,

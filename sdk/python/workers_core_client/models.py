@@ -1301,6 +1301,31 @@ class RegesDrainPayload(BaseModel):
     max_batches: Annotated[int | None, Field(ge=1, le=1000, title="Max Batches")] = 20
 
 
+class RegesMonthlyEnrollPayload(BaseModel):
+    """
+    ``reges.monthly.enroll``: a company's headcount and the messages it reports for ``month``.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    employees: Annotated[int, Field(ge=0, title="Employees")]
+    employer_cui: Annotated[str, Field(pattern="^[1-9][0-9]{1,9}$", title="Employer Cui")]
+    messages: Annotated[list[dict[str, Any]] | None, Field(max_length=5000, title="Messages")] = None
+    month: Annotated[str, Field(pattern="^20[0-9]{2}-(0[1-9]|1[0-2])$", title="Month")]
+
+
+class RegesMonthlyPayload(BaseModel):
+    """
+    ``reges.monthly``: the run of ``today``'s month (default: today, UTC).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    today: Annotated[date_aliased | None, Field(title="Today")] = None
+
+
 class RegesProposalsPayload(BaseModel):
     """
     ``reges.proposals`` payload: read the incoming-proposal queue(s) of this worker's register.
@@ -2731,6 +2756,10 @@ class WorkersCoreContracts(BaseModel):
     ProposalAnswer_1: Annotated[ProposalAnswer | None, Field(alias="ProposalAnswer")] = None
     ProposalWithdrawal_1: Annotated[ProposalWithdrawal | None, Field(alias="ProposalWithdrawal")] = None
     RegesDrainPayload_1: Annotated[RegesDrainPayload | None, Field(alias="RegesDrainPayload")] = None
+    RegesMonthlyEnrollPayload_1: Annotated[
+        RegesMonthlyEnrollPayload | None, Field(alias="RegesMonthlyEnrollPayload")
+    ] = None
+    RegesMonthlyPayload_1: Annotated[RegesMonthlyPayload | None, Field(alias="RegesMonthlyPayload")] = None
     RegesProposalsPayload_1: Annotated[RegesProposalsPayload | None, Field(alias="RegesProposalsPayload")] = None
     RegesProposalsResult_1: Annotated[RegesProposalsResult | None, Field(alias="RegesProposalsResult")] = None
     RegesResult_1: Annotated[RegesResult | None, Field(alias="RegesResult")] = None

@@ -327,6 +327,8 @@ export interface EventData {
   "pdf.render.failed": TaskFailedData;
   "pdf.rendered": PdfRendered;
   "reges.drain.failed": TaskFailedData;
+  "reges.monthly.enroll.failed": TaskFailedData;
+  "reges.monthly.failed": TaskFailedData;
   "reges.proposals.failed": TaskFailedData;
   "reges.result": RegesResult;
   "reges.submit.failed": TaskFailedData;

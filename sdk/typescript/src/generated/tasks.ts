@@ -68,6 +68,8 @@ export interface TaskContracts {
   ProposalAnswer?: ProposalAnswer;
   ProposalWithdrawal?: ProposalWithdrawal;
   RegesDrainPayload?: RegesDrainPayload;
+  RegesMonthlyEnrollPayload?: RegesMonthlyEnrollPayload;
+  RegesMonthlyPayload?: RegesMonthlyPayload;
   RegesProposalsPayload?: RegesProposalsPayload;
   RegesProposalsResult?: RegesProposalsResult;
   RegesSubmitPayload?: RegesSubmitPayload;
@@ -1715,6 +1717,26 @@ export interface RegesDrainPayload {
   max_batches?: number;
 }
 /**
+ * ``reges.monthly.enroll``: a company's headcount and the messages it reports for ``month``.
+ */
+export interface RegesMonthlyEnrollPayload {
+  employees: number;
+  employer_cui: string;
+  /**
+   * @maxItems 5000
+   */
+  messages?: {
+    [k: string]: unknown;
+  }[];
+  month: string;
+}
+/**
+ * ``reges.monthly``: the run of ``today``'s month (default: today, UTC).
+ */
+export interface RegesMonthlyPayload {
+  today?: string | null;
+}
+/**
  * ``reges.proposals`` payload: read the incoming-proposal queue(s) of this worker's register.
  *
  * ``commit=False`` peeks (``ReadBatch``; the same proposals are listed again next time); ``commit=True`` also
@@ -2207,6 +2229,8 @@ export interface TaskPayloads {
   "ocr.extract": OcrExtractPayload;
   "pdf.render": PdfRenderPayload;
   "reges.drain": RegesDrainPayload;
+  "reges.monthly": RegesMonthlyPayload;
+  "reges.monthly.enroll": RegesMonthlyEnrollPayload;
   "reges.proposals": RegesProposalsPayload;
   "reges.submit": RegesSubmitPayload;
   "saft.generate": SaftGeneratePayload;
@@ -2228,6 +2252,8 @@ export interface TaskResults {
   "ocr.extract": OcrExtractResult;
   "pdf.render": PdfRenderResult;
   "reges.drain": Record<string, unknown>;
+  "reges.monthly": Record<string, unknown>;
+  "reges.monthly.enroll": Record<string, unknown>;
   "reges.proposals": RegesProposalsResult;
   "reges.submit": RegesSubmitResult;
   "saft.generate": SaftGenerateResult;
@@ -2251,6 +2277,8 @@ export const TASK_WORKERS = {
   "ocr.extract": "ocr",
   "pdf.render": "pdf.render",
   "reges.drain": "reges",
+  "reges.monthly": "reges",
+  "reges.monthly.enroll": "reges",
   "reges.proposals": "reges",
   "reges.submit": "reges",
   "saft.generate": "anaf.saft",
