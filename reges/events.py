@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from shared.worker import EventSpec
 
-__all__ = ["EVENTS", "RegesResult", "RegesSubmitted"]
+__all__ = ["EVENTS", "RegesMonthlySubmitted", "RegesResult", "RegesSubmitted"]
 
 
 class RegesSubmitted(BaseModel):
@@ -32,7 +32,18 @@ class RegesResult(BaseModel):
     state: str
 
 
+class RegesMonthlySubmitted(BaseModel):
+    """The monthly run sent a company's planned messages for the month (``reges.monthly``, from beat)."""
+
+    employer_cui: str
+    month: str
+    tasks: list[str]
+
+
 EVENTS: tuple[EventSpec, ...] = (
     EventSpec("reges.submitted", RegesSubmitted, "A REGES message was sent and its receipt stored."),
     EventSpec("reges.result", RegesResult, "A REGES result was read from the result queue and persisted."),
+    EventSpec(
+        "reges.monthly.submitted", RegesMonthlySubmitted, "The monthly run sent one company's messages for the month."
+    ),
 )

@@ -618,6 +618,34 @@ class Finding(BaseModel):
     source: Annotated[Literal["xml", "xsd", "schematron", "checks", "duk"], Field(title="Source")]
 
 
+class FlowEnded(BaseModel):
+    """
+    A flow that ended without the e-mail: ANAF rejected the invoice or a step failed.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    email_message_id: Annotated[str | None, Field(title="Email Message Id")] = None
+    errors: Annotated[list[str] | None, Field(title="Errors")] = None
+    flow_id: Annotated[int, Field(title="Flow Id")]
+    flow_key: Annotated[str, Field(title="Flow Key")]
+    outbox_id: Annotated[str | None, Field(title="Outbox Id")] = None
+    pdf_artifact: Annotated[str | None, Field(title="Pdf Artifact")] = None
+    upload_index: Annotated[int | None, Field(title="Upload Index")] = None
+    zip_artifact: Annotated[str | None, Field(title="Zip Artifact")] = None
+
+
+class FlowError(BaseModel):
+    """
+    The envelope's ``error`` of a flow that ended without the e-mail.
+    """
+
+    code: Annotated[str, Field(title="Code")]
+    message: Annotated[str, Field(title="Message")]
+    messages: Annotated[list[str] | None, Field(title="Messages")] = None
+
+
 class FlowInvoicePayload(BaseModel):
     """
     One invoice issued by Mercantiq: the document (``efactura.submit``'s ``invoice``), whom to send it to, who
@@ -727,6 +755,23 @@ class FlowInvoiceStepResult(BaseModel):
         Literal["new", "rendering", "filing", "waiting", "mailing", "alerting", "done", "rejected", "stopped"],
         Field(title="State"),
     ]
+    upload_index: Annotated[int | None, Field(title="Upload Index")] = None
+    zip_artifact: Annotated[str | None, Field(title="Zip Artifact")] = None
+
+
+class FlowProgress(BaseModel):
+    """
+    Where one invoice's flow stands (``flow.invoice.started`` / ``completed``).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    email_message_id: Annotated[str | None, Field(title="Email Message Id")] = None
+    flow_id: Annotated[int, Field(title="Flow Id")]
+    flow_key: Annotated[str, Field(title="Flow Key")]
+    outbox_id: Annotated[str | None, Field(title="Outbox Id")] = None
+    pdf_artifact: Annotated[str | None, Field(title="Pdf Artifact")] = None
     upload_index: Annotated[int | None, Field(title="Upload Index")] = None
     zip_artifact: Annotated[str | None, Field(title="Zip Artifact")] = None
 
@@ -1324,6 +1369,16 @@ class RegesMonthlyPayload(BaseModel):
         extra="forbid",
     )
     today: Annotated[date_aliased | None, Field(title="Today")] = None
+
+
+class RegesMonthlySubmitted(BaseModel):
+    """
+    The monthly run sent a company's planned messages for the month (``reges.monthly``, from beat).
+    """
+
+    employer_cui: Annotated[str, Field(title="Employer Cui")]
+    month: Annotated[str, Field(title="Month")]
+    tasks: Annotated[list[str], Field(title="Tasks")]
 
 
 class RegesProposalsPayload(BaseModel):
@@ -2718,6 +2773,8 @@ class WorkersCoreContracts(BaseModel):
     Exemption_1: Annotated[Exemption | None, Field(alias="Exemption")] = None
     ExportSource_1: Annotated[ExportSource | None, Field(alias="ExportSource")] = None
     Finding_1: Annotated[Finding | None, Field(alias="Finding")] = None
+    FlowEnded_1: Annotated[FlowEnded | None, Field(alias="FlowEnded")] = None
+    FlowError_1: Annotated[FlowError | None, Field(alias="FlowError")] = None
     FlowInvoicePayload_1: Annotated[FlowInvoicePayload | None, Field(alias="FlowInvoicePayload")] = None
     FlowInvoiceResult_1: Annotated[FlowInvoiceResult | None, Field(alias="FlowInvoiceResult")] = None
     FlowInvoiceStatusPayload_1: Annotated[FlowInvoiceStatusPayload | None, Field(alias="FlowInvoiceStatusPayload")] = (
@@ -2726,6 +2783,7 @@ class WorkersCoreContracts(BaseModel):
     FlowInvoiceStatusResult_1: Annotated[FlowInvoiceStatusResult | None, Field(alias="FlowInvoiceStatusResult")] = None
     FlowInvoiceStepPayload_1: Annotated[FlowInvoiceStepPayload | None, Field(alias="FlowInvoiceStepPayload")] = None
     FlowInvoiceStepResult_1: Annotated[FlowInvoiceStepResult | None, Field(alias="FlowInvoiceStepResult")] = None
+    FlowProgress_1: Annotated[FlowProgress | None, Field(alias="FlowProgress")] = None
     Goods_1: Annotated[Goods | None, Field(alias="Goods")] = None
     InactiveStatus_1: Annotated[InactiveStatus | None, Field(alias="InactiveStatus")] = None
     IncomingProposal_1: Annotated[IncomingProposal | None, Field(alias="IncomingProposal")] = None
@@ -2760,6 +2818,7 @@ class WorkersCoreContracts(BaseModel):
         RegesMonthlyEnrollPayload | None, Field(alias="RegesMonthlyEnrollPayload")
     ] = None
     RegesMonthlyPayload_1: Annotated[RegesMonthlyPayload | None, Field(alias="RegesMonthlyPayload")] = None
+    RegesMonthlySubmitted_1: Annotated[RegesMonthlySubmitted | None, Field(alias="RegesMonthlySubmitted")] = None
     RegesProposalsPayload_1: Annotated[RegesProposalsPayload | None, Field(alias="RegesProposalsPayload")] = None
     RegesProposalsResult_1: Annotated[RegesProposalsResult | None, Field(alias="RegesProposalsResult")] = None
     RegesResult_1: Annotated[RegesResult | None, Field(alias="RegesResult")] = None

@@ -12,9 +12,13 @@ export interface EventContracts {
   Event?: Event;
   EventError?: EventError;
   EventSource?: EventSource;
+  FlowEnded?: FlowEnded;
+  FlowError?: FlowError;
+  FlowProgress?: FlowProgress;
   OcrExtracted?: OcrExtracted;
   PdfRendered?: PdfRendered;
   Period?: Period;
+  RegesMonthlySubmitted?: RegesMonthlySubmitted;
   RegesResult?: RegesResult;
   RegesSubmitted?: RegesSubmitted;
   SaftGenerated?: SaftGenerated;
@@ -157,6 +161,41 @@ export interface EventError {
   [k: string]: unknown;
 }
 /**
+ * A flow that ended without the e-mail: ANAF rejected the invoice or a step failed.
+ */
+export interface FlowEnded {
+  email_message_id?: string | null;
+  errors?: string[];
+  flow_id: number;
+  flow_key: string;
+  outbox_id?: string | null;
+  pdf_artifact?: string | null;
+  upload_index?: number | null;
+  zip_artifact?: string | null;
+  [k: string]: unknown;
+}
+/**
+ * The envelope's ``error`` of a flow that ended without the e-mail.
+ */
+export interface FlowError {
+  code: string;
+  message: string;
+  messages?: string[];
+}
+/**
+ * Where one invoice's flow stands (``flow.invoice.started`` / ``completed``).
+ */
+export interface FlowProgress {
+  email_message_id?: string | null;
+  flow_id: number;
+  flow_key: string;
+  outbox_id?: string | null;
+  pdf_artifact?: string | null;
+  upload_index?: number | null;
+  zip_artifact?: string | null;
+  [k: string]: unknown;
+}
+/**
  * Text was extracted (a summary: the text itself is in the task result).
  */
 export interface OcrExtracted {
@@ -182,6 +221,14 @@ export interface Period {
   end_month: number;
   start_month: number;
   year: number;
+}
+/**
+ * The monthly run sent a company's planned messages for the month (``reges.monthly``, from beat).
+ */
+export interface RegesMonthlySubmitted {
+  employer_cui: string;
+  month: string;
+  tasks: string[];
 }
 /**
  * One result read from the REGES result queue (``unknown_submission`` when no submission of ours matches).
@@ -318,9 +365,13 @@ export interface EventData {
   "etransport.rejected": EtransportVerdict;
   "etransport.submit.failed": TaskFailedData;
   "etransport.uit_issued": EtransportVerdict;
+  "flow.invoice.completed": FlowProgress;
   "flow.invoice.failed": TaskFailedData;
+  "flow.invoice.rejected": FlowEnded;
+  "flow.invoice.started": FlowProgress;
   "flow.invoice.status.failed": TaskFailedData;
   "flow.invoice.step.failed": TaskFailedData;
+  "flow.invoice.stopped": FlowEnded;
   "notify.slack.failed": TaskFailedData;
   "ocr.extract.failed": TaskFailedData;
   "ocr.extracted": OcrExtracted;
@@ -329,6 +380,7 @@ export interface EventData {
   "reges.drain.failed": TaskFailedData;
   "reges.monthly.enroll.failed": TaskFailedData;
   "reges.monthly.failed": TaskFailedData;
+  "reges.monthly.submitted": RegesMonthlySubmitted;
   "reges.proposals.failed": TaskFailedData;
   "reges.result": RegesResult;
   "reges.submit.failed": TaskFailedData;
