@@ -14,8 +14,9 @@ HMAC secrets must carry 32 random bytes (256 bits), checked twice:
    of the secret's bits may be explained by patterns (so at least 200 of 256 remain): a passphrase, a
    repeated word or ``abcd...`` is explained by 90 bits and more. Random text from an alphabet explains
    about k bits by chance with probability near 2**-k once each pattern pays its place (a code-length
-   argument), so a uniformly random secret is refused with probability of the order of 2**-56; measured:
-   the worst of 500 ``token_hex(32)`` draws lost 11 bits (36 before the place price).
+   argument; approximate, zxcvbn's guesses are not exact code lengths), so a uniformly random secret is
+   refused with probability of the order of 2**-56. Measured: the worst of 500 ``token_hex(32)`` draws lost
+   11 bits (the worst of 600 lost 36 without the place price, where 56 was the limit).
 
 Asymmetric keys: RSA at least 2048 bits, EC on a curve of at least 256 bits (P-256, P-384, P-521), or
 Ed25519/Ed448.
