@@ -10,19 +10,10 @@ Typical use inside a worker's services::
 ``workers-core anaf ...`` (``anaf_core.cli``) is the OAuth bootstrap a human runs once.
 """
 
+from anaf_core import errors
 from anaf_core.config import AnafSettings, get_anaf_settings, load_anaf_settings
 from anaf_core.cui import cui_check_digit, is_valid_cui, normalize_cui
-from anaf_core.errors import (
-    AnafAuthError,
-    AnafDailyLimitError,
-    AnafDownloadExpiredError,
-    AnafError,
-    AnafProtocolError,
-    AnafRateLimitError,
-    AnafResponseError,
-    AnafTransportError,
-    AnafWafRejectionError,
-)
+from anaf_core.errors import *  # noqa: F403  (the whole ANAF tree, errors.__all__)
 from anaf_core.http import ANAF_ERRORS, build_client, error_for_message
 from anaf_core.quota import RO_TZ, DailyQuota, seconds_until_ro_midnight
 from anaf_core.runtime import AnafRuntime
@@ -32,19 +23,9 @@ from anaf_core.tokens import FileTokenStore, RedisTokenStore, TokenManager, Toke
 __all__ = [
     "ANAF_ERRORS",
     "RO_TZ",
-    # errors
-    "AnafAuthError",
-    "AnafDailyLimitError",
-    "AnafDownloadExpiredError",
-    "AnafError",
-    "AnafProtocolError",
-    "AnafRateLimitError",
-    "AnafResponseError",
     # settings and runtime
     "AnafRuntime",
     "AnafSettings",
-    "AnafTransportError",
-    "AnafWafRejectionError",
     # limits
     "DailyQuota",
     # oauth
@@ -69,3 +50,4 @@ __all__ = [
     "open_signed_zip",
     "seconds_until_ro_midnight",
 ]
+__all__ += errors.__all__  # the ANAF exception tree

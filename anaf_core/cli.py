@@ -16,6 +16,8 @@ from typing import Any
 
 import click
 
+from shared.cli_errors import fail
+
 __all__ = ["cli"]
 
 
@@ -27,14 +29,6 @@ def _tokens(token_file: Path | None) -> Any:
     if token_file is None:
         return runtime.tokens
     return TokenManager(settings, FileTokenStore(token_file), lock_client=None, http=runtime.oauth_http)
-
-
-def _fail(exc: Exception) -> None:
-    from shared.errors import WorkerError
-
-    payload = exc.to_dict() if isinstance(exc, WorkerError) else {"message": str(exc)}
-    click.echo(json.dumps(payload, ensure_ascii=False, indent=2), err=True)
-    sys.exit(1)
 
 
 token_file_option = click.option(
@@ -60,7 +54,7 @@ def authorize_url(state: str | None) -> None:
     try:
         click.echo(_tokens(None).authorize_url(state or secrets.token_urlsafe(12)))
     except Exception as exc:  # noqa: BLE001 - reported as JSON, exit 1
-        _fail(exc)
+        fail(exc)
     click.echo(
         "After consent ANAF redirects to ANAF_REDIRECT_URI?code=...; run `exchange-code <code>` within 60 seconds.",
         err=True,
@@ -77,7 +71,7 @@ def exchange_code(code: str, token_file: Path | None) -> None:
         manager.exchange_code(code)
         click.echo(json.dumps(manager.status(), indent=2))
     except Exception as exc:  # noqa: BLE001
-        _fail(exc)
+        fail(exc)
 
 
 @cli.command("token-status")
@@ -87,7 +81,7 @@ def token_status(token_file: Path | None) -> None:
     try:
         status = _tokens(token_file).status()
     except Exception as exc:  # noqa: BLE001
-        _fail(exc)
+        fail(exc)
         return
     click.echo(json.dumps(status, indent=2))
     if not status.get("bootstrapped") or status.get("refresh_valid_s", 1) <= 0:
@@ -103,4 +97,4 @@ def refresh(token_file: Path | None) -> None:
         manager.refresh(force=True)
         click.echo(json.dumps(manager.status(), indent=2))
     except Exception as exc:  # noqa: BLE001
-        _fail(exc)
+        fail(exc)

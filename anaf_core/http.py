@@ -13,18 +13,8 @@ from typing import Any
 
 import httpx
 
+from anaf_core import errors
 from anaf_core.config import AnafSettings
-from anaf_core.errors import (
-    AnafAuthError,
-    AnafDailyLimitError,
-    AnafDownloadExpiredError,
-    AnafError,
-    AnafProtocolError,
-    AnafRateLimitError,
-    AnafResponseError,
-    AnafTransportError,
-    AnafWafRejectionError,
-)
 from anaf_core.quota import seconds_until_ro_midnight
 from shared.integration import StatusErrorMap, TokenProvider, stack
 from shared.ratelimit import GcraLimiter
@@ -66,7 +56,7 @@ def build_client(
 
 def error_for_message(
     message: str, *, operation: str, status_code: int | None = None, body: str | bytes | None = None
-) -> AnafError:
+) -> errors.AnafError:
     """The exception for one of ANAF's error wordings (daily cap, technical error, rights, expiry...)."""
     kw: dict[str, Any] = {
         "operation": operation,
@@ -76,15 +66,15 @@ def error_for_message(
     }
     text = f"{operation}: ANAF: {message}"
     if _DAILY_RE.search(message):
-        return AnafDailyLimitError(text, retry_after=seconds_until_ro_midnight(), **kw)
+        return errors.AnafDailyLimitError(text, retry_after=seconds_until_ro_midnight(), **kw)
     lowered = message.lower()
     if "eroare tehnica" in lowered:
-        return AnafTransportError(text, request_sent=True, **kw)
+        return errors.AnafTransportError(text, request_sent=True, **kw)
     if "60 de zile" in lowered and "descarcat" in lowered:
-        return AnafDownloadExpiredError(text, **kw)
+        return errors.AnafDownloadExpiredError(text, **kw)
     if "nu aveti drept" in lowered or "nu exista niciun cif" in lowered:
-        return AnafAuthError(text, **kw)
-    return AnafResponseError(text, **kw)
+        return errors.AnafAuthError(text, **kw)
+    return errors.AnafResponseError(text, **kw)
 
 
 def is_waf_page(response: httpx.Response) -> bool:
@@ -92,11 +82,11 @@ def is_waf_page(response: httpx.Response) -> bool:
     return "html" in ctype and bool(_WAF_RE.search(response.text[:4000]))
 
 
-def _refine(response: httpx.Response, operation: str, messages: list[str]) -> AnafError | None:
+def _refine(response: httpx.Response, operation: str, messages: list[str]) -> errors.AnafError | None:
     """ANAF's own signals: the WAF page (HTTP 200 HTML), and wordings that say "daily cap" or "try later"."""
     status = response.status_code
     if status == 200 and is_waf_page(response):
-        return AnafWafRejectionError(
+        return errors.AnafWafRejectionError(
             f"{operation}: request rejected by ANAF's web application firewall",
             operation=operation,
             status_code=status,
@@ -110,11 +100,11 @@ def _refine(response: httpx.Response, operation: str, messages: list[str]) -> An
 
 #: How ANAF's failures become the ANAF tree (used by every client ``build_client`` makes).
 ANAF_ERRORS = StatusErrorMap(
-    transport=AnafTransportError,
-    rate_limit=AnafRateLimitError,
-    auth=AnafAuthError,
-    rejected=AnafResponseError,
-    protocol=AnafProtocolError,
+    transport=errors.AnafTransportError,
+    rate_limit=errors.AnafRateLimitError,
+    auth=errors.AnafAuthError,
+    rejected=errors.AnafResponseError,
+    protocol=errors.AnafProtocolError,
     name="ANAF",
     refine=_refine,
 )

@@ -12,15 +12,9 @@ from typing import Any
 
 import click
 
+from shared.cli_errors import fail
+
 __all__ = ["cli"]
-
-
-def _fail(exc: Exception) -> None:
-    from shared.errors import WorkerError
-
-    payload = exc.to_dict() if isinstance(exc, WorkerError) else {"message": str(exc)}
-    click.echo(json.dumps(payload, ensure_ascii=False, indent=2), err=True)
-    sys.exit(1)
 
 
 @click.group("efactura")
@@ -42,11 +36,11 @@ def build(invoice_json: Any, extern: bool) -> None:
     try:
         invoice = Invoice.model_validate_json(invoice_json.read())
     except ValidationError as exc:
-        _fail(PayloadError.from_validation_error(exc, "invalid invoice"))
+        fail(PayloadError.from_validation_error(exc, "invalid invoice"))
         return
     problem = invoice.extern_problem(extern)
     if problem is not None:
-        _fail(PayloadError(problem, errors=[{"loc": ["extern"], "msg": problem, "type": "extern"}]))
+        fail(PayloadError(problem, errors=[{"loc": ["extern"], "msg": problem, "type": "extern"}]))
         return
     if invoice.buyer_abroad and not extern:
         click.echo("note: the buyer is outside Romania; upload with extern=DA (--extern)", err=True)
@@ -69,7 +63,7 @@ def validate(xml_file: Any) -> None:
             xml_file.read()
         )
     except (PayloadError, PermanentError) as exc:
-        _fail(exc)
+        fail(exc)
         return
     click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     sys.exit(0 if report.ok else 1)

@@ -5,30 +5,18 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from shared.config import BaseServiceSettings
+from shared.config import OutboxDatabaseSettings, outbox_database_field
 
 __all__ = ["EtransportSettings", "get_settings"]
 
 
-class EtransportSettings(BaseServiceSettings):
+class EtransportSettings(OutboxDatabaseSettings):
     model_config = SettingsConfigDict(env_prefix="ANAF_ETRANSPORT_", env_file=".env", extra="ignore")
 
-    database_url: SecretStr | None = Field(
-        default=None,
-        validation_alias=AliasChoices("ANAF_ETRANSPORT_DATABASE_URL", "DATABASE_URL"),
-        description="the shared outbox's database (PostgreSQL; SQLite only in development): required",
-    )
-
-    @field_validator("database_url", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value  # ``VAR=`` means unset
-
-    def outbox_url(self) -> str:
-        return self.database_url.get_secret_value() if self.database_url is not None else ""
+    database_url: SecretStr | None = outbox_database_field("ANAF_ETRANSPORT_DATABASE_URL")
 
     # Validation files come from the schemas directory (shared.schemas); these only relocate them, and the files
     # found there must still hold the manifest's bytes.

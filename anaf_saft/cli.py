@@ -20,7 +20,8 @@ from anaf_saft.writer import NS_PRODUCTION, NS_TEST
 from anaf_saft.xsd import SaftSchema
 from shared.artifacts import FilesystemArtifactStore
 from shared.errors import WorkerError
-from shared.schemas import SchemasUnavailable, get_store
+from shared.schemas import get_store
+from shared.schemas.cli import PARTIAL_OPTION, schema_or_partial
 
 __all__ = ["SCHEMAS", "cli"]
 
@@ -36,20 +37,13 @@ def cli() -> None:
     """SAF-T (D406) files."""
 
 
-_PARTIAL = click.option(
-    "--allow-partial", is_flag=True, help="when the official XSD is not installed, go on without it (says so)"
-)
-
-
 def _schema(xsd: Path | None, allow_partial: bool) -> SaftSchema | None:
     """The official XSD, or None when it is unusable and the user explicitly allowed a partial check."""
-    try:
-        return SaftSchema.from_store(get_store(), xsd=xsd or get_settings().xsd_path)
-    except SchemasUnavailable as exc:
-        if not allow_partial:
-            raise click.ClickException(f"{exc.message} -- or pass --allow-partial to go on without the XSD") from None
-        click.echo("PARTIAL CHECK: the official SAF-T XSD was NOT run", err=True)
-        return None
+    return schema_or_partial(
+        lambda: SaftSchema.from_store(get_store(), xsd=xsd or get_settings().xsd_path),
+        allow_partial=allow_partial,
+        what="the official SAF-T XSD",
+    )
 
 
 @cli.command()
@@ -64,7 +58,7 @@ def _schema(xsd: Path | None, allow_partial: bool) -> SaftSchema | None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="output directory")
 @click.option("--xsd", type=click.Path(exists=True, path_type=Path), default=None)
 @click.option("--max-lines", type=int, default=None, help="lines per segment")
-@_PARTIAL
+@PARTIAL_OPTION
 def generate(
     request_file: Path, export_dir: Path, out: Path, xsd: Path | None, max_lines: int | None, allow_partial: bool
 ) -> None:
@@ -98,7 +92,7 @@ def generate(
 @cli.command()
 @click.argument("xml_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--xsd", type=click.Path(exists=True, path_type=Path), default=None)
-@_PARTIAL
+@PARTIAL_OPTION
 def validate(xml_file: Path, xsd: Path | None, allow_partial: bool) -> None:
     """Validate XML_FILE against the XSD (streaming) and DUKIntegrator when ANAF_DUK_DIR is set.
 

@@ -53,15 +53,20 @@ def text_col(
     return text
 
 
+def _number(value: Any, col: str) -> tuple[str, Decimal]:
+    """The cell's text (stripped) and its Decimal; ``RecordError`` when it is not a number."""
+    text = value.strip() if type(value) is str else str(value)
+    try:
+        return text, Decimal(text)
+    except InvalidOperation:
+        raise RecordError(col, f"not a number: {text[:30]!r}") from None
+
+
 def money_col(row: Mapping[str, Any], col: str) -> Decimal:
     value = row.get(col)
     if value is None or value == "":
         return ZERO
-    text = value.strip() if type(value) is str else str(value)
-    try:
-        d = Decimal(text)
-    except InvalidOperation:
-        raise RecordError(col, f"not a number: {text[:30]!r}") from None
+    text, d = _number(value, col)
     dot = text.find(".")
     if not d.is_finite() or "e" in text or "E" in text or (dot >= 0 and len(text) - dot > 3):
         raise RecordError(col, "must be a finite amount with at most 2 decimals")
@@ -80,11 +85,7 @@ def quantity_col(row: Mapping[str, Any], col: str) -> Decimal:
     value = row.get(col)
     if value is None or value == "":
         raise RecordError(col, "required")
-    text = value.strip() if type(value) is str else str(value)
-    try:
-        d = Decimal(text)
-    except InvalidOperation:
-        raise RecordError(col, f"not a number: {text[:30]!r}") from None
+    text, d = _number(value, col)
     dot = text.find(".")
     if not d.is_finite() or "e" in text or "E" in text or (dot >= 0 and len(text) - dot > 7) or abs(d) >= _MAX_AMOUNT:
         raise RecordError(col, "must be a finite quantity with at most 6 decimals")

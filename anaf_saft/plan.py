@@ -7,6 +7,7 @@ memory at a time.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -89,17 +90,8 @@ def read_records(plan: Plan, source: AccountingSource, kind: str) -> Iterator[ob
 
 def grouped_transactions(lines: Iterator[GLLine]) -> Iterator[list[GLLine]]:
     """Consecutive lines with the same (journal, transaction) form one transaction."""
-    current: list[GLLine] = []
-    key: tuple[str, str] | None = None
-    for line in lines:
-        k = (line.journal_id, line.transaction_id)
-        if k != key and current:
-            yield current
-            current = []
-        key = k
-        current.append(line)
-    if current:
-        yield current
+    for _, run in itertools.groupby(lines, key=lambda line: (line.journal_id, line.transaction_id)):
+        yield list(run)
 
 
 class _Document(Protocol):
@@ -112,14 +104,5 @@ _D = TypeVar("_D", bound=_Document)
 
 def grouped_documents(lines: Iterator[_D]) -> Iterator[list[_D]]:
     """Consecutive lines with the same document key (partner and invoice number, or payment reference) form one document."""
-    current: list[_D] = []
-    key: tuple[str, str] | None = None
-    for line in lines:
-        k = line.document
-        if k != key and current:
-            yield current
-            current = []
-        key = k
-        current.append(line)
-    if current:
-        yield current
+    for _, run in itertools.groupby(lines, key=lambda line: line.document):
+        yield list(run)

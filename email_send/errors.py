@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from shared.errors import PermanentError, TransientError, WorkerError
+from shared.errors import PermanentError, TransientError, WorkerError, fold_facts
 
 __all__ = [
     "MessageInFlight",
@@ -50,16 +50,13 @@ class SmtpError(WorkerError):
         **kwargs: Any,
     ):
         if not isinstance(message, Mapping):
-            details: dict[str, Any] = dict(kwargs.pop("details", None) or {})
-            if smtp_code is not None:
-                details["smtp_code"] = smtp_code
-            if smtp_message is not None:
-                details["smtp_message"] = smtp_message[:1000]
-            if stage is not None:
-                details["stage"] = stage
-            if recipients:
-                details["recipients"] = [dict(r) for r in recipients]
-            kwargs["details"] = details
+            kwargs["details"] = fold_facts(
+                kwargs.pop("details", None),
+                smtp_code=smtp_code,
+                smtp_message=None if smtp_message is None else smtp_message[:1000],
+                stage=stage,
+                recipients=[dict(r) for r in recipients] or None,
+            )
         super().__init__(message, **kwargs)
 
     @property

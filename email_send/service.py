@@ -24,9 +24,8 @@ from email_send.models import EmailRequest, EmailResult, SmtpReply
 from email_send.pool import Delivery
 from email_send.templates import TemplateRenderer
 from shared.artifacts import artifact_store
-from shared.config import get_settings
 from shared.errors import WorkerError
-from shared.idempotency import IdempotencyGuard, guarded, request_fingerprint
+from shared.idempotency import IdempotencyGuard, guarded, request_fingerprint, worker_redis
 
 __all__ = ["EmailSendServices", "EmailService", "Transport", "build_services", "close_services", "request_fingerprint"]
 
@@ -124,10 +123,7 @@ class EmailSendServices:
 
 def build_services(settings: EmailSendSettings) -> EmailSendServices:
     """The SMTP pool, the Redis client of the idempotency guard and the message builder of one process."""
-    url = get_settings().redis_url.get_secret_value()
-    client: redis.Redis[bytes] = redis.Redis.from_url(
-        url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30
-    )
+    client = worker_redis()
     guard = IdempotencyGuard(
         client,
         namespace=NAMESPACE,

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from shared.errors import PermanentError, TransientError, WorkerError
+from shared.errors import PermanentError, TransientError, WorkerError, fold_facts
 
 __all__ = [
     "ChannelBusy",
@@ -46,12 +46,9 @@ class SlackError(WorkerError):
         **kwargs: Any,
     ):
         if not isinstance(message, Mapping):
-            details: dict[str, Any] = dict(kwargs.pop("details", None) or {})
-            if slack_error is not None:
-                details["slack_error"] = slack_error
-            if http_status is not None:
-                details["http_status"] = http_status
-            kwargs["details"] = details
+            kwargs["details"] = fold_facts(
+                kwargs.pop("details", None), slack_error=slack_error, http_status=http_status
+            )
         super().__init__(message, **kwargs)
 
 

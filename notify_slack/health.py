@@ -7,15 +7,13 @@ incoming webhook is to post a message to a real channel.
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
 from notify_slack.client import SlackClient
 from notify_slack.config import NotifySlackSettings
 from notify_slack.errors import SlackNotConfigured
-from shared.health import DeepCheck
+from shared.health import CachedCheck, DeepCheck
 
 __all__ = ["SlackCheck", "deep_checks", "slack_check", "webhook_config_check"]
 
@@ -54,23 +52,12 @@ def slack_check(settings: NotifySlackSettings) -> dict[str, Any]:
     return {"mode": "token", "team": info.get("team"), "bot_id": info.get("bot_id"), "cached": False}
 
 
-class SlackCheck:
+class SlackCheck(CachedCheck):
     """``slack_check`` with a successful verdict kept ``cache_seconds`` (Slack rate-limits auth.test)."""
 
     def __init__(self, settings: NotifySlackSettings, *, cache_seconds: float = 30.0):
+        super().__init__(lambda: slack_check(settings), seconds=cache_seconds)
         self.settings = settings
-        self.cache_seconds = cache_seconds
-        self._lock = threading.Lock()
-        self._cached: tuple[float, dict[str, Any]] | None = None
-
-    def __call__(self) -> dict[str, Any]:
-        with self._lock:
-            if self._cached is not None and time.monotonic() - self._cached[0] < self.cache_seconds:
-                return {**self._cached[1], "cached": True}
-        details = slack_check(self.settings)
-        with self._lock:
-            self._cached = (time.monotonic(), details)
-        return details
 
 
 def deep_checks(settings: NotifySlackSettings) -> list[DeepCheck]:

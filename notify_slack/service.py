@@ -23,8 +23,7 @@ from notify_slack.config import NotifySlackSettings
 from notify_slack.errors import ChannelBusy, SlackNotConfigured, SlackRateLimited
 from notify_slack.markup import PreparedMessage, prepare_message
 from notify_slack.models import SlackRequest, SlackResult
-from shared.config import get_settings
-from shared.idempotency import IdempotencyGuard, guarded, request_fingerprint
+from shared.idempotency import IdempotencyGuard, guarded, request_fingerprint, worker_redis
 from shared.keys import rate_key
 from shared.ratelimit import GcraLimiter
 
@@ -188,10 +187,7 @@ class NotifySlackServices:
 
 def build_services(settings: NotifySlackSettings) -> NotifySlackServices:
     """The Slack client, and the Redis client of the channel pace and of the idempotency guard, of one process."""
-    url = get_settings().redis_url.get_secret_value()
-    client: redis.Redis[bytes] = redis.Redis.from_url(
-        url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30
-    )
+    client = worker_redis()
     slack = SlackService(
         settings=settings,
         client=SlackClient(settings),

@@ -14,14 +14,10 @@ from pydantic import ValidationError
 
 from ocr.config import get_settings
 from ocr.models import OcrRequest
+from shared.cli_errors import exit_with_json
 from shared.errors import PayloadError, WorkerError
 
 __all__ = ["cli"]
-
-
-def _fail(error: dict[str, Any]) -> None:
-    click.echo(json.dumps({"status": "error", "error": error}, ensure_ascii=False, indent=2), err=True)
-    sys.exit(1)
 
 
 @click.group()
@@ -60,10 +56,13 @@ def extract(
     try:
         request = OcrRequest.model_validate({k: v for k, v in payload.items() if v is not None})
     except (ValidationError, ValueError) as exc:
-        _fail(
-            PayloadError.from_validation_error(exc).to_dict()
-            if isinstance(exc, ValidationError)
-            else {"message": str(exc)}
+        exit_with_json(
+            {
+                "status": "error",
+                "error": PayloadError.from_validation_error(exc).to_dict()
+                if isinstance(exc, ValidationError)
+                else {"message": str(exc)},
+            }
         )
         return
     # a local file may be as large as an artifact, not only as large as an inline payload
@@ -71,7 +70,7 @@ def extract(
     try:
         result = service.extract(request)
     except WorkerError as exc:
-        _fail(exc.to_dict())
+        exit_with_json({"status": "error", "error": exc.to_dict()})
         return
     if as_json:
         click.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))

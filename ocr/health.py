@@ -9,15 +9,12 @@ packages and model directories for PaddleOCR. Verdicts are cached for 30 s.
 from __future__ import annotations
 
 import importlib.util
-import threading
-import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ocr.config import OcrSettings
 from ocr.errors import OcrConfigurationError
-from shared.health import DeepCheck
+from shared.health import CachedCheck, DeepCheck
 
 __all__ = ["EngineCheck", "deep_checks"]
 
@@ -53,22 +50,16 @@ def _paddleocr(settings: OcrSettings) -> dict[str, Any]:
     return {"det": str(settings.paddle_det_model_dir), "rec": str(settings.paddle_rec_model_dir)}
 
 
-class EngineCheck:
+class EngineCheck(CachedCheck):
     """Raises when the configured engine could not run in this container; verdicts cached ``CACHE_SECONDS``."""
 
     def __init__(self, settings: OcrSettings):
+        super().__init__(self._probe, seconds=CACHE_SECONDS)
         self.settings = settings
-        self._lock = threading.Lock()
-        self._cached: tuple[float, dict[str, Any]] | None = None
 
-    def __call__(self) -> Mapping[str, Any]:
-        with self._lock:
-            if self._cached is not None and time.monotonic() - self._cached[0] < CACHE_SECONDS:
-                return {**self._cached[1], "cached": True}
-            probe = {"rapidocr": _rapidocr, "tesseract": _tesseract, "paddleocr": _paddleocr}[self.settings.engine]
-            details = {"engine": self.settings.engine, **probe(self.settings)}
-            self._cached = (time.monotonic(), details)
-            return details
+    def _probe(self) -> dict[str, Any]:
+        probe = {"rapidocr": _rapidocr, "tesseract": _tesseract, "paddleocr": _paddleocr}[self.settings.engine]
+        return {"engine": self.settings.engine, **probe(self.settings)}
 
 
 def deep_checks(settings: OcrSettings) -> list[DeepCheck]:

@@ -13,14 +13,10 @@ from pydantic import ValidationError
 
 from pdf_render.config import get_settings
 from pdf_render.models import RenderRequest
+from shared.cli_errors import exit_with_json
 from shared.errors import PayloadError, WorkerError
 
 __all__ = ["cli"]
-
-
-def _fail(error: dict[str, Any]) -> None:
-    click.echo(json.dumps({"status": "error", "error": error}, ensure_ascii=False, indent=2), err=True)
-    sys.exit(1)
 
 
 @click.group()
@@ -63,14 +59,14 @@ def render(
     try:
         request = RenderRequest.model_validate(payload)
     except ValidationError as exc:
-        _fail(PayloadError.from_validation_error(exc).to_dict())
+        exit_with_json({"status": "error", "error": PayloadError.from_validation_error(exc).to_dict()})
         return
     settings = get_settings()
     host = build_host(settings)
     try:
         rendered = PdfService.build(settings, host).render_bytes(request)
     except WorkerError as exc:
-        _fail(exc.to_dict())
+        exit_with_json({"status": "error", "error": exc.to_dict()})
         return
     finally:
         host.close()

@@ -6,9 +6,7 @@ own Chromium, renders, and closes it again; the verdict (pass or fail) is cached
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Mapping
 from typing import Any
 
 from pdf_render.browser import BrowserHost
@@ -16,7 +14,7 @@ from pdf_render.config import PdfRenderSettings
 from pdf_render.models import PdfOptions
 from pdf_render.netpolicy import NetworkPolicy
 from pdf_render.rendering import PdfRenderer
-from shared.health import DeepCheck
+from shared.health import CachedCheck, DeepCheck
 
 __all__ = ["ChromiumCheck", "chromium_check", "deep_checks"]
 
@@ -43,31 +41,13 @@ def chromium_check(settings: PdfRenderSettings, timeout: float = 4.5) -> dict[st
     }
 
 
-class ChromiumCheck:
+class ChromiumCheck(CachedCheck):
     """``chromium_check`` with its verdict, success or failure, kept ``cache_seconds``."""
 
     def __init__(self, settings: PdfRenderSettings, *, cache_seconds: float = CACHE_SECONDS, timeout: float = 4.5):
+        super().__init__(lambda: chromium_check(settings, timeout), seconds=cache_seconds, keep_failures=True)
         self.settings = settings
-        self.cache_seconds = cache_seconds
         self.timeout = timeout
-        self._lock = threading.Lock()
-        self._cached: tuple[float, dict[str, Any] | None, BaseException | None] | None = None
-
-    def __call__(self) -> Mapping[str, Any]:
-        with self._lock:  # one probe at a time: a second caller waits for the first verdict
-            now = time.monotonic()
-            if self._cached is not None and now - self._cached[0] < self.cache_seconds:
-                _, details, error = self._cached
-                if error is not None:
-                    raise error
-                return {**(details or {}), "cached": True}
-            try:
-                details = chromium_check(self.settings, self.timeout)
-            except BaseException as exc:
-                self._cached = (now, None, exc)
-                raise
-            self._cached = (now, details, None)
-            return details
 
 
 def deep_checks(settings: PdfRenderSettings) -> list[DeepCheck]:

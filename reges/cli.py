@@ -15,7 +15,8 @@ from reges.config import get_settings
 from reges.message import NS, build_xml, json_to_xml, xml_to_json
 from reges.models import RegesProposalsRequest, RegesSubmitRequest
 from reges.schema import RegesSchema
-from shared.schemas import SchemasUnavailable, get_store
+from shared.schemas import get_store
+from shared.schemas.cli import PARTIAL_OPTION, schema_or_partial
 from shared.xml import UntrustedXml, parse_untrusted
 
 __all__ = ["SCHEMAS", "cli"]
@@ -34,27 +35,20 @@ def cli() -> None:
     """REGES Online (Inspecția Muncii) messages."""
 
 
-_PARTIAL = click.option(
-    "--allow-partial", is_flag=True, help="when the official XSD is not installed, go on without it (says so)"
-)
-
-
 def _schema(xsd: Path | None, allow_partial: bool) -> RegesSchema | None:
     """The official XSD, or None when it is unusable and the user explicitly allowed a partial check."""
-    try:
-        return RegesSchema.from_store(get_store(), xsd=xsd or get_settings().xsd_path)
-    except SchemasUnavailable as exc:
-        if not allow_partial:
-            raise click.ClickException(f"{exc.message} -- or pass --allow-partial to go on without the XSD") from None
-        click.echo("PARTIAL CHECK: reges.xsd was NOT run", err=True)
-        return None
+    return schema_or_partial(
+        lambda: RegesSchema.from_store(get_store(), xsd=xsd or get_settings().xsd_path),
+        allow_partial=allow_partial,
+        what="reges.xsd",
+    )
 
 
 @cli.command()
 @click.argument("request_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["xml", "json"]), default="xml")
 @click.option("--xsd", type=click.Path(exists=True, path_type=Path), default=None)
-@_PARTIAL
+@PARTIAL_OPTION
 def build(request_file: Path, fmt: str, xsd: Path | None, allow_partial: bool) -> None:
     """Print the message of REQUEST_FILE (a reges.submit payload); exit 1 when refused."""
     data = json.loads(request_file.read_text(encoding="utf-8"))

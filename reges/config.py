@@ -5,15 +5,15 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from shared.config import BaseServiceSettings
+from shared.config import OutboxDatabaseSettings, outbox_database_field
 
 __all__ = ["RegesSettings", "get_settings"]
 
 
-class RegesSettings(BaseServiceSettings):
+class RegesSettings(OutboxDatabaseSettings):
     """API base (``https://api.inspectiamuncii.ro``; test ``https://api.dev.inspectiamuncii.org``) and Keycloak.
 
     Credentials are per employer register (CUI): ``REGES_USERNAME``/``REGES_PASSWORD`` are the API keys
@@ -40,19 +40,7 @@ class RegesSettings(BaseServiceSettings):
     token_margin_s: float = 30.0
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 30.0
-    database_url: SecretStr | None = Field(
-        default=None,
-        validation_alias=AliasChoices("REGES_DATABASE_URL", "DATABASE_URL"),
-        description="the shared outbox's database (PostgreSQL; SQLite only in development): required",
-    )
-
-    @field_validator("database_url", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value  # ``VAR=`` means unset
-
-    def outbox_url(self) -> str:
-        return self.database_url.get_secret_value() if self.database_url is not None else ""
+    database_url: SecretStr | None = outbox_database_field("REGES_DATABASE_URL")
 
 
 @lru_cache(maxsize=1)

@@ -27,7 +27,6 @@ from registry.models import WorkerState
 from registry.scrape_policy import ScrapePolicy, ScrapeRefused, ScrapeTarget
 from registry.service import WorkerRegistryService
 from registry.snapshot import Member
-from registry.store import event_envelope
 
 __all__ = ["ScrapeError", "WorkerHealthCheckJob", "derive", "parse_metrics"]
 
@@ -221,22 +220,6 @@ class WorkerHealthCheckJob:
         )
         if applied is not None and applied.changed:
             reason = "scrape_failed" if applied.status == WorkerState.ERROR else "scrape_recovered"
-            await self.service.store.publish(
-                event_envelope(
-                    "worker.status_changed",
-                    tag=m.tag,
-                    instance_id=m.instance_id,
-                    status=applied.status,
-                    previous_status=applied.previous,
-                    reason=reason,
-                    now=now,
-                )
-            )
-            log.warning(
-                "worker status changed",
-                tag=m.tag,
-                instance_id=m.instance_id,
-                previous=applied.previous,
-                status=applied.status,
-                reason=reason,
+            await self.service.announce_status_change(
+                m.tag, m.instance_id, applied.status, previous=applied.previous, reason=reason, now=now
             )

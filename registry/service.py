@@ -319,26 +319,27 @@ class WorkerRegistryService:
             )
             if not ok:
                 return False
+        await self.announce_status_change(m.tag, m.instance_id, new, previous=m.stored_status, reason=reason, now=now)
+        return True
+
+    async def announce_status_change(
+        self, tag: str, instance_id: str, status: str, *, previous: str | None, reason: str | None, now: float
+    ) -> None:
+        """Publish ``worker.status_changed`` and log it (the sweep's and the health scrape's transitions)."""
         await self.store.publish(
             event_envelope(
                 "worker.status_changed",
-                tag=m.tag,
-                instance_id=m.instance_id,
-                status=new,
-                previous_status=m.stored_status,
+                tag=tag,
+                instance_id=instance_id,
+                status=status,
+                previous_status=previous,
                 reason=reason,
                 now=now,
             )
         )
         log.warning(
-            "worker status changed",
-            tag=m.tag,
-            instance_id=m.instance_id,
-            previous=m.stored_status,
-            status=new,
-            reason=reason,
+            "worker status changed", tag=tag, instance_id=instance_id, previous=previous, status=status, reason=reason
         )
-        return True
 
     def _ack(self, tag: str, instance_id: str, applied: Applied, now: float) -> dict[str, Any]:
         """``schemas.HeartbeatAck`` as a dict."""

@@ -12,16 +12,16 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from pydantic import ValidationError
 
 from shared.errors import WorkerError
 
-__all__ = ["BoundaryGroup", "boundary", "describe"]
+__all__ = ["BoundaryGroup", "boundary", "describe", "exit_with_json", "fail"]
 
 MAX_LINE = 300
 
@@ -81,3 +81,14 @@ class BoundaryGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         with boundary():
             return super().invoke(ctx)
+
+
+def exit_with_json(payload: Mapping[str, Any]) -> NoReturn:
+    """A worker command's machine-readable failure: ``payload`` as indented JSON on stderr, exit 1."""
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=2), err=True)
+    sys.exit(1)
+
+
+def fail(exc: BaseException) -> NoReturn:
+    """``exit_with_json`` of ``exc``: our structured error, or only the message of a foreign one."""
+    exit_with_json(exc.to_dict() if isinstance(exc, WorkerError) else {"message": str(exc)})

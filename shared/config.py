@@ -7,12 +7,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.retry import RetryPolicy
 
-__all__ = ["PLACEHOLDER_SECRETS", "BaseServiceSettings", "WorkerSettings", "get_settings", "is_placeholder"]
+__all__ = [
+    "PLACEHOLDER_SECRETS",
+    "BaseServiceSettings",
+    "OutboxDatabaseSettings",
+    "WorkerSettings",
+    "get_settings",
+    "is_placeholder",
+    "outbox_database_field",
+]
 
 #: Values that mean "nobody set this": refused for secrets outside development.
 PLACEHOLDER_SECRETS = frozenset(
@@ -57,6 +65,30 @@ class BaseServiceSettings(BaseSettings):
                 + " (set real values, or WORKERS_CORE_ENV=development on a laptop)"
             )
         return self
+
+
+class OutboxDatabaseSettings(BaseServiceSettings):
+    """A worker that keeps its state in the shared outbox's database; declare ``database_url`` with
+    ``outbox_database_field("<PREFIX>DATABASE_URL")`` (a blank value means unset)."""
+
+    database_url: SecretStr | None = None
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value  # ``VAR=`` means unset
+
+    def outbox_url(self) -> str:
+        return self.database_url.get_secret_value() if self.database_url is not None else ""
+
+
+def outbox_database_field(own: str) -> Any:
+    """The ``database_url`` field of an ``OutboxDatabaseSettings``: the worker's own variable, else ``DATABASE_URL``."""
+    return Field(
+        default=None,
+        validation_alias=AliasChoices(own, "DATABASE_URL"),
+        description="the shared outbox's database (PostgreSQL; SQLite only in development): required",
+    )
 
 
 class WorkerSettings(BaseServiceSettings):

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["PayloadError", "PermanentError", "TransientError", "WorkerError", "error_dict"]
+__all__ = ["PayloadError", "PermanentError", "TransientError", "WorkerError", "error_dict", "fold_facts"]
 
 
 class WorkerError(Exception):
@@ -132,6 +132,11 @@ class TransientError(WorkerError):
         if self.retry_after is not None:
             out["retry_after"] = self.retry_after
         return out
+
+
+def fold_facts(details: Mapping[str, Any] | None, **facts: Any) -> dict[str, Any]:
+    """``details`` plus every fact that is not None: how a client tree keeps its triage facts in ``details``."""
+    return {**(details or {}), **{key: value for key, value in facts.items() if value is not None}}
 
 
 def error_dict(exc: BaseException) -> dict[str, Any]:

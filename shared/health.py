@@ -28,7 +28,7 @@ from prometheus_fastapi_instrumentator import Instrumentator
 
 from shared.http_limits import HTTPLimits
 
-__all__ = ["DeepCheck", "HealthServer", "Probe", "build_health_app", "run_checks"]
+__all__ = ["CachedCheck", "DeepCheck", "HealthServer", "Probe", "build_health_app", "run_checks"]
 
 log = structlog.get_logger(__name__)
 
@@ -43,6 +43,40 @@ class DeepCheck:
     breaker: pybreaker.CircuitBreaker = field(
         default_factory=lambda: pybreaker.CircuitBreaker(fail_max=3, reset_timeout=30)
     )
+
+
+class CachedCheck:
+    """A deep check's ``probe`` with its verdict kept ``seconds`` (a repeat answers ``"cached": True``).
+
+    One probe runs at a time: a second caller waits for the first verdict. A failure is kept too when
+    ``keep_failures`` (a probe too costly to repeat on every readiness call), else the next call probes again.
+    """
+
+    def __init__(
+        self, probe: Callable[[], Mapping[str, Any]], *, seconds: float = 30.0, keep_failures: bool = False
+    ) -> None:
+        self.probe = probe
+        self.seconds = seconds
+        self.keep_failures = keep_failures
+        self._lock = threading.Lock()
+        self._cached: tuple[float, dict[str, Any], BaseException | None] | None = None
+
+    def __call__(self) -> dict[str, Any]:
+        with self._lock:
+            now = time.monotonic()
+            if self._cached is not None and now - self._cached[0] < self.seconds:
+                _, details, error = self._cached
+                if error is not None:
+                    raise error
+                return {**details, "cached": True}
+            try:
+                details = dict(self.probe())
+            except BaseException as exc:
+                if self.keep_failures:
+                    self._cached = (now, {}, exc)
+                raise
+            self._cached = (now, details, None)
+            return details
 
 
 @dataclass

@@ -44,17 +44,33 @@ import redis
 import structlog
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_fixed
 
+from shared.config import get_settings
 from shared.errors import TransientError
 from shared.interrupts import termination_deferred
 from shared.keys import idempotency_key
 
-__all__ = ["Claim", "ClaimHeld", "GuardUnavailable", "Guarded", "IdempotencyGuard", "guarded", "request_fingerprint"]
+__all__ = [
+    "Claim",
+    "ClaimHeld",
+    "GuardUnavailable",
+    "Guarded",
+    "IdempotencyGuard",
+    "guarded",
+    "request_fingerprint",
+    "worker_redis",
+]
 
 
 def request_fingerprint(request: Any) -> str:
     """A key derived from a whole pydantic request, for callers that give none and run outside a task."""
     canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def worker_redis() -> redis.Redis[bytes]:
+    """A client of the platform Redis (``REDIS_URL``) with the workers' timeouts, for the guard and its neighbours."""
+    url = get_settings().redis_url.get_secret_value()
+    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30)
 
 
 log = structlog.get_logger(__name__)

@@ -6,42 +6,8 @@ there. ``transport``: ``MappedTransport`` (httpx errors and error statuses becom
 cluster-wide ``shared.ratelimit.GcraLimiter`` before each request); ``stack`` assembles them.
 """
 
-from shared.integration.errors import (
-    ApiAuthError,
-    ApiError,
-    ApiProtocolError,
-    ApiRateLimitError,
-    ApiRejectedError,
-    ApiTransportError,
-)
-from shared.integration.transport import (
-    ACCEPT_STATUS,
-    OPERATION,
-    SLOT_RESERVED,
-    AuthTransport,
-    ErrorMap,
-    LimitedTransport,
-    MappedTransport,
-    StatusErrorMap,
-    TokenProvider,
-    stack,
-)
+from shared.integration import errors, transport
+from shared.integration.errors import *  # noqa: F403  (ApiError and its five branches: errors.__all__)
+from shared.integration.transport import *  # noqa: F403  (the transport stack: transport.__all__)
 
-__all__ = [
-    "ACCEPT_STATUS",
-    "OPERATION",
-    "SLOT_RESERVED",
-    "ApiAuthError",
-    "ApiError",
-    "ApiProtocolError",
-    "ApiRateLimitError",
-    "ApiRejectedError",
-    "ApiTransportError",
-    "AuthTransport",
-    "ErrorMap",
-    "LimitedTransport",
-    "MappedTransport",
-    "StatusErrorMap",
-    "TokenProvider",
-    "stack",
-]
+__all__ = [*errors.__all__, *transport.__all__]

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from shared.errors import PermanentError, TransientError, WorkerError
+from shared.errors import PermanentError, TransientError, WorkerError, fold_facts
 
 __all__ = ["ApiAuthError", "ApiError", "ApiProtocolError", "ApiRateLimitError", "ApiRejectedError", "ApiTransportError"]
 
@@ -50,12 +50,13 @@ class ApiError(WorkerError):
         if isinstance(body, bytes):
             body = body[:BODY_EXCERPT].decode("utf-8", "replace")
         self.body = body[:BODY_EXCERPT] if body else None
-        facts: dict[str, Any] = {"api": self.api, **(details or {})}
-        for key, value in (("operation", operation), ("status_code", status_code), ("body", self.body)):
-            if value is not None:
-                facts[key] = value
-        if self.messages:
-            facts["messages"] = self.messages
+        facts = fold_facts(
+            {"api": self.api, **(details or {})},
+            operation=operation,
+            status_code=status_code,
+            body=self.body,
+            messages=self.messages or None,
+        )
         super().__init__(message, code=code, details=facts, **base)  # base: the branch's own (``retry_after``)
 
     def _restore(self, data: dict[str, Any]) -> None:

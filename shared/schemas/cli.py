@@ -4,15 +4,37 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
 from shared.schemas.installer import MIRROR_ENV, SchemaInstallError, install
 from shared.schemas.manifest import load_manifest
-from shared.schemas.store import SchemaStore, default_schemas_dir
+from shared.schemas.store import SchemaStore, SchemasUnavailable, default_schemas_dir
 
-__all__ = ["cli"]
+__all__ = ["PARTIAL_OPTION", "cli", "schema_or_partial"]
+
+T = TypeVar("T")
+
+#: ``--allow-partial`` of a worker command that validates against an official XSD
+PARTIAL_OPTION = click.option(
+    "--allow-partial", is_flag=True, help="when the official XSD is not installed, go on without it (says so)"
+)
+
+
+def schema_or_partial(load: Callable[[], T], *, allow_partial: bool, what: str) -> T | None:
+    """The official schema ``load()`` gives, or None when it is unusable and the user explicitly allowed a
+    partial check (said on stderr: ``PARTIAL CHECK: <what> was NOT run``)."""
+    try:
+        return load()
+    except SchemasUnavailable as exc:
+        if not allow_partial:
+            raise click.ClickException(f"{exc.message} -- or pass --allow-partial to go on without the XSD") from None
+        click.echo(f"PARTIAL CHECK: {what} was NOT run", err=True)
+        return None
+
 
 _DIR = click.option(
     "--dir",

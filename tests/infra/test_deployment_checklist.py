@@ -237,50 +237,29 @@ def test_redis_must_persist_with_aof(tmp_path: Path, broker_url: str) -> None:
 def registry_url() -> Iterator[str]:
     """The real registry app on loopback, on its own migrated database and a Redis DB locked like the registry
     tests lock theirs (the registry's key names are fixed, so a DB is never shared)."""
-    import redis as redis_lib
-
     from registry.config import RegistrySettings
-    from registry.db import Database
     from registry.main import create_app
-    from tests.registry.conftest import LOCK_PREFIX, REDIS_BASE, SECRET
+    from tests.registry.conftest import SECRET, locked_redis_db, migrated_database
     from tests.registry.helpers import ThreadServer
 
-    name = f"registry_checklist_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    pg = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + f"/{name}"
-    db = Database(pg)
-    db.migrate()
-    db.dispose()
-    admin = redis_lib.Redis.from_url(f"{REDIS_BASE}/0")
-    mine = uuid.uuid4().hex
-    numbers = random.sample(range(1, 16), 15)
-    chosen = next((n for n in numbers if admin.set(f"{LOCK_PREFIX}{n}", mine, nx=True, ex=3600)), None)
-    assert chosen is not None, "no free Redis DB for a registry"
-    settings = RegistrySettings(
-        database_url=pg,
-        redis_url=f"{REDIS_BASE}/{chosen}",
-        jwt_secret=SECRET,
-        jobs_enabled=True,
-        workers_core_env="test",
-        heartbeat_interval=1.0,
-        scrape_allowed_networks="127.0.0.0/8",
-    )
-    server = ThreadServer(create_app(settings)).start()
-    try:
-        yield server.url
-    finally:
-        server.stop()
-        wiped = redis_lib.Redis.from_url(f"{REDIS_BASE}/{chosen}")
-        keys = list(wiped.scan_iter(match="wrk:*", count=1000))
-        if keys:
-            wiped.delete(*keys)
-        wiped.close()
-        if admin.get(f"{LOCK_PREFIX}{chosen}") == mine.encode():
-            admin.delete(f"{LOCK_PREFIX}{chosen}")
-        admin.close()
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with (
+        migrated_database(f"registry_checklist_{uuid.uuid4().hex[:8]}") as pg,
+        locked_redis_db(uuid.uuid4().hex, ttl=3600, who="a checklist registry") as redis_url,
+    ):
+        settings = RegistrySettings(
+            database_url=pg,
+            redis_url=redis_url,
+            jwt_secret=SECRET,
+            jobs_enabled=True,
+            workers_core_env="test",
+            heartbeat_interval=1.0,
+            scrape_allowed_networks="127.0.0.0/8",
+        )
+        server = ThreadServer(create_app(settings)).start()
+        try:
+            yield server.url
+        finally:
+            server.stop()
 
 
 def test_registry_must_see_every_tag(registry_url: str, start_worker: Any, broker_url: str, redis_url: str) -> None:

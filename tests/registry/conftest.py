@@ -8,6 +8,7 @@ import secrets
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -31,10 +32,9 @@ SECRET = secrets.token_urlsafe(48)
 LOCK_PREFIX = "workers-core:test-lock:registry-redis-db:"
 
 
-@pytest.fixture(scope="session")
-def registry_pg_url() -> Iterator[str]:
-    """A PostgreSQL database only the registry tests of this session use (created, migrated, dropped)."""
-    name = f"registry_test_{SESSION}"
+@contextmanager
+def migrated_database(name: str) -> Iterator[str]:
+    """A PostgreSQL database ``name`` created and migrated for the registry, dropped on exit; yields its URL."""
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + f"/{name}"
@@ -46,22 +46,35 @@ def registry_pg_url() -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
-def registry_redis_url() -> Iterator[str]:
-    """A Redis DB locked for this session (the registry's key names are fixed, so DBs must not be shared)."""
+@contextmanager
+def locked_redis_db(owner: str, *, ttl: int, who: str) -> Iterator[str]:
+    """A Redis DB (1-15, random order) locked by ``owner`` for at most ``ttl`` s, wiped before and after."""
     admin = redis.Redis.from_url(f"{REDIS_BASE}/0")
-    numbers = list(range(1, 16))
-    random.shuffle(numbers)
-    chosen = next((n for n in numbers if admin.set(f"{LOCK_PREFIX}{n}", SESSION, nx=True, ex=3 * 3600)), None)
+    numbers = random.sample(range(1, 16), 15)
+    chosen = next((n for n in numbers if admin.set(f"{LOCK_PREFIX}{n}", owner, nx=True, ex=ttl)), None)
     if chosen is None:
-        pytest.fail("no free Redis DB for the registry tests (all 15 locked by other sessions)")
+        pytest.fail(f"no free Redis DB for {who} (all 15 locked)")
     url = f"{REDIS_BASE}/{chosen}"
     _wipe(url)
     yield url
     _wipe(url)
-    if admin.get(f"{LOCK_PREFIX}{chosen}") == SESSION.encode():
+    if admin.get(f"{LOCK_PREFIX}{chosen}") == owner.encode():
         admin.delete(f"{LOCK_PREFIX}{chosen}")
     admin.close()
+
+
+@pytest.fixture(scope="session")
+def registry_pg_url() -> Iterator[str]:
+    """A PostgreSQL database only the registry tests of this session use (created, migrated, dropped)."""
+    with migrated_database(f"registry_test_{SESSION}") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def registry_redis_url() -> Iterator[str]:
+    """A Redis DB locked for this session (the registry's key names are fixed, so DBs must not be shared)."""
+    with locked_redis_db(SESSION, ttl=3 * 3600, who="the registry tests") as url:
+        yield url
 
 
 def _wipe(url: str) -> None:

@@ -4,22 +4,18 @@ settings and cleaning fixtures of tests/registry, an app with a chosen peer addr
 
 from __future__ import annotations
 
-import random
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import psycopg
 import pytest
-import redis
 from fastapi.testclient import TestClient
 
 from registry.auth import mint_token
 from registry.config import RegistrySettings
-from registry.db import Database
 from registry.main import create_app
-from tests.registry.conftest import LOCK_PREFIX, PG_ADMIN_URL, REDIS_BASE, SECRET, _wipe, clean_registry, make_settings
+from tests.registry.conftest import SECRET, clean_registry, locked_redis_db, make_settings, migrated_database
 
 __all__ = [
     "SECRET",
@@ -35,34 +31,15 @@ __all__ = [
 @pytest.fixture(scope="module")
 def registry_pg_url() -> Iterator[str]:
     """A migrated PostgreSQL database of this test module only (dropped after it)."""
-    name = f"registry_sec_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + f"/{name}"
-    db = Database(url)
-    db.migrate()
-    db.dispose()
-    yield url
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with migrated_database(f"registry_sec_{uuid.uuid4().hex[:12]}") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def registry_redis_url() -> Iterator[str]:
     """A Redis DB locked for this test module (the registry's key names are fixed: DBs are never shared)."""
-    owner = uuid.uuid4().hex
-    admin = redis.Redis.from_url(f"{REDIS_BASE}/0")
-    numbers = random.sample(range(1, 16), 15)
-    chosen = next((n for n in numbers if admin.set(f"{LOCK_PREFIX}{n}", owner, nx=True, ex=3600)), None)
-    if chosen is None:
-        pytest.fail("no free Redis DB for the registry attack tests (all 15 locked)")
-    url = f"{REDIS_BASE}/{chosen}"
-    _wipe(url)
-    yield url
-    _wipe(url)
-    if admin.get(f"{LOCK_PREFIX}{chosen}") == owner.encode():
-        admin.delete(f"{LOCK_PREFIX}{chosen}")
-    admin.close()
+    with locked_redis_db(uuid.uuid4().hex, ttl=3600, who="the registry attack tests") as url:
+        yield url
 
 
 def bearer(*scopes: str, tag: str | None = None, instance: str | None = None, **extra: Any) -> dict[str, str]:
