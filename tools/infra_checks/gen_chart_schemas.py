@@ -24,6 +24,7 @@ QUEUES = [
     "anaf.etransport",
     "anaf.saft",
     "reges",
+    "flows",
 ]
 defs = {
     "tag": {
