@@ -60,6 +60,10 @@ class GatewaySettings(BaseServiceSettings):
     events_max_streams: int = Field(default=1000, ge=1, description="Concurrent event streams per process.")
     rate_per_second: float = Field(default=50.0, gt=0, description="Sustained requests per caller (tenant+sub).")
     rate_burst: int = Field(default=100, ge=1, description="Requests a caller may send at once.")
+    tenant_rate_per_second: float = Field(
+        default=200.0, gt=0, description="Sustained requests per tenant, all its callers together (its quota)."
+    )
+    tenant_rate_burst: int = Field(default=400, ge=1, description="Requests a tenant's callers may send at once.")
     idempotency_ttl_s: int = Field(default=86400, ge=60, description="Window of an Idempotency-Key.")
     idempotency_wait_s: float = Field(default=10.0, gt=0, description="A concurrent same-key request waits this long.")
     task_record_ttl_s: int = Field(default=86400, ge=60, description="How long ownership of a task is kept.")

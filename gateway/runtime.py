@@ -49,7 +49,13 @@ class Runtime:
             max_connections=settings.events_max_streams,
             socket_connect_timeout=2.0,
         )
-        self.limiter = CallerLimiter(self.redis, rate=settings.rate_per_second, burst=settings.rate_burst)
+        self.limiter = CallerLimiter(
+            self.redis,
+            rate=settings.rate_per_second,
+            burst=settings.rate_burst,
+            tenant_rate=settings.tenant_rate_per_second,
+            tenant_burst=settings.tenant_rate_burst,
+        )
         self.idempotency = IdempotencyStore(
             self.redis, ttl_s=settings.idempotency_ttl_s, wait_s=settings.idempotency_wait_s
         )

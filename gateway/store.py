@@ -13,19 +13,26 @@ from shared.keys import gateway_task_key, rate_key
 
 __all__ = ["CallerLimiter", "TaskRecord", "TaskRecords"]
 
-# KEYS[1]=TAT, optional KEYS[2]=a key to SET when allowed. ARGV: interval_us, tolerance_us[, value, ttl_s].
-# Returns 0 (allowed; KEYS[2] written) or the wait in microseconds (nothing written).
+# KEYS[1]=the caller's TAT, KEYS[2]=the tenant's TAT, optional KEYS[3]=a key to SET when allowed.
+# ARGV: caller interval_us, caller tolerance_us, tenant interval_us, tenant tolerance_us[, value, ttl_s].
+# Returns {caller wait_us, tenant wait_us}: both 0 when allowed (both schedules advanced, KEYS[3] written), else
+# nothing is written. One atomic script: a request never takes a caller slot its tenant's quota then refuses.
 _GCRA: Final = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local interval, tolerance = tonumber(ARGV[1]), tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-if tat - tolerance > now then return tat - tolerance - now end
-local new_tat = tat + interval
-redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', math.floor((new_tat - now) / 1000) + 1000)
-if KEYS[2] then redis.call('SET', KEYS[2], ARGV[3], 'EX', tonumber(ARGV[4])) end
-return 0
+local function wait(key, interval, tolerance)
+  local tat = tonumber(redis.call('GET', key) or '0')
+  if tat < now then tat = now end
+  return tat, math.max(tat - tolerance - now, 0)
+end
+local ctat, cwait = wait(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]))
+local ttat, twait = wait(KEYS[2], tonumber(ARGV[3]), tonumber(ARGV[4]))
+if cwait > 0 or twait > 0 then return {cwait, twait} end
+for i, tat in ipairs({ctat + tonumber(ARGV[1]), ttat + tonumber(ARGV[3])}) do
+  redis.call('SET', KEYS[i], string.format('%d', tat), 'PX', math.floor((tat - now) / 1000) + 1000)
+end
+if KEYS[3] then redis.call('SET', KEYS[3], ARGV[5], 'EX', tonumber(ARGV[6])) end
+return {0, 0}
 """
 
 
@@ -69,21 +76,40 @@ class TaskRecords:
 
 
 class CallerLimiter:
-    """``rate`` requests per second per caller with bursts of ``burst``, shared by every gateway replica."""
+    """Per caller (tenant + subject) ``rate`` requests per second with bursts of ``burst``, and per tenant a quota
+    of ``tenant_rate`` / ``tenant_burst`` that all its callers share; both held across every gateway replica."""
 
-    def __init__(self, client: aioredis.Redis[bytes], *, rate: float, burst: int) -> None:
-        self.interval_us = int(1_000_000 / rate)
-        self.tolerance_us = self.interval_us * (burst - 1)
+    def __init__(
+        self,
+        client: aioredis.Redis[bytes],
+        *,
+        rate: float,
+        burst: int,
+        tenant_rate: float | None = None,
+        tenant_burst: int | None = None,
+    ) -> None:
+        self.interval_us, self.tolerance_us = _schedule(rate, burst)
+        self.tenant_interval_us, self.tenant_tolerance_us = _schedule(tenant_rate or rate, tenant_burst or burst)
         self.script = client.register_script(_GCRA)
 
     async def check(self, caller_key: str, *, then_set: tuple[str, bytes, int] | None = None) -> None:
-        """Take one request slot of ``caller_key`` (429 when none is free); with ``then_set=(key, value, ttl_s)``
-        the same round trip also writes that key, only when the slot was granted."""
-        keys = [f"{rate_key('gateway', 'caller')}:{caller_key}"]
-        args: list[Any] = [self.interval_us, self.tolerance_us]
+        """Take one request slot of ``caller_key`` (``<tenant>/<subject>``) and of its tenant (429 when either has
+        none free); with ``then_set=(key, value, ttl_s)`` the same round trip also writes that key, only when
+        granted."""
+        tenant = caller_key.split("/", 1)[0]
+        keys = [f"{rate_key('gateway', 'caller')}:{caller_key}", f"{rate_key('gateway', 'tenant')}:{tenant}"]
+        args: list[Any] = [self.interval_us, self.tolerance_us, self.tenant_interval_us, self.tenant_tolerance_us]
         if then_set is not None:
             keys.append(then_set[0])
             args.extend(then_set[1:])
-        wait_us = int(await self.script(keys=keys, args=args))
-        if wait_us > 0:
-            raise RateLimitedError(f"too many requests from {caller_key}", retry_after=wait_us / 1_000_000)
+        caller_wait, tenant_wait = (int(v) for v in await self.script(keys=keys, args=args))
+        if tenant_wait > 0:
+            raise RateLimitedError(f"tenant {tenant} is over its quota", retry_after=tenant_wait / 1_000_000)
+        if caller_wait > 0:
+            raise RateLimitedError(f"too many requests from {caller_key}", retry_after=caller_wait / 1_000_000)
+
+
+def _schedule(rate: float, burst: int) -> tuple[int, int]:
+    """GCRA emission interval and tolerance in microseconds."""
+    interval = int(1_000_000 / rate)
+    return interval, interval * (burst - 1)

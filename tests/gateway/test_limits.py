@@ -29,6 +29,21 @@ def test_rate_limit_per_caller(gateway_broker_url: str, redis_url: str) -> None:
         assert http.get("/v1/tasks", headers=server.headers(sub=f"calm-{uuid.uuid4().hex[:6]}")).status_code == 200
 
 
+def test_tenant_quota_is_shared_by_its_callers_and_no_other_tenant(gateway_broker_url: str, redis_url: str) -> None:
+    with (
+        GatewayServer(gateway_broker_url, redis_url, tenant_rate_per_second=0.1, tenant_rate_burst=4) as server,
+        httpx.Client(base_url=server.url) as http,
+    ):
+        tenant = f"busy-{uuid.uuid4().hex[:6]}"
+        first, second = (server.headers(sub=f"{who}-{uuid.uuid4().hex[:6]}", tenant=tenant) for who in "ab")
+        codes = [http.get("/v1/tasks", headers=h).status_code for h in (first, second, first, second, first, second)]
+        assert codes == [200, 200, 200, 200, 429, 429]
+        over = http.get("/v1/tasks", headers=second).json()["error"]
+        assert over["code"] == "rate_limited" and tenant in over["message"]
+        other = server.headers(sub="c", tenant=f"calm-{uuid.uuid4().hex[:6]}")
+        assert http.get("/v1/tasks", headers=other).status_code == 200
+
+
 def test_broker_down_is_503_and_nothing_is_remembered(redis_url: str) -> None:
     port = free_port()  # nothing listens there
     with socket.socket() as probe:

@@ -34,6 +34,8 @@ class GatewayServer:
             "WORKERS_CORE_ENV": "test",
             "rate_per_second": 10_000.0,
             "rate_burst": 10_000,
+            "tenant_rate_per_second": 10_000.0,
+            "tenant_rate_burst": 10_000,
             "publish_timeout_s": 3.0,
             "events_poll_s": 0.1,
         }
