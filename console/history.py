@@ -169,13 +169,24 @@ class HistoryStore:
         task["retry_events"] = sum(1 for e in timeline if e["event"] == "task-retried")
         return {"task": task, "timeline": timeline, "related": related}
 
-    def prune(self, retention: timedelta, *, now: datetime | None = None) -> tuple[int, int]:
-        """Delete events and tasks older than ``retention``; returns (events, tasks) removed."""
+    def prune(self, retention: timedelta, *, now: datetime | None = None, chunk: int = 50_000) -> tuple[int, int]:
+        """Delete events and tasks older than ``retention``, ``chunk`` rows per transaction (short locks, small
+        WAL bursts); returns (events, tasks) removed."""
         cutoff = (now or datetime.now(UTC)) - retention
-        with self.engine.begin() as conn:
-            events = conn.execute(text("DELETE FROM console_task_events WHERE at < :c"), {"c": cutoff}).rowcount
-            tasks = conn.execute(text("DELETE FROM console_tasks WHERE last_at < :c"), {"c": cutoff}).rowcount
-        return int(events or 0), int(tasks or 0)
+        removed = []
+        for table, key, column in (("console_task_events", "id", "at"), ("console_tasks", "task_id", "last_at")):
+            total = 0
+            while True:
+                with self.engine.begin() as conn:
+                    done = conn.execute(text(
+                        f"DELETE FROM {table} WHERE {key} IN "  # noqa: S608 - table and column names are ours
+                        f"(SELECT {key} FROM {table} WHERE {column} < :c LIMIT :n)"
+                    ), {"c": cutoff, "n": chunk}).rowcount or 0
+                total += int(done)
+                if done < chunk:
+                    break
+            removed.append(total)
+        return removed[0], removed[1]
 
     def oldest_waiting(self) -> dict[str, float]:
         """Queue -> epoch of its oldest task sent and not yet received (within the last day)."""
