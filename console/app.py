@@ -28,6 +28,7 @@ from console.web_pages import router as pages_router
 
 __all__ = ["create_app"]
 
+
 def _on_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ConsoleError)
     if wants_json(request):
@@ -85,4 +86,3 @@ def create_app(settings: ConsoleSettings | None = None, *, check_schema: bool = 
         return {"status": "ok"}
 
     return app
-

@@ -178,10 +178,16 @@ class HistoryStore:
             total = 0
             while True:
                 with self.engine.begin() as conn:
-                    done = conn.execute(text(
-                        f"DELETE FROM {table} WHERE {key} IN "  # noqa: S608 - table and column names are ours
-                        f"(SELECT {key} FROM {table} WHERE {column} < :c LIMIT :n)"
-                    ), {"c": cutoff, "n": chunk}).rowcount or 0
+                    done = (
+                        conn.execute(
+                            text(
+                                f"DELETE FROM {table} WHERE {key} IN "  # noqa: S608 - table and column names are ours
+                                f"(SELECT {key} FROM {table} WHERE {column} < :c LIMIT :n)"
+                            ),
+                            {"c": cutoff, "n": chunk},
+                        ).rowcount
+                        or 0
+                    )
                 total += int(done)
                 if done < chunk:
                     break
