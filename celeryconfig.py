@@ -68,8 +68,16 @@ QUEUES: dict[str, QueueSpec] = {
         QueueSpec("email.send", "email_send", ("email.",), 110, 120, 9803, prefetch=8),
         QueueSpec("notify.slack", "notify_slack", ("notify.slack", "slack."), 50, 60, 9804, prefetch=4),
         # I/O-bound: single-CUI tasks wait for a shared batch call (1 req/s cluster-wide), so many threads
-        QueueSpec("anaf.taxpayer", "anaf_taxpayer", ("anaf.taxpayer.", "taxpayer."), 110, 120, 9805,
-                  pool="threads", concurrency=200),
+        QueueSpec(
+            "anaf.taxpayer",
+            "anaf_taxpayer",
+            ("anaf.taxpayer.", "taxpayer."),
+            110,
+            120,
+            9805,
+            pool="threads",
+            concurrency=200,
+        ),
         QueueSpec("anaf.efactura", "anaf_efactura", ("anaf.efactura.", "efactura."), 280, 300, 9806),
         QueueSpec("anaf.etransport", "anaf_etransport", ("anaf.etransport.", "etransport."), 280, 300, 9807),
         QueueSpec("anaf.saft", "anaf_saft", ("anaf.saft.", "saft."), 1500, 1620, 9808),

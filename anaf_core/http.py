@@ -96,8 +96,12 @@ def _refine(response: httpx.Response, operation: str, messages: list[str]) -> An
     """ANAF's own signals: the WAF page (HTTP 200 HTML), and wordings that say "daily cap" or "try later"."""
     status = response.status_code
     if status == 200 and is_waf_page(response):
-        return AnafWafRejectionError(f"{operation}: request rejected by ANAF's web application firewall",
-                                     operation=operation, status_code=status, body=response.content)
+        return AnafWafRejectionError(
+            f"{operation}: request rejected by ANAF's web application firewall",
+            operation=operation,
+            status_code=status,
+            body=response.content,
+        )
     if 400 <= status < 500 and status not in (401, 403, 429):
         message = messages[0] if messages else f"HTTP {status}"
         return error_for_message(message, operation=operation, status_code=status, body=response.content)

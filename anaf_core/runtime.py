@@ -91,9 +91,7 @@ class AnafRuntime:
         """webservicesp.anaf.ro (public registry): no keep-alive, paced by ``registry_limiter``."""
         return self._cached(
             "registry",
-            lambda: build_client(
-                self.settings, limiter=self.registry_limiter, keepalive=False, read_timeout=20.0
-            ),
+            lambda: build_client(self.settings, limiter=self.registry_limiter, keepalive=False, read_timeout=20.0),
         )
 
     def public_client(self) -> httpx.Client:
@@ -104,9 +102,7 @@ class AnafRuntime:
         """api.anaf.ro with bearer auth and the cluster-wide 1000 calls/min limiter."""
         return self._cached(
             "api:" + base_url,
-            lambda: build_client(
-                self.settings, base_url=base_url, limiter=self.api_limiter, auth=self.tokens
-            ),
+            lambda: build_client(self.settings, base_url=base_url, limiter=self.api_limiter, auth=self.tokens),
         )
 
     def _cached(self, key: str, factory: Callable[[], httpx.Client]) -> httpx.Client:

@@ -106,8 +106,18 @@ def _members(data: bytes, cap: int) -> tuple[tuple[str, bytes], tuple[str, bytes
         )
     except AnafProtocolError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
-            NotImplementedError, RuntimeError, OverflowError, MemoryError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        ValueError,
+        NotImplementedError,
+        RuntimeError,
+        OverflowError,
+        MemoryError,
+    ) as exc:
         raise _refuse(f"unreadable ZIP archive: {type(exc).__name__}: {exc}") from exc
 
 

@@ -53,9 +53,7 @@ ACCESS_EXPIRY = Gauge(
     ("client_id",),
     multiprocess_mode="max",
 )
-REFRESHES = Counter(
-    "anaf_oauth_token_refresh_total", "ANAF OAuth token calls", ("client_id", "grant", "result")
-)
+REFRESHES = Counter("anaf_oauth_token_refresh_total", "ANAF OAuth token calls", ("client_id", "grant", "result"))
 
 #: A 401/403 with a token younger than this is about rights, not expiry: no forced refresh.
 _MIN_AGE_FOR_FORCED_REFRESH_S = 300.0
@@ -196,9 +194,7 @@ class TokenManager:
         out["access_valid_s"] = round(tokens.access_expires_at - now)
         if tokens.refresh_expires_at is not None:
             out["refresh_valid_s"] = round(tokens.refresh_expires_at - now)
-            out["refresh_expiry_warning"] = (
-                tokens.refresh_expires_at - now < self.settings.refresh_token_warn_s
-            )
+            out["refresh_expiry_warning"] = tokens.refresh_expires_at - now < self.settings.refresh_token_warn_s
         return out
 
     # --- internals ---------------------------------------------------------------------------------
@@ -246,8 +242,11 @@ class TokenManager:
         # the transport maps connection errors and 5xx; a 4xx answer is the grant's verdict, read here
         ext = {OPERATION: "oauth.token", ACCEPT_STATUS: range(400, 500)}
         try:
-            response = self._http.post(url, data=data, auth=auth, extensions=ext) if auth else \
-                self._http.post(url, data=data, extensions=ext)
+            response = (
+                self._http.post(url, data=data, auth=auth, extensions=ext)
+                if auth
+                else self._http.post(url, data=data, extensions=ext)
+            )
         except AnafTransportError:
             REFRESHES.labels(self._label, grant, "error").inc()
             raise
@@ -277,9 +276,7 @@ class TokenManager:
         access = str(body["access_token"])
         refresh = str(body.get("refresh_token") or form.get("refresh_token") or "")
         expires_in = body.get("expires_in")
-        access_exp = jwt_expiry(access) or (
-            now + float(expires_in) if expires_in else now + _DEFAULT_ACCESS_LIFETIME_S
-        )
+        access_exp = jwt_expiry(access) or (now + float(expires_in) if expires_in else now + _DEFAULT_ACCESS_LIFETIME_S)
         return TokenSet(
             access_token=access,
             refresh_token=refresh,

@@ -21,6 +21,7 @@ from shared.keys import legacy_oauth_tokens_key, oauth_tokens_key
 
 __all__ = ["FileTokenStore", "RedisTokenStore", "TokenSet", "TokenStore", "jwt_expiry"]
 
+
 def jwt_expiry(token: str) -> float | None:
     """``exp`` of a JWT read without verifying the signature (ANAF.md §2.1); None for opaque tokens."""
     try:

@@ -10,7 +10,12 @@ from shared.worker import WorkerSpec
 __all__ = ["SPEC", "app"]
 
 SPEC: WorkerSpec[EfacturaSettings, EfacturaServices] = WorkerSpec(
-    tag="anaf.efactura", settings=worker_settings, services=build_services, tasks=TASKS, close=close_services,
-    deep_checks=deep_checks, schemas=SCHEMAS,
+    tag="anaf.efactura",
+    settings=worker_settings,
+    services=build_services,
+    tasks=TASKS,
+    close=close_services,
+    deep_checks=deep_checks,
+    schemas=SCHEMAS,
 )
 app = create_app(SPEC)

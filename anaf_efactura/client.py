@@ -59,6 +59,7 @@ class MessagePage:
 
 def parse_xml(content: bytes, operation: str) -> etree._Element:
     """An ANAF XML answer, parsed safely; ``AnafProtocolError`` for anything that is not plain XML."""
+
     def refuse(why: str) -> AnafProtocolError:
         return AnafProtocolError(f"{operation}: {why}", operation=operation, body=content[:2048])
 
@@ -99,8 +100,11 @@ class EfacturaClient:
         op = "efactura.uploadb2c" if b2c else "efactura.upload"
         params = {"standard": standard, "cif": cif, **{k: "DA" for k, v in flags.items() if v}}
         response = self._http.post(
-            "/uploadb2c" if b2c else "/upload", params=params, content=xml,
-            headers={"Content-Type": "text/plain"}, extensions={OPERATION: op},
+            "/uploadb2c" if b2c else "/upload",
+            params=params,
+            content=xml,
+            headers={"Content-Type": "text/plain"},
+            extensions={OPERATION: op},
         )
         root = parse_xml(response.content, op)
         if root.get("ExecutionStatus") == "0" and (index := root.get("index_incarcare", "")).isdigit():
@@ -152,8 +156,13 @@ class EfacturaClient:
     def messages_page(self, cif: str, start_ms: int, end_ms: int, page: int, filtru: str | None = None) -> MessagePage:
         """``listaMesajePaginatieFactura`` (500 per page)."""
         op = "efactura.listaMesajePaginatieFactura"
-        params = {"startTime": str(start_ms), "endTime": str(end_ms), "cif": cif, "pagina": str(page),
-                  **({"filtru": filtru} if filtru else {})}
+        params = {
+            "startTime": str(start_ms),
+            "endTime": str(end_ms),
+            "cif": cif,
+            "pagina": str(page),
+            **({"filtru": filtru} if filtru else {}),
+        }
         response = self._http.get("/listaMesajePaginatieFactura", params=params, extensions={OPERATION: op})
         data = self._messages(response, op)
         if data is None:

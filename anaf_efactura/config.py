@@ -23,8 +23,9 @@ LEGACY_ENV_PREFIX = "EFACTURA_"
 
 
 class EfacturaSettings(RenamedPrefixSettings):
-    model_config = SettingsConfigDict(env_prefix="ANAF_EFACTURA_", env_file=".env", extra="ignore",
-                                      populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="ANAF_EFACTURA_", env_file=".env", extra="ignore", populate_by_name=True
+    )
     old_env_prefixes = (LEGACY_ENV_PREFIX,)
 
     # Validation files come from the schemas directory (shared.schemas, WORKERS_CORE_SCHEMAS_DIR); these only
@@ -47,7 +48,6 @@ class EfacturaSettings(RenamedPrefixSettings):
     @property
     def database(self) -> str | None:
         return self.database_url.get_secret_value() if self.database_url is not None else None
-
 
 
 def worker_settings() -> EfacturaSettings:

@@ -48,7 +48,9 @@ class _Checks:
         finally:
             engine.dispose()
         if not found.up_to_date:
-            raise RuntimeError(f"outbox schema at {found.current}, code at {found.head}: run `workers-core outbox migrate`")
+            raise RuntimeError(
+                f"outbox schema at {found.current}, code at {found.head}: run `workers-core outbox migrate`"
+            )
         return {"database": "ok", "schema": found.current}
 
     def oauth(self) -> Mapping[str, Any]:

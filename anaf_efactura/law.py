@@ -70,11 +70,7 @@ def _romanian(party: etree._Element, legal_id: etree._Element) -> bool:
     """A legal id is a Romanian CUI when its party is in Romania or says so (scheme, RO VAT id)."""
     country = party.findtext("cac:PostalAddress/cac:Country/cbc:IdentificationCode", default="", namespaces=NS)
     vat = party.findtext("cac:PartyTaxScheme/cbc:CompanyID", default="", namespaces=NS)
-    return (
-        country.strip() == "RO"
-        or vat.strip().upper().startswith("RO")
-        or _text(legal_id).upper().startswith("RO")
-    )
+    return country.strip() == "RO" or vat.strip().upper().startswith("RO") or _text(legal_id).upper().startswith("RO")
 
 
 def _date(text: str | None) -> dt.date | None:
@@ -102,8 +98,10 @@ def rate_findings(root: etree._Element) -> list[Finding]:
         return []  # the XSD / BR-RO-DT rules report the date
     bases = tuple(
         d
-        for d in (_date(t) for t in root.xpath("cac:BillingReference/cac:InvoiceDocumentReference/cbc:IssueDate/text()",
-                                                namespaces=NS))
+        for d in (
+            _date(t)
+            for t in root.xpath("cac:BillingReference/cac:InvoiceDocumentReference/cbc:IssueDate/text()", namespaces=NS)
+        )
         if d is not None
     )
     tree = root.getroottree()

@@ -68,14 +68,31 @@ class EfacturaRow:
         d = row.data
         stamps = {name: dt.datetime.fromisoformat(d[name]) if d.get(name) else None for name in _STAMPS}
         return cls(
-            id=row.id, key=row.key, invoice_key=d["invoice_key"], cif=d["cif"], xml_sha256=row.content_sha256 or "",
-            standard=d["standard"], b2c=bool(d.get("b2c")), flags=dict(d.get("flags") or {}),
-            xml_artifact=d.get("xml_artifact"), status=row.state, upload_index=d.get("upload_index"),
-            duplicate_index=d.get("duplicate_index"), download_id=d.get("download_id"), anaf_state=d.get("anaf_state"),
-            errors=row.errors, zip_artifact=d.get("zip_artifact"), zip_sha256=d.get("zip_sha256"),
-            signature=d.get("signature"), polls=int(d.get("polls") or 0), attempts=row.attempts,
-            finished_at=row.finished_at, created_at=row.created_at, updated_at=row.updated_at,
-            validated_with=d.get("validated_with"), **stamps,
+            id=row.id,
+            key=row.key,
+            invoice_key=d["invoice_key"],
+            cif=d["cif"],
+            xml_sha256=row.content_sha256 or "",
+            standard=d["standard"],
+            b2c=bool(d.get("b2c")),
+            flags=dict(d.get("flags") or {}),
+            xml_artifact=d.get("xml_artifact"),
+            status=row.state,
+            upload_index=d.get("upload_index"),
+            duplicate_index=d.get("duplicate_index"),
+            download_id=d.get("download_id"),
+            anaf_state=d.get("anaf_state"),
+            errors=row.errors,
+            zip_artifact=d.get("zip_artifact"),
+            zip_sha256=d.get("zip_sha256"),
+            signature=d.get("signature"),
+            polls=int(d.get("polls") or 0),
+            attempts=row.attempts,
+            finished_at=row.finished_at,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            validated_with=d.get("validated_with"),
+            **stamps,
         )
 
 
@@ -94,31 +111,51 @@ class EfacturaOutbox:
         self.box.engine.dispose()
 
     @contextmanager
-    def claim(self, *, invoice_key: str, cif: str, xml_sha256: str, standard: str, b2c: bool,
-              flags: dict[str, bool], validated_with: list[dict[str, str]], owner: str) -> Iterator[EfacturaRow]:
+    def claim(
+        self,
+        *,
+        invoice_key: str,
+        cif: str,
+        xml_sha256: str,
+        standard: str,
+        b2c: bool,
+        flags: dict[str, bool],
+        validated_with: list[dict[str, str]],
+        owner: str,
+    ) -> Iterator[EfacturaRow]:
         """The row of this exact content (created if new) under ``owner``'s lease for the ``with`` block.
 
         ``PermanentError`` (``efactura_conflict``) when other content of the invoice is live;
         ``TransientError`` (``efactura_in_progress``) when another delivery holds the row.
         """
         subject = f"{cif}|{invoice_key}"
-        live = [r for r in self.box.find(subject=subject)
-                if r.content_sha256 != xml_sha256 and r.state not in _REFILABLE]
+        live = [
+            r for r in self.box.find(subject=subject) if r.content_sha256 != xml_sha256 and r.state not in _REFILABLE
+        ]
         if live:
             index = live[0].data.get("upload_index")
             raise PermanentError(
                 f"invoice {invoice_key!r} of CIF {cif} is already filed with different content "
                 f"(upload index {index}); correct it with a credit note",
-                code="efactura_conflict", details={"outbox_id": live[0].id, "upload_index": index},
+                code="efactura_conflict",
+                details={"outbox_id": live[0].id, "upload_index": index},
             )
         key = f"{subject}|{xml_sha256}"
-        data = {"invoice_key": invoice_key, "cif": cif, "standard": standard, "b2c": b2c, "flags": flags,
-                "validated_with": validated_with, "polls": 0}
+        data = {
+            "invoice_key": invoice_key,
+            "cif": cif,
+            "standard": standard,
+            "b2c": b2c,
+            "flags": flags,
+            "validated_with": validated_with,
+            "polls": 0,
+        }
         self.box.open(key, scope=cif, subject=subject, content_sha256=xml_sha256, data=data)
         claimed = self.box.claim(key, owner, lease_s=self.lease_s, count_attempt=False)
         if claimed is None:
-            raise TransientError("this invoice is being submitted by another delivery", retry_after=10.0,
-                                 code="efactura_in_progress")
+            raise TransientError(
+                "this invoice is being submitted by another delivery", retry_after=10.0, code="efactura_in_progress"
+            )
         try:
             yield EfacturaRow.of(claimed)
         finally:
@@ -134,8 +171,16 @@ class EfacturaOutbox:
         rows = self.box.find(scope=cif)
         return {v for r in rows for v in (r.data.get("upload_index"), r.data.get("duplicate_index")) if v is not None}
 
-    def update(self, row: EfacturaRow, *, status: str | None = None, errors: list[str] | None = None,
-               finished: bool = False, count_attempt: bool = False, **fields: Any) -> EfacturaRow:
+    def update(
+        self,
+        row: EfacturaRow,
+        *,
+        status: str | None = None,
+        errors: list[str] | None = None,
+        finished: bool = False,
+        count_attempt: bool = False,
+        **fields: Any,
+    ) -> EfacturaRow:
         """Set the row's state and fields (committed at once)."""
         changes: dict[str, Any] = {"data": _data(fields), "finished": finished, "count_attempt": count_attempt}
         if status is not None:

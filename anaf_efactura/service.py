@@ -93,8 +93,11 @@ class EfacturaService:
         self.stare_quota = runtime.quota("efactura-stare", s.stare_daily_cap)
         self.download_quota = runtime.quota("efactura-download", s.download_daily_cap)
         self.reconciler = Reconciler(
-            self.client, settings, runtime.quota("efactura-list", s.list_daily_cap),
-            runtime.quota("efactura-paged-list", s.paged_list_daily_cap), clock=clock,
+            self.client,
+            settings,
+            runtime.quota("efactura-list", s.list_daily_cap),
+            runtime.quota("efactura-paged-list", s.paged_list_daily_cap),
+            clock=clock,
         )
 
     # --- preparing -----------------------------------------------------------------------------------
@@ -114,16 +117,25 @@ class EfacturaService:
         report.raise_for_errors()
         number, issued = xpath_text(root, "cbc:ID"), xpath_text(root, "cbc:IssueDate")
         key = request.invoice_key or f"{number}|{issued}"
-        cif = request.cif or party_cui(root, "AccountingCustomerParty" if request.autofactura
-                                       else "AccountingSupplierParty")
+        cif = request.cif or party_cui(
+            root, "AccountingCustomerParty" if request.autofactura else "AccountingSupplierParty"
+        )
         if cif is None:
-            raise PayloadError("cannot tell the uploading CIF", errors=[
-                {"loc": ["cif"], "msg": "give 'cif' (the seller has no Romanian CUI in the XML)", "type": "missing"}
-            ])
+            raise PayloadError(
+                "cannot tell the uploading CIF",
+                errors=[
+                    {"loc": ["cif"], "msg": "give 'cif' (the seller has no Romanian CUI in the XML)", "type": "missing"}
+                ],
+            )
         return Prepared(
-            xml=xml, root=root, invoice_key=key, cif=normalize_cui(cif),
-            standard="CN" if root.tag == UBL_CREDIT_NOTE else "UBL", sha256=hashlib.sha256(xml).hexdigest(),
-            warnings=[f"[{w.rule}] {w.message}" for w in report.warnings], validated_with=report.validated_with,
+            xml=xml,
+            root=root,
+            invoice_key=key,
+            cif=normalize_cui(cif),
+            standard="CN" if root.tag == UBL_CREDIT_NOTE else "UBL",
+            sha256=hashlib.sha256(xml).hexdigest(),
+            warnings=[f"[{w.rule}] {w.message}" for w in report.warnings],
+            validated_with=report.validated_with,
         )
 
     # --- submit --------------------------------------------------------------------------------------
@@ -131,8 +143,14 @@ class EfacturaService:
         """File once; ``owner`` (the task id) holds the invoice's lease, so only a redelivery may take it back."""
         p = self.prepare(request)
         with self.outbox.claim(
-            invoice_key=p.invoice_key, cif=p.cif, xml_sha256=p.sha256, standard=p.standard, b2c=request.b2c,
-            flags=request.flags, validated_with=p.validated_with, owner=owner or uuid.uuid4().hex,
+            invoice_key=p.invoice_key,
+            cif=p.cif,
+            xml_sha256=p.sha256,
+            standard=p.standard,
+            b2c=request.b2c,
+            flags=request.flags,
+            validated_with=p.validated_with,
+            owner=owner or uuid.uuid4().hex,
         ) as row:
             if row.terminal:
                 return Filing(result_of(row, warnings=p.warnings))
@@ -143,16 +161,18 @@ class EfacturaService:
                 if found is not None:
                     index, download_id, archive, signed = found
                     log.warning("efactura upload reconciled from the message list", outbox_id=row.id, index=index)
-                    row = self.outbox.update(row, status="uploaded", upload_index=index,
-                                             uploaded_at=dt.datetime.now(dt.UTC))
+                    row = self.outbox.update(
+                        row, status="uploaded", upload_index=index, uploaded_at=dt.datetime.now(dt.UTC)
+                    )
                     done = self._finish(row, "ok", download_id, archive, signed)
                     return Filing(done.result, [Emit("efactura.submitted", event_data(row)), *done.events])
             return self._upload(row, p)
 
     def _upload(self, row: EfacturaRow, p: Prepared) -> Filing:
         if row.xml_artifact is None:
-            ref = self.artifacts.put(p.xml, name=f"efactura-{p.cif}-{row.id}.xml", content_type="application/xml",
-                                     kind="efactura-archive")
+            ref = self.artifacts.put(
+                p.xml, name=f"efactura-{p.cif}-{row.id}.xml", content_type="application/xml", kind="efactura-archive"
+            )
             row = self.outbox.update(row, xml_artifact=ref.key)
         row = self.outbox.mark_intent(row)
         try:
@@ -170,8 +190,13 @@ class EfacturaService:
             return self._upload_refused(row, exc, p)
         except AnafProtocolError:
             raise  # an answer we cannot read: outcome unknown, the retry reconciles
-        row = self.outbox.update(row, status="uploaded", upload_index=answer.index, anaf_state="in prelucrare",
-                                 uploaded_at=dt.datetime.now(dt.UTC))
+        row = self.outbox.update(
+            row,
+            status="uploaded",
+            upload_index=answer.index,
+            anaf_state="in prelucrare",
+            uploaded_at=dt.datetime.now(dt.UTC),
+        )
         log.info("efactura uploaded", outbox_id=row.id, upload_index=answer.index, cif=row.cif)
         return Filing(
             result_of(row, next_poll_in=self.settings.poll_schedule_s[0], warnings=p.warnings),
@@ -210,8 +235,9 @@ class EfacturaService:
             schedule = self.settings.poll_schedule_s
             return Filing(result_of(row, next_poll_in=schedule[min(polls, len(schedule) - 1)]))
         # "XML cu erori nepreluat de sistem": refused at intake, nothing to download
-        row = self.outbox.update(row, polls=polls, anaf_state=answer.state, status="rejected",
-                                 errors=[answer.state], finished=True)
+        row = self.outbox.update(
+            row, polls=polls, anaf_state=answer.state, status="rejected", errors=[answer.state], finished=True
+        )
         return Filing(result_of(row), [rejected_event(row, [answer.state])])
 
     def _download(self, download_id: int) -> tuple[bytes, SignedZip]:
@@ -232,22 +258,46 @@ class EfacturaService:
         return archive, signed
 
     def _finish(self, row: EfacturaRow, state: str, download_id: int, archive: bytes, signed: SignedZip) -> Filing:
-        ref = self.artifacts.put(archive, name=f"efactura-{row.upload_index}-{download_id}.zip",
-                                 content_type="application/zip", kind="efactura-archive")
-        signature = {"digest_ok": signed.digest_ok, "signature_ok": signed.signature_ok, "trusted": signed.trusted,
-                     "signer": signed.signer_subject, "document": signed.document_name}
-        common: dict[str, Any] = {"download_id": download_id, "zip_artifact": ref.key, "zip_sha256": ref.sha256,
-                  "signature": signature, "anaf_state": state}
+        ref = self.artifacts.put(
+            archive,
+            name=f"efactura-{row.upload_index}-{download_id}.zip",
+            content_type="application/zip",
+            kind="efactura-archive",
+        )
+        signature = {
+            "digest_ok": signed.digest_ok,
+            "signature_ok": signed.signature_ok,
+            "trusted": signed.trusted,
+            "signer": signed.signer_subject,
+            "document": signed.document_name,
+        }
+        common: dict[str, Any] = {
+            "download_id": download_id,
+            "zip_artifact": ref.key,
+            "zip_sha256": ref.sha256,
+            "signature": signature,
+            "anaf_state": state,
+        }
         if state == "ok":
             row = self.outbox.update(row, status="accepted", finished=True, **common)
             return Filing(result_of(row), [Emit("efactura.accepted", event_data(row))])
         errors = parse_error_file(signed.document) or ["nok without an error file"]
         earlier = duplicate_of(errors)
         if earlier is not None and earlier != row.upload_index:
-            log.warning("efactura duplicate: adopting the earlier filing", outbox_id=row.id, index=earlier,
-                        duplicate_index=row.upload_index)
-            self.outbox.update(row, upload_index=earlier, duplicate_index=row.upload_index, polls=0,
-                               anaf_state="in prelucrare", errors=errors)
+            log.warning(
+                "efactura duplicate: adopting the earlier filing",
+                outbox_id=row.id,
+                index=earlier,
+                duplicate_index=row.upload_index,
+            )
+            self.outbox.update(
+                row,
+                upload_index=earlier,
+                duplicate_index=row.upload_index,
+                polls=0,
+                anaf_state="in prelucrare",
+                errors=errors,
+            )
             return self.poll(row.id)
         row = self.outbox.update(row, status="rejected", errors=errors, finished=True, **common)
         return Filing(result_of(row), [rejected_event(row, errors)])

@@ -38,8 +38,15 @@ def _ro_minutes(stamp: str) -> float | None:
 
 
 class Reconciler:
-    def __init__(self, client: EfacturaClient, settings: EfacturaSettings, list_quota: DailyQuota,
-                 paged_quota: DailyQuota, *, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        client: EfacturaClient,
+        settings: EfacturaSettings,
+        list_quota: DailyQuota,
+        paged_quota: DailyQuota,
+        *,
+        clock: Callable[[], float] = time.time,
+    ):
         self.client = client
         self.settings = settings
         self.list_quota = list_quota

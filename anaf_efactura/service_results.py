@@ -65,8 +65,9 @@ def rejected_event(row: EfacturaRow, errors: list[str]) -> Emit:
     )
 
 
-def result_of(row: EfacturaRow, *, next_poll_in: float | None = None,
-              warnings: list[str] | None = None) -> SubmissionResult:
+def result_of(
+    row: EfacturaRow, *, next_poll_in: float | None = None, warnings: list[str] | None = None
+) -> SubmissionResult:
     return SubmissionResult(
         outbox_id=row.id,
         invoice_key=row.invoice_key,

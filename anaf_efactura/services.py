@@ -52,8 +52,9 @@ class EfacturaServices:
 
 
 def build_services(settings: EfacturaSettings) -> EfacturaServices:
-    outbox = EfacturaOutbox(open_outbox(settings.database, NAMESPACE, environment=settings.workers_core_env),
-                            lease_s=settings.lease_s)
+    outbox = EfacturaOutbox(
+        open_outbox(settings.database, NAMESPACE, environment=settings.workers_core_env), lease_s=settings.lease_s
+    )
     try:
         runtime = AnafRuntime.create(load_anaf_settings())
     except BaseException:

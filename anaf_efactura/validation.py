@@ -74,8 +74,12 @@ class ValidationReport:
         def rows(items: list[Finding]) -> list[dict[str, str]]:
             return [{"source": f.source, "rule": f.rule, "location": f.location, "message": f.message} for f in items]
 
-        return {"ok": self.ok, "errors": rows(self.errors), "warnings": rows(self.warnings),
-                "validated_with": self.validated_with}
+        return {
+            "ok": self.ok,
+            "errors": rows(self.errors),
+            "warnings": rows(self.warnings),
+            "validated_with": self.validated_with,
+        }
 
 
 #: The artefacts of the schema manifest (shared/schemas/manifest.toml) an invoice is validated against.
@@ -103,10 +107,14 @@ class InvoiceValidator:
     def __init__(self, ubl_dir: Path, cius_ro_xslt: Path, *, artefacts: list[dict[str, str]] | None = None):
         from saxonche import PySaxonProcessor  # heavy native module: imported only where validation runs
 
-        self.artefacts = list(artefacts) if artefacts is not None else [
-            {"name": "ubl-2.1", "version": f"unverified {ubl_dir}"},
-            {"name": "cius-ro", "version": f"unverified {cius_ro_xslt}"},
-        ]
+        self.artefacts = (
+            list(artefacts)
+            if artefacts is not None
+            else [
+                {"name": "ubl-2.1", "version": f"unverified {ubl_dir}"},
+                {"name": "cius-ro", "version": f"unverified {cius_ro_xslt}"},
+            ]
+        )
 
         self._schemas = {
             UBL_INVOICE: etree.XMLSchema(etree.parse(str(ubl_dir / "maindoc" / "UBL-Invoice-2.1.xsd"))),

@@ -10,7 +10,13 @@ from shared.worker import WorkerSpec
 __all__ = ["SPEC", "app"]
 
 SPEC: WorkerSpec[EtransportSettings, EtransportServices] = WorkerSpec(
-    tag="anaf.etransport", settings=EtransportSettings, services=build_services, tasks=TASKS, close=close_services,
-    deep_checks=deep_checks, schemas=SCHEMAS, startup=check_outbox,
+    tag="anaf.etransport",
+    settings=EtransportSettings,
+    services=build_services,
+    tasks=TASKS,
+    close=close_services,
+    deep_checks=deep_checks,
+    schemas=SCHEMAS,
+    startup=check_outbox,
 )
 app = create_app(SPEC)

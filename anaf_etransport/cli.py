@@ -108,7 +108,9 @@ def policy(shipment: str) -> None:
 
 
 @cli.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="write every schema file here")
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="write every schema file here"
+)
 def schema(out: Path | None) -> None:
     """Print (or write) the JSON Schema of the input models."""
     for name, model in SCHEMAS.items():

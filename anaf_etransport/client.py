@@ -46,8 +46,12 @@ def _json(response: httpx.Response, operation: str) -> dict[str, Any]:
     try:
         data = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
-        raise AnafProtocolError(f"{operation}: answer is not JSON", operation=operation, status_code=response.status_code,
-                                body=response.content) from None
+        raise AnafProtocolError(
+            f"{operation}: answer is not JSON",
+            operation=operation,
+            status_code=response.status_code,
+            body=response.content,
+        ) from None
     if not isinstance(data, dict):
         raise AnafProtocolError(f"{operation}: answer is not a JSON object", operation=operation, body=response.content)
     return data
@@ -69,16 +73,24 @@ class EtransportClient:
     def upload(self, cif: str, xml: bytes) -> UploadAnswer:
         """``POST /upload/ETRANSP/{cif}/2``: the UIT comes back at once but is valid only after ``ok``."""
         op = "etransport.upload"
-        response = self.http.post(f"/upload/ETRANSP/{cif}/2", content=xml, headers={"Content-Type": "application/xml"},
-                                  extensions={OPERATION: op})
+        response = self.http.post(
+            f"/upload/ETRANSP/{cif}/2",
+            content=xml,
+            headers={"Content-Type": "application/xml"},
+            extensions={OPERATION: op},
+        )
         data = _json(response, op)
         if str(data.get("ExecutionStatus")) != "0" or data.get("Errors"):
             msgs = _messages(data) or ["upload rejected without a message"]
-            raise error_for_message("; ".join(msgs), operation=op, status_code=response.status_code, body=response.content)
+            raise error_for_message(
+                "; ".join(msgs), operation=op, status_code=response.status_code, body=response.content
+            )
         try:
             index = int(data["index_incarcare"])
         except (KeyError, TypeError, ValueError):
-            raise AnafProtocolError(f"{op}: no index_incarcare in the answer", operation=op, body=response.content) from None
+            raise AnafProtocolError(
+                f"{op}: no index_incarcare in the answer", operation=op, body=response.content
+            ) from None
         uit = data.get("UIT")
         if uit is not None:
             uit = str(uit)
@@ -95,7 +107,9 @@ class EtransportClient:
         stare = data.get("stare")
         if stare is None:
             msgs = _messages(data) or ["no stare in the answer"]
-            raise error_for_message("; ".join(msgs), operation=op, status_code=response.status_code, body=response.content)
+            raise error_for_message(
+                "; ".join(msgs), operation=op, status_code=response.status_code, body=response.content
+            )
         return StatusAnswer(str(stare), _messages(data), data)
 
     def messages(self, cif: str, days: int = 1) -> list[dict[str, Any]]:
@@ -107,5 +121,7 @@ class EtransportClient:
         if msgs and all(_NO_MESSAGES in m for m in msgs):
             return []
         if msgs:
-            raise error_for_message("; ".join(msgs), operation=op, status_code=response.status_code, body=response.content)
+            raise error_for_message(
+                "; ".join(msgs), operation=op, status_code=response.status_code, body=response.content
+            )
         return [m for m in data.get("mesaje") or [] if isinstance(m, dict)]

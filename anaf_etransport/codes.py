@@ -56,9 +56,7 @@ PURPOSES_BY_OPERATION: dict[str, frozenset[str]] = {
 }
 
 #: Schematron ``ISO-3166-EU-CODES`` (Greece is EL, Northern Ireland XI).
-EU_COUNTRIES = frozenset(
-    "AT BE BG CZ CY DE DK EE EL ES FI HR HU IE IT FR LV LT LU MT NL PL PT RO SI SE SK XI".split()
-)
+EU_COUNTRIES = frozenset("AT BE BG CZ CY DE DK EE EL ES FI HR HU IE IT FR LV LT LU MT NL PL PT RO SI SE SK XI".split())
 
 #: codJudet: 1..40 plus 51 (Calarasi) and 52 (Giurgiu); 40 is Bucharest.
 COUNTY_CODES = frozenset({str(i) for i in range(1, 41)} | {"51", "52"})

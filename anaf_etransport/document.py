@@ -108,7 +108,9 @@ def _notification(root: etree._Element, n: Notification) -> None:
             observatii=d.notes,
         )
     for prev in n.previous:
-        _set(etree.SubElement(el, _q("notificareAnterioara")), uit=prev.uit, observatii=prev.notes, refDeclarant=prev.ref)
+        _set(
+            etree.SubElement(el, _q("notificareAnterioara")), uit=prev.uit, observatii=prev.notes, refDeclarant=prev.ref
+        )
 
 
 def _local(value: dt.datetime) -> str:
@@ -137,7 +139,12 @@ def build_xml(decl: Declaration) -> bytes:
     elif isinstance(doc, Deletion):
         _set(etree.SubElement(root, _q("stergere")), uit=doc.uit)
     elif isinstance(doc, Confirmation):
-        _set(etree.SubElement(root, _q("confirmare")), uit=doc.uit, tipConfirmare=doc.confirmation_type, observatii=doc.notes)
+        _set(
+            etree.SubElement(root, _q("confirmare")),
+            uit=doc.uit,
+            tipConfirmare=doc.confirmation_type,
+            observatii=doc.notes,
+        )
     elif isinstance(doc, VehicleChange):
         _set(
             etree.SubElement(root, _q("modifVehicul")),

@@ -1,17 +1,17 @@
 """Errors of the e-Transport client: the shared ANAF tree plus what only e-Transport can say.
 
-    WorkerError (shared.errors)
-    └── AnafError (anaf_core.errors)
-        ├── AnafTransportError        could not talk / 5xx / "eroare tehnica" (retried; ``request_sent``)
-        ├── AnafRateLimitError        429 or our limiter (retried after ``retry_after``)
-        │   └── AnafDailyLimitError   per-message stareMesaj cap for today
-        ├── AnafAuthError             403 / no token / no SPV rights for the CIF (fails)
-        ├── AnafResponseError         ANAF said no: ``Errors[{errorMessage}]`` with ExecutionStatus 1 (fails)
-        └── AnafProtocolError         unparseable answer (retried)
-            └── UitFormatError        the UIT ANAF returned fails the format / check digits
+WorkerError (shared.errors)
+└── AnafError (anaf_core.errors)
+    ├── AnafTransportError        could not talk / 5xx / "eroare tehnica" (retried; ``request_sent``)
+    ├── AnafRateLimitError        429 or our limiter (retried after ``retry_after``)
+    │   └── AnafDailyLimitError   per-message stareMesaj cap for today
+    ├── AnafAuthError             403 / no token / no SPV rights for the CIF (fails)
+    ├── AnafResponseError         ANAF said no: ``Errors[{errorMessage}]`` with ExecutionStatus 1 (fails)
+    └── AnafProtocolError         unparseable answer (retried)
+        └── UitFormatError        the UIT ANAF returned fails the format / check digits
 
-    PayloadError (shared.errors)      our validation (model, XSD, Schematron) refused the declaration
-    └── IdempotencyConflict           the same idempotency key was used for a different document
+PayloadError (shared.errors)      our validation (model, XSD, Schematron) refused the declaration
+└── IdempotencyConflict           the same idempotency key was used for a different document
 """
 
 from __future__ import annotations

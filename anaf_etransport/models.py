@@ -205,7 +205,9 @@ class Notification(_Model):
     start: RoutePoint = Field(description="locStartTraseuRutier")
     end: RoutePoint = Field(description="locFinalTraseuRutier")
     documents: list[TransportDocument] = Field(min_length=1, max_length=100, description="documenteTransport")
-    previous: list[PreviousNotification] = Field(default_factory=list, max_length=100, description="notificareAnterioara")
+    previous: list[PreviousNotification] = Field(
+        default_factory=list, max_length=100, description="notificareAnterioara"
+    )
 
     @model_validator(mode="after")
     def _rules(self) -> Notification:

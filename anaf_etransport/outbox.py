@@ -40,10 +40,18 @@ class Submission:
         d = row.data
         started = d.get("upload_started_at")
         return cls(
-            key=row.key, cif=row.scope or "", kind=d["kind"], xml_sha256=row.content_sha256 or "",
-            declarant_ref=d.get("declarant_ref"), xml_artifact=d.get("xml_artifact"), state=row.state,
-            index_incarcare=int(row.ref) if row.ref else None, uit=d.get("uit"), errors=list(row.errors or []),
-            polls=int(d.get("polls") or 0), upload_started_at=dt.datetime.fromisoformat(started) if started else None,
+            key=row.key,
+            cif=row.scope or "",
+            kind=d["kind"],
+            xml_sha256=row.content_sha256 or "",
+            declarant_ref=d.get("declarant_ref"),
+            xml_artifact=d.get("xml_artifact"),
+            state=row.state,
+            index_incarcare=int(row.ref) if row.ref else None,
+            uit=d.get("uit"),
+            errors=list(row.errors or []),
+            polls=int(d.get("polls") or 0),
+            upload_started_at=dt.datetime.fromisoformat(started) if started else None,
         )
 
 
@@ -68,7 +76,10 @@ class EtransportOutbox:
     def get_or_create(self, sub: Submission) -> tuple[Submission, bool]:
         """The stored row for ``sub.key`` (created as ``pending`` if new) and whether it was created."""
         row, created = self.box.open(
-            sub.key, state="pending", scope=sub.cif, content_sha256=sub.xml_sha256,
+            sub.key,
+            state="pending",
+            scope=sub.cif,
+            content_sha256=sub.xml_sha256,
             data={"kind": sub.kind, "declarant_ref": sub.declarant_ref, "xml_artifact": sub.xml_artifact, "polls": 0},
         )
         return Submission.of(row), created
@@ -76,8 +87,9 @@ class EtransportOutbox:
     def start_upload(self, key: str) -> bool:
         """``pending`` -> ``uploading``; True only for the caller that may send the document."""
         started = self.box.now().isoformat()
-        return self.box.update(key, expect={"pending"}, state="uploading",
-                               data={"upload_started_at": started}) is not None
+        return (
+            self.box.update(key, expect={"pending"}, state="uploading", data={"upload_started_at": started}) is not None
+        )
 
     def upload_not_sent(self, key: str) -> None:
         """The POST never left (connect error): back to ``pending``."""
@@ -86,13 +98,20 @@ class EtransportOutbox:
     def uploaded(self, key: str, index: int, uit: str | None) -> None:
         self.box.update(key, expect={"uploading", "pending"}, state="uploaded", ref=str(index), data={"uit": uit})
 
-    def finish(self, key: str, state: str, errors: list[str] | None = None, *, index: int | None = None,
-               uit: str | None = None) -> bool:
+    def finish(
+        self, key: str, state: str, errors: list[str] | None = None, *, index: int | None = None, uit: str | None = None
+    ) -> bool:
         """-> ``ok``/``nok``; False when another process finished it first (so events go out once)."""
         data = {"uit": uit} if uit is not None else None
         ref = str(index) if index is not None else None
-        row = self.box.complete(key, state, expect={"uploading", "uploaded", "pending"}, errors=errors or [],
-                                data=data, **({"ref": ref} if ref is not None else {}))
+        row = self.box.complete(
+            key,
+            state,
+            expect={"uploading", "uploaded", "pending"},
+            errors=errors or [],
+            data=data,
+            **({"ref": ref} if ref is not None else {}),
+        )
         return row is not None
 
     def count_poll(self, key: str, polls: int) -> None:

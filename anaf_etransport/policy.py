@@ -80,11 +80,21 @@ class DeclarationPolicy:
             reasons.append("domestic transport without high-fiscal-risk goods")
         required = heavy_vehicle and (over_mass or over_value) and (international or s.high_risk_goods)
         if required:
-            reasons.append("over " + " and ".join(
-                x for x, on in ((f"{self.gross_mass_limit_kg} kg gross", over_mass), (f"{self.value_limit_ron} RON", over_value)) if on
-            ))
+            reasons.append(
+                "over "
+                + " and ".join(
+                    x
+                    for x, on in (
+                        (f"{self.gross_mass_limit_kg} kg gross", over_mass),
+                        (f"{self.value_limit_ron} RON", over_value),
+                    )
+                    if on
+                )
+            )
         suite_files = required and s.value_ron > self.suite_threshold_ron
-        return PolicyDecision(required=required, suite_files=suite_files, gap=required and not suite_files, reasons=reasons)
+        return PolicyDecision(
+            required=required, suite_files=suite_files, gap=required and not suite_files, reasons=reasons
+        )
 
 
 def declaration_policy(shipment: Shipment) -> PolicyDecision:

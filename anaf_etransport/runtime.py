@@ -52,8 +52,9 @@ def build_services(settings: EtransportSettings) -> EtransportServices:
     anaf = AnafRuntime.create(load_anaf_settings())
     outbox = EtransportOutbox.open(settings.outbox_url(), environment=settings.workers_core_env)
     client = EtransportClient(anaf.api_client(anaf.settings.etransport_base_url))
-    submission = SubmissionService(settings=settings, outbox=outbox, client=client, store=artifact_store(),
-                                   validator=validator)
+    submission = SubmissionService(
+        settings=settings, outbox=outbox, client=client, store=artifact_store(), validator=validator
+    )
     return EtransportServices(anaf, outbox, submission)
 
 

@@ -45,8 +45,10 @@ def _findings_error(findings: list[Finding]) -> PayloadError:
 def _kind_of(root: etree._Element) -> str:
     children = [etree.QName(c).localname for c in root if isinstance(c.tag, str)]
     if len(children) != 1 or children[0] not in _KINDS:
-        raise PayloadError("eTransport needs exactly one of notificare, stergere, confirmare, modifVehicul",
-                           errors=[{"loc": ["xml"], "msg": "BT-TY-005", "type": "BT-TY-005"}])
+        raise PayloadError(
+            "eTransport needs exactly one of notificare, stergere, confirmare, modifVehicul",
+            errors=[{"loc": ["xml"], "msg": "BT-TY-005", "type": "BT-TY-005"}],
+        )
     kind = str(children[0])
     if kind == "notificare" and root[0].find(f"{{{NS}}}corectie") is not None:
         return "corectie"
@@ -100,7 +102,9 @@ class SubmissionService:
         declarant = root.get("codDeclarant") or ""
         cif = req.cif or declarant
         if not cif.isdigit():
-            raise PayloadError("no CIF to file for", errors=[{"loc": ["cif"], "msg": "numeric CIF required", "type": "missing"}])
+            raise PayloadError(
+                "no CIF to file for", errors=[{"loc": ["cif"], "msg": "numeric CIF required", "type": "missing"}]
+            )
         key = req.idempotency_key or "sha256:" + hashlib.sha256(cif.encode() + b"\0" + base_xml).hexdigest()[:40]
         if not root.get("refDeclarant"):
             # a reference unique to this request lets an unknown upload outcome be found in ANAF's list
@@ -118,11 +122,17 @@ class SubmissionService:
         sha = hashlib.sha256(xml).hexdigest()
         ref = etree.fromstring(xml, safe_parser()).get("refDeclarant")
         existing = self.outbox.get(key)
-        artifact = existing.xml_artifact if existing else self.store.put(xml, name=f"etransport-{kind}.xml", content_type="application/xml").key
+        artifact = (
+            existing.xml_artifact
+            if existing
+            else self.store.put(xml, name=f"etransport-{kind}.xml", content_type="application/xml").key
+        )
         sub, created = self.outbox.get_or_create(Submission(key, cif, kind, sha, ref, artifact, "pending"))
         if sub.xml_sha256 != sha or sub.cif != cif:
-            raise IdempotencyConflict("idempotency key already used for a different declaration",
-                                      errors=[{"loc": ["idempotency_key"], "msg": "reused with other content", "type": "conflict"}])
+            raise IdempotencyConflict(
+                "idempotency key already used for a different declaration",
+                errors=[{"loc": ["idempotency_key"], "msg": "reused with other content", "type": "conflict"}],
+            )
         if not created:
             log.info("etransport submission seen before", key=key, state=sub.state)
         if sub.state in {"ok", "nok"}:
@@ -180,7 +190,9 @@ class SubmissionService:
                 continue
             index = int(msg.get("id_incarcare") or 0)
             state = "ok" if str(msg.get("stare", "")).upper() == "OK" else "nok"
-            errors = [str(m.get("mesaj")) for m in msg.get("mesaje") or [] if isinstance(m, dict) and m.get("tip") == "ERR"]
+            errors = [
+                str(m.get("mesaj")) for m in msg.get("mesaje") or [] if isinstance(m, dict) and m.get("tip") == "ERR"
+            ]
             log.warning("etransport upload outcome reconciled from the list", key=sub.key, index=index, state=state)
             if self.outbox.finish(sub.key, state, errors, index=index, uit=str(msg.get("uit") or "") or None):
                 settled.append(sub.key)
@@ -188,7 +200,8 @@ class SubmissionService:
         age = (dt.datetime.now(dt.UTC) - started).total_seconds()
         if age < self.settings.reconcile_window_s:
             raise TransientError(
-                f"outcome of the upload for {sub.key} unknown; waiting for ANAF's list", retry_after=min(30.0, max(5.0, age)),
+                f"outcome of the upload for {sub.key} unknown; waiting for ANAF's list",
+                retry_after=min(30.0, max(5.0, age)),
                 code="etransport_outcome_unknown",
             )
         log.warning("etransport upload not found in ANAF's list; sending again", key=sub.key, age=age)
@@ -215,7 +228,16 @@ class SubmissionService:
         state: Any = sub.state if sub.state in {"ok", "nok"} else "processing"
         return EtransportResult(
             validated_with=self.validator.artefacts,
-            key=sub.key, cif=sub.cif, kind=sub.kind, state=state, index_incarcare=sub.index_incarcare, uit=sub.uit,
-            uit_valid=state == "ok" and sub.uit is not None, declarant_ref=sub.declarant_ref, xml_sha256=sub.xml_sha256,
-            xml_artifact=sub.xml_artifact, errors=sub.errors, duplicate=duplicate,
+            key=sub.key,
+            cif=sub.cif,
+            kind=sub.kind,
+            state=state,
+            index_incarcare=sub.index_incarcare,
+            uit=sub.uit,
+            uit_valid=state == "ok" and sub.uit is not None,
+            declarant_ref=sub.declarant_ref,
+            xml_sha256=sub.xml_sha256,
+            xml_artifact=sub.xml_artifact,
+            errors=sub.errors,
+            duplicate=duplicate,
         )

@@ -95,10 +95,14 @@ class EtransportValidator:
     def __init__(self, xsd: Path, schematron: Path, *, artefacts: list[dict[str, str]] | None = None):
         self.xsd_path = xsd
         self.schematron_path = schematron
-        self.artefacts = list(artefacts) if artefacts is not None else [
-            {"name": "etransport-xsd", "version": f"unverified {xsd}"},
-            {"name": "etransport-schematron", "version": f"unverified {schematron}"},
-        ]
+        self.artefacts = (
+            list(artefacts)
+            if artefacts is not None
+            else [
+                {"name": "etransport-xsd", "version": f"unverified {xsd}"},
+                {"name": "etransport-schematron", "version": f"unverified {schematron}"},
+            ]
+        )
         self._xsd = etree.XMLSchema(etree.parse(str(xsd), _parser()))
         self._sch = CompiledSchematron(schematron)
 

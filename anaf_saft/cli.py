@@ -54,15 +54,20 @@ def _schema(xsd: Path | None, allow_partial: bool) -> SaftSchema | None:
 
 @cli.command()
 @click.argument("request_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--export-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True,
-              help="directory with accounts/lines/customers/suppliers/tax_codes/uom/journals (and optionally "
-                   "sales_invoices/purchase_invoices/payments) .jsonl or .csv")
+@click.option(
+    "--export-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    required=True,
+    help="directory with accounts/lines/customers/suppliers/tax_codes/uom/journals (and optionally "
+    "sales_invoices/purchase_invoices/payments) .jsonl or .csv",
+)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="output directory")
 @click.option("--xsd", type=click.Path(exists=True, path_type=Path), default=None)
 @click.option("--max-lines", type=int, default=None, help="lines per segment")
 @_PARTIAL
-def generate(request_file: Path, export_dir: Path, out: Path, xsd: Path | None, max_lines: int | None,
-             allow_partial: bool) -> None:
+def generate(
+    request_file: Path, export_dir: Path, out: Path, xsd: Path | None, max_lines: int | None, allow_partial: bool
+) -> None:
     """Generate the D406 for REQUEST_FILE (JSON of saft.generate without a source) from an export directory."""
     s = get_settings()
     data = json.loads(request_file.read_text(encoding="utf-8"))
@@ -74,10 +79,14 @@ def generate(request_file: Path, export_dir: Path, out: Path, xsd: Path | None, 
         click.echo(exc, err=True)
         sys.exit(1)
     files = {k: export_dir / f"{k}.{fmt}" for k in KINDS if (export_dir / f"{k}.{fmt}").is_file()}
-    gen = SaftGenerator(FilesystemArtifactStore(out, max_bytes=1 << 40), schema=_schema(xsd, allow_partial),
-                        allow_unvalidated=allow_partial,
-                        duk=_duk(), max_lines_per_segment=max_lines or s.max_lines_per_segment,
-                        software=(s.software_company_name, s.software_id, s.software_version))
+    gen = SaftGenerator(
+        FilesystemArtifactStore(out, max_bytes=1 << 40),
+        schema=_schema(xsd, allow_partial),
+        allow_unvalidated=allow_partial,
+        duk=_duk(),
+        max_lines_per_segment=max_lines or s.max_lines_per_segment,
+        software=(s.software_company_name, s.software_id, s.software_version),
+    )
     try:
         result = gen.generate(req, ExportFiles(files, fmt))
     except WorkerError as exc:

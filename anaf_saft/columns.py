@@ -9,7 +9,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 __all__ = [
-    "ZERO", "RecordError", "date_col", "decimal_col", "money_col", "quantity_col", "required_money_col", "side_col",
+    "ZERO",
+    "RecordError",
+    "date_col",
+    "decimal_col",
+    "money_col",
+    "quantity_col",
+    "required_money_col",
+    "side_col",
     "text_col",
 ]
 
@@ -28,7 +35,9 @@ class RecordError(ValueError):
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def text_col(row: Mapping[str, Any], col: str, max_len: int, *, required: bool = True, default: str | None = None) -> str:
+def text_col(
+    row: Mapping[str, Any], col: str, max_len: int, *, required: bool = True, default: str | None = None
+) -> str:
     value = row.get(col)
     text = value.strip() if type(value) is str else ("" if value is None else str(value).strip())
     if not text:

@@ -22,7 +22,9 @@ class SaftSettings(BaseServiceSettings):
     xsd_path: Path | None = Field(
         default=None, description="relocated Ro_SAFT_Schema XSD (must hold the manifest's bytes); default: schemas dir"
     )
-    max_lines_per_segment: int = Field(default=500_000, ge=1, description="split into segments above this many GL lines")
+    max_lines_per_segment: int = Field(
+        default=500_000, ge=1, description="split into segments above this many GL lines"
+    )
     duk_dir: Path | None = Field(default=None, validation_alias="ANAF_DUK_DIR", description="DUKIntegrator directory")
     duk_java: str = Field(default="java", validation_alias="ANAF_DUK_JAVA")
     duk_max_memory: str = Field(default="4g", validation_alias="ANAF_DUK_MAX_MEMORY")

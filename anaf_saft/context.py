@@ -36,8 +36,9 @@ class Context:
     links: DocumentLinks
     _rates: dict[tuple[Decimal, dt.date], tuple[bool, str] | None] = field(default_factory=dict)
 
-    def tax(self, plan: Plan, tax_type: str, tax_code: str, day: dt.date, where: str, what: str,
-            rate: Decimal | None = None) -> None:
+    def tax(
+        self, plan: Plan, tax_type: str, tax_code: str, day: dt.date, where: str, what: str, rate: Decimal | None = None
+    ) -> None:
         """Known tax code, and a VAT rate in force on ``day`` (``rate`` when the line states its own)."""
         if tax_type == "000":
             return
@@ -55,8 +56,12 @@ class Context:
         problem = self._rates[key]
         if problem is not None:
             fatal, why = problem
-            plan.add("tax_rate" if fatal else "tax_rate_transitional", f"{what}: tax code {tax_code}: {why}",
-                     where=where, fatal=fatal)
+            plan.add(
+                "tax_rate" if fatal else "tax_rate_transitional",
+                f"{what}: tax code {tax_code}: {why}",
+                where=where,
+                fatal=fatal,
+            )
 
 
 def master_files(plan: Plan, req: SaftRequest, source: AccountingSource) -> Context:
@@ -87,13 +92,15 @@ def master_files(plan: Plan, req: SaftRequest, source: AccountingSource) -> Cont
         tax_codes[(t.tax_type, t.tax_code)] = t
         known = KNOWN_CODE_RATES.get(t.tax_code)
         if t.tax_type == VAT and known is not None and t.percentage != known:
-            plan.add("tax_code_rate", f"tax code {t.tax_code} is the {known}% code of the ANAF nomenclature, the tax "
-                     f"table gives it {t.percentage}%", where=f"tax_codes code={t.tax_code}")
+            plan.add(
+                "tax_code_rate",
+                f"tax code {t.tax_code} is the {known}% code of the ANAF nomenclature, the tax "
+                f"table gives it {t.percentage}%",
+                where=f"tax_codes code={t.tax_code}",
+            )
     for kind in ("uom", "journals"):
         for _ in read_records(plan, source, kind):
             pass
     ledger = Ledger(accounts, parties["customers"], parties["suppliers"])
     links = DocumentLinks(ledger.controls)
     return Context(req, accounts, parties["customers"], parties["suppliers"], tax_codes, ledger, links)
-
-

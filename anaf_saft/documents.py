@@ -33,15 +33,21 @@ def _claim(kind: str, doc: list[InvoiceLine] | list[PaymentLine], controls: set[
     head = doc[0]
     if isinstance(head, InvoiceLine):
         return head.gross_total if kind == "sales_invoices" else -head.gross_total
-    return sum((line.debit - line.credit for line in doc if isinstance(line, PaymentLine) and line.account_id in controls),
-               ZERO)
+    return sum(
+        (line.debit - line.credit for line in doc if isinstance(line, PaymentLine) and line.account_id in controls),
+        ZERO,
+    )
 
 
 def _link(plan: Plan, ctx: Context, kind: str, doc: list[InvoiceLine] | list[PaymentLine], where: str) -> None:
     transaction_id = doc[0].transaction_id
     if not transaction_id:
-        plan.add("document_unlinked", f"{_label(kind, doc)} names no ledger transaction (transaction_id): it cannot "
-                 "be reconciled with the general ledger", where=where)
+        plan.add(
+            "document_unlinked",
+            f"{_label(kind, doc)} names no ledger transaction (transaction_id): it cannot "
+            "be reconciled with the general ledger",
+            where=where,
+        )
     else:
         ctx.links.claim(transaction_id, _claim(kind, doc, ctx.ledger.controls))
 
@@ -55,8 +61,11 @@ def _invoice_lines(plan: Plan, ctx: Context, doc: list[InvoiceLine], kind: str, 
     for n, line in enumerate(doc, 1):
         ln = line.line_number or str(n)
         if line.header != head.header:
-            plan.add("inconsistent_document", f"line {ln}: invoice columns (date, type, account, totals...) differ "
-                     "from the invoice's first line", where=where)
+            plan.add(
+                "inconsistent_document",
+                f"line {ln}: invoice columns (date, type, account, totals...) differ from the invoice's first line",
+                where=where,
+            )
         if line.line_account_id not in ctx.accounts:
             plan.add("unknown_account", f"line {ln}: unknown account {line.line_account_id}", where=where)
         ctx.tax(plan, line.tax_type, line.tax_code, line.tax_point_date, where, f"line {ln}", line.tax_percentage)
@@ -82,8 +91,12 @@ def check_invoices(plan: Plan, ctx: Context, source: AccountingSource, kind: str
         head = doc[0]
         where = f"{kind} invoice={head.invoice_no} {party_name}={head.party_id}"
         if head.document in seen:
-            plan.add("duplicate_document", f"invoice {head.invoice_no} of {party_name} {head.party_id} appears twice "
-                     "(same number again, or its lines are not consecutive)", where=where)
+            plan.add(
+                "duplicate_document",
+                f"invoice {head.invoice_no} of {party_name} {head.party_id} appears twice "
+                "(same number again, or its lines are not consecutive)",
+                where=where,
+            )
         seen.add(head.document)
         if not first <= head.invoice_date <= last:
             plan.add("outside_period", f"invoice date {head.invoice_date} outside {first}..{last}", where=where)
@@ -93,10 +106,17 @@ def check_invoices(plan: Plan, ctx: Context, source: AccountingSource, kind: str
             plan.add("unknown_account", f"invoice {head.invoice_no}: unknown account {head.account_id}", where=where)
         net, tax = _invoice_lines(plan, ctx, doc, kind, where)
         if net != head.net_total:
-            plan.add("invoice_totals", f"invoice {head.invoice_no}: lines sum to {net}, net_total is {head.net_total}", where=where)
+            plan.add(
+                "invoice_totals",
+                f"invoice {head.invoice_no}: lines sum to {net}, net_total is {head.net_total}",
+                where=where,
+            )
         if net + tax != head.gross_total:
-            plan.add("invoice_totals", f"invoice {head.invoice_no}: net {net} + tax {tax} != gross_total {head.gross_total}",
-                     where=where)
+            plan.add(
+                "invoice_totals",
+                f"invoice {head.invoice_no}: net {net} + tax {tax} != gross_total {head.gross_total}",
+                where=where,
+            )
         _link(plan, ctx, kind, doc, where)
         totals.entries += 1
         totals.lines += len(doc)
@@ -109,8 +129,11 @@ def _payment_lines(plan: Plan, ctx: Context, doc: list[PaymentLine], where: str)
     for n, line in enumerate(doc, 1):
         ln = line.line_number or str(n)
         if line.header != head.header:
-            plan.add("inconsistent_document", f"line {ln}: payment columns (date, method, description...) differ "
-                     "from the payment's first line", where=where)
+            plan.add(
+                "inconsistent_document",
+                f"line {ln}: payment columns (date, method, description...) differ from the payment's first line",
+                where=where,
+            )
         if line.debit and line.credit:
             plan.add("both_sides", f"line {ln} has both debit and credit", where=where)
         elif not line.debit and not line.credit:
@@ -135,8 +158,11 @@ def check_payments(plan: Plan, ctx: Context, source: AccountingSource) -> None:
         head = doc[0]
         where = f"payments payment={head.payment_ref}"
         if head.payment_ref in seen:
-            plan.add("duplicate_document", f"payment {head.payment_ref} appears twice (same reference again, or its "
-                     "lines are not consecutive)", where=where)
+            plan.add(
+                "duplicate_document",
+                f"payment {head.payment_ref} appears twice (same reference again, or its lines are not consecutive)",
+                where=where,
+            )
         seen.add(head.payment_ref)
         if not first <= head.payment_date <= last:
             plan.add("outside_period", f"payment date {head.payment_date} outside {first}..{last}", where=where)
@@ -148,6 +174,7 @@ def check_payments(plan: Plan, ctx: Context, source: AccountingSource) -> None:
 
 def _documents(source: AccountingSource, kind: str) -> Iterator[list[InvoiceLine] | list[PaymentLine]]:
     """The documents of ``kind`` read again, quietly: rows that do not parse were reported by the first reading."""
+
     def records() -> Iterator[InvoiceLine | PaymentLine]:
         try:
             for row in source.rows(kind):
@@ -157,6 +184,7 @@ def _documents(source: AccountingSource, kind: str) -> Iterator[list[InvoiceLine
                     continue
         except (ValueError, UnicodeDecodeError):
             return
+
     yield from grouped_documents(records())  # type: ignore[misc]
 
 
@@ -173,9 +201,15 @@ def name_unreconciled(plan: Plan, ctx: Context, source: AccountingSource, unreco
     for tx, (in_ledger, diff) in unreconciled.items():
         docs = ", ".join(labels[tx][:3]) + (f" (and {len(labels[tx]) - 3} more)" if len(labels[tx]) > 3 else "")
         if not in_ledger:
-            plan.add("document_not_in_ledger", f"{docs}: transaction {tx} is not in the general ledger",
-                     where=f"lines transaction={tx}")
+            plan.add(
+                "document_not_in_ledger",
+                f"{docs}: transaction {tx} is not in the general ledger",
+                where=f"lines transaction={tx}",
+            )
         else:
-            plan.add("document_ledger_mismatch", f"{docs}: partner control accounts should move {claimed[tx]:.2f} in "
-                     f"transaction {tx}, the ledger moves {claimed[tx] - Decimal(diff) / 100:.2f}",
-                     where=f"lines transaction={tx}")
+            plan.add(
+                "document_ledger_mismatch",
+                f"{docs}: partner control accounts should move {claimed[tx]:.2f} in "
+                f"transaction {tx}, the ledger moves {claimed[tx] - Decimal(diff) / 100:.2f}",
+                where=f"lines transaction={tx}",
+            )

@@ -72,13 +72,54 @@ class DukValidator:
         self.max_memory = max_memory
         self.timeout = timeout
 
+    def _run(self, jar: Path, form: str, xml: Path, err: Path) -> subprocess.CompletedProcess[bytes] | DukResult:
+        """Run DUKIntegrator on ``xml`` (verdict in ``err``); a timeout or a missing Java is a failed result."""
+        cmd = [
+            self.java,
+            "-Dfile.encoding=UTF-8",
+            f"-Xmx{self.max_memory}",
+            "-jar",
+            str(jar),
+            "-c",
+            str(jar.parent / "config"),
+            "-v",
+            form,
+            str(xml),
+            str(err),
+        ]
+        try:
+            proc = subprocess.run(  # noqa: S603 - fixed argv, no shell
+                cmd, cwd=xml.parent, capture_output=True, timeout=self.timeout, check=False
+            )
+        except subprocess.TimeoutExpired:
+            return DukResult(
+                configured=True,
+                valid=None,
+                detail=f"DUKIntegrator timed out after {self.timeout}s",
+                findings=[Finding(source="duk", rule="timeout", message="DUKIntegrator timed out", fatal=True)],
+            )
+        except OSError as exc:
+            return DukResult(
+                configured=True,
+                valid=None,
+                detail=f"cannot run {self.java}: {exc}",
+                findings=[Finding(source="duk", rule="setup", message=str(exc), fatal=True)],
+            )
+        return proc
+
     def validate(self, xml_path: Path, *, test: bool) -> DukResult:
         if self.duk_dir is None:
-            return DukResult(configured=False, detail="not configured (set ANAF_DUK_DIR to the DUKIntegrator directory)")
+            return DukResult(
+                configured=False, detail="not configured (set ANAF_DUK_DIR to the DUKIntegrator directory)"
+            )
         jar = self.duk_dir / "DUKIntegrator.jar"
         if not jar.is_file() or not (self.duk_dir / "config").is_dir():
-            return DukResult(configured=True, valid=None, detail=f"{jar} or its config/ directory is missing",
-                             findings=[Finding(source="duk", rule="setup", message="DUKIntegrator not found", fatal=True)])
+            return DukResult(
+                configured=True,
+                valid=None,
+                detail=f"{jar} or its config/ directory is missing",
+                findings=[Finding(source="duk", rule="setup", message="DUKIntegrator not found", fatal=True)],
+            )
         form = "D406T" if test else "D406"
         with tempfile.TemporaryDirectory(prefix="duk-") as tmp:
             work = Path(tmp)
@@ -88,23 +129,22 @@ class DukValidator:
             except OSError:
                 shutil.copyfile(xml_path, xml)
             err = work / "d406.err.txt"
-            cmd = [self.java, "-Dfile.encoding=UTF-8", f"-Xmx{self.max_memory}", "-jar", str(jar),
-                   "-c", str(self.duk_dir / "config"), "-v", form, str(xml), str(err)]
-            try:
-                proc = subprocess.run(  # noqa: S603 - fixed argv, no shell
-                    cmd, cwd=work, capture_output=True, timeout=self.timeout, check=False
-                )
-            except subprocess.TimeoutExpired:
-                return DukResult(configured=True, valid=None, detail=f"DUKIntegrator timed out after {self.timeout}s",
-                                 findings=[Finding(source="duk", rule="timeout", message="DUKIntegrator timed out", fatal=True)])
-            except OSError as exc:
-                return DukResult(configured=True, valid=None, detail=f"cannot run {self.java}: {exc}",
-                                 findings=[Finding(source="duk", rule="setup", message=str(exc), fatal=True)])
+            proc = self._run(jar, form, xml, err)
+            if isinstance(proc, DukResult):
+                return proc
             text = err.read_text(encoding="utf-8", errors="replace") if err.is_file() else ""
             valid, findings = parse_error_file(text)
             if valid is None:
                 out = (proc.stdout + proc.stderr).decode("utf-8", "replace")[-_OUTPUT_TAIL:]
-                findings.append(Finding(source="duk", rule="no_verdict", fatal=True,
-                                        message=f"no usable error file (exit code {proc.returncode} ignored): {out.strip()[:500]}"))
-                return DukResult(configured=True, valid=False, findings=findings, detail="DUKIntegrator gave no verdict")
+                findings.append(
+                    Finding(
+                        source="duk",
+                        rule="no_verdict",
+                        fatal=True,
+                        message=f"no usable error file (exit code {proc.returncode} ignored): {out.strip()[:500]}",
+                    )
+                )
+                return DukResult(
+                    configured=True, valid=False, findings=findings, detail="DUKIntegrator gave no verdict"
+                )
             return DukResult(configured=True, valid=valid, findings=findings, detail="ok" if valid else "rejected")

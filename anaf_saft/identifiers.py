@@ -11,7 +11,9 @@ __all__ = ["ANONYMOUS_BUYER", "partner_id_problem"]
 #: ``08``: anonymous buyer at a point of sale, a fixed value.
 ANONYMOUS_BUYER = "080000000000000"
 _PREFIXES = {"00", "01", "02", "03", "04", "05", "06", "08", "09", "10", "11"}
-_EU_VAT = re.compile(r"^(AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|SE|SI|SK|XI)[0-9A-Z+*]{2,13}$")
+_EU_VAT = re.compile(
+    r"^(AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|SE|SI|SK|XI)[0-9A-Z+*]{2,13}$"
+)
 
 
 def partner_id_problem(value: str) -> str | None:

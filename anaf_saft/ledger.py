@@ -63,8 +63,10 @@ class Ledger:
         else:
             supplier = self.parties["suppliers"].get(line.supplier_id)
             if supplier is None or supplier.account_id != acc:
-                return (f"record {line.record_id} moves partner control account {acc} without a customer or supplier "
-                        f"kept on it (customer {line.customer_id}, supplier {line.supplier_id})")
+                return (
+                    f"record {line.record_id} moves partner control account {acc} without a customer or supplier "
+                    f"kept on it (customer {line.customer_id}, supplier {line.supplier_id})"
+                )
             key = ("suppliers", supplier.party_id)
         self.partner_moves[key] = self.partner_moves.get(key, ZERO) + amount
         return None
@@ -80,23 +82,35 @@ class Ledger:
         for when in ("opening", "closing"):
             debit, credit = _sides(getattr(a, when) for a in self.accounts.values())
             if debit != credit:
-                yield ("trial_balance", f"the {when} trial balance does not balance: debit balances {debit:.2f}, credit "
-                       f"balances {credit:.2f} (difference {debit - credit:.2f})", f"accounts {when}")
+                yield (
+                    "trial_balance",
+                    f"the {when} trial balance does not balance: debit balances {debit:.2f}, credit "
+                    f"balances {credit:.2f} (difference {debit - credit:.2f})",
+                    f"accounts {when}",
+                )
 
     def _roll_forward(self) -> Iterator[LedgerFinding]:
         for acc in self.accounts.values():
             moved = self.moves.get(acc.account_id, ZERO)
             if acc.opening + moved != acc.closing:
-                yield ("balance", f"account {acc.account_id}: opening {acc.opening:.2f} + movements {moved:.2f} != closing "
-                       f"{acc.closing:.2f}", f"accounts account={acc.account_id}")
+                yield (
+                    "balance",
+                    f"account {acc.account_id}: opening {acc.opening:.2f} + movements {moved:.2f} != closing "
+                    f"{acc.closing:.2f}",
+                    f"accounts account={acc.account_id}",
+                )
 
     def _partners(self) -> Iterator[LedgerFinding]:
         for kind, parties in self.parties.items():
             for p in parties.values():
                 moved = self.partner_moves.get((kind, p.party_id), ZERO)
                 if p.opening + moved != p.closing:
-                    yield ("partner_balance", f"{kind[:-1]} {p.party_id} on account {p.account_id}: opening {p.opening:.2f} "
-                           f"+ movements {moved:.2f} != closing {p.closing:.2f}", f"{kind} party={p.party_id}")
+                    yield (
+                        "partner_balance",
+                        f"{kind[:-1]} {p.party_id} on account {p.account_id}: opening {p.opening:.2f} "
+                        f"+ movements {moved:.2f} != closing {p.closing:.2f}",
+                        f"{kind} party={p.party_id}",
+                    )
 
     def _control_accounts(self) -> Iterator[LedgerFinding]:
         sums: dict[str, list[Decimal]] = {}
@@ -111,9 +125,12 @@ class Ledger:
                 continue  # reported as unknown_account with the partner
             for when, ledger, partners in (("opening", acc.opening, opening), ("closing", acc.closing, closing)):
                 if ledger != partners:
-                    yield ("control_account", f"control account {acc_id}: {when} balance {ledger:.2f} != sum of its "
-                           f"partners' {when} balances {partners:.2f} (difference {ledger - partners:.2f})",
-                           f"accounts account={acc_id}")
+                    yield (
+                        "control_account",
+                        f"control account {acc_id}: {when} balance {ledger:.2f} != sum of its "
+                        f"partners' {when} balances {partners:.2f} (difference {ledger - partners:.2f})",
+                        f"accounts account={acc_id}",
+                    )
 
     def _natures(self) -> Iterator[LedgerFinding]:
         for acc in self.accounts.values():
@@ -121,8 +138,14 @@ class Ledger:
             if acc.closing <= 0:
                 continue
             if std.startswith("7") and not std.startswith(_DEBIT_NATURE_REVENUE):
-                yield ("revenue_debit_balance", f"revenue account {acc.account_id} (class 7) ends with a debit balance "
-                       f"of {acc.closing:.2f}", f"accounts account={acc.account_id}")
+                yield (
+                    "revenue_debit_balance",
+                    f"revenue account {acc.account_id} (class 7) ends with a debit balance of {acc.closing:.2f}",
+                    f"accounts account={acc.account_id}",
+                )
             elif std.startswith("4427"):
-                yield ("vat_collected_debit_balance", f"VAT collected account {acc.account_id} (4427) ends with a debit "
-                       f"balance of {acc.closing:.2f}", f"accounts account={acc.account_id}")
+                yield (
+                    "vat_collected_debit_balance",
+                    f"VAT collected account {acc.account_id} (4427) ends with a debit balance of {acc.closing:.2f}",
+                    f"accounts account={acc.account_id}",
+                )

@@ -99,8 +99,12 @@ class ExportSource(_Model):
     tax_codes: ArtifactKey | None = None
     uom: ArtifactKey | None = None
     journals: ArtifactKey | None = None
-    sales_invoices: ArtifactKey | None = Field(default=None, description="SourceDocuments/SalesInvoices, one row per invoice line")
-    purchase_invoices: ArtifactKey | None = Field(default=None, description="SourceDocuments/PurchaseInvoices, one row per invoice line")
+    sales_invoices: ArtifactKey | None = Field(
+        default=None, description="SourceDocuments/SalesInvoices, one row per invoice line"
+    )
+    purchase_invoices: ArtifactKey | None = Field(
+        default=None, description="SourceDocuments/PurchaseInvoices, one row per invoice line"
+    )
     payments: ArtifactKey | None = Field(default=None, description="SourceDocuments/Payments, one row per payment line")
 
 
@@ -116,7 +120,9 @@ class SaftRequest(_Model):
 
     company: Company
     period: Period
-    period_type: PeriodType = Field(description="HeaderComment: L monthly, T quarterly, A annual, C on demand, NL/NT non-residents")
+    period_type: PeriodType = Field(
+        description="HeaderComment: L monthly, T quarterly, A annual, C on demand, NL/NT non-residents"
+    )
     test: bool = Field(default=False, description="D406T test declaration (namespace ...:d406t:...), no fiscal effect")
     tax_accounting_basis: Literal[
         "A", "I", "IFRS", "BANK", "INSURANCE", "NORMA39", "IFN", "NORMA36", "NORMA14", "ONG", "ONGE", "BNR6"
@@ -176,11 +182,15 @@ class SaftResult(BaseModel):
     entries: int
     total_debit: str
     total_credit: str
-    xsd_valid: bool | None = Field(description="true once the official XSD accepted every segment; null only for the "
-                                                "CLI's explicit --allow-partial")
+    xsd_valid: bool | None = Field(
+        description="true once the official XSD accepted every segment; null only for the "
+        "CLI's explicit --allow-partial"
+    )
     validated_with: list[dict[str, str]] = Field(
         default_factory=list, description="official artefacts (name, version) the file was validated against"
     )
     duk: dict[str, Any]
     findings: list[Finding]
-    documents: dict[str, DocumentSection] = Field(default_factory=dict, description="SourceDocuments sections (segment 1)")
+    documents: dict[str, DocumentSection] = Field(
+        default_factory=dict, description="SourceDocuments sections (segment 1)"
+    )

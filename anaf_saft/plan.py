@@ -68,7 +68,9 @@ class Plan:
             self.findings.append(Finding(source="checks", rule=code, message=message, fatal=fatal, location=where))
         elif n == MAX_FINDINGS_PER_CODE + 1:
             self.findings.append(
-                Finding(source="checks", rule=code, message=f"more {code} findings not listed", fatal=fatal, location="")
+                Finding(
+                    source="checks", rule=code, message=f"more {code} findings not listed", fatal=fatal, location=""
+                )
             )
 
 
@@ -121,5 +123,3 @@ def grouped_documents(lines: Iterator[_D]) -> Iterator[list[_D]]:
         current.append(line)
     if current:
         yield current
-
-

@@ -21,7 +21,17 @@ from anaf_saft.columns import (
 )
 
 __all__ = [
-    "DOCUMENT_KINDS", "ZERO", "Account", "GLLine", "InvoiceLine", "Journal", "Party", "PaymentLine", "RecordError", "TaxCode", "Uom",
+    "DOCUMENT_KINDS",
+    "ZERO",
+    "Account",
+    "GLLine",
+    "InvoiceLine",
+    "Journal",
+    "Party",
+    "PaymentLine",
+    "RecordError",
+    "TaxCode",
+    "Uom",
     "parse",
 ]
 
@@ -128,8 +138,16 @@ class InvoiceLine:
     @property
     def header(self) -> tuple[object, ...]:
         """The document columns: equal on every line of one invoice."""
-        return (self.invoice_date, self.invoice_type, self.self_billing, self.account_id, self.transaction_id,
-                self.source_id, self.net_total, self.gross_total)
+        return (
+            self.invoice_date,
+            self.invoice_type,
+            self.self_billing,
+            self.account_id,
+            self.transaction_id,
+            self.source_id,
+            self.net_total,
+            self.gross_total,
+        )
 
 
 @dataclass(slots=True, frozen=True)
@@ -217,7 +235,11 @@ def _uom(r: Mapping[str, Any]) -> Uom:
 
 def _journal(r: Mapping[str, Any]) -> Journal:
     jid = text_col(r, "journal_id", 18)
-    return Journal(journal_id=jid, description=text_col(r, "description", 256, default=jid), type=text_col(r, "type", 9, default="GL"))
+    return Journal(
+        journal_id=jid,
+        description=text_col(r, "description", 256, default=jid),
+        type=text_col(r, "type", 9, default="GL"),
+    )
 
 
 def _line(r: Mapping[str, Any]) -> GLLine:

@@ -25,8 +25,9 @@ SCHEMAS = SchemaRequirement((ARTEFACT,), lambda: get_store().locate(ARTEFACT, XS
 
 
 def duk_validator(settings: SaftSettings) -> DukValidator:
-    return DukValidator(settings.duk_dir, java=settings.duk_java, max_memory=settings.duk_max_memory,
-                        timeout=settings.duk_timeout)
+    return DukValidator(
+        settings.duk_dir, java=settings.duk_java, max_memory=settings.duk_max_memory, timeout=settings.duk_timeout
+    )
 
 
 def _schema(settings: SaftSettings) -> SaftSchema | None:

@@ -78,12 +78,16 @@ class SaftGenerator:
                 if key is None:
                     continue
                 if not self.store.exists(key):
-                    raise SaftInputError("export file not found", errors=[{"loc": ["source", kind], "msg": f"no artifact {key}", "type": "not_found"}])
+                    raise SaftInputError(
+                        "export file not found",
+                        errors=[{"loc": ["source", kind], "msg": f"no artifact {key}", "type": "not_found"}],
+                    )
                 files[kind] = lambda k=key: self.store.open(k)
             return ExportFiles(files, spec.format)
         if self.engine_factory is None:
-            raise SaftConfigurationError("SQL source not configured (set ANAF_SAFT_SOURCE_DATABASE_URL)",
-                                         code="saft_sql_not_configured")
+            raise SaftConfigurationError(
+                "SQL source not configured (set ANAF_SAFT_SOURCE_DATABASE_URL)", code="saft_sql_not_configured"
+            )
         return SqlSource(self.engine_factory(), spec.company_id, req.period.first_day, req.period.last_day)
 
     def generate(self, req: SaftRequest, source: AccountingSource | None = None) -> SaftResult:
@@ -92,7 +96,11 @@ class SaftGenerator:
         source = source or self.source_for(req)
         plan = check(req, source, max_lines_per_segment=self.max_lines_per_segment)
         if plan.fatal:
-            raise SaftInputError(f"accounting data failed {len(plan.fatal)} check(s); nothing generated", errors=_errors(plan.findings), code="saft_checks_failed")
+            raise SaftInputError(
+                f"accounting data failed {len(plan.fatal)} check(s); nothing generated",
+                errors=_errors(plan.findings),
+                code="saft_checks_failed",
+            )
         ns = namespace_for(req.test)
         name = f"D406{'T' if req.test else ''}_{req.company.registration_number}_{req.period.year}_{req.period.start_month:02d}-{req.period.end_month:02d}"
         scratch = self.store.root if isinstance(self.store, FilesystemArtifactStore) else None
@@ -108,26 +116,49 @@ class SaftGenerator:
             findings = list(plan.findings)
             xsd_findings, xsd_valid = self._check_xsd(tmpdir, plan, ns)
             findings += xsd_findings
-            duk_results = [self.duk.validate(tmpdir / f"{seg.index}.xml", test=req.test) for seg in plan.segments]
+            duk_results = self._check_duk(tmpdir, plan, req.test)
             for r in duk_results:
                 findings += r.findings
-            if any(r.valid is False for r in duk_results):
-                raise SaftOutputRejectedError("DUKIntegrator rejected the D406", code="saft_duk_rejected",
-                                     details={"findings": [f.to_dict() for r in duk_results for f in r.findings][:50]})
             refs = self._store_segments(tmpdir, plan, name)
         duk = _duk_summary(duk_results)
         validated_with = self.schema.artefacts if self.schema is not None else []
         log.info("saft generated", segments=len(refs), lines=plan.lines, entries=plan.entries, namespace=ns)
         first = refs[0]
         return SaftResult(
-            key=first.key, size=first.size, sha256=first.sha256, namespace=ns, header_comment=req.period_type,
-            url=first.url, expires_at=first.expires_at,
-            segments=refs, lines=plan.lines, entries=plan.entries, total_debit=f"{plan.debit:.2f}",
-            total_credit=f"{plan.credit:.2f}", xsd_valid=xsd_valid, validated_with=validated_with, duk=duk,
+            key=first.key,
+            size=first.size,
+            sha256=first.sha256,
+            namespace=ns,
+            header_comment=req.period_type,
+            url=first.url,
+            expires_at=first.expires_at,
+            segments=refs,
+            lines=plan.lines,
+            entries=plan.entries,
+            total_debit=f"{plan.debit:.2f}",
+            total_credit=f"{plan.credit:.2f}",
+            xsd_valid=xsd_valid,
+            validated_with=validated_with,
+            duk=duk,
             findings=findings,
-            documents={kind: DocumentSection(entries=d.entries, lines=d.lines, total_debit=f"{d.debit:.2f}",
-                                             total_credit=f"{d.credit:.2f}") for kind, d in plan.documents.items()},
+            documents={
+                kind: DocumentSection(
+                    entries=d.entries, lines=d.lines, total_debit=f"{d.debit:.2f}", total_credit=f"{d.credit:.2f}"
+                )
+                for kind, d in plan.documents.items()
+            },
         )
+
+    def _check_duk(self, tmpdir: Path, plan: Plan, test: bool) -> list[Any]:
+        """DUKIntegrator's verdict on every segment; a rejection ends the export (nothing is stored)."""
+        results = [self.duk.validate(tmpdir / f"{seg.index}.xml", test=test) for seg in plan.segments]
+        if any(r.valid is False for r in results):
+            raise SaftOutputRejectedError(
+                "DUKIntegrator rejected the D406",
+                code="saft_duk_rejected",
+                details={"findings": [f.to_dict() for r in results for f in r.findings][:50]},
+            )
+        return results
 
     def _check_xsd(self, tmpdir: Path, plan: Plan, ns: str) -> tuple[list[Finding], bool | None]:
         """The XSD's findings on every segment and its verdict (None when the XSD was not run)."""
@@ -137,8 +168,11 @@ class SaftGenerator:
         for seg in plan.segments:
             xsd_findings += self.schema.validate_file(tmpdir / f"{seg.index}.xml", ns)
         if xsd_findings:
-            raise SaftOutputRejectedError("generated D406 is not valid against the XSD", code="saft_xsd_invalid",
-                                          details={"findings": [f.to_dict() for f in xsd_findings[:50]]})
+            raise SaftOutputRejectedError(
+                "generated D406 is not valid against the XSD",
+                code="saft_xsd_invalid",
+                details={"findings": [f.to_dict() for f in xsd_findings[:50]]},
+            )
         return xsd_findings, True
 
     def _store_segments(self, tmpdir: Path, plan: Plan, name: str) -> list[SegmentRef]:
@@ -147,10 +181,25 @@ class SaftGenerator:
         for seg in plan.segments:
             suffix = f"_s{seg.index}of{len(plan.segments)}" if len(plan.segments) > 1 else ""
             _, sha = _digest(tmpdir / f"{seg.index}.xml")  # the validated bytes; the store checks its upload
-            ref = self.store.put_file(tmpdir / f"{seg.index}.xml", name=f"{name}{suffix}.xml",
-                                      content_type="application/xml", kind="saft", sha256=sha)
-            refs.append(SegmentRef(index=seg.index, key=ref.key, size=ref.size, sha256=ref.sha256,
-                                   lines=seg.lines, entries=seg.entries, url=ref.url, expires_at=ref.expires_at))
+            ref = self.store.put_file(
+                tmpdir / f"{seg.index}.xml",
+                name=f"{name}{suffix}.xml",
+                content_type="application/xml",
+                kind="saft",
+                sha256=sha,
+            )
+            refs.append(
+                SegmentRef(
+                    index=seg.index,
+                    key=ref.key,
+                    size=ref.size,
+                    sha256=ref.sha256,
+                    lines=seg.lines,
+                    entries=seg.entries,
+                    url=ref.url,
+                    expires_at=ref.expires_at,
+                )
+            )
         return refs
 
 

@@ -18,8 +18,18 @@ from anaf_saft.sql import SqlTables
 
 __all__ = ["KINDS", "AccountingSource", "ExportFiles", "SqlSource"]
 
-KINDS = ("accounts", "customers", "suppliers", "tax_codes", "uom", "journals", "lines",
-         "sales_invoices", "purchase_invoices", "payments")
+KINDS = (
+    "accounts",
+    "customers",
+    "suppliers",
+    "tax_codes",
+    "uom",
+    "journals",
+    "lines",
+    "sales_invoices",
+    "purchase_invoices",
+    "payments",
+)
 
 
 class AccountingSource(Protocol):

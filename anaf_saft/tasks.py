@@ -16,8 +16,12 @@ def generate(generator: SaftGenerator, req: SaftRequest, ctx: TaskContext) -> Ou
     """Generate the D406 (SAF-T) of a company and period from an export or the accounting database."""
     result = generator.generate(req)
     data = result.model_dump(mode="json", exclude={"findings"})
-    data |= {"company": req.company.registration_number, "period": req.period.model_dump(), "test": req.test,
-             "findings": len(result.findings)}
+    data |= {
+        "company": req.company.registration_number,
+        "period": req.period.model_dump(),
+        "test": req.test,
+        "findings": len(result.findings),
+    }
     return Outcome(result, events=[Emit("saft.generated", data)])
 
 

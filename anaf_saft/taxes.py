@@ -65,7 +65,11 @@ def rate_problem(rate: Decimal, day: dt.date) -> tuple[bool, str] | None:
         return None
     allowed = ", ".join(f"{r.normalize():f}%" for r in sorted(row.rates))
     if rate in row.transitional:
-        return False, (f"VAT rate {rate.normalize():f}% on {day.isoformat()} is only a transitional rate since "
-                       f"{row.since.isoformat()} ({row.source}; in force: {allowed})")
-    return True, (f"VAT rate {rate.normalize():f}% was not in force on {day.isoformat()} "
-                  f"(from {row.since.isoformat()}: {allowed}; {row.source})")
+        return False, (
+            f"VAT rate {rate.normalize():f}% on {day.isoformat()} is only a transitional rate since "
+            f"{row.since.isoformat()} ({row.source}; in force: {allowed})"
+        )
+    return True, (
+        f"VAT rate {rate.normalize():f}% was not in force on {day.isoformat()} "
+        f"(from {row.since.isoformat()}: {allowed}; {row.source})"
+    )

@@ -19,14 +19,12 @@ from lxml import etree
 
 from anaf_saft.checks import Plan, SegmentPlan, grouped_documents, grouped_transactions
 from anaf_saft.errors import SaftSourceChangedError
+from anaf_saft.fragments import Addresses, invoice_xml, payment_xml, transaction_xml
 from anaf_saft.models import SaftRequest
 from anaf_saft.records import (
     Account,
-    GLLine,
-    InvoiceLine,
     Journal,
     Party,
-    PaymentLine,
     RecordError,
     TaxCode,
     Uom,
@@ -102,7 +100,15 @@ def _header(o: _Out, req: SaftRequest, seg: SegmentPlan, total: int, software: t
         )
         with o.el("Company"):
             o.leaves(("RegistrationNumber", c.registration_number), ("Name", c.name))
-            _address(o, c.address.street, c.address.number, c.address.city, c.address.postal_code, c.address.region, c.address.country)
+            _address(
+                o,
+                c.address.street,
+                c.address.number,
+                c.address.city,
+                c.address.postal_code,
+                c.address.region,
+                c.address.country,
+            )
             with o.el("Contact"):
                 with o.el("ContactPerson"):
                     o.leaves(("FirstName", c.contact.first_name), ("LastName", c.contact.last_name))
@@ -128,7 +134,9 @@ def _header(o: _Out, req: SaftRequest, seg: SegmentPlan, total: int, software: t
         )
 
 
-def _address(o: _Out, street: str | None, number: str | None, city: str, postal: str | None, region: str | None, country: str) -> None:
+def _address(
+    o: _Out, street: str | None, number: str | None, city: str, postal: str | None, region: str | None, country: str
+) -> None:
     with o.el("Address"):
         if street:
             o.leaf("StreetName", street)
@@ -155,8 +163,12 @@ def _master_files(o: _Out, source: AccountingSource, full: bool) -> None:
             for a in _records(source, "accounts") if full else ():
                 assert isinstance(a, Account)
                 with o.el("Account"):
-                    o.leaves(("AccountID", a.account_id), ("AccountDescription", a.description),
-                             ("StandardAccountID", a.standard_account_id), ("AccountType", a.account_type))
+                    o.leaves(
+                        ("AccountID", a.account_id),
+                        ("AccountDescription", a.description),
+                        ("StandardAccountID", a.standard_account_id),
+                        ("AccountType", a.account_type),
+                    )
                     _balance(o, "Opening", a.opening)
                     _balance(o, "Closing", a.closing)
         for kind, tag, id_tag in (("customers", "Customer", "CustomerID"), ("suppliers", "Supplier", "SupplierID")):
@@ -179,9 +191,13 @@ def _master_files(o: _Out, source: AccountingSource, full: bool) -> None:
                     o.leaves(("TaxType", tax_type), ("Description", "TVA" if tax_type == "300" else tax_type))
                     for t in codes:
                         with o.el("TaxCodeDetails"):
-                            o.leaves(("TaxCode", t.tax_code), ("Description", t.description),
-                                     ("TaxPercentage", f"{t.percentage:.2f}"), ("BaseRate", f"{t.base_rate:.2f}"),
-                                     ("Country", t.country))
+                            o.leaves(
+                                ("TaxCode", t.tax_code),
+                                ("Description", t.description),
+                                ("TaxPercentage", f"{t.percentage:.2f}"),
+                                ("BaseRate", f"{t.base_rate:.2f}"),
+                                ("Country", t.country),
+                            )
         with o.el("UOMTable"):
             for u in _records(source, "uom") if full else ():
                 assert isinstance(u, Uom)
@@ -190,127 +206,6 @@ def _master_files(o: _Out, source: AccountingSource, full: bool) -> None:
         for tag in ("AnalysisTypeTable", "MovementTypeTable", "Products", "Owners", "Assets"):
             with o.el(tag):
                 pass
-
-
-def _esc(text: str) -> str:
-    if "&" in text or "<" in text or ">" in text:
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text
-
-
-def _amount_xml(tag: str, value: Decimal) -> str:
-    m = f"{value:.2f}"
-    return f"<{tag}><Amount>{m}</Amount><CurrencyCode>RON</CurrencyCode><CurrencyAmount>{m}</CurrencyAmount></{tag}>"
-
-
-def _transaction_xml(tx: list[GLLine]) -> bytes:
-    """One Transaction as UTF-8 text in the default namespace (the hot path: no per-element objects)."""
-    h = tx[0]
-    date = h.transaction_date.isoformat()
-    parts = [
-        f"<Transaction><TransactionID>{_esc(h.transaction_id)}</TransactionID><Period>{h.transaction_date.month}</Period>"
-        f"<PeriodYear>{h.transaction_date.year}</PeriodYear><TransactionDate>{date}</TransactionDate>",
-        f"<SourceID>{_esc(h.source_id)}</SourceID>" if h.source_id else "",
-        f"<Description>{_esc(h.transaction_description)}</Description><SystemEntryDate>{date}</SystemEntryDate>"
-        f"<GLPostingDate>{date}</GLPostingDate><CustomerID>{_esc(h.customer_id)}</CustomerID>"
-        f"<SupplierID>{_esc(h.supplier_id)}</SupplierID>",
-    ]
-    for line in tx:
-        parts.append(
-            f"<TransactionLine><RecordID>{_esc(line.record_id)}</RecordID><AccountID>{_esc(line.account_id)}</AccountID>"
-            f"<CustomerID>{_esc(line.customer_id)}</CustomerID><SupplierID>{_esc(line.supplier_id)}</SupplierID>"
-            f"<Description>{_esc(line.description)}</Description>"
-            + (_amount_xml("CreditAmount", line.credit) if line.credit else _amount_xml("DebitAmount", line.debit))
-            + f"<TaxInformation><TaxType>{_esc(line.tax_type)}</TaxType><TaxCode>{_esc(line.tax_code)}</TaxCode>"
-            + _amount_xml("TaxAmount", line.tax_amount)
-            + "</TaxInformation></TransactionLine>"
-        )
-    parts.append("</Transaction>")
-    return "".join(parts).encode("utf-8")
-
-
-def _tax_xml(tax_type: str, tax_code: str, percentage: Decimal | None, base: Decimal | None, amount: Decimal,
-             tag: str = "TaxInformation") -> str:
-    return (
-        f"<{tag}><TaxType>{_esc(tax_type)}</TaxType><TaxCode>{_esc(tax_code)}</TaxCode>"
-        + (f"<TaxPercentage>{percentage:f}</TaxPercentage>" if percentage is not None else "")
-        + (f"<TaxBase>{base:.2f}</TaxBase>" if base is not None else "")
-        + _amount_xml("TaxAmount", amount)
-        + f"</{tag}>"
-    )
-
-
-#: party id -> (street, city, country) from the master files, for the invoices' BillingAddress
-Addresses = dict[str, tuple[str, str, str]]
-
-
-def _invoice_xml(doc: list[InvoiceLine], sales: bool, addresses: Addresses) -> bytes:
-    """One Invoice (sales: CustomerInfo, purchase: SupplierInfo) with its lines and document totals."""
-    h = doc[0]
-    info, id_tag, normal = ("CustomerInfo", "CustomerID", "C") if sales else ("SupplierInfo", "SupplierID", "D")
-    street, city, country = addresses[h.party_id]
-    parts = [
-        f"<Invoice><InvoiceNo>{_esc(h.invoice_no)}</InvoiceNo><{info}><{id_tag}>{_esc(h.party_id)}</{id_tag}><BillingAddress>",
-        f"<StreetName>{_esc(street)}</StreetName>" if street else "",
-        f"<City>{_esc(city)}</City><Country>{_esc(country)}</Country><AddressType>BillingAddress</AddressType>"
-        f"</BillingAddress></{info}><AccountID>{_esc(h.account_id)}</AccountID><Period>{h.invoice_date.month}</Period>"
-        f"<PeriodYear>{h.invoice_date.year}</PeriodYear><InvoiceDate>{h.invoice_date.isoformat()}</InvoiceDate>"
-        f"<InvoiceType>{_esc(h.invoice_type)}</InvoiceType><SelfBillingIndicator>{_esc(h.self_billing)}</SelfBillingIndicator>",
-        f"<SourceID>{_esc(h.source_id)}</SourceID>" if h.source_id else "",
-        f"<TransactionID>{_esc(h.transaction_id)}</TransactionID>" if h.transaction_id else "",
-    ]
-    taxes: dict[tuple[str, str, Decimal | None], list[Decimal]] = {}
-    for n, line in enumerate(doc, 1):
-        parts.append(
-            f"<InvoiceLine><LineNumber>{_esc(line.line_number or str(n))}</LineNumber>"
-            f"<AccountID>{_esc(line.line_account_id)}</AccountID>"
-            + (f"<ProductCode>{_esc(line.product_code)}</ProductCode>" if line.product_code else "")
-            + f"<Quantity>{line.quantity:f}</Quantity>"
-            + (f"<InvoiceUOM>{_esc(line.uom)}</InvoiceUOM>" if line.uom else "")
-            + f"<UnitPrice>{line.unit_price:.2f}</UnitPrice><TaxPointDate>{line.tax_point_date.isoformat()}</TaxPointDate>"
-            f"<Description>{_esc(line.description)}</Description>"
-            + _amount_xml("InvoiceLineAmount", line.amount)
-            + f"<DebitCreditIndicator>{line.debit_credit}</DebitCreditIndicator>"
-            + _tax_xml(line.tax_type, line.tax_code, line.tax_percentage, line.tax_base, line.tax_amount)
-            + "</InvoiceLine>"
-        )
-        sign = 1 if line.debit_credit == normal else -1
-        acc = taxes.setdefault((line.tax_type, line.tax_code, line.tax_percentage), [Decimal(0), Decimal(0)])
-        acc[0] += sign * line.tax_base
-        acc[1] += sign * line.tax_amount
-    parts.append("<InvoiceDocumentTotals>")
-    for (tax_type, tax_code, pct), (base, amount) in taxes.items():
-        parts.append(_tax_xml(tax_type, tax_code, pct, base, amount, "TaxInformationTotals"))
-    parts.append(f"<NetTotal>{h.net_total:.2f}</NetTotal><GrossTotal>{h.gross_total:.2f}</GrossTotal>"
-                 "</InvoiceDocumentTotals></Invoice>")
-    return "".join(parts).encode("utf-8")
-
-
-def _payment_xml(doc: list[PaymentLine]) -> bytes:
-    h = doc[0]
-    parts = [
-        f"<Payment><PaymentRefNo>{_esc(h.payment_ref)}</PaymentRefNo><Period>{h.payment_date.month}</Period>"
-        f"<PeriodYear>{h.payment_date.year}</PeriodYear>",
-        f"<TransactionID>{_esc(h.transaction_id)}</TransactionID>" if h.transaction_id else "",
-        f"<TransactionDate>{h.payment_date.isoformat()}</TransactionDate><PaymentMethod>{_esc(h.payment_method)}</PaymentMethod>"
-        f"<Description>{_esc(h.payment_description)}</Description>",
-        f"<SourceID>{_esc(h.source_id)}</SourceID>" if h.source_id else "",
-    ]
-    for n, line in enumerate(doc, 1):
-        side, amount = ("D", line.debit) if line.debit else ("C", line.credit)
-        parts.append(
-            f"<PaymentLine><LineNumber>{_esc(line.line_number or str(n))}</LineNumber>"
-            + (f"<SourceDocumentID>{_esc(line.source_document_id)}</SourceDocumentID>" if line.source_document_id else "")
-            + f"<AccountID>{_esc(line.account_id)}</AccountID><CustomerID>{_esc(line.customer_id)}</CustomerID>"
-            f"<SupplierID>{_esc(line.supplier_id)}</SupplierID>"
-            + (f"<Description>{_esc(line.description)}</Description>" if line.description else "")
-            + f"<DebitCreditIndicator>{side}</DebitCreditIndicator>"
-            + _amount_xml("PaymentLineAmount", amount)
-            + _tax_xml(line.tax_type, line.tax_code, None, None, line.tax_amount)
-            + "</PaymentLine>"
-        )
-    parts.append("</Payment>")
-    return "".join(parts).encode("utf-8")
 
 
 def _addresses(source: AccountingSource, kind: str) -> Addresses:
@@ -324,24 +219,31 @@ def _addresses(source: AccountingSource, kind: str) -> Addresses:
 def _source_documents(o: _Out, fh: BinaryIO, source: AccountingSource, plan: Plan, full: bool) -> None:
     """SalesInvoices, PurchaseInvoices and Payments with their real totals in segment 1; empty sections elsewhere."""
     with o.el("SourceDocuments"):
-        for kind, tag in (("sales_invoices", "SalesInvoices"), ("purchase_invoices", "PurchaseInvoices"), ("payments", "Payments")):
+        for kind, tag in (
+            ("sales_invoices", "SalesInvoices"),
+            ("purchase_invoices", "PurchaseInvoices"),
+            ("payments", "Payments"),
+        ):
             totals = plan.documents[kind]
             with o.el(tag):
                 if not full or not totals.entries:
                     o.leaves(("NumberOfEntries", "0"), ("TotalDebit", "0.00"), ("TotalCredit", "0.00"))
                     continue
-                o.leaves(("NumberOfEntries", str(totals.entries)), ("TotalDebit", _money(totals.debit)),
-                         ("TotalCredit", _money(totals.credit)))
+                o.leaves(
+                    ("NumberOfEntries", str(totals.entries)),
+                    ("TotalDebit", _money(totals.debit)),
+                    ("TotalCredit", _money(totals.credit)),
+                )
                 written = 0
                 if kind == "payments":
                     for pay in grouped_documents(_records(source, kind)):
-                        fh.write(_payment_xml(pay))  # after a complete end tag: safe with buffered=False
+                        fh.write(payment_xml(pay))  # after a complete end tag: safe with buffered=False
                         written += 1
                 else:
                     sales = kind == "sales_invoices"
                     addresses = _addresses(source, "customers" if sales else "suppliers")
                     for inv in grouped_documents(_records(source, kind)):
-                        fh.write(_invoice_xml(inv, sales, addresses))
+                        fh.write(invoice_xml(inv, sales, addresses))
                         written += 1
                 if written != totals.entries:
                     raise SaftSourceChangedError(f"{kind} changed between the check pass and the write pass")
@@ -372,8 +274,11 @@ def write_segments(
                 _header(o, req, seg, total, software)
                 _master_files(o, source, full=seg.index == 1)
                 with o.el("GeneralLedgerEntries"):
-                    o.leaves(("NumberOfEntries", str(seg.entries)), ("TotalDebit", _money(seg.debit)),
-                             ("TotalCredit", _money(seg.credit)))
+                    o.leaves(
+                        ("NumberOfEntries", str(seg.entries)),
+                        ("TotalDebit", _money(seg.debit)),
+                        ("TotalCredit", _money(seg.credit)),
+                    )
                     written = 0
                     journal: str | None = None
                     journal_ctx: ExitStack | None = None
@@ -388,7 +293,7 @@ def write_segments(
                             j = journals.get(jid) or Journal(jid, jid, "GL")
                             o.leaves(("JournalID", j.journal_id), ("Description", j.description), ("Type", j.type))
                             journal = jid
-                        fh.write(_transaction_xml(tx))  # after a complete end tag: safe with buffered=False
+                        fh.write(transaction_xml(tx))  # after a complete end tag: safe with buffered=False
                         written += 1
                     if journal_ctx is not None:
                         journal_ctx.close()

@@ -17,7 +17,17 @@ from shared.xml import Finding
 
 __all__ = ["ARTEFACT", "XSD_FILE", "SaftSchema"]
 
-_RECORD_TAGS = ("Transaction", "Account", "Customer", "Supplier", "TaxTableEntry", "UOMTableEntry", "Journal", "Invoice", "Payment")
+_RECORD_TAGS = (
+    "Transaction",
+    "Account",
+    "Customer",
+    "Supplier",
+    "TaxTableEntry",
+    "UOMTableEntry",
+    "Journal",
+    "Invoice",
+    "Payment",
+)
 
 
 #: The artefact of the schema manifest (shared/schemas/manifest.toml) a D406 file is validated against.
@@ -35,9 +45,9 @@ class SaftSchema:
 
     def __init__(self, xsd_path: Path, *, artefacts: list[dict[str, str]] | None = None):
         self.path = Path(xsd_path)
-        self.artefacts = list(artefacts) if artefacts is not None else [
-            {"name": ARTEFACT, "version": f"unverified {xsd_path}"}
-        ]
+        self.artefacts = (
+            list(artefacts) if artefacts is not None else [{"name": ARTEFACT, "version": f"unverified {xsd_path}"}]
+        )
         raw = self.path.read_bytes()
         if NS_TEST.encode() not in raw:
             raise ValueError(f"{xsd_path} does not declare {NS_TEST}")
@@ -57,8 +67,13 @@ class SaftSchema:
             try:
                 tags = [f"{{{namespace}}}{t}" for t in _RECORD_TAGS]
                 for _, el in etree.iterparse(
-                    str(path), events=("end",), tag=tags, schema=schema,
-                    resolve_entities=False, no_network=True, huge_tree=True,
+                    str(path),
+                    events=("end",),
+                    tag=tags,
+                    schema=schema,
+                    resolve_entities=False,
+                    no_network=True,
+                    huge_tree=True,
                 ):
                     el.clear(keep_tail=True)  # a finished record: free it and its finished siblings
                     while el.getprevious() is not None:

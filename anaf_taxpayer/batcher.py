@@ -219,10 +219,7 @@ class Batcher:
                 for k in batch
             ]
         except AnafError as exc:
-            answers = [
-                Answer(k, "error", error=exc.to_dict(), retryable=exc.retryable, checked_at=now)
-                for k in batch
-            ]
+            answers = [Answer(k, "error", error=exc.to_dict(), retryable=exc.retryable, checked_at=now) for k in batch]
         args: list[Any] = [self.result_ttl_s, self.result_ttl_s + 60]
         for a in answers:
             args += [a.key, a.dump(), str(int(a.checked_at * 1000)) if a.status != "error" else "0"]

@@ -29,4 +29,3 @@ class TaxpayerSettings(RenamedPrefixSettings):
     backoff_s: float = Field(default=1.0, ge=0)
     flush_lock_s: float = Field(default=30.0, gt=0, description="a dead flusher frees the batch after this")
     poll_s: float = Field(default=0.25, gt=0, description="how often a waiter checks whether it may flush")
-

@@ -54,9 +54,7 @@ def _address(raw: dict[str, Any], p: str) -> Address:
 
 
 def _periods(raw: Any) -> list[VatPeriod]:
-    items = (
-        raw if isinstance(raw, list) else [raw] if isinstance(raw, dict) else []
-    )  # doc: object; live: array
+    items = raw if isinstance(raw, list) else [raw] if isinstance(raw, dict) else []  # doc: object; live: array
     return [
         VatPeriod(
             start=_d(p.get("data_inceput_ScpTVA")),

@@ -40,22 +40,17 @@ class RegistryLookup:
         try:
             data = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise AnafProtocolError(
-                f"{OPERATION}: not JSON", operation=OPERATION, body=response.content
-            ) from exc
+            raise AnafProtocolError(f"{OPERATION}: not JSON", operation=OPERATION, body=response.content) from exc
         if not isinstance(data, dict):
-            raise AnafProtocolError(
-                f"{OPERATION}: unexpected answer", operation=OPERATION, body=response.content
-            )
+            raise AnafProtocolError(f"{OPERATION}: unexpected answer", operation=OPERATION, body=response.content)
         if "cod" in data and data.get("cod") not in (200, "200"):
             message = str(data.get("message") or data.get("cod"))
-            raise error_for_message(message, operation=OPERATION, status_code=response.status_code,
-                                    body=response.content)
+            raise error_for_message(
+                message, operation=OPERATION, status_code=response.status_code, body=response.content
+            )
         found, not_found = data.get("found") or [], data.get("notFound") or []
         if not isinstance(found, list) or not isinstance(not_found, list):
-            raise AnafProtocolError(
-                f"{OPERATION}: found/notFound missing", operation=OPERATION, body=response.content
-            )
+            raise AnafProtocolError(f"{OPERATION}: found/notFound missing", operation=OPERATION, body=response.content)
         out: dict[str, tuple[str, dict[str, Any] | None]] = {}
         wanted = {(cui, on) for on, cui in items}
         for item in found:

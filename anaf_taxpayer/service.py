@@ -78,9 +78,7 @@ class TaxpayerService:
             if not todo:
                 break
             remaining = max(1.0, deadline - time.monotonic())
-            answers = self.batcher.resolve(
-                [keys[c] for c in todo], timeout=remaining, shared_since=shared_since
-            )
+            answers = self.batcher.resolve([keys[c] for c in todo], timeout=remaining, shared_since=shared_since)
             good: list[CachedAnswer] = []
             failed: list[str] = []
             for cui in todo:
@@ -124,9 +122,7 @@ class TaxpayerService:
             )
         for cui in todo:
             hit = stale[cui]
-            records[cui] = self._record(
-                cui, hit.date, "found", hit.raw, "stale_cache", hit.checked_at, stale=True
-            )
+            records[cui] = self._record(cui, hit.date, "found", hit.raw, "stale_cache", hit.checked_at, stale=True)
         log.warning("anaf registry down, answered from stale cache", cuis=len(todo))
 
     @staticmethod

@@ -47,8 +47,11 @@ def main() -> int:
     args = parser.parse_args()
 
     cuis = distinct_cuis(args.n)
-    with tempfile.TemporaryDirectory(prefix="bench-taxpayer-") as tmp, BenchBroker(Path(tmp)) as broker, \
-            FakeAnafServer() as fake:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-taxpayer-") as tmp,
+        BenchBroker(Path(tmp)) as broker,
+        FakeAnafServer() as fake,
+    ):
         env = broker.worker_env(
             EVENTS_ENABLED="true",
             ANAF_REGISTRY_URL=f"{fake.url}/api/PlatitorTvaRest/v9/tva",

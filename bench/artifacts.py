@@ -42,9 +42,11 @@ def _empty(client: Any, bucket: str) -> None:
             client.delete_object(Bucket=bucket, Key=item["Key"])
 
 
-def _round(raw: Any, store: S3ArtifactStore, bucket: str, data: bytes, count: int,
-           store_first: bool) -> list[tuple[float, float]]:
+def _round(
+    raw: Any, store: S3ArtifactStore, bucket: str, data: bytes, count: int, store_first: bool
+) -> list[tuple[float, float]]:
     """``count`` pairs of puts (one raw, one through the store, back to back, alternating which goes first)."""
+
     def raw_put(i: int) -> None:
         raw.put_object(Bucket=bucket, Key=f"raw/{len(data)}/{time.time_ns()}-{i}", Body=data)
 
@@ -79,8 +81,9 @@ def main() -> None:
             bucket = "bench-artifacts"
             raw.create_bucket(Bucket=bucket)
             os.environ.update(server.env)
-            settings = ArtifactSettings(ARTIFACT_STORE=f"s3://{bucket}/bench", ARTIFACT_MAX_BYTES=str(64 * MB),
-                                        WORKERS_CORE_ENV="development")
+            settings = ArtifactSettings(
+                ARTIFACT_STORE=f"s3://{bucket}/bench", ARTIFACT_MAX_BYTES=str(64 * MB), WORKERS_CORE_ENV="development"
+            )
             store = build_store(settings)
             assert isinstance(store, S3ArtifactStore)
             sizes = {"1 MB": (os.urandom(MB), args.count_1mb), "20 MB": (os.urandom(20 * MB), args.count_20mb)}
@@ -97,8 +100,11 @@ def main() -> None:
                     ratios[label] += [t_raw / t_store for t_raw, t_store in pairs]
                     t_raw, t_store = sum(p[0] for p in pairs), sum(p[1] for p in pairs)
                     mbps = len(data) * count / MB
-                    print(f"round {r + 1} {label:>5}: raw {mbps / t_raw:7.1f} MB/s  store {mbps / t_store:7.1f} MB/s"
-                          f"  round ratio {t_raw / t_store:.3f}", flush=True)
+                    print(
+                        f"round {r + 1} {label:>5}: raw {mbps / t_raw:7.1f} MB/s  store {mbps / t_store:7.1f} MB/s"
+                        f"  round ratio {t_raw / t_store:.3f}",
+                        flush=True,
+                    )
             medians = {label: statistics.median(values) for label, values in ratios.items()}
             for label, value in medians.items():
                 print(f"median ratio {label}: {value:.3f} over {len(ratios[label])} back-to-back pairs")

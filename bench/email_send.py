@@ -74,8 +74,21 @@ class SmtpdProcess:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> SmtpdProcess:
-        cmd = [sys.executable, "-m", "tests.email_send.smtpd", "--port", str(self.port), "--mode", self.mode,
-               "--cert-dir", str(self.cert_dir), "--username", USERNAME, "--password", PASSWORD]
+        cmd = [
+            sys.executable,
+            "-m",
+            "tests.email_send.smtpd",
+            "--port",
+            str(self.port),
+            "--mode",
+            self.mode,
+            "--cert-dir",
+            str(self.cert_dir),
+            "--username",
+            USERNAME,
+            "--password",
+            PASSWORD,
+        ]
         self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -135,7 +148,9 @@ def prebuilt(n: int) -> list[OutgoingMessage]:
     """The exact messages the worker builds for the benchmark payloads (same builder, same bytes)."""
     settings = EmailSendSettings(EMAIL_FROM=FROM, from_name="Firmă SRL", WORKERS_CORE_ENV="test")
     builder = MessageBuilder(settings, TemplateRenderer(), get_artifact_store)
-    return [builder.build(EmailRequest.model_validate(task_kwargs(i, "raw")), idempotency_key=f"raw-{i}") for i in range(n)]
+    return [
+        builder.build(EmailRequest.model_validate(task_kwargs(i, "raw")), idempotency_key=f"raw-{i}") for i in range(n)
+    ]
 
 
 async def raw_reused(smtpd: SmtpdProcess, n: int) -> float:
@@ -195,8 +210,11 @@ class WorkerUnderTest:
     def _consuming(self, on: bool) -> None:
         control = self.client.control
         dest = [self.worker.hostname]
-        replies = (control.add_consumer("email.send", destination=dest, reply=True, timeout=10) if on
-                   else control.cancel_consumer("email.send", destination=dest, reply=True, timeout=10))
+        replies = (
+            control.add_consumer("email.send", destination=dest, reply=True, timeout=10)
+            if on
+            else control.cancel_consumer("email.send", destination=dest, reply=True, timeout=10)
+        )
         if not replies:
             raise RuntimeError(f"worker did not answer {'add' if on else 'cancel'}_consumer")
 
@@ -205,14 +223,17 @@ class WorkerUnderTest:
         assert self.worker.proc is not None and self.smtpd.proc is not None
         self.rounds += 1
         self._consuming(False)
-        loaded = [self.client.send_task("email.send", kwargs=task_kwargs(i, f"drain{self.run}-{self.rounds}"))
-                  for i in range(n)]
+        loaded = [
+            self.client.send_task("email.send", kwargs=task_kwargs(i, f"drain{self.run}-{self.rounds}"))
+            for i in range(n)
+        ]
         cpu_before = cpu_seconds(self.worker.proc.pid) + cpu_seconds(self.smtpd.proc.pid)
         self._consuming(True)
         metas = self._wait(loaded)
         cpu_ms = (cpu_seconds(self.worker.proc.pid) + cpu_seconds(self.smtpd.proc.pid) - cpu_before) * 1000 / n
-        assert all(m["status"] == "SUCCESS" and m["result"]["status"] == "sent" for m in metas), \
+        assert all(m["status"] == "SUCCESS" and m["result"]["status"] == "sent" for m in metas), (
             "every message must be sent exactly once"
+        )
         done = sorted(datetime.datetime.fromisoformat(m["date_done"]) for m in metas)
         return (n - 1) / (done[-1] - done[0]).total_seconds(), cpu_ms
 
@@ -243,9 +264,15 @@ class WorkerUnderTest:
     def batches(self, n: int, batch: int) -> float:
         """The same N messages as ``email.send_batch`` tasks of ``batch`` messages (bulk runs)."""
         started = time.perf_counter()
-        results = [self.client.send_task("email.send_batch", kwargs={"messages": [task_kwargs(i, f"batch{self.run}-{self.rounds}")
-                                                                            for i in range(j, min(n, j + batch))]})
-                   for j in range(0, n, batch)]
+        results = [
+            self.client.send_task(
+                "email.send_batch",
+                kwargs={
+                    "messages": [task_kwargs(i, f"batch{self.run}-{self.rounds}") for i in range(j, min(n, j + batch))]
+                },
+            )
+            for j in range(0, n, batch)
+        ]
         sent = sum(r.get(timeout=300)["sent"] for r in results)
         assert sent == n, f"batch sent {sent} of {n}"
         return n / (time.perf_counter() - started)
@@ -256,21 +283,31 @@ def main() -> int:
     parser.add_argument("-n", type=int, default=1000, help="messages per measurement")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of (raw reused, per-message, worker); medians")
     parser.add_argument("--mode", choices=("starttls", "tls", "plain"), default="starttls")
-    parser.add_argument("--concurrency", type=int, default=4, help="pool processes (email.send is I/O-bound: 4 on 2 cores)")
+    parser.add_argument(
+        "--concurrency", type=int, default=4, help="pool processes (email.send is I/O-bound: 4 on 2 cores)"
+    )
     parser.add_argument("--pool", default="prefork")
     parser.add_argument("--batch", type=int, default=100, help="messages per email.send_batch task")
-    parser.add_argument("--tasks", choices=("single", "batch"), default="single",
-                        help="which worker figure the closing ratio line uses (both are measured and printed)")
+    parser.add_argument(
+        "--tasks",
+        choices=("single", "batch"),
+        default="single",
+        help="which worker figure the closing ratio line uses (both are measured and printed)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-email-") as tmp:
         workdir = Path(tmp)
         cert_dir = workdir / "certs"
         make_certificate(cert_dir)
-        with SmtpdProcess(args.mode, cert_dir) as smtpd, \
-                WorkerUnderTest(smtpd, concurrency=args.concurrency, pool=args.pool, workdir=workdir) as worker:
+        with (
+            SmtpdProcess(args.mode, cert_dir) as smtpd,
+            WorkerUnderTest(smtpd, concurrency=args.concurrency, pool=args.pool, workdir=workdir) as worker,
+        ):
             transport = asyncio.run(raw_transport_only(smtpd, prebuilt(args.n)))
-            print(f"(info) reused connection, pre-built bytes, SMTP transport alone: {transport:8.1f} msg/s", flush=True)
+            print(
+                f"(info) reused connection, pre-built bytes, SMTP transport alone: {transport:8.1f} msg/s", flush=True
+            )
             vs_reused: list[float] = []
             vs_per_message: list[float] = []
             batch_vs_reused: list[float] = []
@@ -286,16 +323,21 @@ def main() -> int:
                 vs_per_message.append(single / per_message)
                 batch_vs_reused.append(batched / reused)
                 batch_vs_per_message.append(batched / per_message)
-                print(f"round {r}: raw reused {reused:7.1f} msg/s, raw per-message {per_message:7.1f} msg/s, "
-                      f"worker (-c {args.concurrency} -P {args.pool}, {args.mode}) {single:7.1f} msg/s "
-                      f"[{cpu_ms:.2f} ms CPU/msg worker+smtpd], email.send_batch x{args.batch} {batched:7.1f} msg/s "
-                      f"-> {single / reused:.2f} vs reused, {single / per_message:.2f} vs per-message", flush=True)
+                print(
+                    f"round {r}: raw reused {reused:7.1f} msg/s, raw per-message {per_message:7.1f} msg/s, "
+                    f"worker (-c {args.concurrency} -P {args.pool}, {args.mode}) {single:7.1f} msg/s "
+                    f"[{cpu_ms:.2f} ms CPU/msg worker+smtpd], email.send_batch x{args.batch} {batched:7.1f} msg/s "
+                    f"-> {single / reused:.2f} vs reused, {single / per_message:.2f} vs per-message",
+                    flush=True,
+                )
             e2e = worker.end_to_end(args.n)
             print(f"(info) end to end, publishing while the worker consumes: {e2e:8.1f} msg/s", flush=True)
     med = statistics.median
-    print(f"(info) one task per message: rounds {', '.join(f'{x:.2f}' for x in vs_reused)} vs reused; "
-          f"email.send_batch: {med(batch_vs_reused):.2f} vs reused, {med(batch_vs_per_message):.2f} vs per-message; "
-          f"transport-alone ceiling {transport:.0f} msg/s")
+    print(
+        f"(info) one task per message: rounds {', '.join(f'{x:.2f}' for x in vs_reused)} vs reused; "
+        f"email.send_batch: {med(batch_vs_reused):.2f} vs reused, {med(batch_vs_per_message):.2f} vs per-message; "
+        f"transport-alone ceiling {transport:.0f} msg/s"
+    )
     if args.tasks == "single":
         x, y = med(vs_reused), med(vs_per_message)
     else:

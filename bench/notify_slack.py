@@ -38,16 +38,26 @@ def main() -> int:
     workers: list[WorkerProcess] = []
     try:
         with tempfile.TemporaryDirectory(prefix="bench-slack-") as tmp, BenchBroker(Path(tmp)) as broker:
-            env = broker.worker_env(NOTIFY_SLACK_BOT_TOKEN=TOKEN, NOTIFY_SLACK_API_URL=fake.api_url, NOTIFY_SLACK_RATE_PER_SECOND="1",
-                                    NOTIFY_SLACK_RATE_BURST="1")
+            env = broker.worker_env(
+                NOTIFY_SLACK_BOT_TOKEN=TOKEN,
+                NOTIFY_SLACK_API_URL=fake.api_url,
+                NOTIFY_SLACK_RATE_PER_SECOND="1",
+                NOTIFY_SLACK_RATE_BURST="1",
+            )
             for r in range(args.replicas):
-                workers.append(WorkerProcess("notify.slack", env, Path(tmp), concurrency=2,
-                                             name=f"slack-{r}-{broker.vhost[-4:]}").start())
+                workers.append(
+                    WorkerProcess(
+                        "notify.slack", env, Path(tmp), concurrency=2, name=f"slack-{r}-{broker.vhost[-4:]}"
+                    ).start()
+                )
             names = list(channels)
             started = time.perf_counter()
-            results = [broker.client.send_task("notify.slack", kwargs={"text": f"mesaj {i} — țară",
-                                                                       "channel": f"#{names[i % len(names)]}"})
-                       for i in range(args.n)]
+            results = [
+                broker.client.send_task(
+                    "notify.slack", kwargs={"text": f"mesaj {i} — țară", "channel": f"#{names[i % len(names)]}"}
+                )
+                for i in range(args.n)
+            ]
             bodies = [r.get(timeout=600) for r in results]
             elapsed = time.perf_counter() - started
             for worker in workers:
@@ -61,9 +71,11 @@ def main() -> int:
     texts = sorted(p.text or "" for p in fake.posted)
     once = len(texts) == args.n == len(set(texts)) and all(b["status"] == "sent" for b in bodies)
     ideal = args.n / args.channels - 1
-    print(f"{args.n} messages, {args.channels} channels, {args.replicas} replicas: {elapsed:.1f} s "
-          f"(ideal ~{ideal:.0f} s), closest gap in a channel {min(gaps):.2f} s, Slack 429s {fake.rate_limited}, "
-          f"posted exactly once: {once}")
+    print(
+        f"{args.n} messages, {args.channels} channels, {args.replicas} replicas: {elapsed:.1f} s "
+        f"(ideal ~{ideal:.0f} s), closest gap in a channel {min(gaps):.2f} s, Slack 429s {fake.rate_limited}, "
+        f"posted exactly once: {once}"
+    )
     return 0 if once and fake.rate_limited == 0 else 1
 
 

@@ -41,8 +41,13 @@ def a4_page(i: int) -> Image.Image:
 
     image = Image.new("RGB", (1654, 2339), "white")
     draw = ImageDraw.Draw(image)
-    lines = [f"Pagina {i + 1}", *PARAGRAPH, *["  ".join(row) for row in TABLE_ROWS], *PARAGRAPH[1:5],
-             *["  ".join(row) for row in TABLE_ROWS[:3]]]
+    lines = [
+        f"Pagina {i + 1}",
+        *PARAGRAPH,
+        *["  ".join(row) for row in TABLE_ROWS],
+        *PARAGRAPH[1:5],
+        *["  ".join(row) for row in TABLE_ROWS[:3]],
+    ]
     for k, line in enumerate(lines):
         draw.text((120, 140 + k * 95), line, font=font(34), fill="black")
     return image
@@ -103,13 +108,14 @@ class Worker:
         elapsed = time.perf_counter() - started
         assert all(b["page_count"] == 1 and len(b["pages"][0]["lines"]) >= 15 for b in bodies)
         assert self.pool_pids() == pids, "the pool process changed during the run"
-        return len(self.keys) / elapsed, (sum(cpu_seconds(pid, with_children=False) for pid in pids) - cpu) / len(self.keys)
+        return len(self.keys) / elapsed, (sum(cpu_seconds(pid, with_children=False) for pid in pids) - cpu) / len(
+            self.keys
+        )
 
     def peak_rss_mib(self) -> tuple[float, float]:
         assert self.process.proc is not None
         children = descendants(self.process.proc.pid)
-        return (max((vm_hwm_kib(pid) for pid in children), default=0) / 1024,
-                vm_hwm_kib(self.process.proc.pid) / 1024)
+        return (max((vm_hwm_kib(pid) for pid in children), default=0) / 1024, vm_hwm_kib(self.process.proc.pid) / 1024)
 
     def __exit__(self, *exc: object) -> None:
         self.process.stop(timeout=30)
@@ -129,8 +135,10 @@ def main() -> int:
     direct = Direct(settings, pages[0])
     print(f"direct {args.engine}: engine load {direct.load_s:.1f} s", flush=True)
     ratios, cpu_ratios, direct_rates, worker_rates = [], [], [], []
-    with tempfile.TemporaryDirectory(prefix="bench-ocr-") as tmp, \
-            Worker([encode(p) for p in pages], engine=args.engine, threads=args.threads, workdir=Path(tmp)) as worker:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-ocr-") as tmp,
+        Worker([encode(p) for p in pages], engine=args.engine, threads=args.threads, workdir=Path(tmp)) as worker,
+    ):
         # alternate the two and compare each pair: load from other processes on the machine drifts slowly
         for round_no in range(1, args.rounds + 1):
             d_rate, d_cpu = direct.rate(pages)
@@ -139,14 +147,19 @@ def main() -> int:
             worker_rates.append(w_rate)
             ratios.append(w_rate / d_rate)
             cpu_ratios.append(d_cpu / w_cpu)
-            print(f"round {round_no}: direct {d_rate:5.2f} pages/s ({d_cpu:4.2f} CPU s/page), worker {w_rate:5.2f} "
-                  f"pages/s ({w_cpu:4.2f} CPU s/page): {ratios[-1]:.2f} x", flush=True)
+            print(
+                f"round {round_no}: direct {d_rate:5.2f} pages/s ({d_cpu:4.2f} CPU s/page), worker {w_rate:5.2f} "
+                f"pages/s ({w_cpu:4.2f} CPU s/page): {ratios[-1]:.2f} x",
+                flush=True,
+            )
         child_mib, parent_mib = worker.peak_rss_mib()
     ratio, cpu_ratio = statistics.median(ratios), statistics.median(cpu_ratios)
-    print(f"ocr: worker {statistics.median(worker_rates):.2f} pages/s vs direct {statistics.median(direct_rates):.2f} "
-          f"pages/s: {ratio:.2f} x direct (median of {args.rounds} paired rounds of {args.n} A4 pages; CPU per page "
-          f"{cpu_ratio:.2f} x as efficient); peak RSS per worker process {child_mib:.0f} MiB (pool) / "
-          f"{parent_mib:.0f} MiB (parent) (targets >= 0.9 x direct)")
+    print(
+        f"ocr: worker {statistics.median(worker_rates):.2f} pages/s vs direct {statistics.median(direct_rates):.2f} "
+        f"pages/s: {ratio:.2f} x direct (median of {args.rounds} paired rounds of {args.n} A4 pages; CPU per page "
+        f"{cpu_ratio:.2f} x as efficient); peak RSS per worker process {child_mib:.0f} MiB (pool) / "
+        f"{parent_mib:.0f} MiB (parent) (targets >= 0.9 x direct)"
+    )
     return 0 if ratio >= 0.9 else 1
 
 

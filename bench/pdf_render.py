@@ -39,19 +39,43 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
 def invoice_data(i: int = 0) -> dict[str, Any]:
-    items = ["Servicii de întreținere și reparații", "Țeavă cupru 22 mm", "Robinet sferă 3/4", "Manoperă instalații",
-             "Fitinguri și garnituri", "Transport materiale", "Consultanță tehnică", "Verificare instalație gaz"]
+    items = [
+        "Servicii de întreținere și reparații",
+        "Țeavă cupru 22 mm",
+        "Robinet sferă 3/4",
+        "Manoperă instalații",
+        "Fitinguri și garnituri",
+        "Transport materiale",
+        "Consultanță tehnică",
+        "Verificare instalație gaz",
+    ]
     return {
         "number": f"FCT-2026-{i:05d}",
         "issue_date": "2026-03-12",
         "due_date": "2026-04-11",
-        "supplier": {"name": "Societatea Construcții Ștefănești SRL", "cui": "RO12345678", "reg_com": "J40/123/2020",
-                     "address": "Str. Mărășești 12, București", "iban": "RO49AAAA1B31007593840000",
-                     "bank": "Banca Transilvania"},
-        "customer": {"name": "Întreprinderea Țesătoria Bârlad SA", "cui": "RO87654321",
-                     "address": "Bd. Republicii 3, Bârlad"},
-        "lines": [{"description": items[k % len(items)], "unit": "buc", "quantity": k + 1,
-                   "unit_price": 10.5 * (k + 3), "vat_rate": 19} for k in range(12)],
+        "supplier": {
+            "name": "Societatea Construcții Ștefănești SRL",
+            "cui": "RO12345678",
+            "reg_com": "J40/123/2020",
+            "address": "Str. Mărășești 12, București",
+            "iban": "RO49AAAA1B31007593840000",
+            "bank": "Banca Transilvania",
+        },
+        "customer": {
+            "name": "Întreprinderea Țesătoria Bârlad SA",
+            "cui": "RO87654321",
+            "address": "Bd. Republicii 3, Bârlad",
+        },
+        "lines": [
+            {
+                "description": items[k % len(items)],
+                "unit": "buc",
+                "quantity": k + 1,
+                "unit_price": 10.5 * (k + 3),
+                "vat_rate": 19,
+            }
+            for k in range(12)
+        ],
         "notes": "Vă mulțumim pentru colaborare!",
     }
 
@@ -99,9 +123,18 @@ def process_per_document(html: str, n: int, workdir: Path) -> float:
     times = []
     for i in range(n):
         out = workdir / f"ppd-{i}.pdf"
-        cmd = [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-               "--disable-background-networking", "--no-pdf-header-footer", f"--print-to-pdf={out}",
-               source.as_uri()]
+        cmd = [
+            CHROMIUM,
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={out}",
+            source.as_uri(),
+        ]
         started = time.perf_counter()
         subprocess.run(cmd, check=True, capture_output=True, timeout=60)
         times.append(time.perf_counter() - started)
@@ -157,7 +190,9 @@ def main() -> int:
     parser.add_argument("--burst", type=int, default=80, help="tasks in the throughput burst")
     parser.add_argument("--ppd", type=int, default=5, help="process-per-document renders")
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--pool", default="prefork", help="prefork: one Chromium per pool process; threads: one, N pages")
+    parser.add_argument(
+        "--pool", default="prefork", help="prefork: one Chromium per pool process; threads: one, N pages"
+    )
     args = parser.parse_args()
 
     html = TemplateRenderer().render("invoice.html", invoice_data())
@@ -174,15 +209,20 @@ def main() -> int:
                 raw_rates.append(raw_rate)
                 worker_p50s.append(worker.latency_p50(args.n))
                 worker_rates.append(worker.burst_rate(args.burst))
-                print(f"round {round_no}: raw warm page p50 {raw_p50 * 1000:6.1f} ms, {args.concurrency} raw pages "
-                      f"{raw_rate:5.1f} PDFs/s | worker (-c {args.concurrency} -P {args.pool}) p50 "
-                      f"{worker_p50s[-1] * 1000:6.1f} ms, burst {args.burst}: {worker_rates[-1]:5.1f} PDFs/s", flush=True)
+                print(
+                    f"round {round_no}: raw warm page p50 {raw_p50 * 1000:6.1f} ms, {args.concurrency} raw pages "
+                    f"{raw_rate:5.1f} PDFs/s | worker (-c {args.concurrency} -P {args.pool}) p50 "
+                    f"{worker_p50s[-1] * 1000:6.1f} ms, burst {args.burst}: {worker_rates[-1]:5.1f} PDFs/s",
+                    flush=True,
+                )
     raw, wp50, rate = statistics.median(raw_p50s), statistics.median(worker_p50s), statistics.median(worker_rates)
     ratio, speedup = wp50 / raw, ppd / wp50
-    print(f"pdf_render: worker p50 {wp50 * 1000:.0f} ms = {ratio:.2f} x raw warm page ({raw * 1000:.0f} ms); "
-          f"{rate:.1f} PDFs/s with {args.concurrency} concurrent (raw Playwright, {args.concurrency} pages: "
-          f"{statistics.median(raw_rates):.1f}); {speedup:.1f} x faster than process-per-document ({ppd * 1000:.0f} ms); "
-          f"medians of {args.rounds} rounds (targets <= 1.5 x raw, >= 10 PDFs/s, >= 5 x)")
+    print(
+        f"pdf_render: worker p50 {wp50 * 1000:.0f} ms = {ratio:.2f} x raw warm page ({raw * 1000:.0f} ms); "
+        f"{rate:.1f} PDFs/s with {args.concurrency} concurrent (raw Playwright, {args.concurrency} pages: "
+        f"{statistics.median(raw_rates):.1f}); {speedup:.1f} x faster than process-per-document ({ppd * 1000:.0f} ms); "
+        f"medians of {args.rounds} rounds (targets <= 1.5 x raw, >= 10 PDFs/s, >= 5 x)"
+    )
     return 0 if ratio <= 1.5 and rate >= 10 and speedup >= 5 else 1
 
 

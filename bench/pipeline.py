@@ -71,8 +71,10 @@ def paired_round(bare: Celery, ours: Celery, n: int, nodes: dict[str, str]) -> t
             r.get(timeout=300)
         finished[name] = time.perf_counter()
 
-    threads = [threading.Thread(target=collect, args=("bare", bare_results)),
-               threading.Thread(target=collect, args=("ours", our_results))]
+    threads = [
+        threading.Thread(target=collect, args=("bare", bare_results)),
+        threading.Thread(target=collect, args=("ours", our_results)),
+    ]
     t0 = time.perf_counter()
     bare.control.add_consumer("bench.bare", destination=[nodes["bare"]], reply=False)
     ours.control.add_consumer("ocr", destination=[nodes["ours"]], reply=False)
@@ -96,10 +98,20 @@ def main() -> int:
     rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
     broker = f"{RMQ}/{vhost}"
     tmp = Path(tempfile.mkdtemp(prefix="wc-bench-"))
-    env = {**os.environ, "RMQ_URL": broker, "REDIS_URL": REDIS, "WORKERS_CORE_ENV": "test", "LOG_LEVEL": args.loglevel,
-           "ARTIFACT_DIR": str(tmp / "artifacts"), "WORKER_EXTRA_IMPORTS": "bench.tasks",
-           "HEALTH_PORT": str(free_port()), "HEALTH_HOST": "127.0.0.1", "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prom"),
-           "REGISTRY_URL": "", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "RMQ_URL": broker,
+        "REDIS_URL": REDIS,
+        "WORKERS_CORE_ENV": "test",
+        "LOG_LEVEL": args.loglevel,
+        "ARTIFACT_DIR": str(tmp / "artifacts"),
+        "WORKER_EXTRA_IMPORTS": "bench.tasks",
+        "HEALTH_PORT": str(free_port()),
+        "HEALTH_HOST": "127.0.0.1",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prom"),
+        "REGISTRY_URL": "",
+        "PYTHONPATH": str(ROOT),
+    }
     (tmp / "prom").mkdir()
     procs = []
     try:
@@ -107,12 +119,36 @@ def main() -> int:
         common = ["-c", str(args.concurrency), "--without-gossip", "--without-mingle", "-l", args.loglevel]
         host = socket.gethostname()
         nodes = {"ours": f"ours@{host}", "bare": f"bare@{host}"}
-        procs.append(subprocess.Popen([sys.executable, "-m", "shared.cli", "worker", "ocr", "-c", str(args.concurrency),
-                                       "-n", "ours@%h"],
-                                      cwd=ROOT, env=env, stdout=ours_log.open("w"), stderr=subprocess.STDOUT))
-        procs.append(subprocess.Popen([sys.executable, "-m", "celery", "-A", "bench.bare_app", "worker", "-Q", "bench.bare",
-                                       "-n", "bare@%h", *common], cwd=ROOT, env=env, stdout=bare_log.open("w"),
-                                      stderr=subprocess.STDOUT))
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "shared.cli", "worker", "ocr", "-c", str(args.concurrency), "-n", "ours@%h"],
+                cwd=ROOT,
+                env=env,
+                stdout=ours_log.open("w"),
+                stderr=subprocess.STDOUT,
+            )
+        )
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "bench.bare_app",
+                    "worker",
+                    "-Q",
+                    "bench.bare",
+                    "-n",
+                    "bare@%h",
+                    *common,
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=bare_log.open("w"),
+                stderr=subprocess.STDOUT,
+            )
+        )
 
         from shared.celery_app import create_client
         from shared.config import WorkerSettings
@@ -138,9 +174,13 @@ def main() -> int:
             ours.append(o_rate)
             ratios.append(o_rate / b_rate)
             print(f"round {i + 1}: bare {b_rate:.0f} tasks/s, ours {o_rate:.0f} tasks/s, ratio {ratios[-1]:.3f}")
-        print(f"bare celery: median {statistics.median(bare):.0f} tasks/s over {args.rounds} x {args.tasks} no-op tasks")
-        print(f"workers-core: median {statistics.median(ours):.0f} tasks/s "
-              "(JSON logs, metrics, correlation ids, events wiring, health app)")
+        print(
+            f"bare celery: median {statistics.median(bare):.0f} tasks/s over {args.rounds} x {args.tasks} no-op tasks"
+        )
+        print(
+            f"workers-core: median {statistics.median(ours):.0f} tasks/s "
+            "(JSON logs, metrics, correlation ids, events wiring, health app)"
+        )
         print(f"pipeline overhead ratio: {statistics.median(ratios):.2f} (target >= 0.9)")
         return 0
     finally:

@@ -1,14 +1,18 @@
 """Benchmark: 1,000 simulated worker instances heartbeating concurrently against the running registry.
 
 Starts the registry (``python -m registry.cli serve``) on a free loopback port with its own PostgreSQL
-database and a locked Redis DB (or uses ``--url`` + ``--token``), registers ``--instances`` instances,
+database and a locked Redis DB per run, registers ``--instances`` instances,
 then every instance heartbeats on its own timer (open loop: an instance beats every
 ``instances / rate`` seconds with a random phase, like real workers, so the offered load is ``--rate``
 heartbeats/s) for ``--duration`` seconds. Then ``GET /v1/workers`` (all instances) is timed
 ``--list-requests`` times. Only 127.0.0.1 is ever contacted. Client: aiohttp
 (uvicorn serves with uvloop + httptools when installed).
 
-    python bench/registry_heartbeats.py [--instances 1000] [--rate 1700] [--duration 20]
+    python bench/registry_heartbeats.py [--instances 1000] [--rate 1700] [--duration 20] [--scale]
+
+It runs the same load twice, same run: jobs inside the API process, then jobs in their own process
+(`workers-core registry jobs`, the deployed shape); ``--scale`` then ramps the offered rate against one and two
+API processes (jobs apart) and prints the highest rate each serves with p99 < 50 ms.
 
 The last line is ``registry heartbeats: N/s p99 X ms (target >= 1500/s, < 50 ms)``.
 """
@@ -109,37 +113,67 @@ def own_redis_db() -> Iterator[str]:
         admin.close()
 
 
-@contextlib.contextmanager
-def registry_server(database_url: str, redis_url: str, secret: str) -> Iterator[str]:
-    port = free_port()
-    env = {
+def _env(database_url: str, redis_url: str, secret: str, **extra: str) -> dict[str, str]:
+    return {
         **os.environ,
         "REGISTRY_DATABASE_URL": database_url,
         "REGISTRY_REDIS_URL": redis_url,
         "REGISTRY_JWT_SECRET": secret,
-        "REGISTRY_PORT": str(port),
         "REGISTRY_LOG_LEVEL": "WARNING",
         "WORKERS_CORE_ENV": "test",
         "PYTHONPATH": str(REPO),
+        **extra,
     }
-    proc = subprocess.Popen([sys.executable, "-m", "registry.cli", "serve"], cwd=REPO, env=env)
-    url = f"http://127.0.0.1:{port}"
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], url: str) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"registry process did not start ({url})")
+        time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def registry_server(
+    database_url: str, redis_url: str, secret: str, *, api_processes: int = 1, jobs_process: bool = False
+) -> Iterator[tuple[list[str], str | None]]:
+    """``api_processes`` registry API processes (jobs inside unless ``jobs_process``) and optionally the jobs
+    process (``workers-core registry jobs``); yields the API URLs and the jobs process's metrics URL."""
+    procs: list[subprocess.Popen[bytes]] = []
+    urls: list[str] = []
+    jobs_url = None
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(url + "/readyz", timeout=1).status_code == 200:
-                    break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("registry did not start")
-            time.sleep(0.2)
-        yield url
+        if jobs_process:
+            port = free_port()
+            env = _env(database_url, redis_url, secret, REGISTRY_JOBS_PORT=str(port))
+            procs.append(subprocess.Popen([sys.executable, "-m", "registry.cli", "jobs"], cwd=REPO, env=env))
+            jobs_url = f"http://127.0.0.1:{port}/metrics"
+            _wait_ready(procs[-1], jobs_url)
+        for _ in range(api_processes):
+            port = free_port()
+            env = _env(
+                database_url,
+                redis_url,
+                secret,
+                REGISTRY_PORT=str(port),
+                REGISTRY_JOBS_ENABLED="false" if jobs_process else "true",
+            )
+            procs.append(subprocess.Popen([sys.executable, "-m", "registry.cli", "serve"], cwd=REPO, env=env))
+            urls.append(f"http://127.0.0.1:{port}")
+            _wait_ready(procs[-1], urls[-1] + "/readyz")
+        yield urls, jobs_url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def body(i: int) -> dict[str, Any]:
@@ -155,15 +189,28 @@ def body(i: int) -> dict[str, Any]:
 
 
 async def run(
-    url: str, token: str, *, instances: int, rate: float, duration: float, list_requests: int, connections: int
+    urls: list[str],
+    token: str,
+    *,
+    instances: int,
+    rate: float,
+    duration: float,
+    list_requests: int,
+    connections: int,
+    jobs_url: str | None = None,
 ) -> dict[str, Any]:
+    """Register ``instances`` (spread over ``urls``), heartbeat them open-loop at ``rate``/s, time the list."""
     headers = {"Authorization": f"Bearer {token}"}
-    connector = aiohttp.TCPConnector(limit=connections)
     timeout = aiohttp.ClientTimeout(total=60)
-    async with aiohttp.ClientSession(url, headers=headers, connector=connector, timeout=timeout) as client:
+    clients = [
+        aiohttp.ClientSession(url, headers=headers, connector=aiohttp.TCPConnector(limit=connections), timeout=timeout)
+        for url in urls
+    ]
+    try:
         gate = asyncio.Semaphore(16)  # registrations write through to SQL: keep them moderate
 
         async def register(i: int) -> None:
+            client = clients[i % len(clients)]
             async with gate, client.post(f"/v1/workers/{TAGS[i % len(TAGS)]}/instances", json=body(i)) as response:
                 await response.read()
                 response.raise_for_status()
@@ -179,6 +226,7 @@ async def run(
 
         async def instance(i: int) -> None:
             nonlocal errors
+            client = clients[i % len(clients)]
             tag = TAGS[i % len(TAGS)]
             payload = body(i)
             due = start + random.uniform(0, period)
@@ -204,13 +252,20 @@ async def run(
         total = None
         for _ in range(list_requests):
             t0 = time.perf_counter()
-            async with client.get("/v1/workers") as response:
+            async with clients[0].get("/v1/workers") as response:
                 data = await response.read()
                 response.raise_for_status()
             list_latencies.append(time.perf_counter() - t0)
             total = json.loads(data)["total_instances"]
-        async with client.get("/metrics") as response:
+        async with clients[0].get("/metrics") as response:
             text = await response.text()
+        jobs_text = text
+        if jobs_url is not None:
+            async with clients[0].get(jobs_url) as response:
+                jobs_text = await response.text()
+    finally:
+        for client in clients:
+            await client.close()
     return {
         "latencies": latencies,
         "errors": errors,
@@ -218,7 +273,7 @@ async def run(
         "list": list_latencies,
         "listed": total,
         "server_p99": server_quantile(text, 0.99),
-        "jobs": job_runs(text),
+        "jobs": job_runs(jobs_text),
     }
 
 
@@ -252,84 +307,117 @@ def server_quantile(text: str, q: float) -> float | None:
     return next((b for b in bounds if buckets[b] >= q * total), None)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--instances", type=int, default=1000)
-    parser.add_argument("--rate", type=float, default=1700.0, help="offered heartbeats per second (all instances)")
-    parser.add_argument("--duration", type=float, default=20.0)
-    parser.add_argument("--list-requests", type=int, default=200)
-    parser.add_argument("--connections", type=int, default=64, help="HTTP keep-alive connections of the client")
-    parser.add_argument("--url", default=None, help="an already running registry (needs --token)")
-    parser.add_argument("--token", default=None, help="JWT with workers:admin for --url")
-    args = parser.parse_args()
+def summarize(result: dict[str, Any]) -> dict[str, float]:
+    lat = result["latencies"]
+    return {
+        "throughput": len(lat) / result["elapsed"] if result["elapsed"] > 0 else 0.0,
+        "p50": percentile(lat, 50) * 1000,
+        "p99": percentile(lat, 99) * 1000,
+        "max": max(lat) * 1000,
+        "mean": statistics.fmean(lat) * 1000,
+        "list_p50": percentile(result["list"], 50) * 1000,
+        "list_p99": percentile(result["list"], 99) * 1000,
+    }
 
-    def go(url: str, token: str) -> dict[str, Any]:
+
+def report(label: str, result: dict[str, Any]) -> dict[str, float]:
+    f = summarize(result)
+    print(
+        f"[{label}] heartbeats: {len(result['latencies'])} sent, {result['errors']} errors, {f['throughput']:.0f}/s; "
+        f"latency p50 {f['p50']:.1f} ms, p99 {f['p99']:.1f} ms, max {f['max']:.1f} ms, mean {f['mean']:.1f} ms"
+    )
+    if result.get("server_p99") is not None:
+        print(f"[{label}] server-side heartbeat handling p99 <= {result['server_p99'] * 1000:.1f} ms (histogram)")
+    if result.get("jobs"):
+        jobs = ", ".join(
+            f"{job} {runs}x {seconds / max(runs, 1) * 1000:.0f} ms"
+            for job, (runs, seconds) in sorted(result["jobs"].items())
+        )
+        print(f"[{label}] background jobs meanwhile: {jobs}")
+    print(
+        f"[{label}] GET /v1/workers ({result['listed']} instances) x{len(result['list'])}: "
+        f"p50 {f['list_p50']:.1f} ms, p99 {f['list_p99']:.1f} ms (target < 50 ms)"
+    )
+    return f
+
+
+def measure(args: argparse.Namespace, *, rate: float, duration: float, api: int, split: bool) -> dict[str, Any]:
+    """One run on a fresh database and Redis DB: ``api`` API processes, jobs inline or in their own process."""
+    secret = secrets.token_urlsafe(48)
+    token = mint_token(
+        RegistrySettings(jwt_secret=secret, workers_core_env="test"), subject="bench", scopes=[SCOPE_ADMIN], ttl=3600
+    )
+    with (
+        own_postgres() as database_url,
+        own_redis_db() as redis_url,
+        registry_server(database_url, redis_url, secret, api_processes=api, jobs_process=split) as (urls, jobs_url),
+    ):
         with contextlib.suppress(ImportError):
             import uvloop
 
             uvloop.install()
         return asyncio.run(
             run(
-                url,
+                urls,
                 token,
                 instances=args.instances,
-                rate=args.rate,
-                duration=args.duration,
+                rate=rate,
+                duration=duration,
                 list_requests=args.list_requests,
                 connections=args.connections,
+                jobs_url=jobs_url,
             )
         )
 
-    if args.url:
-        if not args.url.startswith(("http://127.", "http://localhost", "http://[::1]")):
-            raise SystemExit("benchmarks only run against loopback")
-        result = go(args.url, args.token or "")
-    else:
-        secret = secrets.token_urlsafe(32)
-        token = mint_token(
-            RegistrySettings(jwt_secret=secret, workers_core_env="test"),
-            subject="bench",
-            scopes=[SCOPE_ADMIN],
-            ttl=3600,
-        )
-        with (
-            own_postgres() as database_url,
-            own_redis_db() as redis_url,
-            registry_server(database_url, redis_url, secret) as url,
-        ):
-            result = go(url, token)
 
-    lat = result["latencies"]
-    count = len(lat)
-    throughput = count / result["elapsed"] if result["elapsed"] > 0 else 0.0
-    p50, p99 = percentile(lat, 50) * 1000, percentile(lat, 99) * 1000
-    lp50, lp99 = percentile(result["list"], 50) * 1000, percentile(result["list"], 99) * 1000
+def capacity(args: argparse.Namespace, api: int) -> tuple[float, float]:
+    """The highest offered rate of the ramp that ``api`` processes serve with p99 < 50 ms and no error."""
+    best, best_p99 = 0.0, 0.0
+    for rate in args.ramp:
+        f = summarize(result := measure(args, rate=rate, duration=args.step_duration, api=api, split=True))
+        ok = f["p99"] < 50 and result["errors"] == 0 and f["throughput"] >= 0.97 * rate
+        print(f"  {api} API process(es) at {rate:.0f}/s offered: {f['throughput']:.0f}/s, p99 {f['p99']:.1f} ms")
+        if not ok:
+            break
+        best, best_p99 = f["throughput"], f["p99"]
+    return best, best_p99
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--instances", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=1700.0, help="offered heartbeats per second (all instances)")
+    parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument("--list-requests", type=int, default=200)
+    parser.add_argument("--connections", type=int, default=64, help="HTTP keep-alive connections per API process")
+    parser.add_argument("--scale", action="store_true", help="also ramp 1 vs 2 API processes (horizontal scale)")
+    parser.add_argument("--ramp", type=float, nargs="+", default=[1500, 2000, 2500, 3000, 3500, 4000, 5000])
+    parser.add_argument("--step-duration", type=float, default=8.0)
+    args = parser.parse_args()
+
     print(f"instances: {args.instances}, offered rate: {args.rate:.0f}/s, duration: {args.duration:.0f} s")
-    print(
-        f"heartbeats: {count} sent, {result['errors']} errors, {throughput:.0f}/s; "
-        f"latency p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(lat) * 1000:.1f} ms, "
-        f"mean {statistics.fmean(lat) * 1000:.1f} ms"
+    inline = report(
+        "jobs in the API process", measure(args, rate=args.rate, duration=args.duration, api=1, split=False)
     )
-    if result.get("server_p99") is not None:
-        print(
-            f"server-side heartbeat handling p99 <= {result['server_p99'] * 1000:.1f} ms "
-            "(registry histogram; the client-side figure above includes queueing and the client itself)"
-        )
-    if result.get("jobs"):
-        print(
-            "background jobs meanwhile: "
-            + ", ".join(
-                f"{job} {runs}x {seconds / max(runs, 1) * 1000:.0f} ms"
-                for job, (runs, seconds) in sorted(result["jobs"].items())
-            )
-        )
+    split_result = measure(args, rate=args.rate, duration=args.duration, api=1, split=True)
+    split = report("jobs in their own process", split_result)
     print(
-        f"GET /v1/workers ({result['listed']} instances) x{len(result['list'])}: "
-        f"p50 {lp50:.1f} ms, p99 {lp99:.1f} ms (target < 50 ms)"
+        f"p99 with the jobs apart: {split['p99']:.1f} ms vs {inline['p99']:.1f} ms inline "
+        f"(ratio {split['p99'] / max(inline['p99'], 1e-9):.2f})"
     )
-    ok = throughput >= 1500 and p99 < 50 and lp99 < 50 and result["errors"] == 0
+    ok = split["throughput"] >= 1500 and split["p99"] < 50 and split["list_p99"] < 50 and split_result["errors"] == 0
+    if args.scale:
+        print(f"horizontal scale (jobs apart, ramp {', '.join(f'{r:.0f}' for r in args.ramp)}/s):")
+        one, one_p99 = capacity(args, 1)
+        two, two_p99 = capacity(args, 2)
+        ratio = two / one if one else 0.0
+        print(
+            f"registry scale: 2 processes {two:.0f}/s (p99 {two_p99:.1f} ms) vs 1 process {one:.0f}/s "
+            f"(p99 {one_p99:.1f} ms) = {ratio:.2f} x (target >= 1.8, p99 < 50 ms; {os.cpu_count()} cores, "
+            "client included)"
+        )
     print(f"verdict: {'PASS' if ok else 'FAIL'}")
-    print(f"registry heartbeats: {throughput:.0f}/s p99 {p99:.1f} ms (target >= 1500/s, < 50 ms)")
+    print(f"registry heartbeats: {split['throughput']:.0f}/s p99 {split['p99']:.1f} ms (target >= 1500/s, < 50 ms)")
     return 0 if ok else 1
 
 

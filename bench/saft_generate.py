@@ -43,8 +43,11 @@ def main() -> int:
     ap.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     ap.add_argument("--xsd", type=Path, default=None, help="relocated XSD (default: the installed schemas)")
     ap.add_argument("--keep", type=Path, default=None)
-    ap.add_argument("--documents", action="store_true",
-                    help="also sales/purchase invoices and payments (SourceDocuments); not what the target is about")
+    ap.add_argument(
+        "--documents",
+        action="store_true",
+        help="also sales/purchase invoices and payments (SourceDocuments); not what the target is about",
+    )
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="saft-bench-"))
@@ -52,9 +55,14 @@ def main() -> int:
         t = time.perf_counter()
         paths = write_sample_export(work / "export", lines=args.lines, fmt=args.format, documents=args.documents)
         print(f"export written: {args.lines} lines ({args.format}) in {time.perf_counter() - t:.1f}s", flush=True)
-        req = SaftRequest.model_validate({"company": SAMPLE_COMPANY, "period": {"year": 2025, "start_month": 7, "end_month": 7},
-                                          "period_type": "L", "source": {"kind": "export", "format": args.format,
-                                                                         "accounts": "a", "lines": "l"}})
+        req = SaftRequest.model_validate(
+            {
+                "company": SAMPLE_COMPANY,
+                "period": {"year": 2025, "start_month": 7, "end_month": 7},
+                "period_type": "L",
+                "source": {"kind": "export", "format": args.format, "accounts": "a", "lines": "l"},
+            }
+        )
         source = ExportFiles(paths, args.format)
         schema = SaftSchema.from_store(get_store(), xsd=args.xsd)
         out = work / "d406.xml"
@@ -65,7 +73,9 @@ def main() -> int:
         plan = check(req, source, max_lines_per_segment=10**9)
         t1 = time.perf_counter()
         assert not plan.fatal, plan.fatal[:3]
-        write_segments(req, source, plan, lambda i: out.open("wb", buffering=1 << 20), software=("workers-core", "bench", "0.1.0"))
+        write_segments(
+            req, source, plan, lambda i: out.open("wb", buffering=1 << 20), software=("workers-core", "bench", "0.1.0")
+        )
         t2 = time.perf_counter()
         c2 = time.process_time()
         findings = schema.validate_file(out, NS_PRODUCTION)
@@ -77,9 +87,12 @@ def main() -> int:
         size_mb = out.stat().st_size / 1e6
         rss = _rss_mb()
         valid = not findings
-        print(f"checks {t1 - t0:.1f}s, XML {t2 - t1:.1f}s ({size_mb:.0f} MB), XSD {t3 - t2:.1f}s; "
-              f"end-to-end {total_rate:,.0f} lines/s; generation {cpu_rate:,.0f} lines per CPU-second; "
-              f"load average at start {load:.1f} on {os.cpu_count()} CPUs", flush=True)
+        print(
+            f"checks {t1 - t0:.1f}s, XML {t2 - t1:.1f}s ({size_mb:.0f} MB), XSD {t3 - t2:.1f}s; "
+            f"end-to-end {total_rate:,.0f} lines/s; generation {cpu_rate:,.0f} lines per CPU-second; "
+            f"load average at start {load:.1f} on {os.cpu_count()} CPUs",
+            flush=True,
+        )
         if findings:
             print(f"XSD: {findings[0].message} at {findings[0].location}")
         if args.keep:
@@ -87,9 +100,11 @@ def main() -> int:
             shutil.copy(out, args.keep / out.name)
         ok = valid and rss < TARGET_RSS_MB and gen_rate >= TARGET_RATE
         docs = " + invoices and payments" if args.documents else ""
-        print(f"saft_generate: {plan.lines} lines{docs}, {gen_rate:,.0f} lines/s generation (target >= {TARGET_RATE:,}), "
-              f"{total_rate:,.0f} lines/s with XSD, peak RSS {rss:.0f} MB (target < {TARGET_RSS_MB}), "
-              f"XSD {'valid' if valid else 'INVALID'} -> {'PASS' if ok else 'FAIL'}")
+        print(
+            f"saft_generate: {plan.lines} lines{docs}, {gen_rate:,.0f} lines/s generation (target >= {TARGET_RATE:,}), "
+            f"{total_rate:,.0f} lines/s with XSD, peak RSS {rss:.0f} MB (target < {TARGET_RSS_MB}), "
+            f"XSD {'valid' if valid else 'INVALID'} -> {'PASS' if ok else 'FAIL'}"
+        )
         return 0 if ok else 1
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -49,15 +49,22 @@ class BenchBroker:
         rabbitmqctl("set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*")
         self.broker_url = f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}"
         self.redis_url = f"redis://127.0.0.1:6379/{random.randint(1, 15)}"
-        self.client = create_client(WorkerSettings(RMQ_URL=self.broker_url, REDIS_URL=self.redis_url, WORKERS_CORE_ENV="test"))
+        self.client = create_client(
+            WorkerSettings(RMQ_URL=self.broker_url, REDIS_URL=self.redis_url, WORKERS_CORE_ENV="test")
+        )
 
     def worker_env(self, **extra: str) -> dict[str, str]:
         """This process's environment pointed at the run's vhost/DB (no inherited metrics dir or health port)."""
         env = {k: v for k, v in os.environ.items() if k not in ("PROMETHEUS_MULTIPROC_DIR", "HEALTH_PORT")}
         env.update(
-            RMQ_URL=self.broker_url, REDIS_URL=self.redis_url, ARTIFACT_DIR=str(self.workdir / "artifacts"),
-            WORKERS_CORE_ENV="test", LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "INFO"), LOG_FORMAT="json",
-            REGISTRY_URL="", PYTHONUNBUFFERED="1",
+            RMQ_URL=self.broker_url,
+            REDIS_URL=self.redis_url,
+            ARTIFACT_DIR=str(self.workdir / "artifacts"),
+            WORKERS_CORE_ENV="test",
+            LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "INFO"),
+            LOG_FORMAT="json",
+            REGISTRY_URL="",
+            PYTHONUNBUFFERED="1",
         )
         env.update(extra)
         return env

@@ -10,7 +10,11 @@ from shared.worker import WorkerSpec
 __all__ = ["SPEC", "app"]
 
 SPEC: WorkerSpec[EmailSendSettings, EmailSendServices] = WorkerSpec(
-    tag="email.send", settings=EmailSendSettings, services=build_services, tasks=TASKS, close=close_services,
+    tag="email.send",
+    settings=EmailSendSettings,
+    services=build_services,
+    tasks=TASKS,
+    close=close_services,
     deep_checks=deep_checks,
 )
 app = create_app(SPEC)

@@ -52,7 +52,13 @@ class BatchSender:
         if any(att.content_base64 is not None for att in request.attachments):
             raise PayloadError(
                 "inline attachments are not accepted in batches",
-                errors=[{"loc": ["attachments"], "msg": "pass attachments by artifact_key in batches", "type": "value_error"}],
+                errors=[
+                    {
+                        "loc": ["attachments"],
+                        "msg": "pass attachments by artifact_key in batches",
+                        "type": "value_error",
+                    }
+                ],
             )
         return request
 
@@ -60,8 +66,13 @@ class BatchSender:
         if len(batch.messages) > self._settings.max_batch:
             raise PayloadError(
                 "batch too large",
-                errors=[{"loc": ["messages"], "msg": f"{len(batch.messages)} messages > limit {self._settings.max_batch}",
-                         "type": "too_many"}],
+                errors=[
+                    {
+                        "loc": ["messages"],
+                        "msg": f"{len(batch.messages)} messages > limit {self._settings.max_batch}",
+                        "type": "too_many",
+                    }
+                ],
             )
         items: list[BatchItem] = []
         for index, payload in enumerate(batch.messages):
@@ -74,8 +85,12 @@ class BatchSender:
                 items.append(BatchItem(index=index, status="failed", error=_payload_error(index, exc)))
             except TransientError as exc:
                 done = sum(1 for item in items if item.status != "failed")
-                log.warning("batch stopped by a transient failure; it will be retried", index=index, sent=done,
-                            error=exc.to_dict())
+                log.warning(
+                    "batch stopped by a transient failure; it will be retried",
+                    index=index,
+                    sent=done,
+                    error=exc.to_dict(),
+                )
                 raise BatchIncomplete(
                     f"stopped at message {index} of {len(batch.messages)}: {exc.message}",
                     retry_after=exc.retry_after,
@@ -84,8 +99,14 @@ class BatchSender:
             except (PermanentError, WorkerError) as exc:
                 items.append(BatchItem(index=index, status="failed", idempotency_key=key, error=error_dict(exc)))
             else:
-                items.append(BatchItem(index=index, status=result.status, idempotency_key=result.idempotency_key,
-                                       message_id=result.message_id))
+                items.append(
+                    BatchItem(
+                        index=index,
+                        status=result.status,
+                        idempotency_key=result.idempotency_key,
+                        message_id=result.message_id,
+                    )
+                )
         return EmailBatchResult(
             sent=sum(1 for i in items if i.status == "sent"),
             duplicates=sum(1 for i in items if i.status == "duplicate"),

@@ -54,5 +54,8 @@ def render(name: str, data_json: str) -> None:
     except WorkerError as exc:
         click.echo(json.dumps(exc.to_dict(), ensure_ascii=False), err=True)
         sys.exit(1)
-    click.echo(json.dumps({"subject": rendered.subject, "text": rendered.text, "html": rendered.html}, ensure_ascii=False,
-                          indent=2))
+    click.echo(
+        json.dumps(
+            {"subject": rendered.subject, "text": rendered.text, "html": rendered.html}, ensure_ascii=False, indent=2
+        )
+    )

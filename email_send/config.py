@@ -62,7 +62,12 @@ class SmtpSettings(RenamedPrefixSettings):
         if (self.username is None) != (self.password is None):
             raise ValueError("EMAIL_SEND_SMTP_USERNAME and EMAIL_SEND_SMTP_PASSWORD go together")
         plaintext = not (self.tls or self.starttls)
-        if plaintext and self.username is not None and self.host not in _LOOPBACK and self.workers_core_env != "development":
+        if (
+            plaintext
+            and self.username is not None
+            and self.host not in _LOOPBACK
+            and self.workers_core_env != "development"
+        ):
             raise ValueError(
                 "SMTP AUTH without TLS sends the password in clear: set EMAIL_SEND_SMTP_STARTTLS or EMAIL_SEND_SMTP_TLS"
             )

@@ -80,7 +80,15 @@ def smtp_errors(stage: str) -> Iterator[None]:
         raise SmtpPermanentError(
             f"SMTP server certificate rejected: {exc.verify_message}", stage=stage, code="smtp_tls_verify_failed"
         ) from exc
-    except (TimeoutError, aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPConnectError, aiosmtplib.SMTPTimeoutError, OSError, ssl.SSLError, EOFError) as exc:
+    except (
+        TimeoutError,
+        aiosmtplib.SMTPServerDisconnected,
+        aiosmtplib.SMTPConnectError,
+        aiosmtplib.SMTPTimeoutError,
+        OSError,
+        ssl.SSLError,
+        EOFError,
+    ) as exc:
         cls = SmtpDeliveryUncertain if stage == "data" else SmtpConnectionError
         what = "connection lost after the message was sent" if stage == "data" else "SMTP connection failed"
         raise cls(f"{what} ({stage}): {type(exc).__name__}: {exc}", stage=stage) from exc

@@ -99,8 +99,8 @@ class MessageBuilder:
         else:
             subject, text, html = request.subject or "", request.text, request.html
 
-        smtputf8 = sender.smtputf8 or any(box.smtputf8 for box in recipients) or any(
-            box.smtputf8 for box in request.reply_to
+        smtputf8 = (
+            sender.smtputf8 or any(box.smtputf8 for box in recipients) or any(box.smtputf8 for box in request.reply_to)
         )
         message_id = message_id_for(idempotency_key, sender.envelope.rpartition("@")[2])
         headers = [mime.address_header("From", [_mailbox(sender)], utf8=smtputf8)]
@@ -131,12 +131,20 @@ class MessageBuilder:
         files: list[Message] = []
         for index, att in enumerate(attachments):
             if att.inline and not has_html:
-                raise _payload_error(["attachments", index, "inline"], "inline attachments need an html body", "value_error")
+                raise _payload_error(
+                    ["attachments", index, "inline"], "inline attachments need an html body", "value_error"
+                )
             data = self._attachment_bytes(index, att)
             content_type = att.content_type or mimetypes.guess_type(att.filename)[0] or "application/octet-stream"
             charset = "utf-8" if content_type.startswith("text/") and _is_utf8(data) else None
-            part = mime.file_part(data, content_type, att.filename, inline=att.inline,
-                                  content_id=(att.content_id or f"att{index}") if att.inline else None, charset=charset)
+            part = mime.file_part(
+                data,
+                content_type,
+                att.filename,
+                inline=att.inline,
+                content_id=(att.content_id or f"att{index}") if att.inline else None,
+                charset=charset,
+            )
             (related if att.inline else files).append(part)
         return related, files
 

@@ -95,8 +95,15 @@ def _text(body: str, subtype: str) -> MIMENonMultipart:
     return part
 
 
-def file_part(data: bytes, content_type: str, filename: str, *, inline: bool = False,
-              content_id: str | None = None, charset: str | None = None) -> MIMEBase:
+def file_part(
+    data: bytes,
+    content_type: str,
+    filename: str,
+    *,
+    inline: bool = False,
+    content_id: str | None = None,
+    charset: str | None = None,
+) -> MIMEBase:
     """A base64 file part; a non-ASCII file name goes as RFC 2231 ``filename*=utf-8''...``."""
     maintype, _, subtype = content_type.partition("/")
     part = MIMEBase(maintype, subtype)
@@ -111,8 +118,9 @@ def file_part(data: bytes, content_type: str, filename: str, *, inline: bool = F
     return part
 
 
-def assemble(text: str | None, html: str | None, *, related: Sequence[Message] = (),
-             attachments: Sequence[Message] = ()) -> Message:
+def assemble(
+    text: str | None, html: str | None, *, related: Sequence[Message] = (), attachments: Sequence[Message] = ()
+) -> Message:
     """mixed( alternative( text, related( html, inline images ) ), attachments ) with empty layers left out."""
     html_part: Message | None = _text(html, "html") if html is not None else None
     if html_part is not None and related:

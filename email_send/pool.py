@@ -112,7 +112,11 @@ class SmtpPool:
 
     def _checkin(self, session: _Session) -> None:
         session.last_used = self.clock()
-        if self._closed or not session.smtp.is_connected or session.messages >= self.settings.max_messages_per_connection:
+        if (
+            self._closed
+            or not session.smtp.is_connected
+            or session.messages >= self.settings.max_messages_per_connection
+        ):
             self._retire(session)
         else:
             self._idle.append(session)
@@ -195,7 +199,11 @@ class SmtpPool:
                     if exc.smtp_code is None:
                         raise
                     refused.append(
-                        {"recipient": recipient, "smtp_code": exc.smtp_code, "smtp_message": exc.details.get("smtp_message", "")}
+                        {
+                            "recipient": recipient,
+                            "smtp_code": exc.smtp_code,
+                            "smtp_message": exc.details.get("smtp_message", ""),
+                        }
                     )
             if refused:
                 raise self._refusal(refused, len(envelope.recipients))
@@ -216,7 +224,9 @@ class SmtpPool:
             f"{first['recipient']}: {first['smtp_code']} {first['smtp_message']}"
         )
         cls = SmtpPermanentError if permanent else SmtpTransientError
-        return cls(text, smtp_code=first["smtp_code"], smtp_message=first["smtp_message"], stage="rcpt", recipients=refused)
+        return cls(
+            text, smtp_code=first["smtp_code"], smtp_message=first["smtp_message"], stage="rcpt", recipients=refused
+        )
 
     async def close(self) -> None:
         """QUIT every idle session and wait for background QUITs (worker process shutdown)."""

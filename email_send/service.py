@@ -60,12 +60,18 @@ class EmailService:
         key = request.idempotency_key or default_key or request_fingerprint(request)
         outgoing = self._builder.build(request, idempotency_key=key)  # bad input fails before any claim
         outcome = guarded(
-            self._guard, key, lambda: self._deliver(outgoing, key),
-            dump=lambda result: result.model_dump(mode="json"), load=EmailResult.model_validate,
+            self._guard,
+            key,
+            lambda: self._deliver(outgoing, key),
+            dump=lambda result: result.model_dump(mode="json"),
+            load=EmailResult.model_validate,
         )
         if outcome.duplicate:
-            log.info("email already sent under this key; not sending again", idempotency_key=key,
-                     message_id=outcome.value.message_id)
+            log.info(
+                "email already sent under this key; not sending again",
+                idempotency_key=key,
+                message_id=outcome.value.message_id,
+            )
             return outcome.value.model_copy(update={"status": "duplicate"})
         return outcome.value
 
@@ -74,8 +80,11 @@ class EmailService:
         try:
             delivery = self._transport.send(outgoing)
         except SmtpDeliveryUncertain:
-            log.warning("smtp connection lost after the data was sent; the retry may deliver a second copy",
-                        idempotency_key=key, message_id=outgoing.message_id)
+            log.warning(
+                "smtp connection lost after the data was sent; the retry may deliver a second copy",
+                idempotency_key=key,
+                message_id=outgoing.message_id,
+            )
             raise
         log.debug(  # Celery's own "succeeded" line already carries the whole result
             "email sent",
@@ -115,13 +124,18 @@ def build_services(settings: EmailSendSettings) -> EmailSendServices:
     client: redis.Redis[bytes] = redis.Redis.from_url(
         url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30
     )
-    guard = IdempotencyGuard(client, namespace=NAMESPACE, lock_seconds=settings.idempotency_lock_seconds,
-                             ttl_seconds=settings.idempotency_ttl_seconds)
+    guard = IdempotencyGuard(
+        client,
+        namespace=NAMESPACE,
+        lock_seconds=settings.idempotency_lock_seconds,
+        ttl_seconds=settings.idempotency_ttl_seconds,
+    )
     smtp = SmtpClient(settings.smtp)
     builder = MessageBuilder(settings, TemplateRenderer(settings.template_dir), artifact_store)
     email = EmailService(builder=builder, transport=smtp, guard=guard)
-    return EmailSendServices(settings=settings, email=email, batch=BatchSender(email, settings), smtp=smtp,
-                             redis=client)
+    return EmailSendServices(
+        settings=settings, email=email, batch=BatchSender(email, settings), smtp=smtp, redis=client
+    )
 
 
 def close_services(services: EmailSendServices) -> None:

@@ -19,8 +19,17 @@ def send(services: EmailSendServices, request: EmailRequest, ctx: TaskContext) -
     result = services.email.send(request, default_key=f"task:{ctx.task_id}")
     events = []
     if result.status == "sent":
-        events.append(Emit("email.sent", {"message_id": result.message_id, "idempotency_key": result.idempotency_key,
-                                          "recipients": len(result.recipients), "size": result.size}))
+        events.append(
+            Emit(
+                "email.sent",
+                {
+                    "message_id": result.message_id,
+                    "idempotency_key": result.idempotency_key,
+                    "recipients": len(result.recipients),
+                    "size": result.size,
+                },
+            )
+        )
     return Outcome(result, events=events)
 
 
@@ -29,10 +38,17 @@ def send_batch(services: EmailSendServices, batch: EmailBatchRequest, ctx: TaskC
     result = services.batch.send(batch, default_key=f"task:{ctx.task_id}")
     events = []
     if result.sent:
-        events.append(Emit("email.batch_sent", {
-            "sent": result.sent, "duplicates": result.duplicates, "failed": result.failed,
-            "message_ids": [item.message_id for item in result.items if item.status == "sent"],
-        }))
+        events.append(
+            Emit(
+                "email.batch_sent",
+                {
+                    "sent": result.sent,
+                    "duplicates": result.duplicates,
+                    "failed": result.failed,
+                    "message_ids": [item.message_id for item in result.items if item.status == "sent"],
+                },
+            )
+        )
     return Outcome(result, events=events)
 
 
@@ -41,8 +57,15 @@ def send_batch(services: EmailSendServices, batch: EmailBatchRequest, ctx: TaskC
 _QUICK = {"track_started": False}
 
 TASKS: tuple[TaskSpec[EmailSendServices, Any], ...] = (
-    TaskSpec("email.send", EmailRequest, send, EmailResult, options=_QUICK,
-             sensitive=("to", "cc", "bcc", "text", "html", "data", "attachments")),
-    TaskSpec("email.send_batch", EmailBatchRequest, send_batch, EmailBatchResult, options=_QUICK,
-             sensitive=("messages",)),
+    TaskSpec(
+        "email.send",
+        EmailRequest,
+        send,
+        EmailResult,
+        options=_QUICK,
+        sensitive=("to", "cc", "bcc", "text", "html", "data", "attachments"),
+    ),
+    TaskSpec(
+        "email.send_batch", EmailBatchRequest, send_batch, EmailBatchResult, options=_QUICK, sensitive=("messages",)
+    ),
 )

@@ -60,7 +60,9 @@ class TemplateRenderer:
     def _environment(directory: Path) -> jinja2.Environment:
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(directory)),
-            autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm"), default_for_string=False, default=False),
+            autoescape=jinja2.select_autoescape(
+                enabled_extensions=("html", "htm"), default_for_string=False, default=False
+            ),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=False,
             trim_blocks=True,
@@ -72,7 +74,12 @@ class TemplateRenderer:
 
     def names(self) -> list[str]:
         return sorted(
-            {name.split("/", 1)[0] for env in self._envs for name in env.list_templates() if name.endswith("/subject.txt")}
+            {
+                name.split("/", 1)[0]
+                for env in self._envs
+                for name in env.list_templates()
+                if name.endswith("/subject.txt")
+            }
         )
 
     def _env_for(self, name: str) -> jinja2.Environment:
@@ -90,7 +97,9 @@ class TemplateRenderer:
             errors=[{"loc": ["template"], "msg": f"no template named {name!r}", "type": "unknown_template"}],
         )
 
-    def _render(self, env: jinja2.Environment, name: str, part: str, data: dict[str, Any], *, required: bool) -> str | None:
+    def _render(
+        self, env: jinja2.Environment, name: str, part: str, data: dict[str, Any], *, required: bool
+    ) -> str | None:
         try:
             template = env.get_template(f"{name}/{part}")
         except jinja2.TemplateNotFound:

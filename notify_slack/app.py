@@ -10,7 +10,11 @@ from shared.worker import WorkerSpec
 __all__ = ["SPEC", "app"]
 
 SPEC: WorkerSpec[NotifySlackSettings, NotifySlackServices] = WorkerSpec(
-    tag="notify.slack", settings=NotifySlackSettings, services=build_services, tasks=TASKS, close=close_services,
+    tag="notify.slack",
+    settings=NotifySlackSettings,
+    services=build_services,
+    tasks=TASKS,
+    close=close_services,
     deep_checks=deep_checks,
 )
 app = create_app(SPEC)

@@ -6,7 +6,7 @@ before anything is sent. Unknown extra keys pass through untouched (Slack adds f
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 __all__ = ["LIMITS", "MAX_BLOCKS", "MAX_TEXT", "block_errors", "broadcast_elements", "text_objects"]
@@ -30,7 +30,9 @@ LIMITS = {
     "button.url": 3000,
     "action_id": 255,
 }
-MESSAGE_BLOCK_TYPES = frozenset({"section", "header", "divider", "context", "actions", "image", "rich_text", "markdown", "video", "file"})
+MESSAGE_BLOCK_TYPES = frozenset(
+    {"section", "header", "divider", "context", "actions", "image", "rich_text", "markdown", "video", "file"}
+)
 TEXT_TYPES = frozenset({"plain_text", "mrkdwn"})
 
 Error = dict[str, Any]
@@ -72,62 +74,110 @@ def _element(element: Any, loc: list[Any]) -> list[Error]:
     return errors
 
 
+def _section(block: dict[str, Any], loc: list[Any]) -> list[Error]:
+    errors: list[Error] = []
+    if "text" not in block and "fields" not in block:
+        errors.append(_err(loc, "a section needs text or fields", "missing"))
+    if "text" in block:
+        errors += _text_object(block["text"], [*loc, "text"], limit=LIMITS["section.text"])
+    if "fields" in block:
+        fields = block["fields"]
+        if not isinstance(fields, list) or not fields or len(fields) > LIMITS["section.fields"]:
+            errors.append(_err([*loc, "fields"], f"1 to {LIMITS['section.fields']} fields", "too_long"))
+        else:
+            for j, field in enumerate(fields):
+                errors += _text_object(field, [*loc, "fields", j], limit=LIMITS["section.field"])
+    if "accessory" in block:
+        errors += _element(block["accessory"], [*loc, "accessory"])
+    return errors
+
+
+def _header(block: dict[str, Any], loc: list[Any]) -> list[Error]:
+    return _text_object(block.get("text"), [*loc, "text"], limit=LIMITS["header.text"], plain_only=True)
+
+
+def _elements(block: dict[str, Any], loc: list[Any], limit_key: str) -> list[Any] | Error:
+    elements = block.get("elements")
+    if not isinstance(elements, list) or not elements or len(elements) > LIMITS[limit_key]:
+        return _err([*loc, "elements"], f"1 to {LIMITS[limit_key]} elements", "too_long")
+    return elements
+
+
+def _context(block: dict[str, Any], loc: list[Any]) -> list[Error]:
+    elements = _elements(block, loc, "context.elements")
+    if not isinstance(elements, list):
+        return [elements]
+    errors: list[Error] = []
+    for j, element in enumerate(elements):
+        if isinstance(element, dict) and element.get("type") == "image":
+            errors += _max_len(element, "image_url", LIMITS["image.image_url"], [*loc, "elements", j])
+        else:
+            errors += _text_object(element, [*loc, "elements", j], limit=LIMITS["section.text"])
+    return errors
+
+
+def _actions(block: dict[str, Any], loc: list[Any]) -> list[Error]:
+    elements = _elements(block, loc, "actions.elements")
+    if not isinstance(elements, list):
+        return [elements]
+    errors: list[Error] = []
+    for j, element in enumerate(elements):
+        errors += _element(element, [*loc, "elements", j])
+    return errors
+
+
+def _image(block: dict[str, Any], loc: list[Any]) -> list[Error]:
+    errors: list[Error] = []
+    for key in ("image_url", "alt_text"):
+        if not isinstance(block.get(key), str) or not block[key]:
+            errors.append(_err([*loc, key], f"an image needs {key}", "missing"))
+    errors += _max_len(block, "image_url", LIMITS["image.image_url"], loc)
+    errors += _max_len(block, "alt_text", LIMITS["image.alt_text"], loc)
+    if "title" in block:
+        errors += _text_object(block["title"], [*loc, "title"], limit=LIMITS["image.title"], plain_only=True)
+    return errors
+
+
+def _markdown(block: dict[str, Any], loc: list[Any]) -> list[Error]:
+    errors = _max_len(block, "text", LIMITS["markdown.text"], loc)
+    if not block.get("text"):
+        errors.append(_err([*loc, "text"], "a markdown block needs text", "missing"))
+    return errors
+
+
+def _rich_text(block: dict[str, Any], loc: list[Any]) -> list[Error]:
+    if not isinstance(block.get("elements"), list) or not block["elements"]:
+        return [_err([*loc, "elements"], "rich_text needs elements", "missing")]
+    return []
+
+
+#: the checks of each block type beyond its ``block_id``
+_BLOCK_CHECKS: dict[str, Callable[[dict[str, Any], list[Any]], list[Error]]] = {
+    "section": _section,
+    "header": _header,
+    "context": _context,
+    "actions": _actions,
+    "image": _image,
+    "markdown": _markdown,
+    "rich_text": _rich_text,
+}
+
+
 def _block(block: Any, loc: list[Any]) -> list[Error]:
     if not isinstance(block, dict):
         return [_err(loc, "a block is an object", "type_error")]
     kind = block.get("type")
     if kind not in MESSAGE_BLOCK_TYPES:
-        return [_err([*loc, "type"], f"unsupported block type {kind!r} (one of {', '.join(sorted(MESSAGE_BLOCK_TYPES))})", "value_error")]
+        return [
+            _err(
+                [*loc, "type"],
+                f"unsupported block type {kind!r} (one of {', '.join(sorted(MESSAGE_BLOCK_TYPES))})",
+                "value_error",
+            )
+        ]
     errors = _max_len(block, "block_id", LIMITS["block_id"], loc)
-    if kind == "section":
-        if "text" not in block and "fields" not in block:
-            errors.append(_err(loc, "a section needs text or fields", "missing"))
-        if "text" in block:
-            errors += _text_object(block["text"], [*loc, "text"], limit=LIMITS["section.text"])
-        if "fields" in block:
-            fields = block["fields"]
-            if not isinstance(fields, list) or not fields or len(fields) > LIMITS["section.fields"]:
-                errors.append(_err([*loc, "fields"], f"1 to {LIMITS['section.fields']} fields", "too_long"))
-            else:
-                for j, field in enumerate(fields):
-                    errors += _text_object(field, [*loc, "fields", j], limit=LIMITS["section.field"])
-        if "accessory" in block:
-            errors += _element(block["accessory"], [*loc, "accessory"])
-    elif kind == "header":
-        errors += _text_object(block.get("text"), [*loc, "text"], limit=LIMITS["header.text"], plain_only=True)
-    elif kind == "context":
-        elements = block.get("elements")
-        if not isinstance(elements, list) or not elements or len(elements) > LIMITS["context.elements"]:
-            errors.append(_err([*loc, "elements"], f"1 to {LIMITS['context.elements']} elements", "too_long"))
-        else:
-            for j, element in enumerate(elements):
-                if isinstance(element, dict) and element.get("type") == "image":
-                    errors += _max_len(element, "image_url", LIMITS["image.image_url"], [*loc, "elements", j])
-                else:
-                    errors += _text_object(element, [*loc, "elements", j], limit=LIMITS["section.text"])
-    elif kind == "actions":
-        elements = block.get("elements")
-        if not isinstance(elements, list) or not elements or len(elements) > LIMITS["actions.elements"]:
-            errors.append(_err([*loc, "elements"], f"1 to {LIMITS['actions.elements']} elements", "too_long"))
-        else:
-            for j, element in enumerate(elements):
-                errors += _element(element, [*loc, "elements", j])
-    elif kind == "image":
-        for key in ("image_url", "alt_text"):
-            if not isinstance(block.get(key), str) or not block[key]:
-                errors.append(_err([*loc, key], f"an image needs {key}", "missing"))
-        errors += _max_len(block, "image_url", LIMITS["image.image_url"], loc)
-        errors += _max_len(block, "alt_text", LIMITS["image.alt_text"], loc)
-        if "title" in block:
-            errors += _text_object(block["title"], [*loc, "title"], limit=LIMITS["image.title"], plain_only=True)
-    elif kind == "markdown":
-        errors += _max_len(block, "text", LIMITS["markdown.text"], loc)
-        if not block.get("text"):
-            errors.append(_err([*loc, "text"], "a markdown block needs text", "missing"))
-    elif kind == "rich_text":
-        if not isinstance(block.get("elements"), list) or not block["elements"]:
-            errors.append(_err([*loc, "elements"], "rich_text needs elements", "missing"))
-    return errors
+    check = _BLOCK_CHECKS.get(kind)
+    return errors + check(block, loc) if check else errors
 
 
 def block_errors(blocks: Any) -> list[Error]:

@@ -48,5 +48,10 @@ def preview(payload_json: str) -> None:
     except WorkerError as exc:
         click.echo(json.dumps(exc.to_dict(), ensure_ascii=False), err=True)
         sys.exit(1)
-    click.echo(json.dumps({"mode": target.mode, "channel": target.channel, "text": message.text, "blocks": message.blocks},
-                          ensure_ascii=False, indent=2))
+    click.echo(
+        json.dumps(
+            {"mode": target.mode, "channel": target.channel, "text": message.text, "blocks": message.blocks},
+            ensure_ascii=False,
+            indent=2,
+        )
+    )

@@ -32,13 +32,34 @@ __all__ = ["PostReceipt", "SlackClient"]
 
 #: Web API ``error`` codes worth retrying (Slack: "likely due to a transient issue on our end").
 TRANSIENT_ERRORS = frozenset(
-    {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited", "rate_limited",
-     "team_added_to_org", "rollup_error"}
+    {
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+        "ratelimited",
+        "rate_limited",
+        "team_added_to_org",
+        "rollup_error",
+    }
 )
 AUTH_ERRORS = frozenset(
-    {"not_authed", "invalid_auth", "account_inactive", "token_revoked", "token_expired", "no_permission",
-     "missing_scope", "not_allowed_token_type", "ekm_access_denied", "invalid_token", "no_service", "no_service_id",
-     "no_team", "team_disabled"}
+    {
+        "not_authed",
+        "invalid_auth",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "no_permission",
+        "missing_scope",
+        "not_allowed_token_type",
+        "ekm_access_denied",
+        "invalid_token",
+        "no_service",
+        "no_service_id",
+        "no_team",
+        "team_disabled",
+    }
 )
 
 
@@ -66,8 +87,9 @@ def _classify(error: str, status: int, headers: Any, what: str, extra: dict[str,
     details = extra or {}
     text = f"{what}: HTTP {status} {error}".strip()
     if status == 429:
-        return SlackRateLimited(text, slack_error=error, http_status=status, retry_after=_retry_after(headers),
-                                details=details)
+        return SlackRateLimited(
+            text, slack_error=error, http_status=status, retry_after=_retry_after(headers), details=details
+        )
     if status >= 500 or error in TRANSIENT_ERRORS:
         return SlackTransientError(text, slack_error=error, http_status=status, details=details)
     if error in AUTH_ERRORS:
@@ -88,7 +110,9 @@ def _web_errors(what: str) -> Iterator[None]:
             extra["messages"] = list(messages)[:20]
         if data.get("errors"):
             extra["errors"] = list(data["errors"])[:20]
-        raise _classify(str(data.get("error") or "unknown_error"), response.status_code, response.headers, what, extra) from exc
+        raise _classify(
+            str(data.get("error") or "unknown_error"), response.status_code, response.headers, what, extra
+        ) from exc
     except (OSError, SlackClientError) as exc:
         raise SlackConnectionError(f"{what}: could not reach Slack: {type(exc).__name__}: {exc}") from exc
 
@@ -99,16 +123,29 @@ class SlackClient:
     def __init__(self, settings: NotifySlackSettings):
         self._settings = settings
         token = settings.bot_token.get_secret_value() if settings.bot_token is not None else None
-        self._web = WebClient(token=token, base_url=settings.api_url, timeout=max(1, int(settings.timeout)),
-                              retry_handlers=[])
+        self._web = WebClient(
+            token=token, base_url=settings.api_url, timeout=max(1, int(settings.timeout)), retry_handlers=[]
+        )
 
-    def post_message(self, *, channel: str, text: str | None, blocks: list[dict[str, Any]] | None,
-                     thread_ts: str | None = None, unfurl_links: bool = False) -> PostReceipt:
+    def post_message(
+        self,
+        *,
+        channel: str,
+        text: str | None,
+        blocks: list[dict[str, Any]] | None,
+        thread_ts: str | None = None,
+        unfurl_links: bool = False,
+    ) -> PostReceipt:
         """chat.postMessage; raises the ``notify_slack.errors`` tree."""
         if self._settings.bot_token is None:
             raise SlackNotConfigured("token mode needs NOTIFY_SLACK_BOT_TOKEN")
-        args: dict[str, Any] = {"channel": channel, "link_names": False, "parse": "none",
-                                "unfurl_links": unfurl_links, "unfurl_media": unfurl_links}
+        args: dict[str, Any] = {
+            "channel": channel,
+            "link_names": False,
+            "parse": "none",
+            "unfurl_links": unfurl_links,
+            "unfurl_media": unfurl_links,
+        }
         if text is not None:
             args["text"] = text
         if blocks is not None:
@@ -119,8 +156,9 @@ class SlackClient:
             response = self._web.chat_postMessage(**args)
         return PostReceipt(channel=response.get("channel"), ts=response.get("ts"))
 
-    def post_webhook(self, url: str, *, text: str | None, blocks: list[dict[str, Any]] | None,
-                     unfurl_links: bool = False) -> PostReceipt:
+    def post_webhook(
+        self, url: str, *, text: str | None, blocks: list[dict[str, Any]] | None, unfurl_links: bool = False
+    ) -> PostReceipt:
         """POST to an incoming webhook; Slack answers ``200 ok`` or a status with a one-word error body."""
         client = WebhookClient(url, timeout=max(1, int(self._settings.timeout)), retry_handlers=[])
         try:

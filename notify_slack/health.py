@@ -38,8 +38,11 @@ def webhook_config_check(settings: NotifySlackSettings) -> dict[str, Any]:
         _check_url("NOTIFY_SLACK_WEBHOOK_URL", settings.webhook_url.get_secret_value())
     for channel, url in settings.channel_webhooks.items():
         _check_url(f"NOTIFY_SLACK_CHANNEL_WEBHOOKS[{channel}]", url.get_secret_value())
-    return {"mode": "webhook", "webhooks": int(settings.webhook_url is not None) + len(settings.channel_webhooks),
-            "default_channel": settings.default_channel}
+    return {
+        "mode": "webhook",
+        "webhooks": int(settings.webhook_url is not None) + len(settings.channel_webhooks),
+        "default_channel": settings.default_channel,
+    }
 
 
 def slack_check(settings: NotifySlackSettings) -> dict[str, Any]:

@@ -47,7 +47,7 @@ def special_sequences(text: str) -> list[str]:
     found = []
     for match in _SPECIAL_START.finditer(text):
         end = text.find(">", match.end())
-        found.append(text[match.start():] if end < 0 else text[match.start():end + 1])
+        found.append(text[match.start() :] if end < 0 else text[match.start() : end + 1])
     return found
 
 
@@ -71,8 +71,13 @@ def _broadcasts(request: SlackRequest, blocks: list[dict[str, Any]] | None) -> l
             if found:
                 errors.append(_refused(["blocks"], found))
         if any(True for _ in broadcast_elements(blocks)):
-            errors.append({"loc": ["blocks"], "msg": "rich_text broadcast/usergroup elements need the 'mention' field",
-                           "type": "broadcast_not_allowed"})
+            errors.append(
+                {
+                    "loc": ["blocks"],
+                    "msg": "rich_text broadcast/usergroup elements need the 'mention' field",
+                    "type": "broadcast_not_allowed",
+                }
+            )
     return errors
 
 
@@ -91,8 +96,13 @@ def prepare_message(request: SlackRequest) -> PreparedMessage:
         if blocks is not None:
             blocks.insert(0, {"type": "section", "text": {"type": "mrkdwn", "text": token}})
     if text is not None and len(text) > MAX_TEXT:
-        errors.append({"loc": ["text"], "msg": f"{len(text)} characters (after escaping) > Slack's limit of {MAX_TEXT}",
-                       "type": "too_long"})
+        errors.append(
+            {
+                "loc": ["text"],
+                "msg": f"{len(text)} characters (after escaping) > Slack's limit of {MAX_TEXT}",
+                "type": "too_long",
+            }
+        )
     if blocks is not None:
         errors += block_errors(blocks)
     if errors:

@@ -28,8 +28,15 @@ from shared.idempotency import IdempotencyGuard, guarded, request_fingerprint
 from shared.keys import rate_key
 from shared.ratelimit import GcraLimiter
 
-__all__ = ["NotifySlackServices", "SlackService", "Target", "build_services", "channel_pace", "close_services",
-           "resolve_target"]
+__all__ = [
+    "NotifySlackServices",
+    "SlackService",
+    "Target",
+    "build_services",
+    "channel_pace",
+    "close_services",
+    "resolve_target",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -112,13 +119,21 @@ class SlackService:
         message = prepare_message(request)  # bad input fails before any claim or slot is taken
         key = request.idempotency_key or default_key or request_fingerprint(request)
         outcome = guarded(
-            self._guard, key, lambda: self._paced_post(target, request, message, key),
-            dump=lambda result: result.model_dump(mode="json"), load=SlackResult.model_validate,
+            self._guard,
+            key,
+            lambda: self._paced_post(target, request, message, key),
+            dump=lambda result: result.model_dump(mode="json"),
+            load=SlackResult.model_validate,
         )
         if outcome.duplicate:
             return outcome.value.model_copy(update={"status": "duplicate"})
-        log.info("slack message posted", mode=target.mode, channel=outcome.value.channel, ts=outcome.value.ts,
-                 idempotency_key=key)
+        log.info(
+            "slack message posted",
+            mode=target.mode,
+            channel=outcome.value.channel,
+            ts=outcome.value.ts,
+            idempotency_key=key,
+        )
         return outcome.value
 
     def _paced_post(self, target: Target, request: SlackRequest, message: PreparedMessage, key: str) -> SlackResult:
@@ -135,17 +150,31 @@ class SlackService:
         except SlackRateLimited as exc:
             self._limiter.penalize(target.rate_key, exc.retry_after or 1.0)
             raise
-        return SlackResult(status="sent", mode=target.mode, channel=receipt.channel or target.channel, ts=receipt.ts,
-                           idempotency_key=key, posted_at=self._clock())
+        return SlackResult(
+            status="sent",
+            mode=target.mode,
+            channel=receipt.channel or target.channel,
+            ts=receipt.ts,
+            idempotency_key=key,
+            posted_at=self._clock(),
+        )
 
-    def _post(self, target: Target, request: SlackRequest, text: str | None,
-              blocks: list[dict[str, object]] | None) -> PostReceipt:
+    def _post(
+        self, target: Target, request: SlackRequest, text: str | None, blocks: list[dict[str, object]] | None
+    ) -> PostReceipt:
         if target.mode == "token":
             assert target.channel is not None
-            return self._client.post_message(channel=target.channel, text=text, blocks=blocks,
-                                             thread_ts=request.thread_ts, unfurl_links=request.unfurl_links)
+            return self._client.post_message(
+                channel=target.channel,
+                text=text,
+                blocks=blocks,
+                thread_ts=request.thread_ts,
+                unfurl_links=request.unfurl_links,
+            )
         assert target.webhook_url is not None
-        return self._client.post_webhook(target.webhook_url, text=text, blocks=blocks, unfurl_links=request.unfurl_links)
+        return self._client.post_webhook(
+            target.webhook_url, text=text, blocks=blocks, unfurl_links=request.unfurl_links
+        )
 
 
 @dataclass(frozen=True)
@@ -167,8 +196,12 @@ def build_services(settings: NotifySlackSettings) -> NotifySlackServices:
         settings=settings,
         client=SlackClient(settings),
         limiter=channel_pace(client, rate=settings.rate_per_second, burst=settings.rate_burst),
-        guard=IdempotencyGuard(client, namespace=NAMESPACE, lock_seconds=settings.idempotency_lock_seconds,
-                               ttl_seconds=settings.idempotency_ttl_seconds),
+        guard=IdempotencyGuard(
+            client,
+            namespace=NAMESPACE,
+            lock_seconds=settings.idempotency_lock_seconds,
+            ttl_seconds=settings.idempotency_ttl_seconds,
+        ),
     )
     return NotifySlackServices(settings=settings, slack=slack, redis=client)
 

@@ -18,13 +18,28 @@ def notify(services: NotifySlackServices, request: SlackRequest, ctx: TaskContex
     result = services.slack.notify(request, default_key=f"task:{ctx.task_id}")
     events = []
     if result.status == "sent":
-        events.append(Emit("slack.posted", {"mode": result.mode, "channel": result.channel, "ts": result.ts,
-                                            "idempotency_key": result.idempotency_key}))
+        events.append(
+            Emit(
+                "slack.posted",
+                {
+                    "mode": result.mode,
+                    "channel": result.channel,
+                    "ts": result.ts,
+                    "idempotency_key": result.idempotency_key,
+                },
+            )
+        )
     return Outcome(result, events=events)
 
 
 TASKS: tuple[TaskSpec[NotifySlackServices, SlackRequest], ...] = (
     # track_started=False: a post takes milliseconds; no extra result-backend write per message
-    TaskSpec("notify.slack", SlackRequest, notify, SlackResult, options={"track_started": False},
-             sensitive=("text", "blocks")),
+    TaskSpec(
+        "notify.slack",
+        SlackRequest,
+        notify,
+        SlackResult,
+        options={"track_started": False},
+        sensitive=("text", "blocks"),
+    ),
 )

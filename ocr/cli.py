@@ -37,15 +37,20 @@ def cli() -> None:
 @click.option("--dpi", type=int, default=None, help="Rasterisation DPI for PDFs (default OCR_DEFAULT_DPI).")
 @click.option("--pages", default=None, help="Pages to read, e.g. 1,3-4 (default all).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole result (lines, boxes) as JSON.")
-def extract(file: Path, language: str | None, engine: str | None, dpi: int | None, pages: str | None,
-            as_json: bool) -> None:
+def extract(
+    file: Path, language: str | None, engine: str | None, dpi: int | None, pages: str | None, as_json: bool
+) -> None:
     """Print the text of FILE (PNG, JPEG, TIFF or PDF); --json for lines with boxes and confidence."""
     from ocr.extraction import build_service
 
     settings = get_settings()
     data = file.read_bytes()
-    payload: dict[str, Any] = {"content_base64": base64.b64encode(data).decode("ascii"), "language": language,
-                               "engine": engine, "dpi": dpi}
+    payload: dict[str, Any] = {
+        "content_base64": base64.b64encode(data).decode("ascii"),
+        "language": language,
+        "engine": engine,
+        "dpi": dpi,
+    }
     if pages:
         numbers: list[int] = []
         for part in pages.split(","):
@@ -55,8 +60,11 @@ def extract(file: Path, language: str | None, engine: str | None, dpi: int | Non
     try:
         request = OcrRequest.model_validate({k: v for k, v in payload.items() if v is not None})
     except (ValidationError, ValueError) as exc:
-        _fail(PayloadError.from_validation_error(exc).to_dict() if isinstance(exc, ValidationError)
-              else {"message": str(exc)})
+        _fail(
+            PayloadError.from_validation_error(exc).to_dict()
+            if isinstance(exc, ValidationError)
+            else {"message": str(exc)}
+        )
         return
     # a local file may be as large as an artifact, not only as large as an inline payload
     service = build_service(settings.model_copy(update={"max_inline_bytes": settings.max_input_bytes}))
@@ -69,5 +77,6 @@ def extract(file: Path, language: str | None, engine: str | None, dpi: int | Non
         click.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
     else:
         click.echo(result.text)
-        click.echo(f"-- {result.page_count} page(s), {result.engine}/{result.language}, {result.duration_ms:.0f} ms",
-                   err=True)
+        click.echo(
+            f"-- {result.page_count} page(s), {result.engine}/{result.language}, {result.duration_ms:.0f} ms", err=True
+        )

@@ -126,9 +126,13 @@ class Document:
         selected = list(pages) if pages else list(range(1, self.page_count + 1))
         beyond = [p for p in selected if p > self.page_count]
         if beyond:
-            raise _error("pages", f"page {beyond[0]} does not exist (the document has {self.page_count})", "out_of_range")
+            raise _error(
+                "pages", f"page {beyond[0]} does not exist (the document has {self.page_count})", "out_of_range"
+            )
         if len(selected) > self.limits.max_pages:
-            raise _error(self.loc, f"{len(selected)} pages > limit {self.limits.max_pages}; select pages", "too_many_pages")
+            raise _error(
+                self.loc, f"{len(selected)} pages > limit {self.limits.max_pages}; select pages", "too_many_pages"
+            )
         return selected
 
     def _page_size(self, number: int) -> tuple[int, int]:
@@ -154,9 +158,12 @@ class Document:
                 raise _error(self.loc, f"page {number} is empty ({width}x{height})", "empty")
             pixels = width * height
             if pixels > self.limits.max_page_pixels:
-                raise _error(self.loc, f"page {number} is {width}x{height} = {pixels} pixels > limit "
-                             f"{self.limits.max_page_pixels}" + (" (lower dpi)" if self._pdf is not None else ""),
-                             "too_large")
+                raise _error(
+                    self.loc,
+                    f"page {number} is {width}x{height} = {pixels} pixels > limit "
+                    f"{self.limits.max_page_pixels}" + (" (lower dpi)" if self._pdf is not None else ""),
+                    "too_large",
+                )
             total += pixels
         if total > self.limits.max_total_pixels:
             raise _error(self.loc, f"{total} pixels in total > limit {self.limits.max_total_pixels}", "too_large")
@@ -210,7 +217,8 @@ class Document:
         self.close()
 
 
-def open_document(data: bytes, *, loc: str, dpi: int, pages: Sequence[int] | None = None,
-                  limits: DocumentLimits | None = None) -> Document:
+def open_document(
+    data: bytes, *, loc: str, dpi: int, pages: Sequence[int] | None = None, limits: DocumentLimits | None = None
+) -> Document:
     """Sniff, open and size-check ``data``; raises ``PayloadError`` for anything unsupported or too big."""
     return Document(data, loc=loc, dpi=dpi, pages=pages, limits=limits or DocumentLimits())

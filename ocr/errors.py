@@ -1,13 +1,13 @@
 """Errors of the OCR worker, each under one branch of ``shared.errors`` so tasks need no mapping code.
 
-    WorkerError
-    ├── PayloadError                 bad input: unsupported format, decompression bomb, too many pages or
-    │                                pixels, corrupt or encrypted file, unknown language (raised directly)
-    ├── PermanentError
-    │   ├── OcrConfigurationError    the engine cannot run as configured (``ocr_misconfigured``)
-    │   ├── OcrTimeoutError          the document did not finish within its time limit (``ocr_timeout``)
-    │   └── OcrEngineError           the engine failed on this input (``ocr_engine_failed``)
-    └── TransientError               (none of its own: OCR is local; artifact store errors are shared's)
+WorkerError
+├── PayloadError                 bad input: unsupported format, decompression bomb, too many pages or
+│                                pixels, corrupt or encrypted file, unknown language (raised directly)
+├── PermanentError
+│   ├── OcrConfigurationError    the engine cannot run as configured (``ocr_misconfigured``)
+│   ├── OcrTimeoutError          the document did not finish within its time limit (``ocr_timeout``)
+│   └── OcrEngineError           the engine failed on this input (``ocr_engine_failed``)
+└── TransientError               (none of its own: OCR is local; artifact store errors are shared's)
 """
 
 from __future__ import annotations

@@ -12,8 +12,16 @@ __all__ = ["TASKS", "extract"]
 def extract(service: OcrService, request: OcrRequest, ctx: TaskContext) -> Outcome:
     """Text plus per-page lines (boxes, confidence) of an image or PDF given by artifact key or inline base64."""
     result = service.extract(request)
-    event = Emit("ocr.extracted", {"pages": result.page_count, "engine": result.engine, "language": result.language,
-                                   "characters": len(result.text), "artifact_key": request.artifact_key})
+    event = Emit(
+        "ocr.extracted",
+        {
+            "pages": result.page_count,
+            "engine": result.engine,
+            "language": result.language,
+            "characters": len(result.text),
+            "artifact_key": request.artifact_key,
+        },
+    )
     return Outcome(result, events=[event])
 
 

@@ -10,7 +10,11 @@ from shared.worker import WorkerSpec
 __all__ = ["SPEC", "app"]
 
 SPEC: WorkerSpec[PdfRenderSettings, PdfRenderServices] = WorkerSpec(
-    tag="pdf.render", settings=PdfRenderSettings, services=build_services, tasks=TASKS, close=close_services,
+    tag="pdf.render",
+    settings=PdfRenderSettings,
+    services=build_services,
+    tasks=TASKS,
+    close=close_services,
     deep_checks=deep_checks,
 )
 app = create_app(SPEC)

@@ -196,8 +196,7 @@ class BrowserHost:
                     if not (browser_died or page_died):
                         raise RenderError(f"render failed: {_first_line(exc)}") from exc
                     self.stats.crashes += 1
-                    log.warning("chromium died during a render", browser=browser_died, page=page_died,
-                                attempt=attempt)
+                    log.warning("chromium died during a render", browser=browser_died, page=page_died, attempt=attempt)
                     if not browser_died and not await self._browser_alive(generation):
                         browser_died = True  # the disconnect had not been noticed yet
                     if browser_died:
@@ -261,8 +260,12 @@ class BrowserHost:
         browser = await self._ensure_browser()
         try:
             context = await browser.new_context(
-                java_script_enabled=javascript, service_workers="block", accept_downloads=False,
-                bypass_csp=False, locale="ro-RO", timezone_id="Europe/Bucharest",
+                java_script_enabled=javascript,
+                service_workers="block",
+                accept_downloads=False,
+                bypass_csp=False,
+                locale="ro-RO",
+                timezone_id="Europe/Bucharest",
             )
             page = await context.new_page()
         except PlaywrightError as exc:
@@ -279,8 +282,11 @@ class BrowserHost:
     async def _release(self, slot: Slot) -> None:
         slot.interceptor = None
         reusable = (
-            not slot.javascript and not slot.crashed and not slot.page.is_closed()
-            and slot.generation == self._generation and len(self._idle) < self.pool_size
+            not slot.javascript
+            and not slot.crashed
+            and not slot.page.is_closed()
+            and slot.generation == self._generation
+            and len(self._idle) < self.pool_size
         )
         if reusable and slot.dirty:
             try:  # a fresh document: no pending meta refresh from the last render
@@ -333,8 +339,12 @@ class BrowserHost:
                 if self._pw is None:
                     self._pw = await async_playwright().start()
                 browser = await self._pw.chromium.launch(
-                    executable_path=str(self.chromium_path), args=list(self.args), headless=True,
-                    timeout=self.launch_timeout * 1000, handle_sigint=False, handle_sigterm=False,
+                    executable_path=str(self.chromium_path),
+                    args=list(self.args),
+                    headless=True,
+                    timeout=self.launch_timeout * 1000,
+                    handle_sigint=False,
+                    handle_sigterm=False,
                     handle_sighup=False,
                 )
                 break
@@ -352,8 +362,12 @@ class BrowserHost:
         BROWSER_LAUNCHES.labels(cause=self._next_cause).inc()
         self._next_cause = "crash"  # any launch that is not the first or a recycle replaces a dead browser
         self.stats.last_launch_s = time.perf_counter() - started
-        log.info("chromium launched", version=browser.version, seconds=round(self.stats.last_launch_s, 3),
-                 generation=self._generation)
+        log.info(
+            "chromium launched",
+            version=browser.version,
+            seconds=round(self.stats.last_launch_s, 3),
+            generation=self._generation,
+        )
         return browser
 
     async def _close_browser(self) -> None:
@@ -379,4 +393,3 @@ class BrowserHost:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:300] if text else type(exc).__name__
-

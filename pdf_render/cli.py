@@ -33,13 +33,18 @@ def cli() -> None:
 @cli.command()
 @click.argument("source")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="PDF to write.")
-@click.option("--data", "data_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="JSON file with the template's data.")
-@click.option("--options", "options_json", default=None, help='PDF options as JSON, e.g. \'{"landscape": true}\'.')
+@click.option(
+    "--data",
+    "data_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON file with the template's data.",
+)
+@click.option("--options", "options_json", default=None, help="PDF options as JSON, e.g. '{\"landscape\": true}'.")
 @click.option("--javascript/--no-javascript", default=False, show_default=True)
 @click.option("--timeout", type=float, default=None, help="Seconds (default PDF_RENDER_DEFAULT_TIMEOUT).")
-def render(source: str, output: Path, data_file: Path | None, options_json: str | None, javascript: bool,
-           timeout: float | None) -> None:
+def render(
+    source: str, output: Path, data_file: Path | None, options_json: str | None, javascript: bool, timeout: float | None
+) -> None:
     """Render SOURCE (an .html file, a template name such as invoice.html, or an allowlisted URL) to OUTPUT."""
     from pdf_render.service import PdfService, build_host
 
@@ -70,11 +75,20 @@ def render(source: str, output: Path, data_file: Path | None, options_json: str 
     finally:
         host.close()
     output.write_bytes(rendered.data)
-    click.echo(json.dumps({
-        "status": "ok", "output": str(output), "pages": rendered.pages, "size": len(rendered.data),
-        "render_ms": rendered.elapsed_ms,
-        "blocked": [{"url": v.url[:300], "reason": v.reason} for v in rendered.refused],
-    }, ensure_ascii=False, indent=2))
+    click.echo(
+        json.dumps(
+            {
+                "status": "ok",
+                "output": str(output),
+                "pages": rendered.pages,
+                "size": len(rendered.data),
+                "render_ms": rendered.elapsed_ms,
+                "blocked": [{"url": v.url[:300], "reason": v.reason} for v in rendered.refused],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
 
 
 @cli.command()

@@ -1,15 +1,15 @@
 """Errors of the PDF renderer, each under one branch of ``shared.errors`` so tasks need no mapping code.
 
-    WorkerError
-    ├── PayloadError                  bad HTML / template / data / URL / options (raised directly, with loc)
-    ├── PermanentError
-    │   └── RenderError               the document cannot be turned into a PDF (code ``render_failed``)
-    │       ├── RenderTimeoutError    it did not finish within its time limit (``render_timeout``)
-    │       ├── RenderCrashError      it crashed the page's renderer twice (``render_crashed``)
-    │       └── UpstreamStatusError   an allowlisted URL answered 4xx (``upstream_status``)
-    └── TransientError
-        ├── BrowserUnavailableError   Chromium did not start or crashed twice in a row (``browser_unavailable``)
-        └── UpstreamUnavailableError  an allowlisted URL answered 5xx or could not be reached (``upstream_unavailable``)
+WorkerError
+├── PayloadError                  bad HTML / template / data / URL / options (raised directly, with loc)
+├── PermanentError
+│   └── RenderError               the document cannot be turned into a PDF (code ``render_failed``)
+│       ├── RenderTimeoutError    it did not finish within its time limit (``render_timeout``)
+│       ├── RenderCrashError      it crashed the page's renderer twice (``render_crashed``)
+│       └── UpstreamStatusError   an allowlisted URL answered 4xx (``upstream_status``)
+└── TransientError
+    ├── BrowserUnavailableError   Chromium did not start or crashed twice in a row (``browser_unavailable``)
+    └── UpstreamUnavailableError  an allowlisted URL answered 5xx or could not be reached (``upstream_unavailable``)
 """
 
 from __future__ import annotations

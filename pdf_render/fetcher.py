@@ -116,16 +116,16 @@ class ResourceFetcher:
             return response
         raise FetchFailed(f"more than {self.max_redirects} redirects")
 
-    async def _send(
-        self, verdict: Verdict, url: str, method: str, headers: dict[str, str], budget: Budget
-    ) -> Fetched:
+    async def _send(self, verdict: Verdict, url: str, method: str, headers: dict[str, str], budget: Budget) -> Fetched:
         client = await self._client(verdict)
         host_header = _host_header(verdict)
         extensions = {"sni_hostname": verdict.host} if verdict.scheme == "https" else {}
         last_error: Exception | None = None
         for address in verdict.addresses:
             request = client.build_request(
-                method, _pinned_url(url, address), headers={**headers, "Host": host_header},
+                method,
+                _pinned_url(url, address),
+                headers={**headers, "Host": host_header},
                 extensions=extensions,
             )
             try:

@@ -35,8 +35,12 @@ def chromium_check(settings: PdfRenderSettings, timeout: float = 4.5) -> dict[st
         host.close(timeout=5)
     if rendered.pages < 1:
         raise RuntimeError("Chromium produced an empty PDF")
-    return {"pages": rendered.pages, "bytes": len(rendered.data),
-            "seconds": round(time.perf_counter() - started, 3), "chromium": str(settings.chromium_path)}
+    return {
+        "pages": rendered.pages,
+        "bytes": len(rendered.data),
+        "seconds": round(time.perf_counter() - started, 3),
+        "chromium": str(settings.chromium_path),
+    }
 
 
 class ChromiumCheck:

@@ -107,7 +107,12 @@ class PdfRenderer:
         self.limits = limits or RenderLimits()
 
     def render(
-        self, *, html: str | None = None, url: str | None = None, options: PdfOptions, javascript: bool = False,
+        self,
+        *,
+        html: str | None = None,
+        url: str | None = None,
+        options: PdfOptions,
+        javascript: bool = False,
         timeout: float = 30.0,
     ) -> RenderedPdf:
         if (html is None) == (url is None):
@@ -118,39 +123,65 @@ class PdfRenderer:
 
         async def job(slot: Slot) -> bytes:
             fetcher = ResourceFetcher(
-                self.policy, timeout=self.limits.resource_timeout, max_bytes=self.limits.max_resource_bytes,
+                self.policy,
+                timeout=self.limits.resource_timeout,
+                max_bytes=self.limits.max_resource_bytes,
                 max_redirects=self.limits.max_redirects,
             )
             guard = RequestGuard(fetcher, budget, slot.page)
             guard_box.append(guard)
             slot.interceptor = guard
             try:
-                return await self._print(slot, guard, html=html, url=url, options=options,
-                                         javascript=javascript, deadline=time.monotonic() + timeout)
+                return await self._print(
+                    slot,
+                    guard,
+                    html=html,
+                    url=url,
+                    options=options,
+                    javascript=javascript,
+                    deadline=time.monotonic() + timeout,
+                )
             finally:
                 slot.interceptor = None
                 await fetcher.aclose()
 
         # the host's hard stop comes a moment after the stage timeouts, so those name the stage that hung
         data = self.host.run(job, javascript=javascript, timeout=timeout + HARD_STOP_GRACE)
-        if len(data) > self.limits.max_pdf_bytes:
-            raise PayloadError("the PDF is too large", errors=[
-                {"loc": ["html" if html is not None else "url"], "msg": f"{len(data)} bytes > {self.limits.max_pdf_bytes}",
-                 "type": "too_large"}])
-        pages = count_pages(data)
-        if pages > self.limits.max_pages:
-            raise PayloadError("the PDF has too many pages", errors=[
-                {"loc": ["html" if html is not None else "url"], "msg": f"{pages} pages > {self.limits.max_pages}",
-                 "type": "too_large"}])
+        pages = self._checked_pages(data, "html" if html is not None else "url")
         guard = guard_box[-1] if guard_box else None
         return RenderedPdf(
-            data=data, pages=pages, elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
-            refused=list(budget.refused), failed=list(guard.failed) if guard else [],
+            data=data,
+            pages=pages,
+            elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+            refused=list(budget.refused),
+            failed=list(guard.failed) if guard else [],
         )
 
+    def _checked_pages(self, data: bytes, source: str) -> int:
+        """The page count of ``data``; a PDF over the size or page limit is refused as bad input."""
+        if len(data) > self.limits.max_pdf_bytes:
+            too_large = {
+                "loc": [source],
+                "msg": f"{len(data)} bytes > {self.limits.max_pdf_bytes}",
+                "type": "too_large",
+            }
+            raise PayloadError("the PDF is too large", errors=[too_large])
+        pages = count_pages(data)
+        if pages > self.limits.max_pages:
+            too_many = {"loc": [source], "msg": f"{pages} pages > {self.limits.max_pages}", "type": "too_large"}
+            raise PayloadError("the PDF has too many pages", errors=[too_many])
+        return pages
+
     async def _print(
-        self, slot: Slot, guard: RequestGuard, *, html: str | None, url: str | None, options: PdfOptions,
-        javascript: bool, deadline: float,
+        self,
+        slot: Slot,
+        guard: RequestGuard,
+        *,
+        html: str | None,
+        url: str | None,
+        options: PdfOptions,
+        javascript: bool,
+        deadline: float,
     ) -> bytes:
         page = slot.page
 
@@ -166,8 +197,10 @@ class PdfRenderer:
             if url is not None:
                 verdict = await self.policy.check(url)
                 if not verdict.allowed:
-                    raise PayloadError("URL refused by the network policy", errors=[
-                        {"loc": ["url"], "msg": f"{verdict.reason}: {verdict.detail}", "type": "url_refused"}])
+                    raise PayloadError(
+                        "URL refused by the network policy",
+                        errors=[{"loc": ["url"], "msg": f"{verdict.reason}: {verdict.detail}", "type": "url_refused"}],
+                    )
                 response = await self._goto(page, guard, url, options, remaining_ms())
                 if response is not None and response >= 500:
                     raise UpstreamUnavailableError(f"{url} answered HTTP {response}", retry_after=None)
@@ -199,7 +232,9 @@ class PdfRenderer:
                 raise RenderError("Chromium could not print this document (check page_ranges and paper size)") from exc
             raise RenderError(f"{stage} failed: {str(exc).splitlines()[0][:300]}") from exc
 
-    async def _goto(self, page: Page, guard: RequestGuard, url: str, options: PdfOptions, timeout_ms: float) -> int | None:
+    async def _goto(
+        self, page: Page, guard: RequestGuard, url: str, options: PdfOptions, timeout_ms: float
+    ) -> int | None:
         try:
             response = await page.goto(url, wait_until=options.wait_until, timeout=timeout_ms)
         except PlaywrightTimeoutError:
@@ -207,9 +242,16 @@ class PdfRenderer:
         except PlaywrightError as exc:
             problem = guard.main_error
             if isinstance(problem, FetchRefused):
-                raise PayloadError("URL refused by the network policy", errors=[
-                    {"loc": ["url"], "msg": f"{problem.verdict.url}: {problem.verdict.reason}: {problem.verdict.detail}",
-                     "type": "url_refused"}]) from exc
+                raise PayloadError(
+                    "URL refused by the network policy",
+                    errors=[
+                        {
+                            "loc": ["url"],
+                            "msg": f"{problem.verdict.url}: {problem.verdict.reason}: {problem.verdict.detail}",
+                            "type": "url_refused",
+                        }
+                    ],
+                ) from exc
             if isinstance(problem, FetchFailed):
                 raise UpstreamUnavailableError(f"{url} could not be fetched: {problem}") from exc
             raise

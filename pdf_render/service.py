@@ -26,7 +26,9 @@ log = structlog.get_logger(__name__)
 
 def build_host(settings: PdfRenderSettings) -> BrowserHost:
     return BrowserHost(
-        settings.chromium_path, pool_size=settings.pool_size, restart_after=settings.restart_after,
+        settings.chromium_path,
+        pool_size=settings.pool_size,
+        restart_after=settings.restart_after,
         launch_timeout=settings.launch_timeout,
     )
 
@@ -37,9 +39,12 @@ def build_policy(settings: PdfRenderSettings) -> NetworkPolicy:
 
 def build_limits(settings: PdfRenderSettings) -> RenderLimits:
     return RenderLimits(
-        max_pdf_bytes=settings.max_pdf_bytes, max_pages=settings.max_pages,
-        max_resource_bytes=settings.max_resource_bytes, max_total_resource_bytes=settings.max_total_resource_bytes,
-        max_requests=settings.max_requests, max_redirects=settings.max_redirects,
+        max_pdf_bytes=settings.max_pdf_bytes,
+        max_pages=settings.max_pages,
+        max_resource_bytes=settings.max_resource_bytes,
+        max_total_resource_bytes=settings.max_total_resource_bytes,
+        max_requests=settings.max_requests,
+        max_redirects=settings.max_redirects,
         resource_timeout=settings.resource_timeout,
     )
 
@@ -71,23 +76,34 @@ class PdfService:
             return None
         size = len(html.encode("utf-8"))
         if size > self.settings.max_html_bytes:
-            raise PayloadError("the HTML is too large", errors=[
-                {"loc": [loc], "msg": f"{size} bytes > limit {self.settings.max_html_bytes}", "type": "too_large"}])
+            raise PayloadError(
+                "the HTML is too large",
+                errors=[
+                    {"loc": [loc], "msg": f"{size} bytes > limit {self.settings.max_html_bytes}", "type": "too_large"}
+                ],
+            )
         return html
 
     def timeout_for(self, request: RenderRequest) -> float:
         timeout = request.timeout or min(self.settings.default_timeout, self.settings.max_timeout)
         if timeout > self.settings.max_timeout:
-            raise PayloadError("timeout too long", errors=[
-                {"loc": ["timeout"], "msg": f"at most {self.settings.max_timeout:g} s", "type": "less_than_equal"}])
+            raise PayloadError(
+                "timeout too long",
+                errors=[
+                    {"loc": ["timeout"], "msg": f"at most {self.settings.max_timeout:g} s", "type": "less_than_equal"}
+                ],
+            )
         return timeout
 
     def render_bytes(self, request: RenderRequest) -> RenderedPdf:
         """Render without storing (operator CLI, benchmarks)."""
         html = self.html_for(request)
         return self.renderer.render(
-            html=html, url=request.url if html is None else None, options=request.options,
-            javascript=request.javascript, timeout=self.timeout_for(request),
+            html=html,
+            url=request.url if html is None else None,
+            options=request.options,
+            javascript=request.javascript,
+            timeout=self.timeout_for(request),
         )
 
     def render(self, request: RenderRequest) -> RenderResult:
@@ -96,10 +112,24 @@ class PdfService:
         store = self.store or artifact_store()
         ref = store.put(rendered.data, name=request.filename, content_type="application/pdf", kind="render")
         blocked = [{"url": v.url[:300], "reason": v.reason} for v in rendered.refused[:20]]
-        log.info("pdf rendered", key=ref.key, pages=rendered.pages, size=ref.size, ms=rendered.elapsed_ms,
-                 blocked=len(rendered.refused))
-        return RenderResult(key=ref.key, size=ref.size, sha256=ref.sha256, pages=rendered.pages,
-                            render_ms=rendered.elapsed_ms, blocked=blocked, url=ref.url, expires_at=ref.expires_at)
+        log.info(
+            "pdf rendered",
+            key=ref.key,
+            pages=rendered.pages,
+            size=ref.size,
+            ms=rendered.elapsed_ms,
+            blocked=len(rendered.refused),
+        )
+        return RenderResult(
+            key=ref.key,
+            size=ref.size,
+            sha256=ref.sha256,
+            pages=rendered.pages,
+            render_ms=rendered.elapsed_ms,
+            blocked=blocked,
+            url=ref.url,
+            expires_at=ref.expires_at,
+        )
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ __all__ = ["TASKS", "render"]
 def render(services: PdfRenderServices, request: RenderRequest, ctx: TaskContext) -> Outcome:
     """Render HTML / a named template / an allowlisted URL to PDF; the result holds the artifact key."""
     result = services.pdf.render(request)
-    event = Emit("pdf.rendered", {"key": result.key, "pages": result.pages, "size": result.size,
-                                  "sha256": result.sha256})
+    event = Emit(
+        "pdf.rendered", {"key": result.key, "pages": result.pages, "size": result.size, "sha256": result.sha256}
+    )
     return Outcome(result, events=[event])
 
 

@@ -11,7 +11,14 @@ from shared.worker import WorkerSpec
 __all__ = ["SPEC", "app"]
 
 SPEC: WorkerSpec[RegesSettings, RegesServices] = WorkerSpec(
-    tag="reges", settings=RegesSettings, services=build_services, tasks=TASKS, close=close_services,
-    deep_checks=deep_checks, schemas=SCHEMAS, schedule=BEAT_SCHEDULE, startup=check_store,
+    tag="reges",
+    settings=RegesSettings,
+    services=build_services,
+    tasks=TASKS,
+    close=close_services,
+    deep_checks=deep_checks,
+    schemas=SCHEMAS,
+    schedule=BEAT_SCHEDULE,
+    startup=check_store,
 )
 app = create_app(SPEC)

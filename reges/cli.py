@@ -23,8 +23,10 @@ __all__ = ["SCHEMAS", "cli"]
 #: A REGES message is a few kilobytes; anything far larger is not one.
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024
 
-SCHEMAS: dict[str, type[BaseModel]] = {"reges-submit.schema.json": RegesSubmitRequest,
-                                       "reges-proposals.schema.json": RegesProposalsRequest}
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "reges-submit.schema.json": RegesSubmitRequest,
+    "reges-proposals.schema.json": RegesProposalsRequest,
+}
 
 
 @click.group("reges")
@@ -69,8 +71,11 @@ def build(request_file: Path, fmt: str, xsd: Path | None, allow_partial: bool) -
         for e in errors:
             click.echo(f"xsd {e['loc'][-1]}: {e['msg']}", err=True)
         sys.exit(1)
-    click.echo(json.dumps(xml_to_json(root), indent=2, ensure_ascii=False) if fmt == "json"
-               else etree.tostring(root, pretty_print=True, encoding="unicode"))
+    click.echo(
+        json.dumps(xml_to_json(root), indent=2, ensure_ascii=False)
+        if fmt == "json"
+        else etree.tostring(root, pretty_print=True, encoding="unicode")
+    )
 
 
 @cli.command()

@@ -42,8 +42,18 @@ class _Token:
 class KeycloakTokens:
     """Password-grant tokens from ``{sso}/realms/{realm}/protocol/openid-connect/token``, cached until expiry."""
 
-    def __init__(self, http: httpx.Client, token_url: str, *, client_id: str, client_secret: str | None,
-                 username: str, password: str, margin_s: float = 30.0, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        http: httpx.Client,
+        token_url: str,
+        *,
+        client_id: str,
+        client_secret: str | None,
+        username: str,
+        password: str,
+        margin_s: float = 30.0,
+        clock: Callable[[], float] = time.time,
+    ):
         self.http = http
         self.token_url = token_url
         self.form = {"client_id": client_id, "username": username, "password": password}
@@ -71,11 +81,17 @@ class KeycloakTokens:
         if not isinstance(data, dict):
             raise RegesProtocolError("Keycloak answer is not a JSON object", **facts)
         if r.status_code != 200 or "access_token" not in data:
-            raise RegesAuthError(f"Keycloak refused the REGES API credentials: {data.get('error')}: "
-                                 f"{data.get('error_description', '')}", **facts)
+            raise RegesAuthError(
+                f"Keycloak refused the REGES API credentials: {data.get('error')}: {data.get('error_description', '')}",
+                **facts,
+            )
         now = self.clock()
-        return _Token(data["access_token"], now + float(data.get("expires_in", 300)), data.get("refresh_token"),
-                      now + float(data.get("refresh_expires_in", 0) or 0))
+        return _Token(
+            data["access_token"],
+            now + float(data.get("expires_in", 300)),
+            data.get("refresh_token"),
+            now + float(data.get("refresh_expires_in", 0) or 0),
+        )
 
     def token(self, *, force: bool = False, stale: str | None = None) -> str:
         with self._lock:
@@ -126,8 +142,9 @@ def _parse_body(r: httpx.Response, op: str) -> Any:
         return _lower_keys(r.json())
     except (UntrustedXml, ValueError, TypeError, AssertionError, RecursionError, UnicodeDecodeError) as exc:
         reason = exc.message if isinstance(exc, UntrustedXml) else type(exc).__name__
-        raise RegesProtocolError(f"{op}: unparseable answer ({reason})", operation=op, status_code=r.status_code,
-                                 body=r.content) from None
+        raise RegesProtocolError(
+            f"{op}: unparseable answer ({reason})", operation=op, status_code=r.status_code, body=r.content
+        ) from None
 
 
 def _lower_keys(obj: Any) -> Any:
@@ -166,41 +183,65 @@ class RegesClient:
         data = _parse_body(r, op)
         response_id = data.get("responseId") if isinstance(data, dict) else None
         if not response_id or set(str(response_id)) <= {"0", "-"}:
-            raise RegesRejectedError(f"{op}: REGES gave no usable ResponseId", operation=op, status_code=r.status_code,
-                                     body=r.content)
+            raise RegesRejectedError(
+                f"{op}: REGES gave no usable ResponseId", operation=op, status_code=r.status_code, body=r.content
+            )
         return str(response_id)
 
     def read_batch(self, count: int) -> list[dict[str, Any]]:
         """Peek at up to ``count`` results for our consumer (``[]`` on 204)."""
-        r = self._post("reges.ReadBatch", "/api/Status/ReadBatch", params={"consumerId": self.consumer_id},
-                       json={"messages": count}, headers={"Accept": "application/json"})
+        r = self._post(
+            "reges.ReadBatch",
+            "/api/Status/ReadBatch",
+            params={"consumerId": self.consumer_id},
+            json={"messages": count},
+            headers={"Accept": "application/json"},
+        )
         if r.status_code == 204 or not r.content:
             return []
         data = _parse_body(r, "reges.ReadBatch")
         if not isinstance(data, list) or not all(isinstance(i, dict) for i in data):
-            raise RegesProtocolError("reges.ReadBatch: expected a list of results", operation="reges.ReadBatch",
-                                     status_code=r.status_code, body=r.content)
+            raise RegesProtocolError(
+                "reges.ReadBatch: expected a list of results",
+                operation="reges.ReadBatch",
+                status_code=r.status_code,
+                body=r.content,
+            )
         return data
 
     def commit_batch(self, count: int) -> None:
         """Advance our consumer's cursor by exactly ``count`` results."""
-        self._post("reges.CommitReadBatch", "/api/Status/CommitReadBatch", params={"consumerId": self.consumer_id},
-                   json={"messages": count})
+        self._post(
+            "reges.CommitReadBatch",
+            "/api/Status/CommitReadBatch",
+            params={"consumerId": self.consumer_id},
+            json={"messages": count},
+        )
 
     def read_proposals(self, kind: str, count: int) -> list[dict[str, Any]]:
         """Peek at up to ``count`` incoming proposals (``/api/{Detasare|Mutare}/Propuneri/ReadBatch``; ``[]`` on 204)."""
         op = f"reges.{kind}.Propuneri.ReadBatch"
-        r = self._post(op, f"{PROPOSAL_QUEUES[kind]}/ReadBatch", params={"consumerId": self.consumer_id},
-                       json={"messages": count}, headers={"Accept": "application/json"})
+        r = self._post(
+            op,
+            f"{PROPOSAL_QUEUES[kind]}/ReadBatch",
+            params={"consumerId": self.consumer_id},
+            json={"messages": count},
+            headers={"Accept": "application/json"},
+        )
         if r.status_code == 204 or not r.content:
             return []
         data = _parse_body(r, op)
         if not isinstance(data, list) or not all(isinstance(i, dict) for i in data):
-            raise RegesProtocolError(f"{op}: expected a list of proposals", operation=op, status_code=r.status_code,
-                                     body=r.content)
+            raise RegesProtocolError(
+                f"{op}: expected a list of proposals", operation=op, status_code=r.status_code, body=r.content
+            )
         return data
 
     def commit_proposals(self, kind: str, count: int) -> None:
         """Advance our consumer's cursor on the incoming-proposal queue of ``kind`` by exactly ``count``."""
-        self._post(f"reges.{kind}.Propuneri.CommitReadBatch", f"{PROPOSAL_QUEUES[kind]}/CommitReadBatch",
-                   params={"consumerId": self.consumer_id}, json={"messages": count})
+        self._post(
+            f"reges.{kind}.Propuneri.CommitReadBatch",
+            f"{PROPOSAL_QUEUES[kind]}/CommitReadBatch",
+            params={"consumerId": self.consumer_id},
+            json={"messages": count},
+        )

@@ -88,9 +88,13 @@ def cnp_contradictions(cnp: Cnp, *, birth_date: dt.date | None = None, sex: Sex 
     out: list[str] = []
     if birth_date is not None:
         if cnp.birth_date is not None and birth_date != cnp.birth_date:
-            out.append(f"birth_date {birth_date.isoformat()} contradicts CNP {cnp.value}, which encodes {cnp.birth_date.isoformat()}")
+            out.append(
+                f"birth_date {birth_date.isoformat()} contradicts CNP {cnp.value}, which encodes {cnp.birth_date.isoformat()}"
+            )
         elif cnp.birth_date is None and birth_date.strftime("%y%m%d") != cnp.birth_yymmdd:
-            out.append(f"birth_date {birth_date.isoformat()} contradicts CNP {cnp.value}, which encodes AALLZZ {cnp.birth_yymmdd}")
+            out.append(
+                f"birth_date {birth_date.isoformat()} contradicts CNP {cnp.value}, which encodes AALLZZ {cnp.birth_yymmdd}"
+            )
     if sex is not None and cnp.sex is not None and sex != cnp.sex:
         out.append(f"sex {sex} contradicts CNP {cnp.value}, whose first digit {cnp.value[0]} means {cnp.sex}")
     return out

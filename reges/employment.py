@@ -16,17 +16,33 @@ from pydantic import (
 from reges.cnp import Sex, cnp_contradictions, parse_cnp
 from reges.minwage import minimum_wage_problem
 
-Guid = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
-Text256 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$")]
-Text1024 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1024, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$")]
+Guid = Annotated[
+    str, StringConstraints(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+]
+Text256 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=256, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"),
+]
+Text1024 = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=1024, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
+    ),
+]
 Cnp = Annotated[str, StringConstraints(pattern=r"^[0-9]{13}$")]
-EmployerId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=256, pattern=r"^[A-Za-z0-9 .\-/]+$")]
+EmployerId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=2, max_length=256, pattern=r"^[A-Za-z0-9 .\-/]+$")
+]
 ROMANIA = "ROMÂNIA"
 
 EMPLOYEE_OPERATIONS = ("InregistrareSalariat", "ModificareSalariat", "CorectieSalariat", "RadiereSalariat")
 CONTENT_OPERATIONS = ("AdaugareContract", "ModificareContract", "CorectieContract")
-SUSPENSION_OPERATIONS = ("SuspendareContract", "ModificareSuspendareContract", "CorectieSuspendareContract",
-                         "IncetareSuspendareContract")
+SUSPENSION_OPERATIONS = (
+    "SuspendareContract",
+    "ModificareSuspendareContract",
+    "CorectieSuspendareContract",
+    "IncetareSuspendareContract",
+)
 CONTRACT_OPERATIONS = (*CONTENT_OPERATIONS, "IncetareContract", "RadiereContract", *SUSPENSION_OPERATIONS)
 
 #: message ``xsi:type`` -> (REGES submit endpoint, short kind kept in ``reges_submissions.kind``). The proposal
@@ -56,11 +72,21 @@ class EmployeeInfo(_Model):
     nationality: Text256 = Field(default="ROMÂNIA", description="Nationalitate/Nume")
     country_of_residence: Text256 = Field(default="ROMÂNIA", description="TaraDomiciliu/Nume")
     id_document_type: Literal[
-        "CarteIdentitate", "Pasaport", "BuletinIdentitate", "Alt", "CarteDeRezidenta", "PermisDeSedere",
-        "AltActIdentitateRomanesc", "AltApatridTolerat", "NIF", "CertificatInregistrare",
+        "CarteIdentitate",
+        "Pasaport",
+        "BuletinIdentitate",
+        "Alt",
+        "CarteDeRezidenta",
+        "PermisDeSedere",
+        "AltActIdentitateRomanesc",
+        "AltApatridTolerat",
+        "NIF",
+        "CertificatInregistrare",
     ] = Field(default="CarteIdentitate", description="TipActIdentitate")
     birth_date: dt.date | None = Field(default=None, description="DataNastere (must agree with the CNP)")
-    sex: Sex | None = Field(default=None, description="M or F: not sent (REGES has no such element), checked against the CNP")
+    sex: Sex | None = Field(
+        default=None, description="M or F: not sent (REGES has no such element), checked against the CNP"
+    )
     notes: Text256 | None = Field(default=None, description="Mentiuni")
 
     @model_validator(mode="after")
@@ -76,7 +102,9 @@ class EmployeeMessage(_Model):
 
     type: Literal["Salariat"] = "Salariat"
     operation: Literal["InregistrareSalariat", "ModificareSalariat", "CorectieSalariat", "RadiereSalariat"]
-    employee_ref: Guid | None = Field(default=None, description="ReferintaSalariat/Id (REGES id; not for InregistrareSalariat)")
+    employee_ref: Guid | None = Field(
+        default=None, description="ReferintaSalariat/Id (REGES id; not for InregistrareSalariat)"
+    )
     info: EmployeeInfo
     removal_reason: Text256 | None = Field(default=None, description="Info/MotivRadiere (RadiereSalariat)")
 
@@ -92,8 +120,12 @@ class EmployeeMessage(_Model):
 class WorkingTime(_Model):
     """``TimpMunca``."""
 
-    norm: Literal["NormaIntreaga840", "NormaIntreaga630", "NormaIntreagaLegiSpeciale", "TimpPartial", "TimpOUG132"] = "NormaIntreaga840"
-    repartition: Literal["OreDeZi", "OreDeNoapte", "Inegal", "OreInRepaos", "OreZiSiRepaos", "OreNoapteSiRepaos", "OreZiNoapteSiRepaos"] = "OreDeZi"
+    norm: Literal["NormaIntreaga840", "NormaIntreaga630", "NormaIntreagaLegiSpeciale", "TimpPartial", "TimpOUG132"] = (
+        "NormaIntreaga840"
+    )
+    repartition: Literal[
+        "OreDeZi", "OreDeNoapte", "Inegal", "OreInRepaos", "OreZiSiRepaos", "OreNoapteSiRepaos", "OreZiNoapteSiRepaos"
+    ] = "OreDeZi"
     hours: float | None = Field(default=None, gt=0, le=48, description="Durata")
     interval: Literal["OrePeZi", "OrePeSaptamana", "OrePeLuna"] | None = Field(default=None, description="IntervalTimp")
 
@@ -108,16 +140,24 @@ class ContractContent(_Model):
     contract_date: dt.date = Field(description="DataContract")
     start_date: dt.date = Field(description="DataInceputContract")
     end_date: dt.date | None = Field(default=None, description="DataSfarsitContract (fixed-term contracts)")
-    number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] = Field(description="NumarContract")
+    number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] = Field(
+        description="NumarContract"
+    )
     salary: int = Field(ge=0, description="Salariu (RON, whole)")
     working_time: WorkingTime = Field(default_factory=WorkingTime)
     contract_type: Literal[
-        "ContractIndividualMunca", "ContractUcenicie", "ContractMuncaLaDomiciliu", "ContractMuncaTemporara",
-        "ContractIndividualMuncaClauzaTelemunca", "ContractIndividualMuncaPlataCuOra",
+        "ContractIndividualMunca",
+        "ContractUcenicie",
+        "ContractMuncaLaDomiciliu",
+        "ContractMuncaTemporara",
+        "ContractIndividualMuncaClauzaTelemunca",
+        "ContractIndividualMuncaPlataCuOra",
     ] = "ContractIndividualMunca"
     duration_type: Literal["Nedeterminata", "Determinata"] = "Nedeterminata"
     norm_type: Literal["NormaIntreaga", "TimpPartial", "NormaOUG132"] = "NormaIntreaga"
-    workplace_county: Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,2}$")] | None = Field(default=None, description="JudetLocMunca")
+    workplace_county: Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,2}$")] | None = Field(
+        default=None, description="JudetLocMunca"
+    )
 
     @model_validator(mode="after")
     def _dates(self) -> ContractContent:
@@ -135,11 +175,16 @@ class ContractContent(_Model):
 
         Not applied to hourly-paid contracts nor to the reduced time of OUG 132/2020, whose pay is not a monthly norm.
         """
-        if self.contract_type == "ContractIndividualMuncaPlataCuOra" or "OUG132" in f"{self.norm_type} {self.working_time.norm}":
+        if (
+            self.contract_type == "ContractIndividualMuncaPlataCuOra"
+            or "OUG132" in f"{self.norm_type} {self.working_time.norm}"
+        ):
             return self
         w = self.working_time
         part_time = "TimpPartial" in (self.norm_type, w.norm)
-        problem = minimum_wage_problem(self.salary, self.start_date, part_time=part_time, hours=w.hours, interval=w.interval)
+        problem = minimum_wage_problem(
+            self.salary, self.start_date, part_time=part_time, hours=w.hours, interval=w.interval
+        )
         if problem:
             raise ValueError(problem)
         return self
@@ -149,17 +194,44 @@ class Termination(_Model):
     """``Actiune xsi:type=ActiuneIncetare``."""
 
     date: dt.date = Field(description="DataIncetare")
-    legal_basis: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{2,40}$")] = Field(description="TemeiLegal, e.g. Art55LitB")
+    legal_basis: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{2,40}$")] = Field(
+        description="TemeiLegal, e.g. Art55LitB"
+    )
     explanation: Text256 | None = Field(default=None, description="Explicatie")
 
 
 SuspensionGround = Literal[
-    "Art54", "Art50LiteraA", "Art50LiteraB", "Art50LiteraC", "Art50LiteraD", "Art50LiteraE", "Art50LiteraF",
-    "Art50LiteraG", "Art50LiteraH", "Art50LiteraI", "Art51Alin1LiteraA", "Art51Alin1LiteraB", "Art51Alin1LiteraC",
-    "Art51Alin1LiteraD", "Art51Alin1LiteraE", "Art51Alin1LiteraF", "Art51Alin1LiteraG", "Art51Alin1LiteraH",
-    "Art51Alin2", "Art52Alin1LiteraA", "Art52Alin1LiteraB", "Art52Alin1LiteraC", "Art52Alin1LiteraC1",
-    "Art52Alin1LiteraD", "Art52Alin1LiteraE", "Art52Alin1LiteraF", "Art52Alin3", "Art6Alin1", "Art11Alin2",
-    "Art31Alin1", "Fara",
+    "Art54",
+    "Art50LiteraA",
+    "Art50LiteraB",
+    "Art50LiteraC",
+    "Art50LiteraD",
+    "Art50LiteraE",
+    "Art50LiteraF",
+    "Art50LiteraG",
+    "Art50LiteraH",
+    "Art50LiteraI",
+    "Art51Alin1LiteraA",
+    "Art51Alin1LiteraB",
+    "Art51Alin1LiteraC",
+    "Art51Alin1LiteraD",
+    "Art51Alin1LiteraE",
+    "Art51Alin1LiteraF",
+    "Art51Alin1LiteraG",
+    "Art51Alin1LiteraH",
+    "Art51Alin2",
+    "Art52Alin1LiteraA",
+    "Art52Alin1LiteraB",
+    "Art52Alin1LiteraC",
+    "Art52Alin1LiteraC1",
+    "Art52Alin1LiteraD",
+    "Art52Alin1LiteraE",
+    "Art52Alin1LiteraF",
+    "Art52Alin3",
+    "Art6Alin1",
+    "Art11Alin2",
+    "Art31Alin1",
+    "Fara",
 ]
 
 
@@ -167,8 +239,12 @@ class Suspension(_Model):
     """``Actiune xsi:type=ActiuneSuspendare`` (Suspendare/ModificareSuspendare/CorectieSuspendare/IncetareSuspendareContract)."""
 
     start_date: dt.date = Field(description="DataInceput (start of the suspension)")
-    end_date: dt.date | None = Field(default=None, description="DataSfarsit (planned end; not for IncetareSuspendareContract)")
-    ended_on: dt.date | None = Field(default=None, description="DataIncetareSuspendare (IncetareSuspendareContract only)")
+    end_date: dt.date | None = Field(
+        default=None, description="DataSfarsit (planned end; not for IncetareSuspendareContract)"
+    )
+    ended_on: dt.date | None = Field(
+        default=None, description="DataIncetareSuspendare (IncetareSuspendareContract only)"
+    )
     legal_basis: SuspensionGround = Field(description="TemeiLegal, nomenclature temeisuspendare, e.g. Art54")
     explanation: Text1024 | None = Field(default=None, description="Explicatie")
 
@@ -185,9 +261,17 @@ class ContractMessage(_Model):
     """A ``Contract`` message."""
 
     type: Literal["Contract"] = "Contract"
-    operation: Literal["AdaugareContract", "ModificareContract", "CorectieContract", "IncetareContract", "RadiereContract",
-                       "SuspendareContract", "ModificareSuspendareContract", "CorectieSuspendareContract",
-                       "IncetareSuspendareContract"]
+    operation: Literal[
+        "AdaugareContract",
+        "ModificareContract",
+        "CorectieContract",
+        "IncetareContract",
+        "RadiereContract",
+        "SuspendareContract",
+        "ModificareSuspendareContract",
+        "CorectieSuspendareContract",
+        "IncetareSuspendareContract",
+    ]
     contract_ref: Guid | None = Field(default=None, description="ReferintaContract/Id (not for AdaugareContract)")
     content: ContractContent | None = None
     termination: Termination | None = None

@@ -72,8 +72,12 @@ class RegesProtocolError(ApiProtocolError, RegesError):
 def _unexpected(response: httpx.Response, operation: str, messages: list[str]) -> ApiError | None:
     """A redirect or other 3xx is not an answer of this API."""
     if 300 <= response.status_code < 400:
-        return RegesProtocolError(f"{operation}: unexpected HTTP {response.status_code}", operation=operation,
-                                  status_code=response.status_code, body=response.content)
+        return RegesProtocolError(
+            f"{operation}: unexpected HTTP {response.status_code}",
+            operation=operation,
+            status_code=response.status_code,
+            body=response.content,
+        )
     return None
 
 

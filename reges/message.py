@@ -33,11 +33,28 @@ _BOOLEANS = {"Radiat", "AplicaL153", "RelatedResultsExpected", "IsProcent"}
 _LISTS = {"ZileSaptamana", "SporuriSalariu"}
 #: ``xsi:type`` values we emit; the JSON form writes a root type in lower case (Postman collection), so the
 #: inverse needs the XSD spelling back
-_XSI_TYPES = {t.lower(): t for t in ("Salariat", "Contract", "PropunereDetasareContract", "PropunereMutareContract",
-                                     "ActiuneIncetare", "ActiuneSuspendare", "ActiuneDetasare")}
+_XSI_TYPES = {
+    t.lower(): t
+    for t in (
+        "Salariat",
+        "Contract",
+        "PropunereDetasareContract",
+        "PropunereMutareContract",
+        "ActiuneIncetare",
+        "ActiuneSuspendare",
+        "ActiuneDetasare",
+    )
+}
 
-Message = (EmployeeMessage | ContractMessage | SecondmentProposal | TransferProposal | ProposalAnswer | ProposalWithdrawal
-           | SecondmentExtension)
+Message = (
+    EmployeeMessage
+    | ContractMessage
+    | SecondmentProposal
+    | TransferProposal
+    | ProposalAnswer
+    | ProposalWithdrawal
+    | SecondmentExtension
+)
 
 
 def _q(tag: str) -> str:
@@ -47,7 +64,9 @@ def _q(tag: str) -> str:
 def _sub(parent: etree._Element, tag: str, text: object | None = None) -> etree._Element:
     el = etree.SubElement(parent, _q(tag))
     if text is not None:
-        el.text = text if isinstance(text, str) else ("true" if text is True else "false" if text is False else str(text))
+        el.text = (
+            text if isinstance(text, str) else ("true" if text is True else "false" if text is False else str(text))
+        )
     return el
 
 
@@ -57,8 +76,16 @@ def _dt(value: dt.date | dt.datetime) -> str:
     return f"{value.isoformat()}T00:00:00"
 
 
-def _header(root: etree._Element, operation: str, message_id: str, *, client_app: str, user: str,
-            author_id: str | None, now: dt.datetime) -> None:
+def _header(
+    root: etree._Element,
+    operation: str,
+    message_id: str,
+    *,
+    client_app: str,
+    user: str,
+    author_id: str | None,
+    now: dt.datetime,
+) -> None:
     h = _sub(root, "Header")
     _sub(h, "MessageId", message_id)
     _sub(h, "ClientApplication", client_app)
@@ -93,8 +120,9 @@ def _employee(root: etree._Element, m: EmployeeMessage) -> None:
         _sub(info, "MotivRadiere", m.removal_reason)
 
 
-def _continut(parent: etree._Element, tag: str, c: ContractContent, now: dt.datetime,
-              start: dt.date | None = None) -> None:
+def _continut(
+    parent: etree._Element, tag: str, c: ContractContent, now: dt.datetime, start: dt.date | None = None
+) -> None:
     """``ContinutContract``; ``start`` (proposals) replaces DataInceputContract and DataConsemnare."""
     el = _sub(parent, tag)
     _sub(_sub(el, "ReferintaSalariat"), "Id", c.employee_ref)
@@ -152,8 +180,9 @@ def _contract(root: etree._Element, m: ContractMessage, now: dt.datetime) -> Non
         _sub(root, "MotivRadiere", m.removal_reason)
 
 
-def _proposal(root: etree._Element, m: SecondmentProposal | TransferProposal, now: dt.datetime,
-              employer_cui: str | None) -> None:
+def _proposal(
+    root: etree._Element, m: SecondmentProposal | TransferProposal, now: dt.datetime, employer_cui: str | None
+) -> None:
     """Elements in the order of the XSD sequence (the Postman examples list some of them elsewhere)."""
     _sub(_sub(root, "ReferintaContract"), "Id", m.contract_ref)
     if isinstance(m, SecondmentProposal):
@@ -215,8 +244,16 @@ def _extension(root: etree._Element, m: SecondmentExtension) -> None:
     _sub(_sub(root, "ReferintaContract"), "Id", m.contract_ref)
 
 
-def build_xml(m: Message, message_id: str, *, client_app: str = "workers-core", user: str = "workers-core",
-              author_id: str | None = None, now: dt.datetime | None = None, employer_cui: str | None = None) -> etree._Element:
+def build_xml(
+    m: Message,
+    message_id: str,
+    *,
+    client_app: str = "workers-core",
+    user: str = "workers-core",
+    author_id: str | None = None,
+    now: dt.datetime | None = None,
+    employer_cui: str | None = None,
+) -> etree._Element:
     """The ``Message`` element (``xsi:type`` Salariat, Contract, PropunereDetasareContract or PropunereMutareContract).
 
     ``employer_cui`` (the submitting register) is sent as ``CUIAngajatorSursa`` of a proposal.

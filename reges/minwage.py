@@ -35,7 +35,9 @@ MINIMUM_WAGES: tuple[MinimumWage, ...] = (
     MinimumWage(dt.date(2024, 7, 1), 3700, Decimal("168.000"), "HG 598/2024 (MO 529 of 6.06.2024)"),
     MinimumWage(dt.date(2025, 1, 1), 4050, Decimal("165.334"), "HG 1506/2024 (MO 1185 of 28.11.2024)"),
     MinimumWage(
-        dt.date(2026, 7, 1), 4325, Decimal("166.667"),
+        dt.date(2026, 7, 1),
+        4325,
+        Decimal("166.667"),
         "HG adopted by the Government on 12.03.2026, abrogating HG 1506/2024 from 1.07.2026",
     ),
 )

@@ -58,6 +58,7 @@ __all__ = [
     "WorkingTime",
 ]
 
+
 def _message_tag(value: Any) -> str | None:
     """Union tag of a message: the lifecycle operations by ``operation``, the rest by ``type``."""
     get = value.get if isinstance(value, dict) else lambda k: getattr(value, k, None)
@@ -68,8 +69,10 @@ def _message_tag(value: Any) -> str | None:
 
 
 SubmitMessage = Annotated[
-    Annotated[EmployeeMessage, Tag("Salariat")] | Annotated[ContractMessage, Tag("Contract")]
-    | Annotated[SecondmentProposal, Tag("PropunereDetasareContract")] | Annotated[TransferProposal, Tag("PropunereMutareContract")]
+    Annotated[EmployeeMessage, Tag("Salariat")]
+    | Annotated[ContractMessage, Tag("Contract")]
+    | Annotated[SecondmentProposal, Tag("PropunereDetasareContract")]
+    | Annotated[TransferProposal, Tag("PropunereMutareContract")]
     | Annotated[ProposalAnswer, Tag("AcceptarePropunereDetasareContract")]
     | Annotated[ProposalAnswer, Tag("RespingerePropunereDetasareContract")]
     | Annotated[ProposalAnswer, Tag("AcceptarePropunereMutareContract")]
@@ -77,9 +80,12 @@ SubmitMessage = Annotated[
     | Annotated[ProposalWithdrawal, Tag("RadierePropunereDetasareContract")]
     | Annotated[ProposalWithdrawal, Tag("RadierePropunereMutareContract")]
     | Annotated[SecondmentExtension, Tag("PrelungireDetasareContract")],
-    Discriminator(_message_tag, custom_error_type="reges_message_type",
-                  custom_error_message="message type/operation not supported: type is one of Salariat, Contract, "
-                                       "PropunereDetasareContract, PropunereMutareContract"),
+    Discriminator(
+        _message_tag,
+        custom_error_type="reges_message_type",
+        custom_error_message="message type/operation not supported: type is one of Salariat, Contract, "
+        "PropunereDetasareContract, PropunereMutareContract",
+    ),
 ]
 
 
@@ -96,8 +102,13 @@ class RegesSubmitRequest(_Model):
     @model_validator(mode="after")
     def _other_employer_is_another(self) -> RegesSubmitRequest:
         m = self.message
-        other = (m.host_employer_cui if isinstance(m, SecondmentProposal | SecondmentExtension)
-                 else m.target_employer_cui if isinstance(m, TransferProposal) else None)
+        other = (
+            m.host_employer_cui
+            if isinstance(m, SecondmentProposal | SecondmentExtension)
+            else m.target_employer_cui
+            if isinstance(m, TransferProposal)
+            else None
+        )
         if other is not None and other == self.employer_cui:
             raise ValueError("the other employer of a secondment/transfer cannot be the submitting employer")
         return self

@@ -24,7 +24,9 @@ def _other_employer(cui: str, country: str) -> str:
     try:
         digits = normalize_cui(cui)
     except ValueError:
-        raise ValueError(f"invalid CUI of the other employer {cui!r}: a CUI is 2 to 10 digits, optionally prefixed by RO") from None
+        raise ValueError(
+            f"invalid CUI of the other employer {cui!r}: a CUI is 2 to 10 digits, optionally prefixed by RO"
+        ) from None
     if not is_valid_cui(digits):
         raise ValueError(f"invalid CUI of the other employer {cui!r}: the check digit does not match")
     return digits
@@ -34,11 +36,14 @@ class _Proposal(_Model):
     """Fields common to ``PropunereDetasareContract`` and ``PropunereMutareContract`` (sent by the source employer)."""
 
     contract_ref: Guid = Field(description="ReferintaContract/Id: the REGES Ref of the contract")
-    content: ContractContent = Field(description="ContinutContract: the source contract (DataInceputContract and "
-                                                 "DataConsemnare are sent as start_date, per reges.xsd)")
+    content: ContractContent = Field(
+        description="ContinutContract: the source contract (DataInceputContract and "
+        "DataConsemnare are sent as start_date, per reges.xsd)"
+    )
     source_employer_name: Text256 | None = Field(default=None, description="NumeAngajatorSursa")
-    proposal_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] | None = Field(
-        default=None, description="NumarPropunere")
+    proposal_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] | None = (
+        Field(default=None, description="NumarPropunere")
+    )
     proposal_date: dt.date | None = Field(default=None, description="DataPropunere")
     start_date: dt.date = Field(description="DataInceput")
     notes: Text1024 | None = Field(default=None, description="NoteSursa")
@@ -60,7 +65,9 @@ class SecondmentProposal(_Proposal):
     operation: Literal["PropunereDetasareContract"] = "PropunereDetasareContract"
     legal_basis: SecondmentGround = Field(description="TemeiDetasare, nomenclature temeidetasare")
     host_country: Text256 = Field(default=ROMANIA, description="NationalitateAngajatorDestinatie/Nume")
-    host_employer_cui: EmployerId = Field(description="CUIAngajatorDestinatie (check digit verified for Romanian employers)")
+    host_employer_cui: EmployerId = Field(
+        description="CUIAngajatorDestinatie (check digit verified for Romanian employers)"
+    )
     host_employer_name: Text256 = Field(description="NumeAngajatorDestinatie")
     end_date: dt.date = Field(description="DataSfarsit")
 
@@ -71,7 +78,9 @@ class SecondmentProposal(_Proposal):
             raise ValueError("secondment end_date cannot precede start_date")
         domestic = self.host_country.strip().upper() in (ROMANIA, "ROMANIA")
         if self.legal_basis == "CodulMuncii" and not domestic:
-            raise ValueError("a CodulMuncii secondment is to an employer in ROMÂNIA (use Transnationala or DetasareNonUESEE)")
+            raise ValueError(
+                "a CodulMuncii secondment is to an employer in ROMÂNIA (use Transnationala or DetasareNonUESEE)"
+            )
         if self.legal_basis in ("Transnationala", "DetasareNonUESEE") and domestic:
             raise ValueError(f"a {self.legal_basis} secondment is to an employer outside ROMÂNIA")
         return self
@@ -90,9 +99,13 @@ class TransferProposal(_Proposal):
     move_type: Literal["Transfer"] = Field(default="Transfer", description="TipMutare (only Transfer is built here)")
     transfer_type: Literal["TransferIndividual", "TransferDeIntreprindere"] = Field(description="TipTransfer")
     target_country: Text256 = Field(default=ROMANIA, description="NationalitateAngajatorDestinatie/Nume")
-    target_employer_cui: EmployerId = Field(description="CUIAngajatorDestinatie (check digit verified for Romanian employers)")
+    target_employer_cui: EmployerId = Field(
+        description="CUIAngajatorDestinatie (check digit verified for Romanian employers)"
+    )
     target_employer_name: Text256 = Field(description="NumeAngajatorDestinatie")
-    target_employer_ref: Guid | None = Field(default=None, description="IdAngajatorDestinatie/Id (several employers, same CUI)")
+    target_employer_ref: Guid | None = Field(
+        default=None, description="IdAngajatorDestinatie/Id (several employers, same CUI)"
+    )
 
     @model_validator(mode="after")
     def _shape(self) -> TransferProposal:
@@ -106,12 +119,16 @@ class TransferProposal(_Proposal):
 
 
 #: operations of the proposal lifecycle (one model each, sharing ``type`` with the proposal itself)
-ANSWER_OPERATIONS = {"AcceptarePropunereDetasareContract": "PropunereDetasareContract",
-                     "RespingerePropunereDetasareContract": "PropunereDetasareContract",
-                     "AcceptarePropunereMutareContract": "PropunereMutareContract",
-                     "RespingerePropunereMutareContract": "PropunereMutareContract"}
-WITHDRAW_OPERATIONS = {"RadierePropunereDetasareContract": "PropunereDetasareContract",
-                       "RadierePropunereMutareContract": "PropunereMutareContract"}
+ANSWER_OPERATIONS = {
+    "AcceptarePropunereDetasareContract": "PropunereDetasareContract",
+    "RespingerePropunereDetasareContract": "PropunereDetasareContract",
+    "AcceptarePropunereMutareContract": "PropunereMutareContract",
+    "RespingerePropunereMutareContract": "PropunereMutareContract",
+}
+WITHDRAW_OPERATIONS = {
+    "RadierePropunereDetasareContract": "PropunereDetasareContract",
+    "RadierePropunereMutareContract": "PropunereMutareContract",
+}
 
 
 class ProposalAnswer(_Model):
@@ -125,11 +142,19 @@ class ProposalAnswer(_Model):
     """
 
     type: Literal["PropunereDetasareContract", "PropunereMutareContract"]
-    operation: Literal["AcceptarePropunereDetasareContract", "RespingerePropunereDetasareContract",
-                       "AcceptarePropunereMutareContract", "RespingerePropunereMutareContract"]
+    operation: Literal[
+        "AcceptarePropunereDetasareContract",
+        "RespingerePropunereDetasareContract",
+        "AcceptarePropunereMutareContract",
+        "RespingerePropunereMutareContract",
+    ]
     proposal_ref: Guid = Field(description="Referinta/Id: the REGES Ref of the proposal (from the incoming queue)")
-    contract_ref: Guid | None = Field(default=None, description="ReferintaContract/Id: the proposed contract (accept only)")
-    content: ContractContent | None = Field(default=None, description="ContinutContract at the receiving employer (accept only)")
+    contract_ref: Guid | None = Field(
+        default=None, description="ReferintaContract/Id: the proposed contract (accept only)"
+    )
+    content: ContractContent | None = Field(
+        default=None, description="ContinutContract at the receiving employer (accept only)"
+    )
     notes: Text1024 | None = Field(default=None, description="NoteDestinatie")
 
     @model_validator(mode="after")

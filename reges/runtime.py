@@ -19,18 +19,31 @@ from shared.errors import PermanentError
 from shared.schemas import get_store
 from shared.schemas.requirement import SchemaRequirement
 
-__all__ = ["SCHEMAS", "RegesServices", "build_client", "build_services", "build_tokens", "check_store", "close_services"]
+__all__ = [
+    "SCHEMAS",
+    "RegesServices",
+    "build_client",
+    "build_services",
+    "build_tokens",
+    "check_store",
+    "close_services",
+]
 
 
 def build_tokens(s: RegesSettings) -> KeycloakTokens:
     """The password-grant token cache of the configured register (``reges_not_configured`` without credentials)."""
     if not s.username or s.password is None:
-        raise PermanentError("REGES API credentials not configured (REGES_USERNAME / REGES_PASSWORD)", code="reges_not_configured")
+        raise PermanentError(
+            "REGES API credentials not configured (REGES_USERNAME / REGES_PASSWORD)", code="reges_not_configured"
+        )
     return KeycloakTokens(
         httpx.Client(timeout=httpx.Timeout(s.read_timeout_s, connect=s.connect_timeout_s)),
         f"{s.sso_url.rstrip('/')}/realms/{s.realm}/protocol/openid-connect/token",
-        client_id=s.client_id, client_secret=s.client_secret.get_secret_value() if s.client_secret else None,
-        username=s.username, password=s.password.get_secret_value(), margin_s=s.token_margin_s,
+        client_id=s.client_id,
+        client_secret=s.client_secret.get_secret_value() if s.client_secret else None,
+        username=s.username,
+        password=s.password.get_secret_value(),
+        margin_s=s.token_margin_s,
     )
 
 

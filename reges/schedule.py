@@ -16,8 +16,12 @@ from pydantic import BaseModel, Field
 __all__ = ["BEAT_SCHEDULE", "CompanyHeadcount", "companies_due"]
 
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
-    "reges-drain-results": {"task": "reges.drain", "schedule": 60.0, "kwargs": {"batch": 50, "max_batches": 20},
-                            "options": {"expires": 55}},
+    "reges-drain-results": {
+        "task": "reges.drain",
+        "schedule": 60.0,
+        "kwargs": {"batch": 50, "max_batches": 20},
+        "options": {"expires": 55},
+    },
 }
 
 
@@ -31,6 +35,7 @@ def companies_due(companies: Iterable[CompanyHeadcount], today: dt.date) -> list
     """CUIs with at least one employee that have not reported in ``today``'s month yet."""
     month = (today.year, today.month)
     return [
-        c.cui for c in companies
+        c.cui
+        for c in companies
         if c.employees > 0 and (c.last_reported is None or (c.last_reported.year, c.last_reported.month) < month)
     ]

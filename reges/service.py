@@ -60,21 +60,33 @@ class RegesService:
         """The message in the requested form, after the XSD check (JSON is checked through its XML twin)."""
         s = self.settings
         assert req.message_id is not None
-        root = build_xml(req.message, req.message_id, client_app=s.client_application, user=s.user, author_id=s.author_id,
-                         employer_cui=req.employer_cui)
+        root = build_xml(
+            req.message,
+            req.message_id,
+            client_app=s.client_application,
+            user=s.user,
+            author_id=s.author_id,
+            employer_cui=req.employer_cui,
+        )
         if errors := self.schema.errors(root):
-            raise PayloadError("REGES message is not valid against reges.xsd; nothing sent", errors=errors, code="reges_invalid")
+            raise PayloadError(
+                "REGES message is not valid against reges.xsd; nothing sent", errors=errors, code="reges_invalid"
+            )
         if req.format == "json":
             return json.dumps(xml_to_json(root), ensure_ascii=False).encode("utf-8")
         return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
     def submit(self, req: RegesSubmitRequest) -> RegesSubmitResult:
         if req.message_id is None:
-            raise PayloadError("message_id is required", errors=[{"loc": ["message_id"], "msg": "required", "type": "missing"}])
+            raise PayloadError(
+                "message_id is required", errors=[{"loc": ["message_id"], "msg": "required", "type": "missing"}]
+            )
         kind, op = req.message.type, req.message.operation
         if self.settings.employer_cui and req.employer_cui != self.settings.employer_cui:
-            raise PayloadError("these REGES credentials open another employer register",
-                               errors=[{"loc": ["employer_cui"], "msg": "not this worker's register", "type": "wrong_register"}])
+            raise PayloadError(
+                "these REGES credentials open another employer register",
+                errors=[{"loc": ["employer_cui"], "msg": "not this worker's register", "type": "wrong_register"}],
+            )
         body = self.render(req)
         existing = self.store.get(req.message_id)
         if existing is not None and existing.response_id:
@@ -82,9 +94,13 @@ class RegesService:
         if existing is None:
             self.store.begin(req.message_id, req.employer_cui, ENDPOINTS[kind][1], op)
         elif existing.state == "failed":
-            raise PermanentError(f"message {req.message_id} was refused before: {existing.description}", code="reges_refused_before")
+            raise PermanentError(
+                f"message {req.message_id} was refused before: {existing.description}", code="reges_refused_before"
+            )
         else:  # "sending": a previous attempt died after the POST may have left; REGES keys on MessageId
-            log.warning("reges message re-sent with the same MessageId after an unknown outcome", message_id=req.message_id)
+            log.warning(
+                "reges message re-sent with the same MessageId after an unknown outcome", message_id=req.message_id
+            )
         try:
             response_id = self.client.submit(kind, body, fmt=req.format)
         except RegesTransportError:
@@ -107,9 +123,14 @@ class RegesService:
                 break
             for item in items:
                 stored = self.store.record_result(item)
-                out.notices.append({"result": item.get("result"), "response_id": item.get("responseId"),
-                                    "message_id": (item.get("header") or {}).get("messageId"),
-                                    "state": stored.state if stored else "unknown_submission"})
+                out.notices.append(
+                    {
+                        "result": item.get("result"),
+                        "response_id": item.get("responseId"),
+                        "message_id": (item.get("header") or {}).get("messageId"),
+                        "state": stored.state if stored else "unknown_submission",
+                    }
+                )
             self.client.commit_batch(len(items))
             out.results += len(items)
             out.batches += 1
@@ -128,10 +149,18 @@ class RegesService:
         return RegesProposalsResult(proposals=out, committed=committed, consumer_id=self.client.consumer_id)
 
     def _result(self, s: Any, *, duplicate: bool = False) -> RegesSubmitResult:
-        return RegesSubmitResult(validated_with=self.schema.artefacts, message_id=s.message_id, response_id=s.response_id or "", operation=s.operation,
-                                 employer_cui=s.employer_cui, state=s.state, duplicate=duplicate,
-                                 result={"code": s.result_code, "ref": s.result_ref, "description": s.description}
-                                 if s.result_code else None)
+        return RegesSubmitResult(
+            validated_with=self.schema.artefacts,
+            message_id=s.message_id,
+            response_id=s.response_id or "",
+            operation=s.operation,
+            employer_cui=s.employer_cui,
+            state=s.state,
+            duplicate=duplicate,
+            result={"code": s.result_code, "ref": s.result_ref, "description": s.description}
+            if s.result_code
+            else None,
+        )
 
 
 def _date(value: Any, what: str) -> dt.date | None:
@@ -159,14 +188,20 @@ def incoming_proposal(kind: str, item: dict[str, Any]) -> IncomingProposal:
     """
     g = item.get
     return IncomingProposal(
-        kind="Detasare" if kind == "Detasare" else "Mutare", proposal_ref=_text(g("referinta")),
-        operation=_text((g("header") or {}).get("operation")), contract_ref=_text(g("referintaContract")),
-        move_type=_text(g("tipMutare")), legal_basis=_text(g("temeiDetasare")),
+        kind="Detasare" if kind == "Detasare" else "Mutare",
+        proposal_ref=_text(g("referinta")),
+        operation=_text((g("header") or {}).get("operation")),
+        contract_ref=_text(g("referintaContract")),
+        move_type=_text(g("tipMutare")),
+        legal_basis=_text(g("temeiDetasare")),
         source_employer_cui=_text(g("cuiAngajatorSursa") or g("cUIAngajatorSursa")),
         source_employer_name=_text(g("numeAngajatorSursa")),
         target_employer_cui=_text(g("cuiAngajatorDestinatie") or g("cUIAngajatorDestinatie")),
-        target_employer_name=_text(g("numeAngajatorDestinatie")), proposal_number=_text(g("numarPropunere")),
-        proposal_date=_date(g("dataPropunere"), "DataPropunere"), start_date=_date(g("dataInceput"), "DataInceput"),
+        target_employer_name=_text(g("numeAngajatorDestinatie")),
+        proposal_number=_text(g("numarPropunere")),
+        proposal_date=_date(g("dataPropunere"), "DataPropunere"),
+        start_date=_date(g("dataInceput"), "DataInceput"),
         end_date=_date(g("dataSfarsit"), "DataSfarsit"),
-        state=_text(g("starePropunere") or g("stare")), raw=item,
+        state=_text(g("starePropunere") or g("stare")),
+        raw=item,
     )

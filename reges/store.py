@@ -37,8 +37,17 @@ class StoredSubmission:
     @classmethod
     def of(cls, row: OutboxRow) -> StoredSubmission:
         d = row.data
-        return cls(row.key, row.ref, row.scope or "", d["kind"], d["operation"], row.state, d.get("result_code"),
-                   d.get("result_ref"), d.get("description"))
+        return cls(
+            row.key,
+            row.ref,
+            row.scope or "",
+            d["kind"],
+            d["operation"],
+            row.state,
+            d.get("result_code"),
+            d.get("result_ref"),
+            d.get("description"),
+        )
 
 
 class RegesStore:
@@ -63,8 +72,9 @@ class RegesStore:
 
     def begin(self, message_id: str, employer_cui: str, kind: str, operation: str) -> bool:
         """Row in state ``sending`` committed before the POST; False if it already existed."""
-        _row, created = self.submissions.open(message_id, state="sending", scope=employer_cui,
-                                              data={"kind": kind, "operation": operation})
+        _row, created = self.submissions.open(
+            message_id, state="sending", scope=employer_cui, data={"kind": kind, "operation": operation}
+        )
         return created
 
     def submitted(self, message_id: str, response_id: str) -> None:
@@ -79,8 +89,12 @@ class RegesStore:
         res = result.get("result") or {}
         response_id = str(result.get("responseId") or "")
         message_id = str((result.get("header") or {}).get("messageId") or "")
-        self.results.open(hashlib.sha256(raw.encode()).hexdigest(), state="received", subject=message_id or None,
-                          data={"response_id": response_id, "result": result})
+        self.results.open(
+            hashlib.sha256(raw.encode()).hexdigest(),
+            state="received",
+            subject=message_id or None,
+            data={"response_id": response_id, "result": result},
+        )
         found = self.submissions.find(ref=response_id) if response_id else []
         row = found[0] if found else (self.submissions.get(message_id) if message_id and not response_id else None)
         if row is None:

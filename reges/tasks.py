@@ -32,7 +32,9 @@ def submit(services: RegesServices, request: RegesSubmitRequest, ctx: TaskContex
         message_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"workers-core:reges:{ctx.task_id}"))
         request = request.model_copy(update={"message_id": message_id})
     result = services.service.submit(request)
-    events = [] if result.duplicate else [Emit("reges.submitted", result.model_dump(mode="json", exclude={"duplicate"}))]
+    events = (
+        [] if result.duplicate else [Emit("reges.submitted", result.model_dump(mode="json", exclude={"duplicate"}))]
+    )
     return Outcome(result, events=events)
 
 

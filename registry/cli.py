@@ -23,8 +23,9 @@ def _read_key(path: Path) -> str:
     with path.open("rb") as handle:
         data = handle.read(MAX_KEY_FILE_BYTES + 1)
     if len(data) > MAX_KEY_FILE_BYTES:
-        raise click.BadParameter(f"{path} is larger than {MAX_KEY_FILE_BYTES} bytes: not a PEM key",
-                                 param_hint="--private-key-file")
+        raise click.BadParameter(
+            f"{path} is larger than {MAX_KEY_FILE_BYTES} bytes: not a PEM key", param_hint="--private-key-file"
+        )
     try:
         return data.decode("ascii")
     except UnicodeDecodeError:
@@ -50,9 +51,7 @@ def cli(ctx: click.Context) -> None:
 
 @cli.command()
 @click.option("--host", default=None, help="Listen address (default: REGISTRY_HOST, 127.0.0.1).")
-@click.option(
-    "--port", type=click.IntRange(1, 65535), default=None, help="Listen port (default: REGISTRY_PORT, 8090)."
-)
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Listen port (default: REGISTRY_PORT, 8090).")
 @click.option("--access-log/--no-access-log", default=False, show_default=True)
 def serve(host: str | None, port: int | None, access_log: bool) -> None:
     """Run the registry HTTP service (uvicorn, one process; background jobs included)."""
@@ -79,6 +78,24 @@ def serve(host: str | None, port: int | None, access_log: bool) -> None:
         proxy_headers=False,
         server_header=False,
     )
+
+
+@cli.command()
+@click.option("--host", default=None, help="Metrics listen address (default: REGISTRY_HOST).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Metrics port (default: REGISTRY_JOBS_PORT).")
+def jobs(host: str | None, port: int | None) -> None:
+    """Run the background jobs (flush, sweep, health checks, queue sampling) apart from the API processes."""
+    import asyncio
+
+    from registry.config import get_settings
+    from registry.jobs_process import run_jobs
+    from shared.logging import configure_logging
+    from shared.startup import settings_guard
+
+    with settings_guard("registry jobs"):
+        settings = get_settings()
+    configure_logging(settings.log_level, "console" if settings.log_format == "console" else "json")
+    asyncio.run(run_jobs(settings, host=host or settings.host, port=port or settings.jobs_port))
 
 
 @cli.command()

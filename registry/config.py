@@ -105,7 +105,11 @@ class RegistrySettings(BaseServiceSettings):
     sweep_interval: float = Field(default=10.0, gt=0)
     flush_interval: float = Field(default=2.0, gt=0, description="Write-behind period of heartbeats to SQL.")
     heartbeat_fast_path: bool = Field(default=True, description="Serve heartbeats from the ASGI fast path.")
-    jobs_enabled: bool = True
+    jobs_enabled: bool = Field(
+        default=True,
+        description="Run the background jobs in the API process; false when `workers-core registry jobs` runs them.",
+    )
+    jobs_port: int = Field(default=8091, ge=1, le=65535, description="Metrics port of `workers-core registry jobs`.")
 
     # WorkerHealthCheckJob
     healthcheck_interval: float = Field(default=60.0, gt=0)

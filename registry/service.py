@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -23,10 +22,11 @@ from registry.config import RegistrySettings
 from registry.db import Database
 from registry.errors import NotFoundError
 from registry.models import WorkerState
+from registry.records import heartbeat_record, sql_row
 from registry.schemas import HeartbeatPayload
 from registry.scoring import FORMULA
-from registry.snapshot import Member, Snapshot, from_epoch, to_epoch
-from registry.store import Applied, HotStore, event_envelope, new_id
+from registry.snapshot import Member, Snapshot, from_epoch
+from registry.store import Applied, HotStore, event_envelope
 
 __all__ = ["WorkerRegistryService"]
 
@@ -53,7 +53,7 @@ class WorkerRegistryService:
         ``peer`` is the connecting address, kept so the health-check job only scrapes where the worker is.
         """
         now = self.clock()
-        record, metrics = self._record(tag, payload, now, peer)
+        record, metrics = heartbeat_record(tag, payload, now, peer)
         applied = await self.store.apply(
             record, metrics, mode="register", scrape_threshold=self.settings.scrape_failures_before_error, now=now
         )
@@ -61,7 +61,7 @@ class WorkerRegistryService:
         if (tag, payload.instance_id) in stored:
             rec, hb, scrape = stored[(tag, payload.instance_id)]
             await anyio.to_thread.run_sync(
-                lambda: repository.upsert_rows(self.db.engine, [self._row(rec, hb, scrape, now)])
+                lambda: repository.upsert_rows(self.db.engine, [sql_row(rec, hb, scrape, now)])
             )
         log.info("worker registered", tag=tag, instance_id=payload.instance_id, version=payload.version)
         return self._ack(tag, payload.instance_id, applied, now)
@@ -69,23 +69,33 @@ class WorkerRegistryService:
     async def heartbeat(self, tag: str, payload: HeartbeatPayload, *, peer: str | None = None) -> dict[str, Any]:
         """updateHeartbeat: Redis only; an unknown instance is registered implicitly (``peer`` as in register)."""
         now = self.clock()
-        record, metrics = self._record(tag, payload, now, peer)
+        record, metrics = heartbeat_record(tag, payload, now, peer)
         applied = await self.store.apply(
             record, metrics, mode="heartbeat", scrape_threshold=self.settings.scrape_failures_before_error, now=now
         )
         if applied.previous is None:
             log.info("worker registered by its first heartbeat", tag=tag, instance_id=payload.instance_id)
         elif applied.changed:
-            log.info("worker status changed", tag=tag, instance_id=payload.instance_id,
-                     previous=applied.previous, status=applied.status)
+            log.info(
+                "worker status changed",
+                tag=tag,
+                instance_id=payload.instance_id,
+                previous=applied.previous,
+                status=applied.status,
+            )
         return self._ack(tag, payload.instance_id, applied, now)
 
     async def unregister(self, tag: str, instance_id: str) -> dict[str, Any]:
         """Graceful shutdown: the instance becomes ``stopped`` (kept visible until purged)."""
         now = self.clock()
         applied = await self.store.transition(
-            tag, instance_id, expected_status=None, expected_last_seen=None, status=WorkerState.STOPPED,
-            reason="unregistered", now=now,
+            tag,
+            instance_id,
+            expected_status=None,
+            expected_last_seen=None,
+            status=WorkerState.STOPPED,
+            reason="unregistered",
+            now=now,
         )
         previous = applied.previous if applied is not None else None
         if applied is None:
@@ -98,14 +108,26 @@ class WorkerRegistryService:
         since = at if previous != WorkerState.STOPPED else None
         await anyio.to_thread.run_sync(
             lambda: repository.set_status(
-                self.db.engine, tag=tag, instance_id=instance_id, status=WorkerState.STOPPED, reason="unregistered",
-                since=since or at, updated_at=at,
+                self.db.engine,
+                tag=tag,
+                instance_id=instance_id,
+                status=WorkerState.STOPPED,
+                reason="unregistered",
+                since=since or at,
+                updated_at=at,
             )
         )
-        await self.store.publish(event_envelope(
-            "worker.unregistered", tag=tag, instance_id=instance_id, status=WorkerState.STOPPED,
-            previous_status=previous, reason="unregistered", now=now,
-        ))
+        await self.store.publish(
+            event_envelope(
+                "worker.unregistered",
+                tag=tag,
+                instance_id=instance_id,
+                status=WorkerState.STOPPED,
+                previous_status=previous,
+                reason="unregistered",
+                now=now,
+            )
+        )
         log.info("worker unregistered", tag=tag, instance_id=instance_id)
         return self._ack(tag, instance_id, Applied(previous, WorkerState.STOPPED), now)
 
@@ -118,9 +140,17 @@ class WorkerRegistryService:
             raise NotFoundError(f"no worker tag {tag!r}")
         await anyio.to_thread.run_sync(lambda: repository.delete_tag(self.db.engine, tag))
         await self.store.forget_tag(tag)
-        await self.store.publish(event_envelope(
-            "worker.removed", tag=tag, instance_id=None, status=None, previous_status=None, reason="admin", now=snap.now,
-        ))
+        await self.store.publish(
+            event_envelope(
+                "worker.removed",
+                tag=tag,
+                instance_id=None,
+                status=None,
+                previous_status=None,
+                reason="admin",
+                now=snap.now,
+            )
+        )
         log.info("worker tag removed", tag=tag, instances=len(members))
         return len(members)
 
@@ -174,7 +204,10 @@ class WorkerRegistryService:
             raise NotFoundError(f"no worker tag {tag!r}")
         agg = snap.aggregate(tag)
         return {
-            "tag": tag, "health_score": agg["health_score"], "status": agg["status"], "formula": FORMULA,
+            "tag": tag,
+            "health_score": agg["health_score"],
+            "status": agg["status"],
+            "formula": FORMULA,
             "instances": snap.health(tag),
         }
 
@@ -192,7 +225,7 @@ class WorkerRegistryService:
                 return written
             stored = await self.store.read_instances(items)
             now = self.clock()
-            rows = [self._row(rec, hb, scrape, now) for rec, hb, scrape in stored.values()]
+            rows = [sql_row(rec, hb, scrape, now) for rec, hb, scrape in stored.values()]
             try:
                 await anyio.to_thread.run_sync(functools.partial(repository.upsert_rows, self.db.engine, rows))
             except Exception:
@@ -237,10 +270,17 @@ class WorkerRegistryService:
                 lambda: repository.delete_instances(self.db.engine, items, stopped_before=cutoff)
             )
             for m in purge:
-                await self.store.publish(event_envelope(
-                    "worker.removed", tag=m.tag, instance_id=m.instance_id, status=None,
-                    previous_status=m.stored_status, reason="purged", now=snap.now,
-                ))
+                await self.store.publish(
+                    event_envelope(
+                        "worker.removed",
+                        tag=m.tag,
+                        instance_id=m.instance_id,
+                        status=None,
+                        previous_status=m.stored_status,
+                        reason="purged",
+                        now=snap.now,
+                    )
+                )
             counts["removed"] += len(purge)
             log.info("purged stopped instances", instances=[f"{t}/{i}" for t, i in items])
         if len(purge) == len(snap.members(tag)):
@@ -252,8 +292,13 @@ class WorkerRegistryService:
         applied: Applied | None = None
         if m.in_redis:
             applied = await self.store.transition(
-                m.tag, m.instance_id, expected_status=m.stored_status, expected_last_seen=m.last_seen,
-                status=new, reason=reason, now=m.evaluated.since,
+                m.tag,
+                m.instance_id,
+                expected_status=m.stored_status,
+                expected_last_seen=m.last_seen,
+                status=new,
+                reason=reason,
+                now=m.evaluated.since,
             )
             if applied is not None and not applied.changed:
                 return False  # a heartbeat (or another replica) got there first
@@ -261,81 +306,47 @@ class WorkerRegistryService:
             at = datetime.fromtimestamp(now, UTC)
             ok = await anyio.to_thread.run_sync(
                 lambda: repository.set_status(
-                    self.db.engine, tag=m.tag, instance_id=m.instance_id, status=new, reason=reason,
-                    since=datetime.fromtimestamp(m.evaluated.since, UTC), updated_at=at,
-                    expected_status=m.stored_status, seen_not_after=from_epoch(m.last_seen),
+                    self.db.engine,
+                    tag=m.tag,
+                    instance_id=m.instance_id,
+                    status=new,
+                    reason=reason,
+                    since=datetime.fromtimestamp(m.evaluated.since, UTC),
+                    updated_at=at,
+                    expected_status=m.stored_status,
+                    seen_not_after=from_epoch(m.last_seen),
                 )
             )
             if not ok:
                 return False
-        await self.store.publish(event_envelope(
-            "worker.status_changed", tag=m.tag, instance_id=m.instance_id, status=new,
-            previous_status=m.stored_status, reason=reason, now=now,
-        ))
-        log.warning("worker status changed", tag=m.tag, instance_id=m.instance_id,
-                    previous=m.stored_status, status=new, reason=reason)
+        await self.store.publish(
+            event_envelope(
+                "worker.status_changed",
+                tag=m.tag,
+                instance_id=m.instance_id,
+                status=new,
+                previous_status=m.stored_status,
+                reason=reason,
+                now=now,
+            )
+        )
+        log.warning(
+            "worker status changed",
+            tag=m.tag,
+            instance_id=m.instance_id,
+            previous=m.stored_status,
+            status=new,
+            reason=reason,
+        )
         return True
-
-    # helpers ---------------------------------------------------------------------------------------
-    def _record(
-        self, tag: str, p: HeartbeatPayload, now: float, peer: str | None
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        record = {
-            "id": new_id(),
-            "tag": tag,
-            "instance_id": p.instance_id,
-            "version": p.version,
-            "status": WorkerState.RUNNING.value if p.consuming else WorkerState.IDLE.value,
-            "reason": None,
-            "health_endpoint": p.health_endpoint,
-            "registered_at": now,
-            "last_seen": now,
-            "status_since": now,
-            "scrape_failures": 0,
-            "last_scrape_at": None,
-            "consuming": p.consuming,
-            "host": p.host,
-            "pid": p.pid,
-            "started_at": to_epoch(p.started_at),
-            "peer": peer,
-        }
-        metrics = {
-            "at": now,
-            "queue_size": p.queue_size,
-            "active_tasks": p.active_tasks,
-            "last_task_time": to_epoch(p.last_task_time),
-            "reported_health_score": p.health_score,
-            "tasks_succeeded": p.tasks_succeeded,
-            "tasks_failed": p.tasks_failed,
-            "memory_bytes": p.memory_bytes,
-            "cpu_seconds": p.cpu_seconds,
-        }
-        return record, {k: v for k, v in metrics.items() if v is not None}
-
-    def _row(self, rec: dict[str, Any], hb: dict[str, Any], scrape: dict[str, Any], now: float) -> dict[str, Any]:
-        last_seen = float(rec["last_seen"])
-        extra = {k: rec.get(k) for k in ("consuming", "host", "pid", "started_at", "peer")}
-        return {
-            "id": str(rec.get("id") or uuid.uuid4()),
-            "tag": rec["tag"],
-            "instance_id": rec["instance_id"],
-            "version": str(rec.get("version") or "unknown"),
-            "status": rec["status"],
-            "reason": rec.get("reason"),
-            "health_endpoint": rec.get("health_endpoint"),
-            "health_score": int(hb.get("reported_health_score", 100)) if WorkerState(rec["status"]).alive else 0,
-            "scrape_failures": int(rec.get("scrape_failures") or 0),
-            "registered_at": from_epoch(float(rec.get("registered_at") or last_seen)),
-            "last_seen": from_epoch(last_seen),
-            "status_since": from_epoch(float(rec.get("status_since") or last_seen)),
-            "last_scrape_at": from_epoch(rec.get("last_scrape_at")),
-            "metrics": {"heartbeat": hb, "scrape": scrape, "extra": extra},
-            "updated_at": datetime.fromtimestamp(now, UTC),
-        }
 
     def _ack(self, tag: str, instance_id: str, applied: Applied, now: float) -> dict[str, Any]:
         """``schemas.HeartbeatAck`` as a dict."""
         return {
-            "tag": tag, "instance_id": instance_id, "status": applied.status, "previous_status": applied.previous,
-            "accepted_at": datetime.fromtimestamp(now, UTC), "heartbeat_interval": self.settings.heartbeat_interval,
+            "tag": tag,
+            "instance_id": instance_id,
+            "status": applied.status,
+            "previous_status": applied.previous,
+            "accepted_at": datetime.fromtimestamp(now, UTC),
+            "heartbeat_interval": self.settings.heartbeat_interval,
         }

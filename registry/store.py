@@ -18,104 +18,10 @@ from typing import Any, Literal
 import orjson
 from redis.asyncio import Redis
 
+from registry import lua
 from shared import keys
 
 __all__ = ["Applied", "HotStore", "TagData", "event_envelope", "new_id"]
-
-_APPLY = """
-local rec = cjson.decode(ARGV[2])
-local old_raw = redis.call('HGET', KEYS[1], ARGV[1])
-local previous = false
-if old_raw then
-  local old = cjson.decode(old_raw)
-  previous = old.status
-  rec.id = old.id
-  if ARGV[11] == 'heartbeat' then
-    rec.registered_at = old.registered_at
-    rec.scrape_failures = old.scrape_failures
-    rec.last_scrape_at = old.last_scrape_at
-    if old.status == 'error' and old.scrape_failures >= tonumber(ARGV[10]) then
-      rec.status = 'error'
-      rec.reason = old.reason
-    end
-  end
-  if previous == rec.status then
-    rec.status_since = old.status_since
-    if ARGV[11] == 'heartbeat' then rec.reason = old.reason end
-  end
-end
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(rec))
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-redis.call('EXPIRE', KEYS[2], ARGV[5])
-redis.call('SADD', KEYS[3], ARGV[6])
-redis.call('SADD', KEYS[4], ARGV[7])
-if previous ~= rec.status or ARGV[11] == 'register' then
-  local event = cjson.decode(ARGV[8])
-  if ARGV[11] == 'register' or not previous then
-    event.event = 'worker.registered'
-  end
-  event.seq = redis.call('INCR', KEYS[5])
-  event.data.status = rec.status
-  event.data.reason = rec.reason
-  if previous then event.data.previous_status = previous else event.data.previous_status = cjson.null end
-  redis.call('PUBLISH', ARGV[9], cjson.encode(event))
-end
-return {previous or '', rec.status}
-"""
-
-_TRANSITION = """
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return {'', ''} end
-local rec = cjson.decode(raw)
-if ARGV[2] ~= '' and rec.status ~= ARGV[2] then return {rec.status, rec.status} end
-if ARGV[3] ~= '' and rec.last_seen ~= tonumber(ARGV[3]) then return {rec.status, rec.status} end
-local previous = rec.status
-rec.status = ARGV[4]
-if ARGV[5] == '' then rec.reason = cjson.null else rec.reason = ARGV[5] end
-if previous ~= rec.status then rec.status_since = tonumber(ARGV[6]) end
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(rec))
-redis.call('SADD', KEYS[2], ARGV[7])
-return {previous, rec.status}
-"""
-
-_SCRAPE = """
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return {'', ''} end
-local rec = cjson.decode(raw)
-local previous = rec.status
-local now = tonumber(ARGV[3])
-rec.last_scrape_at = now
-if ARGV[2] == '1' then
-  rec.scrape_failures = 0
-  if rec.status == 'error' and rec.reason == 'scrape_failed' then
-    if now - rec.last_seen <= tonumber(ARGV[5]) then
-      if rec.consuming then rec.status = 'running' else rec.status = 'idle' end
-      rec.reason = cjson.null
-    end
-  end
-  redis.call('HSET', KEYS[3], ARGV[6], ARGV[7])
-  redis.call('EXPIRE', KEYS[3], ARGV[8])
-else
-  rec.scrape_failures = rec.scrape_failures + 1
-  if rec.scrape_failures >= tonumber(ARGV[4]) and (rec.status == 'running' or rec.status == 'idle') then
-    rec.status = 'error'
-    rec.reason = 'scrape_failed'
-  end
-end
-if previous ~= rec.status then rec.status_since = now end
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(rec))
-redis.call('SADD', KEYS[2], ARGV[9])
-return {previous, rec.status}
-"""
-
-_PUBLISH = """
-local event = cjson.decode(ARGV[1])
-event.seq = redis.call('INCR', KEYS[1])
-redis.call('PUBLISH', ARGV[2], cjson.encode(event))
-return event.seq
-"""
-
 
 _IDS = random.Random()  # noqa: S311 - record and event ids need uniqueness, not secrecy
 
@@ -126,8 +32,14 @@ def new_id() -> str:
 
 
 def event_envelope(
-    event: str, *, tag: str, instance_id: str | None, status: str | None, previous_status: str | None,
-    reason: str | None, now: float,
+    event: str,
+    *,
+    tag: str,
+    instance_id: str | None,
+    status: str | None,
+    previous_status: str | None,
+    reason: str | None,
+    now: float,
 ) -> dict[str, Any]:
     """The ``wrk:events`` envelope (``seq`` is filled in by Redis when it is published)."""
     return {
@@ -188,56 +100,99 @@ class HotStore:
 
     def __init__(self, redis: Redis[bytes]) -> None:
         self.redis = redis
-        self._apply = redis.register_script(_APPLY)
-        self._transition = redis.register_script(_TRANSITION)
-        self._scrape = redis.register_script(_SCRAPE)
-        self._publish = redis.register_script(_PUBLISH)
+        self._apply = redis.register_script(lua.APPLY)
+        self._transition = redis.register_script(lua.TRANSITION)
+        self._scrape = redis.register_script(lua.SCRAPE)
+        self._publish = redis.register_script(lua.PUBLISH)
 
     async def apply(
-        self, record: Mapping[str, Any], metrics: Mapping[str, Any], *, mode: Literal["register", "heartbeat"],
-        scrape_threshold: int, now: float,
+        self,
+        record: Mapping[str, Any],
+        metrics: Mapping[str, Any],
+        *,
+        mode: Literal["register", "heartbeat"],
+        scrape_threshold: int,
+        now: float,
     ) -> Applied:
         """Write a registration or heartbeat; publishes ``worker.registered``/``worker.status_changed``."""
         tag, instance_id = record["tag"], record["instance_id"]
         event = event_envelope(
-            "worker.status_changed", tag=tag, instance_id=instance_id, status=None, previous_status=None,
-            reason=None, now=now,
+            "worker.status_changed",
+            tag=tag,
+            instance_id=instance_id,
+            status=None,
+            previous_status=None,
+            reason=None,
+            now=now,
         )
         result = await self._apply(
             keys=[keys.status_key(tag), keys.metrics_key(tag), keys.DIRTY_KEY, keys.TAGS_KEY, keys.SEQ_KEY],
             args=[
-                instance_id, orjson.dumps(record), orjson.dumps(metrics), keys.STATUS_TTL_SECONDS,
-                keys.METRICS_TTL_SECONDS, keys.dirty_member(tag, instance_id), tag, orjson.dumps(event),
-                keys.EVENTS_CHANNEL, scrape_threshold, mode,
+                instance_id,
+                orjson.dumps(record),
+                orjson.dumps(metrics),
+                keys.STATUS_TTL_SECONDS,
+                keys.METRICS_TTL_SECONDS,
+                keys.dirty_member(tag, instance_id),
+                tag,
+                orjson.dumps(event),
+                keys.EVENTS_CHANNEL,
+                scrape_threshold,
+                mode,
             ],
         )
         return _applied(result)
 
     async def transition(
-        self, tag: str, instance_id: str, *, expected_status: str | None, expected_last_seen: float | None,
-        status: str, reason: str | None, now: float,
+        self,
+        tag: str,
+        instance_id: str,
+        *,
+        expected_status: str | None,
+        expected_last_seen: float | None,
+        status: str,
+        reason: str | None,
+        now: float,
     ) -> Applied | None:
         """Compare-and-set the status of a stored record; ``None`` when Redis has no record of it."""
         result = await self._transition(
             keys=[keys.status_key(tag), keys.DIRTY_KEY],
             args=[
-                instance_id, expected_status or "", "" if expected_last_seen is None else repr(expected_last_seen),
-                status, reason or "", now, keys.dirty_member(tag, instance_id),
+                instance_id,
+                expected_status or "",
+                "" if expected_last_seen is None else repr(expected_last_seen),
+                status,
+                reason or "",
+                now,
+                keys.dirty_member(tag, instance_id),
             ],
         )
         applied = _applied(result)
         return None if applied.status == "" else applied
 
     async def record_scrape(
-        self, tag: str, instance_id: str, *, ok: bool, sample: Mapping[str, Any] | None, now: float,
-        failures_before_error: int, fresh_within: float,
+        self,
+        tag: str,
+        instance_id: str,
+        *,
+        ok: bool,
+        sample: Mapping[str, Any] | None,
+        now: float,
+        failures_before_error: int,
+        fresh_within: float,
     ) -> Applied | None:
         """Store a scrape outcome: resets or counts failures, flips to/from ``error``; ``None`` if unknown."""
         result = await self._scrape(
             keys=[keys.status_key(tag), keys.DIRTY_KEY, keys.metrics_key(tag)],
             args=[
-                instance_id, "1" if ok else "0", now, failures_before_error, fresh_within,
-                keys.scrape_field(instance_id), orjson.dumps(sample or {}), keys.METRICS_TTL_SECONDS,
+                instance_id,
+                "1" if ok else "0",
+                now,
+                failures_before_error,
+                fresh_within,
+                keys.scrape_field(instance_id),
+                orjson.dumps(sample or {}),
+                keys.METRICS_TTL_SECONDS,
                 keys.dirty_member(tag, instance_id),
             ],
         )

@@ -139,8 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     queues = load_celeryconfig(root).QUEUES
     known = queues.get(args.tag)
     if known is not None and known.package != args.package:
-        print(f"celeryconfig.QUEUES maps {args.tag} to package {known.package!r}, not {args.package!r}",
-              file=sys.stderr)
+        print(
+            f"celeryconfig.QUEUES maps {args.tag} to package {known.package!r}, not {args.package!r}", file=sys.stderr
+        )
         return 2
     for path in generate(root, args.tag, args.package, force=args.force):
         print(f"wrote {path.relative_to(root)}")

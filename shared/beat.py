@@ -152,6 +152,11 @@ def run(loglevel: str) -> None:
     app = create_client()
     schedule = configure(app, settings, get_settings().redis_url.get_secret_value())
     configure_logging(loglevel)
-    print(json.dumps({"beat_schedule": sorted(schedule), "lock": settings.lock_key,
-                      "lock_timeout": settings.lock_timeout}), file=sys.stderr, flush=True)
+    print(
+        json.dumps(
+            {"beat_schedule": sorted(schedule), "lock": settings.lock_key, "lock_timeout": settings.lock_timeout}
+        ),
+        file=sys.stderr,
+        flush=True,
+    )
     app.start(["beat", "--loglevel", loglevel.upper()])

@@ -54,8 +54,9 @@ def _register(app: Celery, runtime: WorkerRuntime[Any, Any], spec: TaskSpec[Any,
 
     def run(self: WorkerTask, **kwargs: Any) -> dict[str, Any]:
         payload = spec.payload.model_validate(kwargs)  # a ValidationError becomes PayloadError in WorkerTask
-        ctx = TaskContext(task_id=self.request.id, retries=self.request.retries,
-                          correlation_id=current_correlation_id())
+        ctx = TaskContext(
+            task_id=self.request.id, retries=self.request.retries, correlation_id=current_correlation_id()
+        )
         outcome: Outcome = spec.handler(runtime.services(), payload, ctx)
         for event in outcome.events:
             publisher.publish(event.name, dict(event.data), error=dict(event.error) if event.error else None)
@@ -115,7 +116,8 @@ def create_app(spec: WorkerSpec[Any, Any], *, settings: WorkerSettings | None = 
     startup = spec.startup
     app.conf.workers_core_startup = (lambda: startup(runtime.settings)) if startup is not None else None
     app.conf.workers_core_publisher = EventPublisher(
-        app, EventSource(worker=queue.tag, version=settings.worker_version, instance=instance),
+        app,
+        EventSource(worker=queue.tag, version=settings.worker_version, instance=instance),
         enabled=settings.events_enabled,
     )
     extra = [m.strip() for m in os.environ.get("WORKER_EXTRA_IMPORTS", "").split(",") if m.strip()]

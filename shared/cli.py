@@ -57,10 +57,21 @@ def _tag(value: str) -> str:
 @click.option("-P", "--pool", default=None, help="prefork | threads | solo (default: the tag's, see celeryconfig)")
 @click.option("-l", "--loglevel", default=None, help="Log level (default: LOG_LEVEL or INFO).")
 @click.option("--hostname", "-n", default=None, help="Node name (default: <tag>@<host>).")
-@click.option("--exit-when-idle", type=float, default=None, metavar="SECONDS",
-              help="Stop gracefully once nothing ran and the queue was empty for SECONDS (backlog-draining Jobs).")
-def worker(tag: str, concurrency: int | None, pool: str | None, loglevel: str | None, hostname: str | None,
-           exit_when_idle: float | None) -> None:
+@click.option(
+    "--exit-when-idle",
+    type=float,
+    default=None,
+    metavar="SECONDS",
+    help="Stop gracefully once nothing ran and the queue was empty for SECONDS (backlog-draining Jobs).",
+)
+def worker(
+    tag: str,
+    concurrency: int | None,
+    pool: str | None,
+    loglevel: str | None,
+    hostname: str | None,
+    exit_when_idle: float | None,
+) -> None:
     """Run one worker bound to the queue of TAG (health app on HEALTH_PORT)."""
     spec = QUEUES[_tag(tag)]
     if exit_when_idle is not None:
@@ -74,10 +85,14 @@ def worker(tag: str, concurrency: int | None, pool: str | None, loglevel: str | 
         app = importlib.import_module(module).app
     argv = [
         "worker",
-        "-Q", spec.tag,
-        "-n", hostname or f"{spec.tag}@%h",
-        "-P", pool,
-        "--loglevel", (loglevel or app.conf.workers_core_settings.log_level).upper(),
+        "-Q",
+        spec.tag,
+        "-n",
+        hostname or f"{spec.tag}@%h",
+        "-P",
+        pool,
+        "--loglevel",
+        (loglevel or app.conf.workers_core_settings.log_level).upper(),
         "--without-gossip",
         "--without-mingle",
     ]
@@ -158,8 +173,12 @@ def queues(as_json: bool) -> None:
 
     names = [n for spec in QUEUES.values() for n in (spec.tag, spec.dlq)]
     stats = queue_depths(get_settings().rmq_url.get_secret_value(), names, timeout=3)
-    rows = [{"queue": n, "messages": stats[n][0], "consumers": stats[n][1]} if n in stats else
-            {"queue": n, "messages": None, "consumers": None} for n in names]
+    rows = [
+        {"queue": n, "messages": stats[n][0], "consumers": stats[n][1]}
+        if n in stats
+        else {"queue": n, "messages": None, "consumers": None}
+        for n in names
+    ]
     if as_json:
         click.echo(json.dumps(rows))
         return

@@ -93,7 +93,12 @@ class WorkerSettings(BaseServiceSettings):
     def _rabbit_password(self) -> WorkerSettings:
         # guest/guest only works on loopback; anywhere else it is a placeholder credential
         url = self.rmq_url.get_secret_value()
-        if self.workers_core_env == "production" and "guest:guest@" in url and "127.0.0.1" not in url and "localhost" not in url:
+        if (
+            self.workers_core_env == "production"
+            and "guest:guest@" in url
+            and "127.0.0.1" not in url
+            and "localhost" not in url
+        ):
             raise ValueError("RMQ_URL uses the default guest/guest credentials outside loopback")
         return self
 

@@ -51,7 +51,9 @@ class EventPublisher:
         self.enabled = enabled
 
     def publish(self, name: str, data: dict[str, Any] | None = None, *, error: dict[str, Any] | None = None) -> Event:
-        event = Event(event=name, correlation_id=current_correlation_id(), source=self.source, data=data or {}, error=error)
+        event = Event(
+            event=name, correlation_id=current_correlation_id(), source=self.source, data=data or {}, error=error
+        )
         if not self.enabled:
             return event
         with self.app.producer_or_acquire() as producer:
@@ -75,4 +77,3 @@ class EventPublisher:
         # "succeeded" line and ``workers_core_events_published_total`` already say it happened
         log.debug("event published", event_name=name, event_id=event.id)
         return event
-

@@ -52,6 +52,7 @@ def request_fingerprint(request: Any) -> str:
     canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
+
 log = structlog.get_logger(__name__)
 
 _RELEASE = """
@@ -137,20 +138,28 @@ class IdempotencyGuard:
             pass  # retried below, briefly
         try:
             for attempt in Retrying(
-                stop=stop_after_attempt(5), wait=wait_fixed(0.2), retry=retry_if_exception_type(redis.RedisError), reraise=True
+                stop=stop_after_attempt(5),
+                wait=wait_fixed(0.2),
+                retry=retry_if_exception_type(redis.RedisError),
+                reraise=True,
             ):
                 with attempt:
                     self._redis.set(claim.redis_key, value, ex=self._ttl)
         except redis.RedisError as exc:
-            log.error("idempotency mark lost: a redelivery after the lock expires may repeat the side effect",
-                      idempotency_key=claim.key, error=repr(exc))
+            log.error(
+                "idempotency mark lost: a redelivery after the lock expires may repeat the side effect",
+                idempotency_key=claim.key,
+                error=repr(exc),
+            )
 
     def release(self, claim: Claim) -> None:
         """Give the key back (the side effect did not happen); only our own pending claim is deleted."""
         try:
             self._release(keys=[claim.redis_key], args=[claim.token])
         except redis.RedisError as exc:
-            log.warning("idempotency claim not released; it expires on its own", idempotency_key=claim.key, error=repr(exc))
+            log.warning(
+                "idempotency claim not released; it expires on its own", idempotency_key=claim.key, error=repr(exc)
+            )
 
 
 R = TypeVar("R")

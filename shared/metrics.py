@@ -42,12 +42,16 @@ TASK_RETRIED = Counter("celery_task_retried_total", "Tasks scheduled for a retry
 TASK_REJECTED = Counter("celery_task_rejected_total", "Tasks rejected (unknown, undecodable)", _TASK_LABELS)
 TASK_REVOKED = Counter("celery_task_revoked_total", "Tasks revoked", _TASK_LABELS)
 TASK_RUNTIME = Histogram("celery_task_runtime_seconds", "Task runtime", _TASK_LABELS, buckets=RUNTIME_BUCKETS)
-WORKER_UP = Gauge("celery_worker_up", "1 while the worker consumes", ("hostname", "queue_name"), multiprocess_mode="max")
+WORKER_UP = Gauge(
+    "celery_worker_up", "1 while the worker consumes", ("hostname", "queue_name"), multiprocess_mode="max"
+)
 TASKS_ACTIVE = Gauge(
     "celery_worker_tasks_active", "Tasks executing now", ("hostname", "queue_name"), multiprocess_mode="livesum"
 )
 LAST_TASK_TIME = Gauge(
-    "workers_core_last_task_timestamp_seconds", "Unix time of the last finished task", ("queue_name",),
+    "workers_core_last_task_timestamp_seconds",
+    "Unix time of the last finished task",
+    ("queue_name",),
     multiprocess_mode="max",
 )
 EVENTS_PUBLISHED = Counter("workers_core_events_published_total", "Domain events published", ("event",))

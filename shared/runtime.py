@@ -30,9 +30,7 @@ class WorkerRuntime(Generic[S, Svc]):
         self._lock = threading.Lock()
         self._settings: S | None = None
         close = spec.close
-        self._services: ProcessResource[Svc] = ProcessResource(
-            self._build, close=close, name=f"{spec.tag}-services"
-        )
+        self._services: ProcessResource[Svc] = ProcessResource(self._build, close=close, name=f"{spec.tag}-services")
 
     @property
     def settings(self) -> S:
@@ -52,8 +50,11 @@ class WorkerRuntime(Generic[S, Svc]):
         try:
             self._services.get()
         except Exception as exc:  # noqa: BLE001 - the first task will raise it with its own error mapping
-            log.warning("services not built at process start; the first task retries", worker=self.spec.tag,
-                        error=repr(exc)[:500])
+            log.warning(
+                "services not built at process start; the first task retries",
+                worker=self.spec.tag,
+                error=repr(exc)[:500],
+            )
 
     def close(self) -> None:
         self._services.reset()

@@ -32,7 +32,9 @@ def _correlation_of(task: Any) -> str:
     return str(value or request.root_id or request.id)
 
 
-def _before_publish(sender: str | None = None, headers: dict[str, Any] | None = None, routing_key: str = "", **_: Any) -> None:
+def _before_publish(
+    sender: str | None = None, headers: dict[str, Any] | None = None, routing_key: str = "", **_: Any
+) -> None:
     """Every task published from our processes carries the current correlation id (or a new one)."""
     if headers is None:
         return

@@ -67,8 +67,10 @@ class SchemaStep(bootsteps.Step):
             refs = requirement.check()
         except SchemasUnavailable as exc:
             if settings.workers_core_env == "development":
-                log.warning("validation artefacts unusable: every submission will fail until they are installed",
-                            error=exc.message)
+                log.warning(
+                    "validation artefacts unusable: every submission will fail until they are installed",
+                    error=exc.message,
+                )
                 return None
             log.critical("refusing to start: validation artefacts unusable", error=exc.message)
             raise SystemExit(78) from None  # EX_CONFIG: a deployment error, restarting will not help
@@ -136,6 +138,27 @@ class HealthStep(bootsteps.StartStopStep):
         registry = build_registry(collectors)
         redis_client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
 
+        broker_check, backend_check, liveness = self._checks(worker, settings, broker_url, redis_client)
+        deep: list[DeepCheck] = list(app.conf.workers_core_deep_checks or ())
+        probe = Probe(
+            tag=tag,
+            liveness=liveness,
+            readiness=[
+                DeepCheck("broker", broker_check, timeout=3),
+                DeepCheck("result_backend", backend_check, timeout=3),
+            ],
+            deep=deep,
+            on_result=telemetry.record_check,
+        )
+        self.server = HealthServer(build_health_app(probe, registry), settings.health_host, port)
+        WORKER_UP.labels(worker.hostname, tag).set(1)
+        return None
+
+    def _checks(
+        self, worker: Any, settings: WorkerSettings, broker_url: str, redis_client: redis.Redis[bytes]
+    ) -> tuple[Callable[[], dict[str, Any]], Callable[[], dict[str, Any]], Callable[[], dict[str, Any]]]:
+        """Readiness (broker, result backend) and liveness checks of this worker's health app."""
+
         def broker_check() -> dict[str, Any]:
             with Connection(broker_url, connect_timeout=2) as conn:
                 conn.ensure_connection(max_retries=1, timeout=2)
@@ -161,17 +184,7 @@ class HealthStep(bootsteps.StartStopStep):
                 "version": settings.worker_version,
             }
 
-        deep: list[DeepCheck] = list(app.conf.workers_core_deep_checks or ())
-        probe = Probe(
-            tag=tag,
-            liveness=liveness,
-            readiness=[DeepCheck("broker", broker_check, timeout=3), DeepCheck("result_backend", backend_check, timeout=3)],
-            deep=deep,
-            on_result=telemetry.record_check,
-        )
-        self.server = HealthServer(build_health_app(probe, registry), settings.health_host, port)
-        WORKER_UP.labels(worker.hostname, tag).set(1)
-        return None
+        return broker_check, backend_check, liveness
 
     def start(self, worker: Any) -> None:
         if self.server is not None:
@@ -241,8 +254,12 @@ class HeartbeatStep(bootsteps.StartStopStep):
         endpoint = settings.health_advertise_url or (f"http://{host}:{port}" if port > 0 else None)
         token = settings.registry_token.get_secret_value() if settings.registry_token else ""
         self.heartbeat = Heartbeat(
-            SimpleNamespace(registry_url=settings.registry_url, registry_token=token,
-                            heartbeat_interval=settings.heartbeat_interval, worker_version=settings.worker_version),
+            SimpleNamespace(
+                registry_url=settings.registry_url,
+                registry_token=token,
+                heartbeat_interval=settings.heartbeat_interval,
+                worker_version=settings.worker_version,
+            ),
             tag=tag,
             instance_id=settings.instance_id,
             health_endpoint=endpoint,

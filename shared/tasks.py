@@ -41,7 +41,12 @@ class WorkerTask(Task):
             if self.request.called_directly:
                 raise
             countdown = self.retry_policy.countdown(self.request.retries, exc.retry_after)
-            log.warning("transient failure, retrying", error=exc.to_dict(), retries=self.request.retries, countdown=round(countdown, 2))
+            log.warning(
+                "transient failure, retrying",
+                error=exc.to_dict(),
+                retries=self.request.retries,
+                countdown=round(countdown, 2),
+            )
             raise self.retry(exc=exc, countdown=countdown) from exc
 
     def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:

@@ -109,8 +109,12 @@ def worker_env(broker_url: str, redis_url: str, database_url: str, artifact_dir:
 
 @pytest.fixture(scope="session")
 def worker_settings(worker_env: dict[str, str]) -> WorkerSettings:
-    return WorkerSettings(RMQ_URL=worker_env["RMQ_URL"], REDIS_URL=worker_env["REDIS_URL"],
-                          ARTIFACT_DIR=worker_env["ARTIFACT_DIR"], WORKERS_CORE_ENV="test")
+    return WorkerSettings(
+        RMQ_URL=worker_env["RMQ_URL"],
+        REDIS_URL=worker_env["REDIS_URL"],
+        ARTIFACT_DIR=worker_env["ARTIFACT_DIR"],
+        WORKERS_CORE_ENV="test",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -133,11 +137,25 @@ def start_worker(worker_env: dict[str, str], session_dir: Path) -> Iterator[Call
     """Factory: ``start_worker(tag, env=None, concurrency=1, pool="prefork", name=None)`` -> a ready worker."""
     started: list[WorkerProcess] = []
 
-    def _start(tag: str, env: dict[str, str] | None = None, concurrency: int = 1, pool: str = "prefork",
-               name: str | None = None, wait: bool = True, timeout: float = 90.0,
-               extra_args: tuple[str, ...] = ()) -> WorkerProcess:
-        worker = WorkerProcess(tag, {**worker_env, **(env or {})}, session_dir, concurrency=concurrency, pool=pool,
-                               name=name, extra_args=extra_args)
+    def _start(
+        tag: str,
+        env: dict[str, str] | None = None,
+        concurrency: int = 1,
+        pool: str = "prefork",
+        name: str | None = None,
+        wait: bool = True,
+        timeout: float = 90.0,
+        extra_args: tuple[str, ...] = (),
+    ) -> WorkerProcess:
+        worker = WorkerProcess(
+            tag,
+            {**worker_env, **(env or {})},
+            session_dir,
+            concurrency=concurrency,
+            pool=pool,
+            name=name,
+            extra_args=extra_args,
+        )
         started.append(worker)
         return worker.start(wait=wait, timeout=timeout)
 

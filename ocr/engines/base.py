@@ -13,14 +13,61 @@ __all__ = ["ISO_639_2", "OcrEngine", "canonical_language"]
 
 #: ISO 639-1 -> 639-2/T (Tesseract's traineddata names) for the Latin-script languages we accept.
 ISO_639_2: dict[str, str] = {
-    "ro": "ron", "en": "eng", "de": "deu", "fr": "fra", "hu": "hun", "it": "ita", "es": "spa", "pt": "por",
-    "nl": "nld", "pl": "pol", "cs": "ces", "sk": "slk", "sl": "slv", "hr": "hrv", "bs": "bos", "sq": "sqi",
-    "tr": "tur", "da": "dan", "sv": "swe", "no": "nor", "fi": "fin", "et": "est", "lv": "lav", "lt": "lit",
-    "ga": "gle", "cy": "cym", "is": "isl", "mt": "mlt", "ca": "cat", "eu": "eus", "gl": "glg", "la": "lat",
-    "id": "ind", "ms": "msa", "vi": "vie", "af": "afr", "az": "aze", "sw": "swa", "tl": "tgl", "uz": "uzb",
+    "ro": "ron",
+    "en": "eng",
+    "de": "deu",
+    "fr": "fra",
+    "hu": "hun",
+    "it": "ita",
+    "es": "spa",
+    "pt": "por",
+    "nl": "nld",
+    "pl": "pol",
+    "cs": "ces",
+    "sk": "slk",
+    "sl": "slv",
+    "hr": "hrv",
+    "bs": "bos",
+    "sq": "sqi",
+    "tr": "tur",
+    "da": "dan",
+    "sv": "swe",
+    "no": "nor",
+    "fi": "fin",
+    "et": "est",
+    "lv": "lav",
+    "lt": "lit",
+    "ga": "gle",
+    "cy": "cym",
+    "is": "isl",
+    "mt": "mlt",
+    "ca": "cat",
+    "eu": "eus",
+    "gl": "glg",
+    "la": "lat",
+    "id": "ind",
+    "ms": "msa",
+    "vi": "vie",
+    "af": "afr",
+    "az": "aze",
+    "sw": "swa",
+    "tl": "tgl",
+    "uz": "uzb",
 }
-_ALIASES = {**{v: k for k, v in ISO_639_2.items()}, "rum": "ro", "ger": "de", "fre": "fr", "dut": "nl", "cze": "cs",
-            "slo": "sk", "alb": "sq", "ice": "is", "baq": "eu", "wel": "cy", "may": "ms"}
+_ALIASES = {
+    **{v: k for k, v in ISO_639_2.items()},
+    "rum": "ro",
+    "ger": "de",
+    "fre": "fr",
+    "dut": "nl",
+    "cze": "cs",
+    "slo": "sk",
+    "alb": "sq",
+    "ice": "is",
+    "baq": "eu",
+    "wel": "cy",
+    "may": "ms",
+}
 
 
 def canonical_language(hint: str) -> str:
@@ -28,8 +75,16 @@ def canonical_language(hint: str) -> str:
     code = hint.strip().lower().replace("_", "-").split("-", 1)[0]
     code = _ALIASES.get(code, code)
     if code not in ISO_639_2:
-        raise PayloadError("unsupported language", errors=[
-            {"loc": ["language"], "msg": f"{hint!r} is not a supported language code", "type": "unsupported_language"}])
+        raise PayloadError(
+            "unsupported language",
+            errors=[
+                {
+                    "loc": ["language"],
+                    "msg": f"{hint!r} is not a supported language code",
+                    "type": "unsupported_language",
+                }
+            ],
+        )
     return code
 
 

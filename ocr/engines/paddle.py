@@ -19,15 +19,19 @@ __all__ = ["PaddleOcrEngine", "check_model_dirs"]
 
 def check_model_dirs(det: Path | None, rec: Path | None, cls: Path | None) -> None:
     """Raise ``OcrConfigurationError`` unless the detection and recognition directories hold a model."""
-    missing = [name for name, value in (("OCR_PADDLE_DET_MODEL_DIR", det), ("OCR_PADDLE_REC_MODEL_DIR", rec))
-               if value is None]
+    missing = [
+        name for name, value in (("OCR_PADDLE_DET_MODEL_DIR", det), ("OCR_PADDLE_REC_MODEL_DIR", rec)) if value is None
+    ]
     if missing:
         raise OcrConfigurationError(
             f"the paddleocr engine needs local model directories: set {', '.join(missing)} (PaddleOCR would "
             "otherwise download its models at first use, which fails offline); or use OCR_ENGINE=rapidocr"
         )
-    for name, value in (("OCR_PADDLE_DET_MODEL_DIR", det), ("OCR_PADDLE_REC_MODEL_DIR", rec),
-                        ("OCR_PADDLE_CLS_MODEL_DIR", cls)):
+    for name, value in (
+        ("OCR_PADDLE_DET_MODEL_DIR", det),
+        ("OCR_PADDLE_REC_MODEL_DIR", rec),
+        ("OCR_PADDLE_CLS_MODEL_DIR", cls),
+    ):
         if value is None:
             continue
         if not value.is_dir() or not any(value.iterdir()):

@@ -14,11 +14,50 @@ from ocr.layout import RecognizedLine
 __all__ = ["RapidOcrEngine"]
 
 #: Latin-script languages of the multilingual PP-OCRv6 recogniser shipped in the wheel (one model for all).
-LANGUAGES = frozenset({
-    "ro", "en", "de", "fr", "hu", "it", "es", "pt", "nl", "pl", "cs", "sk", "sl", "hr", "bs", "sq", "tr", "da",
-    "sv", "no", "fi", "et", "lv", "lt", "ga", "cy", "is", "mt", "ca", "eu", "gl", "la", "id", "ms", "vi", "af",
-    "az", "sw", "tl", "uz",
-})
+LANGUAGES = frozenset(
+    {
+        "ro",
+        "en",
+        "de",
+        "fr",
+        "hu",
+        "it",
+        "es",
+        "pt",
+        "nl",
+        "pl",
+        "cs",
+        "sk",
+        "sl",
+        "hr",
+        "bs",
+        "sq",
+        "tr",
+        "da",
+        "sv",
+        "no",
+        "fi",
+        "et",
+        "lv",
+        "lt",
+        "ga",
+        "cy",
+        "is",
+        "mt",
+        "ca",
+        "eu",
+        "gl",
+        "la",
+        "id",
+        "ms",
+        "vi",
+        "af",
+        "az",
+        "sw",
+        "tl",
+        "uz",
+    }
+)
 _WARMUP_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 
@@ -34,8 +73,9 @@ class RapidOcrEngine:
 
     name = "rapidocr"
 
-    def __init__(self, *, det_limit_type: str = "max", det_limit_side_len: int = 1280, use_cls: bool = False,
-                 threads: int = 0):
+    def __init__(
+        self, *, det_limit_type: str = "max", det_limit_side_len: int = 1280, use_cls: bool = False, threads: int = 0
+    ):
         try:
             import rapidocr
             from rapidocr import RapidOCR
@@ -85,6 +125,11 @@ class RapidOcrEngine:
         return lines
 
     def describe(self) -> dict[str, Any]:
-        return {"engine": self.name, "version": self.version, "det": "PP-OCRv6_det_small",
-                "rec": "PP-OCRv6_rec_small", "limit_type": self.params["Det.limit_type"],
-                "limit_side_len": self.params["Det.limit_side_len"]}
+        return {
+            "engine": self.name,
+            "version": self.version,
+            "det": "PP-OCRv6_det_small",
+            "rec": "PP-OCRv6_rec_small",
+            "limit_type": self.params["Det.limit_type"],
+            "limit_side_len": self.params["Det.limit_side_len"],
+        }

@@ -23,18 +23,27 @@ def build_engine(name: EngineName, settings: OcrSettings) -> OcrEngine:
     if name == "rapidocr":
         from ocr.engines.rapid import RapidOcrEngine
 
-        return RapidOcrEngine(det_limit_type=settings.det_limit_type, det_limit_side_len=settings.det_limit_side_len,
-                              use_cls=settings.use_cls, threads=settings.threads)
+        return RapidOcrEngine(
+            det_limit_type=settings.det_limit_type,
+            det_limit_side_len=settings.det_limit_side_len,
+            use_cls=settings.use_cls,
+            threads=settings.threads,
+        )
     if name == "tesseract":
         from ocr.engines.tesseract import TesseractEngine
 
-        return TesseractEngine(cmd=settings.tesseract_cmd, psm=settings.tesseract_psm,
-                               threads=settings.tesseract_threads)
+        return TesseractEngine(
+            cmd=settings.tesseract_cmd, psm=settings.tesseract_psm, threads=settings.tesseract_threads
+        )
     if name == "paddleocr":
         from ocr.engines.paddle import PaddleOcrEngine
 
-        return PaddleOcrEngine(det_dir=settings.paddle_det_model_dir, rec_dir=settings.paddle_rec_model_dir,
-                               cls_dir=settings.paddle_cls_model_dir, threads=settings.threads)
+        return PaddleOcrEngine(
+            det_dir=settings.paddle_det_model_dir,
+            rec_dir=settings.paddle_rec_model_dir,
+            cls_dir=settings.paddle_cls_model_dir,
+            threads=settings.threads,
+        )
     raise OcrConfigurationError(f"unknown OCR engine {name!r}")
 
 

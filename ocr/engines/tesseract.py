@@ -48,7 +48,10 @@ class TesseractEngine:
     def recognize(self, image: Image.Image, language: str, *, timeout: float) -> list[RecognizedLine]:
         try:
             data = pytesseract.image_to_data(
-                image, lang=ISO_639_2[language], config=f"--psm {self.psm}", output_type=pytesseract.Output.DICT,
+                image,
+                lang=ISO_639_2[language],
+                config=f"--psm {self.psm}",
+                output_type=pytesseract.Output.DICT,
                 timeout=max(1, int(timeout)),
             )
         except RuntimeError as exc:
@@ -63,8 +66,16 @@ class TesseractEngine:
             if conf < 0 or not str(text).strip():
                 continue
             key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
-            words[key].append((str(text).strip(), conf, int(data["left"][i]), int(data["top"][i]),
-                               int(data["width"][i]), int(data["height"][i])))
+            words[key].append(
+                (
+                    str(text).strip(),
+                    conf,
+                    int(data["left"][i]),
+                    int(data["top"][i]),
+                    int(data["width"][i]),
+                    int(data["height"][i]),
+                )
+            )
         lines = []
         for items in words.values():
             x0 = min(w[2] for w in items)

@@ -34,9 +34,17 @@ def check_database(url: str, version_table: str = OUTBOX_VERSION_TABLE, timeout:
         found = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (version_table,)).fetchone()
         if not found or not found[0]:
             version = server[0] if server else "?"
-            return False, (f"reachable (PostgreSQL {version}) but NOT migrated: no table {version_table}"
-                           " (run `workers-core outbox migrate`)"), {}
-        row = conn.execute(sql.SQL("SELECT version_num FROM {} LIMIT 1").format(sql.Identifier(version_table))).fetchone()
+            return (
+                False,
+                (
+                    f"reachable (PostgreSQL {version}) but NOT migrated: no table {version_table}"
+                    " (run `workers-core outbox migrate`)"
+                ),
+                {},
+            )
+        row = conn.execute(
+            sql.SQL("SELECT version_num FROM {} LIMIT 1").format(sql.Identifier(version_table))
+        ).fetchone()
     if row is None:
         return False, f"{version_table} is empty: migrations never completed", {}
     return True, f"reachable, migrated to revision {row[0]}", {"revision": row[0]}
@@ -89,8 +97,11 @@ def check_beat(redis_url: str, max_age: float | None = None) -> Check:
     limit = max_age if max_age is not None else float(settings.lock_timeout)
     if found.age > limit:
         return False, f"leader {found.instance} last ticked {found.age:.0f}s ago (> {limit:.0f}s)", {}
-    return True, f"leader {found.instance} (pid {found.pid}), last tick {found.age:.1f}s ago", {
-        "instance": found.instance, "since": found.since}
+    return (
+        True,
+        f"leader {found.instance} (pid {found.pid}), last tick {found.age:.1f}s ago",
+        {"instance": found.instance, "since": found.since},
+    )
 
 
 def check_registry(client: httpx.Client, base: str, token: str, tags: list[str]) -> Check:
@@ -118,5 +129,4 @@ def check_redis_aof(redis_url: str) -> Check:
         client.close()
     if int(info.get("aof_enabled", 0)) != 1:
         return False, "appendonly is off: a Redis restart loses idempotency keys, OAuth tokens and quotas", {}
-    return True, f"AOF on (last rewrite {info.get('aof_last_bgrewrite_status', '?')})", {
-        "checked_at": time.time()}
+    return True, f"AOF on (last rewrite {info.get('aof_last_bgrewrite_status', '?')})", {"checked_at": time.time()}

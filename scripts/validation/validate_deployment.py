@@ -195,19 +195,30 @@ def run_checklist(a: argparse.Namespace, client: httpx.Client) -> list[Result]:
     results: list[Result] = []
     for name in a.database_env:
         url = os.environ.get(name, "")
-        results.append(timed(f"database:{name}", partial(checklist.check_database, url, a.migrations_table,
-                                                         a.http_timeout)))
+        results.append(
+            timed(f"database:{name}", partial(checklist.check_database, url, a.migrations_table, a.http_timeout))
+        )
     if a.artifact_store:
-        results.append(timed("bucket", partial(checklist.check_bucket, a.artifact_store,
-                                               os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION"))))
+        results.append(
+            timed(
+                "bucket",
+                partial(
+                    checklist.check_bucket,
+                    a.artifact_store,
+                    os.environ.get("AWS_ENDPOINT_URL"),
+                    os.environ.get("AWS_REGION"),
+                ),
+            )
+        )
     if a.schemas:
         results.append(timed("schemas", partial(checklist.check_schemas, a.schemas_dir)))
     if a.beat:
         results.append(timed("beat", partial(checklist.check_beat, a.backend_url)))
     if a.registry_tag:
         token = os.environ.get("REGISTRY_READ_TOKEN", "")
-        results.append(timed("registry", partial(checklist.check_registry, client, a.registry_url, token,
-                                                 a.registry_tag)))
+        results.append(
+            timed("registry", partial(checklist.check_registry, client, a.registry_url, token, a.registry_tag))
+        )
     if a.require_redis_aof:
         results.append(timed("redis-aof", partial(checklist.check_redis_aof, a.backend_url)))
     return results

@@ -36,8 +36,17 @@ def cli() -> None:
 def policy() -> None:
     """Print the retention of every artifact kind (defaults + ARTIFACT_RETENTION_DAYS) and its legal basis."""
     settings = ArtifactSettings()
-    _echo({kind: {"days": r.days, "fiscal_years": r.fiscal_years, "lifecycle_days": r.lifecycle_days(),
-                  "basis": r.basis} for kind, r in sorted(settings.retention().items())})
+    _echo(
+        {
+            kind: {
+                "days": r.days,
+                "fiscal_years": r.fiscal_years,
+                "lifecycle_days": r.lifecycle_days(),
+                "basis": r.basis,
+            }
+            for kind, r in sorted(settings.retention().items())
+        }
+    )
 
 
 @cli.command()

@@ -42,8 +42,9 @@ class ArtifactSettings(BaseServiceSettings):
     #: Address of the S3 endpoint as callers outside the cluster reach it (signs the download links);
     #: unset: the endpoint the workers use (``AWS_ENDPOINT_URL``).
     public_endpoint: str | None = Field(default=None, validation_alias="ARTIFACT_S3_PUBLIC_URL")
-    addressing_style: Literal["path", "virtual", "auto"] = Field(default="path",
-                                                                  validation_alias="ARTIFACT_S3_ADDRESSING")
+    addressing_style: Literal["path", "virtual", "auto"] = Field(
+        default="path", validation_alias="ARTIFACT_S3_ADDRESSING"
+    )
 
     @property
     def is_s3(self) -> bool:
@@ -72,10 +73,15 @@ def s3_client(settings: ArtifactSettings, endpoint_url: str | None = None) -> ob
 
     # Every body we send carries a signed x-amz-checksum-sha256 header that the server checks, so the SigV4
     # payload hash (a second SHA-256 pass over the bytes on plain-HTTP endpoints) adds nothing: skip it.
-    config = Config(s3={"addressing_style": settings.addressing_style, "payload_signing_enabled": False},
-                    retries={"mode": "standard"},
-                    max_pool_connections=16, connect_timeout=10, read_timeout=120,
-                    request_checksum_calculation="when_required", response_checksum_validation="when_required")
+    config = Config(
+        s3={"addressing_style": settings.addressing_style, "payload_signing_enabled": False},
+        retries={"mode": "standard"},
+        max_pool_connections=16,
+        connect_timeout=10,
+        read_timeout=120,
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+    )
     return boto3.session.Session().client("s3", config=config, endpoint_url=endpoint_url)
 
 
@@ -85,10 +91,16 @@ def build_store(settings: ArtifactSettings, client: object | None = None) -> Art
         return FilesystemArtifactStore(settings.directory(), max_bytes=settings.max_bytes)
     bucket, prefix = settings.s3_location()
     public = s3_client(settings, settings.public_endpoint) if settings.public_endpoint else None
-    return S3ArtifactStore(client or s3_client(settings), bucket, prefix, max_bytes=settings.max_bytes,
-                           url_ttl=timedelta(seconds=settings.url_ttl_seconds),
-                           multipart_threshold=settings.multipart_threshold, part_size=settings.part_size,
-                           presign_client=public)
+    return S3ArtifactStore(
+        client or s3_client(settings),
+        bucket,
+        prefix,
+        max_bytes=settings.max_bytes,
+        url_ttl=timedelta(seconds=settings.url_ttl_seconds),
+        multipart_threshold=settings.multipart_threshold,
+        part_size=settings.part_size,
+        presign_client=public,
+    )
 
 
 def _close(store: ArtifactStore) -> None:
@@ -96,8 +108,9 @@ def _close(store: ArtifactStore) -> None:
         store.client.close()
 
 
-_store: ProcessResource[ArtifactStore] = ProcessResource(lambda: build_store(ArtifactSettings()), close=_close,
-                                                         name="artifacts")
+_store: ProcessResource[ArtifactStore] = ProcessResource(
+    lambda: build_store(ArtifactSettings()), close=_close, name="artifacts"
+)
 
 
 def artifact_store(settings: ArtifactSettings | None = None) -> ArtifactStore:

@@ -33,8 +33,18 @@ __all__ = [
 
 _NOT_FOUND = frozenset({"NoSuchKey", "404", "NotFound"})
 _DIGEST = frozenset({"BadDigest", "InvalidDigest", "XAmzContentSHA256Mismatch", "InvalidChecksum"})
-_RETRY = frozenset({"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "RequestTimeTooSkewed",
-                    "Throttling", "ThrottlingException", "OperationAborted"})
+_RETRY = frozenset(
+    {
+        "SlowDown",
+        "ServiceUnavailable",
+        "InternalError",
+        "RequestTimeout",
+        "RequestTimeTooSkewed",
+        "Throttling",
+        "ThrottlingException",
+        "OperationAborted",
+    }
+)
 
 
 class ArtifactNotFound(PermanentError):
@@ -58,8 +68,9 @@ def invalid_key(loc: str = "key") -> PayloadError:
 
 
 def too_large(loc: str, size: int, limit: int) -> PayloadError:
-    return PayloadError("artifact too large",
-                        errors=[{"loc": [loc], "msg": f"{size} bytes > limit {limit}", "type": "too_large"}])
+    return PayloadError(
+        "artifact too large", errors=[{"loc": [loc], "msg": f"{size} bytes > limit {limit}", "type": "too_large"}]
+    )
 
 
 @contextmanager

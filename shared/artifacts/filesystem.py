@@ -39,8 +39,15 @@ class FilesystemArtifactStore:
     def new_key(self, name: str, kind: str = GENERAL) -> str:
         return new_key(kind, name)
 
-    def put(self, data: bytes, *, name: str, content_type: str = "application/octet-stream", kind: str = GENERAL,
-            sha256: str | None = None) -> ArtifactRef:
+    def put(
+        self,
+        data: bytes,
+        *,
+        name: str,
+        content_type: str = "application/octet-stream",
+        kind: str = GENERAL,
+        sha256: str | None = None,
+    ) -> ArtifactRef:
         if len(data) > self.max_bytes:
             raise too_large("data", len(data), self.max_bytes)
         digest = hashlib.sha256(data).hexdigest()
@@ -50,8 +57,15 @@ class FilesystemArtifactStore:
             fh.write(data)
         return ArtifactRef(key=key, size=len(data), sha256=digest, content_type=content_type, kind=kind)
 
-    def put_file(self, path: Path, *, name: str, content_type: str = "application/octet-stream",
-                 kind: str = GENERAL, sha256: str | None = None) -> ArtifactRef:
+    def put_file(
+        self,
+        path: Path,
+        *,
+        name: str,
+        content_type: str = "application/octet-stream",
+        kind: str = GENERAL,
+        sha256: str | None = None,
+    ) -> ArtifactRef:
         """Copy a local file in, hashing while copying; refused, and nothing kept, if ``sha256`` differs.
 
         No ``max_bytes`` limit here: the file is streamed, never held in memory (read it back with ``open``).
@@ -112,8 +126,9 @@ class FilesystemArtifactStore:
                     continue
                 path = Path(dirpath) / filename
                 stat = path.stat()
-                yield StoredObject(path.relative_to(self.root).as_posix(), stat.st_size,
-                                   datetime.fromtimestamp(stat.st_mtime, UTC))
+                yield StoredObject(
+                    path.relative_to(self.root).as_posix(), stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC)
+                )
 
 
 class _AtomicFile:

@@ -31,8 +31,11 @@ def probe(store: ArtifactStore) -> Mapping[str, Any]:
             raise ArtifactIntegrityError("the probe read back differs from what was written")
     finally:
         store.delete(ref.key)
-    return {"store": type(store).__name__, "round_trip_ms": round((time.perf_counter() - started) * 1000, 1),
-            "links": ref.url is not None}
+    return {
+        "store": type(store).__name__,
+        "round_trip_ms": round((time.perf_counter() - started) * 1000, 1),
+        "links": ref.url is not None,
+    }
 
 
 def artifact_check(store: Callable[[], ArtifactStore] = artifact_store, timeout: float = 10.0) -> DeepCheck:

@@ -84,10 +84,22 @@ def lifecycle_rules(table: Mapping[str, Retention], prefix: str = "") -> list[di
         days = retention.lifecycle_days()
         if days is None:
             continue
-        rules.append({"ID": f"workers-core-{kind}", "Status": "Enabled", "Filter": {"Prefix": f"{prefix}{kind}/"},
-                      "Expiration": {"Days": days}})
-    rules.append({"ID": "workers-core-abort-multipart", "Status": "Enabled", "Filter": {"Prefix": prefix},
-                  "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}})
+        rules.append(
+            {
+                "ID": f"workers-core-{kind}",
+                "Status": "Enabled",
+                "Filter": {"Prefix": f"{prefix}{kind}/"},
+                "Expiration": {"Days": days},
+            }
+        )
+    rules.append(
+        {
+            "ID": "workers-core-abort-multipart",
+            "Status": "Enabled",
+            "Filter": {"Prefix": prefix},
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+        }
+    )
     return rules
 
 
@@ -102,8 +114,14 @@ class CleanupReport:
         return {"scanned": self.scanned, "deleted": {k: len(v) for k, v in self.deleted.items()}}
 
 
-def cleanup(store: ArtifactStore, table: Mapping[str, Retention], *, now: datetime | None = None,
-            kinds: Iterable[str] | None = None, dry_run: bool = False) -> CleanupReport:
+def cleanup(
+    store: ArtifactStore,
+    table: Mapping[str, Retention],
+    *,
+    now: datetime | None = None,
+    kinds: Iterable[str] | None = None,
+    dry_run: bool = False,
+) -> CleanupReport:
     """Delete every artifact older than its kind's retention (``dry_run``: only report what would go)."""
     now = now or datetime.now(UTC)
     report = CleanupReport()

@@ -48,9 +48,18 @@ def _b64(digest: bytes) -> str:
 class S3ArtifactStore:
     """Objects ``<prefix>/<key>`` in ``bucket``; keys handed out never include the prefix."""
 
-    def __init__(self, client: Any, bucket: str, prefix: str = "", *, max_bytes: int = 50 * _MIB,
-                 url_ttl: timedelta = timedelta(hours=1), multipart_threshold: int = 64 * _MIB,
-                 part_size: int = 16 * _MIB, presign_client: Any | None = None):
+    def __init__(
+        self,
+        client: Any,
+        bucket: str,
+        prefix: str = "",
+        *,
+        max_bytes: int = 50 * _MIB,
+        url_ttl: timedelta = timedelta(hours=1),
+        multipart_threshold: int = 64 * _MIB,
+        part_size: int = 16 * _MIB,
+        presign_client: Any | None = None,
+    ):
         self.client = client
         #: Signs the download links when callers reach the store by another address than the workers do.
         self.presign_client = presign_client or client
@@ -66,8 +75,15 @@ class S3ArtifactStore:
 
     # -- writing ---------------------------------------------------------------------------------------------
 
-    def put(self, data: bytes, *, name: str, content_type: str = "application/octet-stream", kind: str = GENERAL,
-            sha256: str | None = None) -> ArtifactRef:
+    def put(
+        self,
+        data: bytes,
+        *,
+        name: str,
+        content_type: str = "application/octet-stream",
+        kind: str = GENERAL,
+        sha256: str | None = None,
+    ) -> ArtifactRef:
         if len(data) > self.max_bytes:
             raise too_large("data", len(data), self.max_bytes)
         return self._put_bytes(data, new_key(kind, name), content_type, kind, sha256)
@@ -80,14 +96,26 @@ class S3ArtifactStore:
             digest = raw.hex()
             expect_sha256(sha256, digest, key)
             with s3_errors(key):
-                self.client.put_object(Bucket=self.bucket, Key=self.object_key(key), Body=data,
-                                       ContentType=content_type, ChecksumSHA256=_b64(raw),
-                                       Metadata={"sha256": digest, "kind": kind})
+                self.client.put_object(
+                    Bucket=self.bucket,
+                    Key=self.object_key(key),
+                    Body=data,
+                    ContentType=content_type,
+                    ChecksumSHA256=_b64(raw),
+                    Metadata={"sha256": digest, "kind": kind},
+                )
             size = len(data)
         return self._ref(key, size, digest, content_type, kind)
 
-    def put_file(self, path: Path, *, name: str, content_type: str = "application/octet-stream",
-                 kind: str = GENERAL, sha256: str | None = None) -> ArtifactRef:
+    def put_file(
+        self,
+        path: Path,
+        *,
+        name: str,
+        content_type: str = "application/octet-stream",
+        kind: str = GENERAL,
+        sha256: str | None = None,
+    ) -> ArtifactRef:
         """Upload a local file without reading it whole into memory (multipart above the threshold).
 
         No ``max_bytes`` limit here: the file is streamed (read it back with ``open`` or its URL).
@@ -99,13 +127,19 @@ class S3ArtifactStore:
             size, digest = self._put_parts(fh, key, content_type, kind, sha256)
         return self._ref(key, size, digest, content_type, kind)
 
-    def _put_parts(self, stream: BinaryIO, key: str, content_type: str, kind: str,
-                   expected: str | None) -> tuple[int, str]:
+    def _put_parts(
+        self, stream: BinaryIO, key: str, content_type: str, kind: str, expected: str | None
+    ) -> tuple[int, str]:
         """Multipart upload of ``stream``; the whole-object SHA-256 is accumulated part by part."""
         target = self.object_key(key)
         with s3_errors(key):
-            upload = self.client.create_multipart_upload(Bucket=self.bucket, Key=target, ContentType=content_type,
-                                                         ChecksumAlgorithm="SHA256", Metadata={"kind": kind})
+            upload = self.client.create_multipart_upload(
+                Bucket=self.bucket,
+                Key=target,
+                ContentType=content_type,
+                ChecksumAlgorithm="SHA256",
+                Metadata={"kind": kind},
+            )
         upload_id = upload["UploadId"]
         digest, size = hashlib.sha256(), 0
         parts: list[dict[str, Any]] = []
@@ -115,13 +149,20 @@ class S3ArtifactStore:
                 digest.update(block)
                 checksum = _b64(hashlib.sha256(block).digest())
                 with s3_errors(key):
-                    part = self.client.upload_part(Bucket=self.bucket, Key=target, UploadId=upload_id,
-                                                   PartNumber=len(parts) + 1, Body=block, ChecksumSHA256=checksum)
+                    part = self.client.upload_part(
+                        Bucket=self.bucket,
+                        Key=target,
+                        UploadId=upload_id,
+                        PartNumber=len(parts) + 1,
+                        Body=block,
+                        ChecksumSHA256=checksum,
+                    )
                 parts.append({"PartNumber": len(parts) + 1, "ETag": part["ETag"], "ChecksumSHA256": checksum})
             expect_sha256(expected, digest.hexdigest(), key)
             with s3_errors(key):
-                self.client.complete_multipart_upload(Bucket=self.bucket, Key=target, UploadId=upload_id,
-                                                      MultipartUpload={"Parts": parts})
+                self.client.complete_multipart_upload(
+                    Bucket=self.bucket, Key=target, UploadId=upload_id, MultipartUpload={"Parts": parts}
+                )
         except BaseException:
             with s3_errors(key):
                 self.client.abort_multipart_upload(Bucket=self.bucket, Key=target, UploadId=upload_id)
@@ -130,8 +171,15 @@ class S3ArtifactStore:
 
     def _ref(self, key: str, size: int, digest: str, content_type: str, kind: str) -> ArtifactRef:
         link = self.link(key)
-        return ArtifactRef(key=key, size=size, sha256=digest, content_type=content_type, kind=kind,
-                           url=link.url, expires_at=link.expires_at)
+        return ArtifactRef(
+            key=key,
+            size=size,
+            sha256=digest,
+            content_type=content_type,
+            kind=kind,
+            url=link.url,
+            expires_at=link.expires_at,
+        )
 
     # -- reading ---------------------------------------------------------------------------------------------
 
@@ -171,20 +219,21 @@ class S3ArtifactStore:
         with s3_errors(prefix):
             for page in paginator.paginate(Bucket=self.bucket, Prefix=start):
                 for item in page.get("Contents", ()):
-                    yield StoredObject(item["Key"][len(self.prefix):], int(item["Size"]), item["LastModified"])
+                    yield StoredObject(item["Key"][len(self.prefix) :], int(item["Size"]), item["LastModified"])
 
     # -- retention -----------------------------------------------------------------------------------------
 
     def set_lifecycle(self, rules: list[dict[str, Any]]) -> None:
         """Replace the bucket's lifecycle configuration by ``rules`` (see ``retention.lifecycle_rules``)."""
         with s3_errors():
-            self.client.put_bucket_lifecycle_configuration(Bucket=self.bucket,
-                                                           LifecycleConfiguration={"Rules": rules})
+            self.client.put_bucket_lifecycle_configuration(Bucket=self.bucket, LifecycleConfiguration={"Rules": rules})
 
     def lifecycle(self) -> list[dict[str, Any]]:
         try:
             with s3_errors():
-                rules: list[dict[str, Any]] = self.client.get_bucket_lifecycle_configuration(Bucket=self.bucket)["Rules"]
+                rules: list[dict[str, Any]] = self.client.get_bucket_lifecycle_configuration(Bucket=self.bucket)[
+                    "Rules"
+                ]
         except ArtifactStoreRefused as exc:
             if exc.details.get("s3_code") == "NoSuchLifecycleConfiguration":
                 return []
@@ -199,8 +248,10 @@ class S3ArtifactStore:
         expires_at = datetime.now(UTC).replace(microsecond=0) + ttl
         with s3_errors(key):
             url = self.presign_client.generate_presigned_url(
-                "get_object", Params={"Bucket": self.bucket, "Key": self.object_key(key)},
-                ExpiresIn=int(ttl.total_seconds()))
+                "get_object",
+                Params={"Bucket": self.bucket, "Key": self.object_key(key)},
+                ExpiresIn=int(ttl.total_seconds()),
+            )
         return ArtifactLink(url=url, expires_at=expires_at)
 
     def key_for_url(self, url: str) -> str:
@@ -217,7 +268,7 @@ class S3ArtifactStore:
         base = f"/{self.bucket}/{self.prefix}"
         if not path.startswith(base):
             raise invalid_key("url")
-        return check_key(path[len(base):], "url")
+        return check_key(path[len(base) :], "url")
 
 
 class _Body(io.RawIOBase):

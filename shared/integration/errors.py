@@ -67,8 +67,10 @@ class ApiError(WorkerError):
         self.body = details.get("body")
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}(code={self.code!r}, message={self.message!r}, "
-                f"operation={getattr(self, 'operation', None)!r}, status_code={getattr(self, 'status_code', None)!r})")
+        return (
+            f"{type(self).__name__}(code={self.code!r}, message={self.message!r}, "
+            f"operation={getattr(self, 'operation', None)!r}, status_code={getattr(self, 'status_code', None)!r})"
+        )
 
 
 class _Transient(ApiError, TransientError):

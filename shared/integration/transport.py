@@ -52,7 +52,10 @@ SLOT_RESERVED = "workers_core_slot_reserved"
 
 #: httpx errors raised before any byte of the request left: repeating even a POST is safe
 _NOT_SENT: tuple[type[Exception], ...] = (
-    httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
 )
 
 
@@ -105,8 +108,9 @@ class StatusErrorMap:
         return self.transport(f"{operation}: {what} {self.name}: {exc!r}", operation=operation, request_sent=sent)
 
     def rate_limited(self, operation: str, retry_after: float | None) -> ApiError:
-        return self.rate_limit(f"{operation}: no slot for {self.name} now", operation=operation,
-                               retry_after=retry_after)
+        return self.rate_limit(
+            f"{operation}: no slot for {self.name} now", operation=operation, retry_after=retry_after
+        )
 
     def for_response(self, response: httpx.Response, operation: str) -> ApiError | None:
         status = response.status_code
@@ -116,17 +120,28 @@ class StatusErrorMap:
         messages = self.messages(response) if status >= 400 else []
         if self.refine is not None and (refined := self.refine(response, operation, messages)) is not None:
             return refined
-        facts: dict[str, Any] = {"operation": operation, "status_code": status, "body": response.content,
-                                 "messages": messages}
+        facts: dict[str, Any] = {
+            "operation": operation,
+            "status_code": status,
+            "body": response.content,
+            "messages": messages,
+        }
         said = f": {messages[0]}" if messages else ""
         if status == 429:
-            return self.rate_limit(f"{operation}: rate limited by {self.name}", **facts,
-                                   retry_after=_retry_after(response, self.default_retry_after))
+            return self.rate_limit(
+                f"{operation}: rate limited by {self.name}",
+                **facts,
+                retry_after=_retry_after(response, self.default_retry_after),
+            )
         if status in (401, 403):
             return self.auth(f"{operation}: {self.name} refused the credentials (HTTP {status}){said}", **facts)
         if status >= 500:
-            return self.transport(f"{operation}: {self.name} answered HTTP {status}{said}", **facts,
-                                  request_sent=True, retry_after=_retry_after(response, None))
+            return self.transport(
+                f"{operation}: {self.name} answered HTTP {status}{said}",
+                **facts,
+                request_sent=True,
+                retry_after=_retry_after(response, None),
+            )
         if status >= 400:
             return self.rejected(f"{operation}: {self.name} answered HTTP {status}{said}", **facts)
         return None

@@ -11,10 +11,21 @@ from shared.outbox.migration import status as read_status
 
 __all__ = ["cli"]
 
-_url = click.option("--database-url", envvar="DATABASE_URL", default=None, show_envvar=True,
-                    help="SQLAlchemy or libpq URL of the outbox database.")
-_env = click.option("--env", "environment", envvar="WORKERS_CORE_ENV", default="production", show_envvar=True,
-                    help="Deployment environment; SQLite is refused outside development/test.")
+_url = click.option(
+    "--database-url",
+    envvar="DATABASE_URL",
+    default=None,
+    show_envvar=True,
+    help="SQLAlchemy or libpq URL of the outbox database.",
+)
+_env = click.option(
+    "--env",
+    "environment",
+    envvar="WORKERS_CORE_ENV",
+    default="production",
+    show_envvar=True,
+    help="Deployment environment; SQLite is refused outside development/test.",
+)
 
 
 @click.group()

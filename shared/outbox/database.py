@@ -30,7 +30,7 @@ def normalize_url(url: str) -> str:
     """``postgresql://`` / ``postgres://`` URLs use psycopg 3 (the driver the project ships)."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

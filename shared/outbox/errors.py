@@ -1,10 +1,10 @@
 """The outbox's exception tree: what a caller of ``shared.outbox`` may catch.
 
-    OutboxError (TransientError)   the outbox could not do what was asked right now (retried)
-    ├── OutboxUnavailable          the database cannot be reached or dropped the connection
-    └── OutboxBusy                 lock contention the database gave up on (deadlock, lock timeout)
-    OutboxConfigError (ValueError) refused configuration: SQLite or no database outside development,
-                                   or a schema older than the code (run ``workers-core outbox migrate``)
+OutboxError (TransientError)   the outbox could not do what was asked right now (retried)
+├── OutboxUnavailable          the database cannot be reached or dropped the connection
+└── OutboxBusy                 lock contention the database gave up on (deadlock, lock timeout)
+OutboxConfigError (ValueError) refused configuration: SQLite or no database outside development,
+                               or a schema older than the code (run ``workers-core outbox migrate``)
 """
 
 from __future__ import annotations

@@ -100,8 +100,14 @@ class Outbox:
     def by_id(self, row_id: int) -> OutboxRow | None:
         return self._one(self._select().where(outbox.c.id == row_id))
 
-    def find(self, *, scope: str | None = None, subject: str | None = None, ref: str | None = None,
-             states: Collection[str] | None = None) -> list[OutboxRow]:
+    def find(
+        self,
+        *,
+        scope: str | None = None,
+        subject: str | None = None,
+        ref: str | None = None,
+        states: Collection[str] | None = None,
+    ) -> list[OutboxRow]:
         """Rows matching every filter given, oldest first."""
         query = self._select()
         for column, value in ((outbox.c.scope, scope), (outbox.c.subject, subject), (outbox.c.ref, ref)):
@@ -118,26 +124,54 @@ class Outbox:
         return _row(found) if found is not None else None
 
     # --- writing ------------------------------------------------------------------------------------
-    def open(self, key: str, *, state: str = "new", scope: str | None = None, subject: str | None = None,
-             content_sha256: str | None = None, data: Mapping[str, Any] | None = None) -> tuple[OutboxRow, bool]:
+    def open(
+        self,
+        key: str,
+        *,
+        state: str = "new",
+        scope: str | None = None,
+        subject: str | None = None,
+        content_sha256: str | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> tuple[OutboxRow, bool]:
         """The row of ``key``, inserted in ``state`` if absent; and whether this call created it."""
         now = self.now()
-        values = {"namespace": self.namespace, "key": key, "scope": scope, "subject": subject,
-                  "content_sha256": content_sha256, "state": state, "data": dict(data or {}), "attempts": 0,
-                  "created_at": now, "updated_at": now}
+        values = {
+            "namespace": self.namespace,
+            "key": key,
+            "scope": scope,
+            "subject": subject,
+            "content_sha256": content_sha256,
+            "state": state,
+            "data": dict(data or {}),
+            "attempts": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
         with translate(), self.engine.begin() as conn:
             insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-            statement = insert(outbox).values(**values).on_conflict_do_nothing(
-                index_elements=[outbox.c.namespace, outbox.c.key]
-            ).returning(*outbox.c)
+            statement = (
+                insert(outbox)
+                .values(**values)
+                .on_conflict_do_nothing(index_elements=[outbox.c.namespace, outbox.c.key])
+                .returning(*outbox.c)
+            )
             created = conn.execute(statement).mappings().first()
             if created is not None:
                 return _row(created), True
             found = conn.execute(self._select().where(outbox.c.key == key)).mappings().one()
             return _row(found), False
 
-    def claim(self, key: str, owner: str, *, lease_s: float, states: Collection[str] | None = None,
-              to_state: str | None = None, count_attempt: bool = True) -> OutboxRow | None:
+    def claim(
+        self,
+        key: str,
+        owner: str,
+        *,
+        lease_s: float,
+        states: Collection[str] | None = None,
+        to_state: str | None = None,
+        count_attempt: bool = True,
+    ) -> OutboxRow | None:
         """Take the lease of ``key`` for ``owner`` (and move it to ``to_state``); ``None`` if not possible now.
 
         Refused while another owner's lease runs, or when the row is not in one of ``states``. The owner's own
@@ -151,14 +185,24 @@ class Outbox:
                 return None
             if current.leased(now) and current.lease_owner != owner:
                 return None
-            changes: dict[str, Any] = {"lease_owner": owner, "lease_until": now + dt.timedelta(seconds=lease_s),
-                                       "attempts": current.attempts + (1 if count_attempt else 0)}
+            changes: dict[str, Any] = {
+                "lease_owner": owner,
+                "lease_until": now + dt.timedelta(seconds=lease_s),
+                "attempts": current.attempts + (1 if count_attempt else 0),
+            }
             if to_state is not None:
                 changes["state"] = to_state
             return self._write(conn, current, changes, now)
 
-    def claim_next(self, owner: str, *, lease_s: float, states: Collection[str], to_state: str | None = None,
-                   scope: str | None = None) -> OutboxRow | None:
+    def claim_next(
+        self,
+        owner: str,
+        *,
+        lease_s: float,
+        states: Collection[str],
+        to_state: str | None = None,
+        scope: str | None = None,
+    ) -> OutboxRow | None:
         """Claim the oldest row in ``states`` whose lease is free (concurrent claimers never get the same row)."""
         now = self.now()
         query = self._select().where(
@@ -174,16 +218,29 @@ class Outbox:
             if found is None:
                 return None
             current = _row(found)
-            changes: dict[str, Any] = {"lease_owner": owner, "lease_until": now + dt.timedelta(seconds=lease_s),
-                                       "attempts": current.attempts + 1}
+            changes: dict[str, Any] = {
+                "lease_owner": owner,
+                "lease_until": now + dt.timedelta(seconds=lease_s),
+                "attempts": current.attempts + 1,
+            }
             if to_state is not None:
                 changes["state"] = to_state
             return self._write(conn, current, changes, now)
 
-    def update(self, key: str, *, expect: Collection[str] | None = None, owner: str | None = None,
-               state: str = UNSET, ref: str | None = UNSET, data: Mapping[str, Any] | None = None,
-               errors: list[str] | None = UNSET, release: bool = False, finished: bool = False,
-               count_attempt: bool = False) -> OutboxRow | None:
+    def update(
+        self,
+        key: str,
+        *,
+        expect: Collection[str] | None = None,
+        owner: str | None = None,
+        state: str = UNSET,
+        ref: str | None = UNSET,
+        data: Mapping[str, Any] | None = None,
+        errors: list[str] | None = UNSET,
+        release: bool = False,
+        finished: bool = False,
+        count_attempt: bool = False,
+    ) -> OutboxRow | None:
         """Change the row (``data`` is merged into the stored one); ``None`` when the row moved on.
 
         ``expect``: the row must be in one of these states. ``owner``: the row must not be leased by anyone
@@ -213,12 +270,21 @@ class Outbox:
                 changes["attempts"] = current.attempts + 1
             return self._write(conn, current, changes, now)
 
-    def complete(self, key: str, state: str, *, owner: str | None = None, expect: Collection[str] | None = None,
-                 ref: str | None = UNSET, data: Mapping[str, Any] | None = None,
-                 errors: list[str] | None = UNSET) -> OutboxRow | None:
+    def complete(
+        self,
+        key: str,
+        state: str,
+        *,
+        owner: str | None = None,
+        expect: Collection[str] | None = None,
+        ref: str | None = UNSET,
+        data: Mapping[str, Any] | None = None,
+        errors: list[str] | None = UNSET,
+    ) -> OutboxRow | None:
         """The row reached ``state`` for good: stamped finished, lease released (compare-and-set as ``update``)."""
-        return self.update(key, expect=expect, owner=owner, state=state, ref=ref, data=data, errors=errors,
-                           release=True, finished=True)
+        return self.update(
+            key, expect=expect, owner=owner, state=state, ref=ref, data=data, errors=errors, release=True, finished=True
+        )
 
     def release(self, key: str, owner: str, *, state: str = UNSET) -> OutboxRow | None:
         """End ``owner``'s lease (optionally moving the row back, e.g. to ``new`` when nothing was sent)."""

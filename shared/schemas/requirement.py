@@ -45,7 +45,8 @@ class SchemaInfoCollector(Collector):
 
     def collect(self) -> Iterable[Metric]:
         family = GaugeMetricFamily(
-            "workers_core_schema_info", "Official validation artefact the worker validates against (1 = verified)",
+            "workers_core_schema_info",
+            "Official validation artefact the worker validates against (1 = verified)",
             labels=["name", "version"],
         )
         try:

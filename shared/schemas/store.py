@@ -62,8 +62,13 @@ class ArtefactStatus:
     problems: tuple[str, ...]
 
     def as_dict(self) -> dict[str, object]:
-        return {"name": self.name, "version": self.version, "role": self.role, "ok": self.ok,
-                "problems": list(self.problems)}
+        return {
+            "name": self.name,
+            "version": self.version,
+            "role": self.role,
+            "ok": self.ok,
+            "problems": list(self.problems),
+        }
 
 
 class SchemaStore:

@@ -26,4 +26,8 @@ class Finding:
     def as_error(self, root: str = "xml") -> dict[str, Any]:
         """The finding as a ``PayloadError`` item (``loc`` / ``msg`` / ``type``)."""
         loc = [root, self.location] if self.location else [root]
-        return {"loc": loc, "msg": f"[{self.rule}] {self.message}" if self.rule else self.message, "type": self.rule or self.source}
+        return {
+            "loc": loc,
+            "msg": f"[{self.rule}] {self.message}" if self.rule else self.message,
+            "type": self.rule or self.source,
+        }

@@ -122,8 +122,9 @@ def test_a_limiter_without_a_slot_is_an_anaf_rate_limit(anaf_settings: AnafSetti
 
     from shared.ratelimit import GcraLimiter
 
-    limiter = GcraLimiter(redis.Redis.from_url(redis_url), f"wrk:test:rate:{uuid.uuid4().hex}", rate=1, period=30,
-                          max_wait=0.2)
+    limiter = GcraLimiter(
+        redis.Redis.from_url(redis_url), f"wrk:test:rate:{uuid.uuid4().hex}", rate=1, period=30, max_wait=0.2
+    )
     with build_client(anaf_settings, limiter=limiter) as client:
         with pytest.raises(AnafTransportError):  # first call: the slot is taken, the host refuses the connection
             _call(client, "POST", f"http://127.0.0.1:{free_port()}/x", content=b"<a/>")

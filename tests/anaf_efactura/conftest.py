@@ -42,8 +42,7 @@ def efactura_factory(anaf_env, fake_anaf, database_url, validator, tmp_path):  #
             WORKERS_CORE_ENV="test",
             **{"poll_schedule_s": [0.2], "reconcile_retry_s": 1.0, **efactura},
         )
-        outbox = EfacturaOutbox(open_outbox(settings.database, NAMESPACE, environment="test"),
-                                lease_s=settings.lease_s)
+        outbox = EfacturaOutbox(open_outbox(settings.database, NAMESPACE, environment="test"), lease_s=settings.lease_s)
         made.append((runtime, outbox))
         return EfacturaService(settings, runtime, outbox, lambda: validator, FilesystemArtifactStore(tmp_path / "art"))
 

@@ -40,7 +40,9 @@ def test_build_then_validate(tmp_path: Path) -> None:
     checked = run("efactura", "validate", str(xml))
     assert checked.returncode == 0, checked.stdout
     assert json.loads(checked.stdout) == {
-        "ok": True, "errors": [], "warnings": [],
+        "ok": True,
+        "errors": [],
+        "warnings": [],
         "validated_with": [{"name": "ubl-2.1", "version": "2.1"}, {"name": "cius-ro", "version": "1.0.9"}],
     }
     xml.write_bytes(built.stdout.replace(b"<cbc:CountrySubentity>RO-CJ", b"<cbc:CountrySubentity>CLUJ"))

@@ -48,10 +48,16 @@ def test_worker_settings_refuse_a_missing_or_sqlite_database_in_production(
 
 def test_the_worker_refuses_to_start_on_sqlite_in_production(tmp_path) -> None:  # type: ignore[no-untyped-def]
     env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
-    env.update(WORKERS_CORE_ENV="production", DATABASE_URL=f"sqlite:///{tmp_path / 'o.db'}", REGISTRY_URL="",
-               HEALTH_PORT="0")
-    run = subprocess.run([sys.executable, "-m", "shared.cli", "worker", "anaf.efactura"], cwd=REPO, env=env,
-                         capture_output=True, timeout=120)
+    env.update(
+        WORKERS_CORE_ENV="production", DATABASE_URL=f"sqlite:///{tmp_path / 'o.db'}", REGISTRY_URL="", HEALTH_PORT="0"
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "shared.cli", "worker", "anaf.efactura"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
     assert run.returncode != 0
     last = run.stderr.decode().strip().splitlines()[-1]
     assert "outbox: SQLite is refused outside development (WORKERS_CORE_ENV=production)" in last

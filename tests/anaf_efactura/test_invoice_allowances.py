@@ -13,10 +13,22 @@ from anaf_efactura.ubl import NS, build_ubl
 from anaf_efactura.validation import InvoiceValidator
 from tests.anaf_efactura.samples import credit_note, invoice
 
-DISCOUNT = {"reason": "Discount comercial 10%", "reason_code": "95", "base_amount": "376.39", "percentage": "10",
-            "vat_category": "S", "vat_rate": "21"}
-TRANSPORT = {"charge": True, "reason": "Transport", "reason_code": "FC", "amount": "50", "vat_category": "S",
-             "vat_rate": "21"}
+DISCOUNT = {
+    "reason": "Discount comercial 10%",
+    "reason_code": "95",
+    "base_amount": "376.39",
+    "percentage": "10",
+    "vat_category": "S",
+    "vat_rate": "21",
+}
+TRANSPORT = {
+    "charge": True,
+    "reason": "Transport",
+    "reason_code": "FC",
+    "amount": "50",
+    "vat_category": "S",
+    "vat_rate": "21",
+}
 
 
 def _money(root: etree._Element, name: str) -> str | None:

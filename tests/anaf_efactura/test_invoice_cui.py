@@ -94,8 +94,9 @@ def test_json_model_refuses_a_wrong_check_digit(party: str, field: str, value: s
 
 def _cli(*args: str) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "shared.cli", *args], cwd=REPO, capture_output=True, timeout=180,
-                          env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "shared.cli", *args], cwd=REPO, capture_output=True, timeout=180, env=env
+    )
 
 
 def test_efactura_validate_cli_refuses_a_wrong_check_digit(tmp_path: Path) -> None:

@@ -86,8 +86,9 @@ def test_exchange_rate_is_recorded_in_a_note(validator: InvoiceValidator) -> Non
     notes = [n.text for n in etree.fromstring(xml).findall("cbc:Note", NS)]
     assert notes[-1] == "Curs de schimb utilizat pentru TVA: 1 EUR = 4.9771 RON"
     assert validator.validate(xml).errors == []
-    quiet = build_ubl(Invoice.model_validate(invoice(currency="EUR", tax_exchange_rate="4.9771",
-                                                     exchange_rate_note=False)))
+    quiet = build_ubl(
+        Invoice.model_validate(invoice(currency="EUR", tax_exchange_rate="4.9771", exchange_rate_note=False))
+    )
     assert b"Curs de schimb" not in quiet
     with pytest.raises(ValidationError, match="at most 20 notes"):
         Invoice.model_validate(invoice(currency="EUR", tax_exchange_rate="4.9771", notes=["n"] * 20))
@@ -95,8 +96,9 @@ def test_exchange_rate_is_recorded_in_a_note(validator: InvoiceValidator) -> Non
 
 def _cli(*args: str) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "shared.cli", *args], cwd=REPO, capture_output=True, timeout=180,
-                          env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "shared.cli", *args], cwd=REPO, capture_output=True, timeout=180, env=env
+    )
 
 
 def test_build_takes_the_extern_flag(tmp_path: Path) -> None:
@@ -105,8 +107,11 @@ def test_build_takes_the_extern_flag(tmp_path: Path) -> None:
     refused = _cli("efactura", "build", "--extern", str(domestic))
     assert refused.returncode == 1 and json.loads(refused.stderr)["errors"][0]["type"] == "extern"
     data = invoice("FCT-EXT-2")
-    data["buyer"] = {"name": "KUNDE GMBH", "vat_id": "DE123456789",
-                     "address": {"street": "Hauptstr. 1", "city": "Berlin", "county": "BE", "country": "DE"}}
+    data["buyer"] = {
+        "name": "KUNDE GMBH",
+        "vat_id": "DE123456789",
+        "address": {"street": "Hauptstr. 1", "city": "Berlin", "county": "BE", "country": "DE"},
+    }
     abroad = tmp_path / "de.json"
     abroad.write_text(json.dumps(data))
     built = _cli("efactura", "build", "--extern", str(abroad))

@@ -61,7 +61,7 @@ def old_database() -> Iterator[str]:
                 "INSERT INTO efactura_outbox (invoice_key, cif, xml_sha256, standard, flags, status, upload_index, "
                 "errors, signature, polls, attempts, intent_at, validated_with) VALUES "
                 "(%s, '4221306', %s, 'UBL', '{\"extern\": true}', %s, %s, '[]', '{\"signer\": null}', 2, 1, now(), "
-                "'[{\"name\": \"cius-ro\", \"version\": \"1.0.9\"}]')",
+                '\'[{"name": "cius-ro", "version": "1.0.9"}]\')',
                 (f"{number}|2026-01-01", f"{number:0>64}"[-64:], status, index),
             )
     yield url
@@ -74,14 +74,22 @@ def test_old_efactura_rows_keep_their_ids_and_state(old_database: str) -> None:
     try:
         migrate(engine, to="0001_outbox")
         with engine.begin() as conn:  # another worker adopted the shared outbox first and took id 2
-            conn.execute(text("INSERT INTO workers_core_outbox (id, namespace, key, state, data, created_at, updated_at) "
-                              "VALUES (2, 'etransport', 'x', 'pending', '{}', now(), now())"))
+            conn.execute(
+                text(
+                    "INSERT INTO workers_core_outbox (id, namespace, key, state, data, created_at, updated_at) "
+                    "VALUES (2, 'etransport', 'x', 'pending', '{}', now(), now())"
+                )
+            )
         assert migrate(engine).current == "0002_efactura_rows"
         assert migrate(engine).current == "0002_efactura_rows"  # a second run copies nothing twice
         box = EfacturaOutbox(Outbox(engine, "efactura"))
         first = box.get(1)
-        assert (first.invoice_key, first.status, first.upload_index, first.attempts) == ("F-1|2026-01-01", "accepted",
-                                                                                         5001, 1)
+        assert (first.invoice_key, first.status, first.upload_index, first.attempts) == (
+            "F-1|2026-01-01",
+            "accepted",
+            5001,
+            1,
+        )
         assert first.flags == {"extern": True} and first.polls == 2 and first.intent_at is not None
         assert first.validated_with == [{"name": "cius-ro", "version": "1.0.9"}] and first.signature == {"signer": None}
         third = box.get(3)

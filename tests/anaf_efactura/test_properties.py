@@ -26,7 +26,13 @@ from anaf_efactura.validation import InvoiceValidator
 
 CHARS = st.characters(blacklist_categories=("Cs", "Cc", "Co", "Cn"), blacklist_characters="\ufffe\uffff")
 CENT = Decimal("0.01")
-EXEMPTION_CODES = {"E": "VATEX-EU-132-1I", "AE": "VATEX-EU-AE", "K": "VATEX-EU-IC", "G": "VATEX-EU-G", "O": "VATEX-EU-O"}
+EXEMPTION_CODES = {
+    "E": "VATEX-EU-132-1I",
+    "AE": "VATEX-EU-AE",
+    "K": "VATEX-EU-IC",
+    "G": "VATEX-EU-G",
+    "O": "VATEX-EU-O",
+}
 
 
 def text(max_size: int) -> st.SearchStrategy[str]:
@@ -100,9 +106,9 @@ def party(draw: st.DrawFn, *, vat: bool, foreign: bool = False) -> dict[str, Any
 
 
 money = st.decimals(min_value=Decimal("0"), max_value=Decimal("99999.999999"), places=6, allow_nan=False)
-quantity = st.decimals(
-    min_value=Decimal("-999.999"), max_value=Decimal("9999.999999"), places=6, allow_nan=False
-).map(lambda q: q if q != 0 else Decimal(1))
+quantity = st.decimals(min_value=Decimal("-999.999"), max_value=Decimal("9999.999999"), places=6, allow_nan=False).map(
+    lambda q: q if q != 0 else Decimal(1)
+)
 
 
 def _tax(category: str, rates: tuple[Decimal, ...], draw: st.DrawFn) -> dict[str, Any]:
@@ -172,8 +178,9 @@ def invoices(draw: st.DrawFn) -> dict[str, Any]:
         "issue_date": issue.isoformat(),
         "tax_point_date": tax_point.isoformat() if tax_point else None,
         "currency": currency,
-        "tax_exchange_rate": None if currency == "RON" else str(draw(st.decimals(Decimal("0.1"), Decimal("10"),
-                                                                                 places=4))),
+        "tax_exchange_rate": None
+        if currency == "RON"
+        else str(draw(st.decimals(Decimal("0.1"), Decimal("10"), places=4))),
         "exchange_rate_note": draw(st.booleans()),
         "notes": draw(st.lists(text(300), max_size=3)),
         "seller": seller,
@@ -192,8 +199,11 @@ def invoices(draw: st.DrawFn) -> dict[str, Any]:
     }
     paid = draw(st.booleans())
     if paid:
-        data["payment"] = {"means_code": "30", "iban": "RO49AAAA1B31007593840000",
-                           "payment_id": draw(st.none() | text(140))}
+        data["payment"] = {
+            "means_code": "30",
+            "iban": "RO49AAAA1B31007593840000",
+            "payment_id": draw(st.none() | text(140)),
+        }
     due = (issue + dt.timedelta(days=draw(st.integers(0, 90)))).isoformat()
     if credit:
         data["due_date"] = due if paid and draw(st.booleans()) else None

@@ -13,10 +13,13 @@ def test_production_worker_refuses_to_start_without_schemas(start_worker, efactu
     assert fake_anaf.state.requests == []
 
 
-def test_development_worker_uploads_nothing_without_schemas(start_worker, celery_client, efactura_env, fake_anaf,
-                                                           tmp_path):
-    worker = start_worker("anaf.efactura", env={**efactura_env, "WORKERS_CORE_ENV": "development",
-                                                "WORKERS_CORE_SCHEMAS_DIR": str(tmp_path / "empty")})
+def test_development_worker_uploads_nothing_without_schemas(
+    start_worker, celery_client, efactura_env, fake_anaf, tmp_path
+):
+    worker = start_worker(
+        "anaf.efactura",
+        env={**efactura_env, "WORKERS_CORE_ENV": "development", "WORKERS_CORE_SCHEMAS_DIR": str(tmp_path / "empty")},
+    )
     deep_readiness_fails(worker)
     before = list(fake_anaf.state.requests)
     failed_for_schemas(celery_client.send_task("efactura.submit", kwargs={"invoice": invoice("FCT-NOSCHEMA-1")}))

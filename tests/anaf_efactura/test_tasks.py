@@ -92,7 +92,9 @@ def test_worker_killed_mid_upload_files_exactly_once(
     assert row["status"] == "accepted" and row["attempts"] == 1
 
 
-def test_deep_readiness_reports_tokens_and_exports_the_expiry_metric(start_worker, efactura_env, fake_anaf, celery_client):
+def test_deep_readiness_reports_tokens_and_exports_the_expiry_metric(
+    start_worker, efactura_env, fake_anaf, celery_client
+):
     import httpx
 
     # only the refresh token seeded: the worker's first ANAF call refreshes the pair (and counts the call)
@@ -128,5 +130,6 @@ def test_deep_readiness_fails_without_a_token(start_worker, anaf_env):
     assert checks["anaf-oauth"]["status"] == "fail" and "authorize-url" in checks["anaf-oauth"]["error"]
     assert checks["schemas"]["status"] == "ok"
     assert checks["schemas"]["details"]["artefacts"] == [
-        {"name": "ubl-2.1", "version": "2.1"}, {"name": "cius-ro", "version": "1.0.9"}
+        {"name": "ubl-2.1", "version": "2.1"},
+        {"name": "cius-ro", "version": "1.0.9"},
     ]

@@ -95,8 +95,14 @@ def test_invoice_line_rate_checked_against_the_tax_point() -> None:
 def test_a_named_exception_allows_the_transitional_rate(validator: InvoiceValidator) -> None:
     payload = invoice()
     payload["lines"] = [
-        {"name": "Apartament 2 camere", "quantity": "1", "unit_price": "350000", "vat_category": "S",
-         "vat_rate": "9", "vat_exception": "L141-2025-art-III"}
+        {
+            "name": "Apartament 2 camere",
+            "quantity": "1",
+            "unit_price": "350000",
+            "vat_category": "S",
+            "vat_rate": "9",
+            "vat_exception": "L141-2025-art-III",
+        }
     ]
     model = Invoice.model_validate(payload)
     report = validator.validate(build_ubl(model))

@@ -16,8 +16,13 @@ class EventSink:
 
     def __init__(self, broker_url: str, pattern: str):
         self.conn = Connection(broker_url)
-        self.queue = Queue(f"test-events-{uuid.uuid4().hex[:8]}", exchange=EVENTS_EXCHANGE, routing_key=pattern,
-                           durable=False, auto_delete=False)
+        self.queue = Queue(
+            f"test-events-{uuid.uuid4().hex[:8]}",
+            exchange=EVENTS_EXCHANGE,
+            routing_key=pattern,
+            durable=False,
+            auto_delete=False,
+        )
         self.queue(self.conn.default_channel).declare()
         self.simple = self.conn.SimpleQueue(self.queue, no_ack=True)
         self.received: list[tuple[str, dict[str, Any]]] = []

@@ -57,7 +57,11 @@ def test_build_and_validate_commands(tmp_path):
         ({"gross_weight_kg": 5000, "value_ron": 50000}, False, False),
         ({"gross_weight_kg": 5000, "value_ron": 50000, "high_risk_goods": True}, True, True),
         ({"gross_weight_kg": 501, "value_ron": 100, "high_risk_goods": True}, True, False),
-        ({"destination_country": "HU", "gross_weight_kg": 900, "value_ron": 90000, "vehicle_max_mass_kg": 2400}, False, False),
+        (
+            {"destination_country": "HU", "gross_weight_kg": 900, "value_ron": 90000, "vehicle_max_mass_kg": 2400},
+            False,
+            False,
+        ),
         ({"origin_country": "TR", "gross_weight_kg": 10000, "value_ron": 10000.01}, True, True),
     ],
 )

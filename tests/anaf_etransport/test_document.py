@@ -23,8 +23,11 @@ def test_every_kind_is_valid_against_xsd_and_schematron(name, etr_validator):
     # the Schematron's type reports prove the rules really ran on this document
     kinds = {f.rule for f in findings if not f.fatal}
     expected = {
-        "notificare": "BT-TY-001", "corectie": "BT-TY-002", "stergere": "BT-TY-004",
-        "confirmare": "BT-TY-003", "modifVehicul": "BT-TY-200",
+        "notificare": "BT-TY-001",
+        "corectie": "BT-TY-002",
+        "stergere": "BT-TY-004",
+        "confirmare": "BT-TY-003",
+        "modifVehicul": "BT-TY-200",
     }[document_kind(decl)]
     assert expected in kinds
 
@@ -46,8 +49,15 @@ def test_vehicle_change_time_is_romanian_local_time():
 
 @pytest.mark.parametrize(
     ("uit", "ok"),
-    [("3V0P0L0P0T3JUW46", True), ("4C0U0C0J0W3DDQ92", True), ("3H1M0A0E0J3FKN75", True),
-     ("3V0P0L0P0T3JUW47", False), ("3V0P0L0P0T3JUW4", False), ("3B0P0L0P0T3JUW46", False), ("", False)],
+    [
+        ("3V0P0L0P0T3JUW46", True),
+        ("4C0U0C0J0W3DDQ92", True),
+        ("3H1M0A0E0J3FKN75", True),
+        ("3V0P0L0P0T3JUW47", False),
+        ("3V0P0L0P0T3JUW4", False),
+        ("3B0P0L0P0T3JUW46", False),
+        ("", False),
+    ],
 )
 def test_uit_format_and_check_digits(uit, ok):
     assert is_valid_uit(uit) is ok
@@ -77,11 +87,9 @@ BAD_CASES = {
     "wrong-purpose": (lambda d: d["document"]["goods"][0].update(purpose_code="201"), "BR-070"),
     "missing-tariff": (lambda d: d["document"]["goods"][0].pop("tariff_code"), "BR-206"),
     "domestic-border-start": (lambda d: d["document"].update(start={"border_point": 3}), "BR-212"),
-    "two-route-kinds": (
-        lambda d: d["document"]["start"].update(border_point=3), "BR-210"),
+    "two-route-kinds": (lambda d: d["document"]["start"].update(border_point=3), "BR-210"),
     "customs-end-domestic": (lambda d: d["document"].update(end={"customs_office": "372901"}), "BR-217"),
-    "other-doc-without-notes": (
-        lambda d: d["document"]["documents"][0].update(type_code="9999"), "BR-026"),
+    "other-doc-without-notes": (lambda d: d["document"]["documents"][0].update(type_code="9999"), "BR-026"),
     "previous-on-domestic": (lambda d: d["document"].update(previous=[{"uit": samples.UIT}]), "BR-025"),
     "bad-declarant": (lambda d: d.update(declarant_code="0123"), "BR-002"),
     "bad-plate": (lambda d: d["document"]["transport"].update(vehicle_no="b 123"), "vehicle_no"),

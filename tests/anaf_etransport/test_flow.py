@@ -16,7 +16,9 @@ def _send(celery_client, **kwargs):
     return celery_client.send_task("etransport.submit", kwargs=kwargs)
 
 
-def test_notification_gets_a_valid_uit_then_correction_and_deletion(start_worker, celery_client, etr_env, fake_anaf, etr_events):
+def test_notification_gets_a_valid_uit_then_correction_and_deletion(
+    start_worker, celery_client, etr_env, fake_anaf, etr_events
+):
     start_worker("anaf.etransport", env=etr_env)
     key = f"shipment-{uuid.uuid4().hex[:8]}"
     first = _send(celery_client, declaration=samples.domestic(), idempotency_key=key).get(timeout=60)
@@ -46,8 +48,13 @@ def test_notification_gets_a_valid_uit_then_correction_and_deletion(start_worker
 def test_unknown_uit_is_rejected_with_anaf_errors(start_worker, celery_client, etr_env, fake_anaf, etr_events):
     start_worker("anaf.etransport", env=etr_env)
     uit = samples.make_uit("9E0P0C0J0J3DQV")
-    result = _send(celery_client, declaration={"declarant_code": "12345674",
-                                               "document": {"kind": "confirmare", "uit": uit, "confirmation_type": "10"}}).get(timeout=60)
+    result = _send(
+        celery_client,
+        declaration={
+            "declarant_code": "12345674",
+            "document": {"kind": "confirmare", "uit": uit, "confirmation_type": "10"},
+        },
+    ).get(timeout=60)
     assert result["state"] == "nok" and result["uit_valid"] is False
     assert any(uit in e for e in result["errors"])
     event = etr_events.wait_for("etransport.rejected")
@@ -73,8 +80,10 @@ def test_invalid_or_hostile_input_fails_fast_and_sends_nothing(start_worker, cel
     assert r.state == "FAILURE"
     err = r.result.args[0] if r.result.args else {}
     assert err["code"] == "invalid_payload" and "BR-005" in str(err["errors"])
-    xxe = ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
-           '<eTransport xmlns="mfp:anaf:dgti:eTransport:declaratie:v2" codDeclarant="12345674"><stergere uit="&e;"/></eTransport>')
+    xxe = (
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+        '<eTransport xmlns="mfp:anaf:dgti:eTransport:declaratie:v2" codDeclarant="12345674"><stergere uit="&e;"/></eTransport>'
+    )
     r2 = _send(celery_client, xml=xxe, cif="12345674")
     r2.get(timeout=30, propagate=False)
     assert r2.state == "FAILURE" and r2.result.args[0]["code"] == "etransport_invalid"

@@ -25,15 +25,18 @@ def test_production_worker_refuses_to_start_without_schemas(start_worker, etr_en
 
 
 def test_development_worker_uploads_nothing_without_schemas(start_worker, celery_client, etr_env, fake_anaf, tmp_path):
-    worker = start_worker("anaf.etransport", env={**etr_env, "WORKERS_CORE_ENV": "development",
-                                                  "WORKERS_CORE_SCHEMAS_DIR": str(tmp_path / "empty")})
+    worker = start_worker(
+        "anaf.etransport",
+        env={**etr_env, "WORKERS_CORE_ENV": "development", "WORKERS_CORE_SCHEMAS_DIR": str(tmp_path / "empty")},
+    )
     deep_readiness_fails(worker)
     failed_for_schemas(celery_client.send_task("etransport.submit", kwargs={"declaration": samples.domestic()}))
     assert book(fake_anaf.state).uploads() == [] and fake_anaf.state.requests == []
 
 
-def test_unknown_customs_office_is_refused_by_default_through_the_worker(start_worker, celery_client, etr_env,
-                                                                        fake_anaf):
+def test_unknown_customs_office_is_refused_by_default_through_the_worker(
+    start_worker, celery_client, etr_env, fake_anaf
+):
     start_worker("anaf.etransport", env=etr_env)
     result = celery_client.send_task("etransport.submit", kwargs={"xml": _unknown_customs_office(), "cif": "12345674"})
     result.get(timeout=60, propagate=False)
@@ -49,7 +52,9 @@ def test_unknown_customs_office_is_refused_by_default_through_the_cli(tmp_path, 
     xml = tmp_path / "decl.xml"
     xml.write_text(_unknown_customs_office())
     refused = CliRunner().invoke(cli, ["validate", str(xml)])
-    assert refused.exit_code == 1 and "codBirouVamal" in refused.output and "etransport-xsd v2 20230126" in refused.output
+    assert (
+        refused.exit_code == 1 and "codBirouVamal" in refused.output and "etransport-xsd v2 20230126" in refused.output
+    )
     monkeypatch.setenv("WORKERS_CORE_SCHEMAS_DIR", str(tmp_path / "empty"))
     no_schemas = CliRunner().invoke(cli, ["validate", str(xml)])
     assert no_schemas.exit_code == 1 and "--allow-partial" in no_schemas.output

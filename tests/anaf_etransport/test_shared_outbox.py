@@ -19,12 +19,12 @@ def test_a_poll_consumed_by_another_worker_process_finds_the_declaration(
     httpx.post(f"{fake_anaf.url}/_fake/config", json={"processing_delay_s": 4.0}, timeout=5)
     uploader = start_worker("anaf.etransport", env={**etr_env, "ANAF_ETRANSPORT_POLL_DELAYS": "[10]"}, name="etr-a")
     key = f"replica-{uuid.uuid4().hex[:8]}"
-    first = celery_client.send_task("etransport.submit", kwargs={"declaration": samples.export(),
-                                                                 "idempotency_key": key}).get(timeout=60)
+    first = celery_client.send_task(
+        "etransport.submit", kwargs={"declaration": samples.export(), "idempotency_key": key}
+    ).get(timeout=60)
     assert first["state"] == "processing" and first["uit"], first  # the verdict is left to etransport.poll
     # a second process, its own artifact directory (no shared volume), the same PostgreSQL; the uploader goes away
-    poller = start_worker("anaf.etransport", env={**etr_env, "ARTIFACT_DIR": str(tmp_path / "other-pod")},
-                          name="etr-b")
+    poller = start_worker("anaf.etransport", env={**etr_env, "ARTIFACT_DIR": str(tmp_path / "other-pod")}, name="etr-b")
     uploader.stop(timeout=30)
     event = etr_events.wait_for("etransport.uit_issued", timeout=60)
     assert event["source"]["instance"] == poller.name
@@ -49,15 +49,25 @@ def _refused(worker) -> list[str]:
 
 
 def test_production_worker_refuses_sqlite_in_one_line(start_worker, etr_env, fake_anaf, tmp_path):
-    worker = start_worker("anaf.etransport", wait=False, env={
-        **etr_env, "WORKERS_CORE_ENV": "production", "ANAF_ETRANSPORT_DATABASE_URL": f"sqlite:///{tmp_path / 'o.db'}"})
+    worker = start_worker(
+        "anaf.etransport",
+        wait=False,
+        env={
+            **etr_env,
+            "WORKERS_CORE_ENV": "production",
+            "ANAF_ETRANSPORT_DATABASE_URL": f"sqlite:///{tmp_path / 'o.db'}",
+        },
+    )
     (line,) = _refused(worker)
     assert "SQLite is refused outside development" in line
     assert not (tmp_path / "o.db").exists() and fake_anaf.state.requests == []
 
 
 def test_production_worker_refuses_to_start_without_its_database(start_worker, etr_env, fake_anaf):
-    worker = start_worker("anaf.etransport", wait=False, env={
-        **etr_env, "WORKERS_CORE_ENV": "production", "ANAF_ETRANSPORT_DATABASE_URL": ""})
+    worker = start_worker(
+        "anaf.etransport",
+        wait=False,
+        env={**etr_env, "WORKERS_CORE_ENV": "production", "ANAF_ETRANSPORT_DATABASE_URL": ""},
+    )
     (line,) = _refused(worker)
     assert "no database URL" in line

@@ -46,16 +46,34 @@ def shift(paths: dict[str, Path], kind: str, key: str, value: str, amount: Decim
     write(paths[kind], data)
 
 
-def post(paths: dict[str, Path], journal: str, transaction_id: str, date: str,
-         lines: list[tuple[str, str, str, Decimal, Decimal]]) -> None:
+def post(
+    paths: dict[str, Path],
+    journal: str,
+    transaction_id: str,
+    date: str,
+    lines: list[tuple[str, str, str, Decimal, Decimal]],
+) -> None:
     """Append one transaction: lines of (account, customer, supplier, debit, credit); closings roll forward."""
     ledger = rows(paths["lines"])
     for n, (account, customer, supplier, debit, credit) in enumerate(lines, 1):
-        ledger.append({"journal_id": journal, "transaction_id": transaction_id, "transaction_date": date,
-                       "transaction_description": transaction_id, "record_id": f"{transaction_id}.{n}",
-                       "account_id": account, "customer_id": customer, "supplier_id": supplier,
-                       "description": f"Linie {n}", "debit": str(debit), "credit": str(credit),
-                       "tax_type": "000", "tax_code": "000000", "tax_amount": "0"})
+        ledger.append(
+            {
+                "journal_id": journal,
+                "transaction_id": transaction_id,
+                "transaction_date": date,
+                "transaction_description": transaction_id,
+                "record_id": f"{transaction_id}.{n}",
+                "account_id": account,
+                "customer_id": customer,
+                "supplier_id": supplier,
+                "description": f"Linie {n}",
+                "debit": str(debit),
+                "credit": str(credit),
+                "tax_type": "000",
+                "tax_code": "000000",
+                "tax_amount": "0",
+            }
+        )
         shift(paths, "accounts", "account_id", account, debit - credit, sides=("closing",))
         partner = {"4111": ("customers", customer), "401": ("suppliers", supplier)}.get(account)
         if partner is not None:

@@ -26,6 +26,13 @@ def store(tmp_path: Path) -> FilesystemArtifactStore:
 @pytest.fixture
 def make_generator(store, saft_schema):
     def _make(*, max_lines: int = 500_000, duk: DukValidator | None = None, engine_factory=None) -> SaftGenerator:
-        return SaftGenerator(store, schema=saft_schema, duk=duk or DukValidator(None), max_lines_per_segment=max_lines,
-                             software=("workers-core", "workers-core anaf.saft", "0.1.0"), engine_factory=engine_factory)
+        return SaftGenerator(
+            store,
+            schema=saft_schema,
+            duk=duk or DukValidator(None),
+            max_lines_per_segment=max_lines,
+            software=("workers-core", "workers-core anaf.saft", "0.1.0"),
+            engine_factory=engine_factory,
+        )
+
     return _make

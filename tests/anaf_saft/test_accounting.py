@@ -19,8 +19,14 @@ D = Decimal
 
 
 def _request() -> SaftRequest:
-    return SaftRequest.model_validate({"company": SAMPLE_COMPANY, "period": {"year": 2025, "start_month": 7, "end_month": 7},
-                                       "period_type": "L", "source": {"kind": "export", "accounts": "a", "lines": "l"}})
+    return SaftRequest.model_validate(
+        {
+            "company": SAMPLE_COMPANY,
+            "period": {"year": 2025, "start_month": 7, "end_month": 7},
+            "period_type": "L",
+            "source": {"kind": "export", "accounts": "a", "lines": "l"},
+        }
+    )
 
 
 def _findings(paths, fmt="jsonl"):
@@ -53,9 +59,14 @@ def test_opening_and_closing_trial_balances_must_balance(paths):
 
 def test_each_account_rolls_forward(paths):
     books.shift(paths, "accounts", "account_id", "371", D(50), sides=("closing",))
-    books.shift(paths, "accounts", "account_id", "1012", D(-50), sides=("closing",))  # the closing balance still balances
+    books.shift(
+        paths, "accounts", "account_id", "1012", D(-50), sides=("closing",)
+    )  # the closing balance still balances
     found = _findings(paths)
-    assert [(r, loc) for r, loc, _ in found] == [("balance", "accounts account=1012"), ("balance", "accounts account=371")]
+    assert [(r, loc) for r, loc, _ in found] == [
+        ("balance", "accounts account=1012"),
+        ("balance", "accounts account=371"),
+    ]
     assert "account 371: opening 17000.00 + movements" in found[1][2]
 
 
@@ -63,8 +74,10 @@ def test_each_partner_rolls_forward(paths):
     books.shift(paths, "customers", "party_id", "C1", D(10), sides=("closing",))
     books.shift(paths, "customers", "party_id", "C2", D(-10), sides=("closing",))  # 4111 still equals the sum
     found = _findings(paths)
-    assert [(r, loc) for r, loc, _ in found] == [("partner_balance", "customers party=C1"),
-                                                  ("partner_balance", "customers party=C2")]
+    assert [(r, loc) for r, loc, _ in found] == [
+        ("partner_balance", "customers party=C1"),
+        ("partner_balance", "customers party=C2"),
+    ]
     assert found[0][2].startswith("customer C1 on account 4111: opening 1000.00 + movements")
 
 
@@ -72,7 +85,9 @@ def test_control_accounts_equal_the_sum_of_their_partners(paths):
     books.shift(paths, "suppliers", "party_id", "S1", D(-25), sides=("opening", "closing"))  # S1 rolls forward
     found = _findings(paths)
     assert [(r, loc) for r, loc, _ in found] == [("control_account", "accounts account=401")] * 2
-    assert "control account 401: opening balance -1000.00 != sum of its partners' opening balances -1025.00" in found[0][2]
+    assert (
+        "control account 401: opening balance -1000.00 != sum of its partners' opening balances -1025.00" in found[0][2]
+    )
 
 
 def test_control_account_lines_need_their_partner(paths):
@@ -95,9 +110,16 @@ def _edit(paths, kind, key, value, **changes):
     ("changes", "rule", "text"),
     [
         ({"transaction_id": ""}, "document_unlinked", "payment INC-1 names no ledger transaction"),
-        ({"transaction_id": "B404"}, "document_not_in_ledger", "payment INC-1: transaction B404 is not in the general ledger"),
-        ({"transaction_id": "B7"}, "document_ledger_mismatch", "payment INC-1, payment INC-7: partner control accounts "
-                                                               "should move"),
+        (
+            {"transaction_id": "B404"},
+            "document_not_in_ledger",
+            "payment INC-1: transaction B404 is not in the general ledger",
+        ),
+        (
+            {"transaction_id": "B7"},
+            "document_ledger_mismatch",
+            "payment INC-1, payment INC-7: partner control accounts should move",
+        ),
     ],
 )
 def test_payments_reconcile_with_the_ledger(paths, changes, rule, text):
@@ -109,8 +131,13 @@ def test_payments_reconcile_with_the_ledger(paths, changes, rule, text):
 def test_a_payment_with_another_amount_than_its_posting_is_named(paths):
     _edit(paths, "payments", "payment_ref", "INC-1", credit="1.00")
     found = [(r, loc, m) for r, loc, m in _findings(paths) if r == "document_ledger_mismatch"]
-    assert found == [("document_ledger_mismatch", "lines transaction=B1",
-                      "payment INC-1: partner control accounts should move -1.00 in transaction B1, the ledger moves -163.03")]
+    assert found == [
+        (
+            "document_ledger_mismatch",
+            "lines transaction=B1",
+            "payment INC-1: partner control accounts should move -1.00 in transaction B1, the ledger moves -163.03",
+        )
+    ]
 
 
 def test_invoices_reconcile_with_the_ledger(paths):
@@ -122,8 +149,19 @@ def test_invoices_reconcile_with_the_ledger(paths):
 
 def _add_tax_code(paths, code, pct):
     taxes = books.rows(paths["tax_codes"])
-    books.write(paths["tax_codes"], [*taxes, {"tax_type": "300", "tax_code": code, "description": f"TVA {pct}%",
-                                              "percentage": str(pct), "base_rate": "1"}])
+    books.write(
+        paths["tax_codes"],
+        [
+            *taxes,
+            {
+                "tax_type": "300",
+                "tax_code": code,
+                "description": f"TVA {pct}%",
+                "percentage": str(pct),
+                "base_rate": "1",
+            },
+        ],
+    )
 
 
 def test_a_vat_rate_not_in_force_on_the_line_date_is_refused(paths):
@@ -131,8 +169,10 @@ def test_a_vat_rate_not_in_force_on_the_line_date_is_refused(paths):
     _edit(paths, "lines", "record_id", "1.2", tax_code="310399")
     _edit(paths, "sales_invoices", "invoice_no", "FV-3", tax_code="310399", tax_percentage="")
     found = [(r, loc, m) for r, loc, m in _findings(paths) if r.startswith("tax")]
-    assert [(r, loc) for r, loc, _ in found] == [("tax_rate", "sales_invoices invoice=FV-3 customer=C1"),
-                                                  ("tax_rate", "lines journal=VZ transaction=T1")]
+    assert [(r, loc) for r, loc, _ in found] == [
+        ("tax_rate", "sales_invoices invoice=FV-3 customer=C1"),
+        ("tax_rate", "lines journal=VZ transaction=T1"),
+    ]
     assert "line 1: tax code 310399: VAT rate 21% was not in force on 2025-07-04" in found[0][2]
     assert "record 1.2: tax code 310399: VAT rate 21% was not in force on 2025-07-02" in found[1][2]
 
@@ -140,16 +180,29 @@ def test_a_vat_rate_not_in_force_on_the_line_date_is_refused(paths):
 def test_a_known_tax_code_with_another_rate_is_refused(paths):
     _edit(paths, "tax_codes", "tax_code", "310309", percentage="21")
     found = [(r, loc, m) for r, loc, m in _findings(paths) if r == "tax_code_rate"]
-    assert found == [("tax_code_rate", "tax_codes code=310309",
-                      "tax code 310309 is the 19% code of the ANAF nomenclature, the tax table gives it 21%")]
+    assert found == [
+        (
+            "tax_code_rate",
+            "tax_codes code=310309",
+            "tax code 310309 is the 19% code of the ANAF nomenclature, the tax table gives it 21%",
+        )
+    ]
 
 
 @pytest.mark.parametrize(
     ("rate", "day", "verdict"),
-    [(19, dt.date(2025, 7, 31), None), (21, dt.date(2025, 7, 31), True), (21, dt.date(2025, 8, 1), None),
-     (11, dt.date(2026, 1, 5), None), (5, dt.date(2025, 7, 31), None), (5, dt.date(2025, 8, 1), True),
-     (19, dt.date(2025, 8, 1), True), (9, dt.date(2025, 9, 1), False), (0, dt.date(2026, 1, 1), None),
-     (24, dt.date(2021, 12, 31), None)],
+    [
+        (19, dt.date(2025, 7, 31), None),
+        (21, dt.date(2025, 7, 31), True),
+        (21, dt.date(2025, 8, 1), None),
+        (11, dt.date(2026, 1, 5), None),
+        (5, dt.date(2025, 7, 31), None),
+        (5, dt.date(2025, 8, 1), True),
+        (19, dt.date(2025, 8, 1), True),
+        (9, dt.date(2025, 9, 1), False),
+        (0, dt.date(2026, 1, 1), None),
+        (24, dt.date(2021, 12, 31), None),
+    ],
 )
 def test_vat_rates_by_date(rate, day, verdict):
     problem = rate_problem(D(rate), day)
@@ -158,23 +211,39 @@ def test_vat_rates_by_date(rate, day, verdict):
 
 def _add_account(paths, account_id, description, kind):
     accounts = books.rows(paths["accounts"])
-    books.write(paths["accounts"], [*accounts, {"account_id": account_id, "description": description, "account_type": kind,
-                                                "opening_debit": "0", "opening_credit": "0", "closing_debit": "0",
-                                                "closing_credit": "0"}])
+    books.write(
+        paths["accounts"],
+        [
+            *accounts,
+            {
+                "account_id": account_id,
+                "description": description,
+                "account_type": kind,
+                "opening_debit": "0",
+                "opening_credit": "0",
+                "closing_debit": "0",
+                "closing_credit": "0",
+            },
+        ],
+    )
 
 
 def test_revenue_with_a_debit_balance_is_flagged_but_not_709(paths):
     _add_account(paths, "709", "Reduceri comerciale acordate", "Activ")
     books.post(paths, "BNC", "B-709", "2025-07-30", [("709", "0", "0", D(50), D(0)), ("5121", "0", "0", D(0), D(50))])
     assert _findings(paths) == []
-    books.post(paths, "BNC", "B-707", "2025-07-31", [("707", "0", "0", D(999999), D(0)), ("5121", "0", "0", D(0), D(999999))])
+    books.post(
+        paths, "BNC", "B-707", "2025-07-31", [("707", "0", "0", D(999999), D(0)), ("5121", "0", "0", D(0), D(999999))]
+    )
     found = _findings(paths)
     assert [(r, loc) for r, loc, _ in found] == [("revenue_debit_balance", "accounts account=707")]
     assert "revenue account 707 (class 7) ends with a debit balance of" in found[0][2]
 
 
 def test_vat_collected_with_a_debit_balance_is_flagged(paths):
-    books.post(paths, "BNC", "B-4427", "2025-07-31", [("4427", "0", "0", D(999999), D(0)), ("5121", "0", "0", D(0), D(999999))])
+    books.post(
+        paths, "BNC", "B-4427", "2025-07-31", [("4427", "0", "0", D(999999), D(0)), ("5121", "0", "0", D(0), D(999999))]
+    )
     found = _findings(paths)
     assert [(r, loc) for r, loc, _ in found] == [("vat_collected_debit_balance", "accounts account=4427")]
 
@@ -185,5 +254,7 @@ def test_the_generator_refuses_and_names_what_is_wrong(paths, make_generator):
         make_generator().generate(_request(), ExportFiles(paths))
     assert info.value.code == "saft_checks_failed"
     errors = info.value.errors
-    assert {(e["type"], e["loc"][1]) for e in errors} == {("partner_balance", "customers party=C3"),
-                                                          ("control_account", "accounts account=4111")}
+    assert {(e["type"], e["loc"][1]) for e in errors} == {
+        ("partner_balance", "customers party=C3"),
+        ("control_account", "accounts account=4111"),
+    }

@@ -30,7 +30,8 @@ def test_no_untyped_raise_in_the_package() -> None:
         f"{path.name}:{node.lineno}"
         for path in PACKAGE.glob("*.py")
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-        if isinstance(node, ast.Raise) and node.exc is not None
+        if isinstance(node, ast.Raise)
+        and node.exc is not None
         and isinstance(target := node.exc.func if isinstance(node.exc, ast.Call) else node.exc, ast.Name)
         and target.id in untyped
     ]

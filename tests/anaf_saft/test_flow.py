@@ -16,10 +16,17 @@ def test_generate_through_a_worker(start_worker, celery_client, worker_env, arti
     start_worker("anaf.saft", env={"ANAF_SAFT_MAX_LINES_PER_SEGMENT": "45"})
     sink = EventSink(broker_url, "saft.#")
     try:
-        payload = {"company": SAMPLE_COMPANY, "period": {"year": 2025, "start_month": 7, "end_month": 7},
-                   "period_type": "L", "test": True, "source": {"kind": "export", "format": "csv", **keys}}
+        payload = {
+            "company": SAMPLE_COMPANY,
+            "period": {"year": 2025, "start_month": 7, "end_month": 7},
+            "period_type": "L",
+            "test": True,
+            "source": {"kind": "export", "format": "csv", **keys},
+        }
         result = celery_client.send_task("saft.generate", kwargs=payload).get(timeout=60)
-        assert result["xsd_valid"] is True and result["lines"] == 78 and len(result["segments"]) == 2  # 60 invoice postings + 9 bank postings of 2
+        assert (
+            result["xsd_valid"] is True and result["lines"] == 78 and len(result["segments"]) == 2
+        )  # 60 invoice postings + 9 bank postings of 2
         assert result["namespace"].endswith(":d406t:declaratie:v1")
         assert result["duk"]["configured"] is False and "not configured" in result["duk"]["detail"]
         data = store.get(result["key"])
@@ -27,7 +34,10 @@ def test_generate_through_a_worker(start_worker, celery_client, worker_env, arti
         event = sink.wait_for("saft.generated")
         assert event["data"]["key"] == result["key"] and event["data"]["company"] == "RO18547290"
 
-        bad = dict(payload, source={"kind": "export", "format": "csv", "accounts": keys["accounts"], "lines": "../../etc/passwd"})
+        bad = dict(
+            payload,
+            source={"kind": "export", "format": "csv", "accounts": keys["accounts"], "lines": "../../etc/passwd"},
+        )
         r = celery_client.send_task("saft.generate", kwargs=bad)
         r.get(timeout=30, propagate=False)
         assert r.state == "FAILURE" and r.result.args[0]["code"] == "invalid_payload"

@@ -23,8 +23,12 @@ from shared.errors import PayloadError, PermanentError
 
 
 def request(**changes):
-    base = {"company": SAMPLE_COMPANY, "period": {"year": 2025, "start_month": 7, "end_month": 7}, "period_type": "L",
-            "source": {"kind": "export", "accounts": "unused", "lines": "unused"}}
+    base = {
+        "company": SAMPLE_COMPANY,
+        "period": {"year": 2025, "start_month": 7, "end_month": 7},
+        "period_type": "L",
+        "source": {"kind": "export", "accounts": "unused", "lines": "unused"},
+    }
     base.update(changes)
     return SaftRequest.model_validate(base)
 
@@ -117,9 +121,14 @@ def test_hostile_export_files_are_refused(tmp_path, make_generator):
 
 @pytest.mark.parametrize(
     ("period", "ptype", "ok"),
-    [({"start_month": 4, "end_month": 6}, "T", True), ({"start_month": 5, "end_month": 7}, "T", False),
-     ({"start_month": 6, "end_month": 7}, "L", False), ({"start_month": 1, "end_month": 12}, "A", True),
-     ({"start_month": 2, "end_month": 12}, "A", False), ({"start_month": 3, "end_month": 5}, "C", True)],
+    [
+        ({"start_month": 4, "end_month": 6}, "T", True),
+        ({"start_month": 5, "end_month": 7}, "T", False),
+        ({"start_month": 6, "end_month": 7}, "L", False),
+        ({"start_month": 1, "end_month": 12}, "A", True),
+        ({"start_month": 2, "end_month": 12}, "A", False),
+        ({"start_month": 3, "end_month": 5}, "C", True),
+    ],
 )
 def test_header_comment_matches_the_period(period, ptype, ok):
     if ok:
@@ -133,7 +142,11 @@ def test_xsd_catches_what_the_generator_never_should(tmp_path, saft_schema, make
     paths = write_sample_export(tmp_path / "exp", lines=6)
     result = make_generator().generate(request(), ExportFiles(paths))
     bad = tmp_path / "bad.xml"
-    bad.write_bytes(store.get(result.key).replace(b"<AccountType>Activ</AccountType>", b"<AccountType>Activ</AccountType><Oops/>", 1))
+    bad.write_bytes(
+        store.get(result.key).replace(
+            b"<AccountType>Activ</AccountType>", b"<AccountType>Activ</AccountType><Oops/>", 1
+        )
+    )
     findings = saft_schema.validate_file(bad, NS_PRODUCTION)
     assert findings and findings[0].fatal and "Oops" in findings[0].message
 
@@ -161,10 +174,17 @@ def _duk_dir(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(
     ("err", "exit_code", "valid", "raises"),
-    [("ok\n", 0, True, False), ("E: eroare regula X\nW: atentie\n", 0, False, True),
-     ("", 0, False, True), (None, 0, False, True), ("ok\n", 3, True, False)],
+    [
+        ("ok\n", 0, True, False),
+        ("E: eroare regula X\nW: atentie\n", 0, False, True),
+        ("", 0, False, True),
+        (None, 0, False, True),
+        ("ok\n", 3, True, False),
+    ],
 )
-def test_duk_verdict_comes_from_the_error_file_never_the_exit_code(tmp_path, make_generator, err, exit_code, valid, raises):
+def test_duk_verdict_comes_from_the_error_file_never_the_exit_code(
+    tmp_path, make_generator, err, exit_code, valid, raises
+):
     duk = DukValidator(_duk_dir(tmp_path), java=_fake_java(tmp_path, err, exit_code))
     paths = write_sample_export(tmp_path / "exp", lines=6)
     gen = make_generator(duk=duk)

@@ -20,9 +20,14 @@ from tests.support.properties import bounded, saft_ledgers
 @given(saft_ledgers())
 def test_random_balanced_ledgers_pass_the_checks_and_the_xsd(saft_schema, ledger):
     (year, month), data = ledger
-    req = SaftRequest.model_validate({"company": SAMPLE_COMPANY, "period": {"year": year, "start_month": month,
-                                      "end_month": month}, "period_type": "L",
-                                      "source": {"kind": "export", "accounts": "a", "lines": "l"}})
+    req = SaftRequest.model_validate(
+        {
+            "company": SAMPLE_COMPANY,
+            "period": {"year": year, "start_month": month, "end_month": month},
+            "period_type": "L",
+            "source": {"kind": "export", "accounts": "a", "lines": "l"},
+        }
+    )
     with tempfile.TemporaryDirectory() as tmp:
         paths = {kind: Path(tmp) / f"{kind}.jsonl" for kind in data}
         for kind, rows in data.items():

@@ -21,11 +21,17 @@ def test_development_worker_reports_nothing_done_without_schemas(start_worker, c
     paths = write_sample_export(tmp_path / "exp", lines=20, fmt="csv")
     keys = {k: store.put(p.read_bytes(), name=p.name, content_type="text/csv").key for k, p in paths.items()}
     before = {p for p in artifact_dir.rglob("D406*")}
-    worker = start_worker("anaf.saft", env={"WORKERS_CORE_ENV": "development",
-                                            "WORKERS_CORE_SCHEMAS_DIR": str(tmp_path / "empty")})
+    worker = start_worker(
+        "anaf.saft", env={"WORKERS_CORE_ENV": "development", "WORKERS_CORE_SCHEMAS_DIR": str(tmp_path / "empty")}
+    )
     deep_readiness_fails(worker)
-    payload = {"company": SAMPLE_COMPANY, "period": {"year": 2025, "start_month": 7, "end_month": 7},
-               "period_type": "L", "test": True, "source": {"kind": "export", "format": "csv", **keys}}
+    payload = {
+        "company": SAMPLE_COMPANY,
+        "period": {"year": 2025, "start_month": 7, "end_month": 7},
+        "period_type": "L",
+        "test": True,
+        "source": {"kind": "export", "format": "csv", **keys},
+    }
     failed_for_schemas(celery_client.send_task("saft.generate", kwargs=payload))
     assert {p for p in artifact_dir.rglob("D406*")} == before, "no D406 file may be stored"
 
@@ -34,8 +40,16 @@ def test_cli_refuses_without_the_xsd_unless_partial_is_asked(tmp_path, monkeypat
     runner = CliRunner()
     assert runner.invoke(cli, ["sample", str(tmp_path / "exp"), "--lines", "9"]).exit_code == 0
     req = tmp_path / "req.json"
-    req.write_text(json.dumps({"company": SAMPLE_COMPANY, "period": {"year": 2025, "start_month": 7, "end_month": 7},
-                               "period_type": "L", "test": True}))
+    req.write_text(
+        json.dumps(
+            {
+                "company": SAMPLE_COMPANY,
+                "period": {"year": 2025, "start_month": 7, "end_month": 7},
+                "period_type": "L",
+                "test": True,
+            }
+        )
+    )
     monkeypatch.setenv("WORKERS_CORE_SCHEMAS_DIR", str(tmp_path / "empty"))
     args = ["generate", str(req), "--export-dir", str(tmp_path / "exp"), "--out", str(tmp_path / "out")]
     refused = runner.invoke(cli, args)
@@ -43,5 +57,5 @@ def test_cli_refuses_without_the_xsd_unless_partial_is_asked(tmp_path, monkeypat
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").rglob("*.xml"))
     partial = runner.invoke(cli, [*args, "--allow-partial"])
     assert partial.exit_code == 0 and "PARTIAL CHECK" in partial.output
-    result = json.loads(partial.stdout[partial.stdout.index("{\n"):])
+    result = json.loads(partial.stdout[partial.stdout.index("{\n") :])
     assert result["xsd_valid"] is None and result["validated_with"] == []

@@ -25,8 +25,12 @@ from tests.anaf_saft import books
 
 
 def request(**changes):
-    base = {"company": SAMPLE_COMPANY, "period": {"year": 2025, "start_month": 7, "end_month": 7}, "period_type": "L",
-            "source": {"kind": "export", "accounts": "unused", "lines": "unused"}}
+    base = {
+        "company": SAMPLE_COMPANY,
+        "period": {"year": 2025, "start_month": 7, "end_month": 7},
+        "period_type": "L",
+        "source": {"kind": "export", "accounts": "unused", "lines": "unused"},
+    }
     base.update(changes)
     return SaftRequest.model_validate(base)
 
@@ -79,7 +83,9 @@ def test_invoices_and_payments_are_written_with_real_totals(tmp_path, make_gener
 
     exp_sales = _expected(sales, lambda r: (r["party_id"], r["invoice_no"]), _invoice_side)
     exp_purchases = _expected(purchases, lambda r: (r["party_id"], r["invoice_no"]), _invoice_side)
-    exp_payments = _expected(payments, lambda r: r["payment_ref"], lambda r: (Decimal(r["debit"]), Decimal(r["credit"])))
+    exp_payments = _expected(
+        payments, lambda r: r["payment_ref"], lambda r: (Decimal(r["debit"]), Decimal(r["credit"]))
+    )
     assert _totals(_section(root, ns, "SalesInvoices"), ns) == exp_sales
     assert _totals(_section(root, ns, "PurchaseInvoices"), ns) == exp_purchases
     assert _totals(_section(root, ns, "Payments"), ns) == exp_payments
@@ -95,7 +101,9 @@ def test_invoices_and_payments_are_written_with_real_totals(tmp_path, make_gener
     first = root.find(f".//{{{ns}}}SalesInvoices/{{{ns}}}Invoice")
     assert first.findtext(f"{{{ns}}}CustomerInfo/{{{ns}}}CustomerID") == sales[0]["party_id"]
     assert first.findtext(f"{{{ns}}}CustomerInfo/{{{ns}}}BillingAddress/{{{ns}}}City") == "Bucuresti"
-    assert first.findtext(f"{{{ns}}}InvoiceDocumentTotals/{{{ns}}}GrossTotal") == f"{Decimal(sales[0]['gross_total']):.2f}"
+    assert (
+        first.findtext(f"{{{ns}}}InvoiceDocumentTotals/{{{ns}}}GrossTotal") == f"{Decimal(sales[0]['gross_total']):.2f}"
+    )
     purchase = root.find(f".//{{{ns}}}PurchaseInvoices/{{{ns}}}Invoice")
     assert purchase.findtext(f"{{{ns}}}SupplierInfo/{{{ns}}}SupplierID") == "S1"
     # Romanian diacritics survive export -> XML
@@ -135,7 +143,9 @@ def _invoice(no: str, lines: list[dict], **head) -> list[dict]:
     return [base | head | line for line in lines]
 
 
-def test_hand_written_documents_credit_note_several_tax_codes_and_escaping(tmp_path, make_generator, store, saft_schema):
+def test_hand_written_documents_credit_note_several_tax_codes_and_escaping(
+    tmp_path, make_generator, store, saft_schema
+):
     """What an ERP sends: a two-rate invoice, a credit note (lines on the debit side), XML-special characters and
     diacritics (also capital Ș/Ț), a two-line payment, CSV through the same path."""
     paths = write_sample_export(tmp_path / "exp", lines=6, fmt="csv")
@@ -147,21 +157,70 @@ def test_hand_written_documents_credit_note_several_tax_codes_and_escaping(tmp_p
         w.writeheader()
         w.writerows(taxes)
     line = {"line_account_id": "707", "quantity": "2.5", "uom": "H87", "debit_credit": "", "tax_type": "300"}
-    sales = _invoice("FV <1> & Co", [
-        line | {"line_number": "1", "description": "Țiglă ceramică ȘI accesorii <mix> & montaj", "unit_price": "100.00",
-                "amount": "250.00", "tax_code": "310309", "tax_percentage": "19", "tax_amount": "47.50"},
-        line | {"line_number": "2", "description": "Cărți școlare", "quantity": "1.123456", "unit_price": "50.00",
-                "amount": "56.17", "tax_code": "310310", "tax_percentage": "9", "tax_amount": "5.06"},
-    ], net_total="306.17", gross_total="358.73", invoice_type="380", transaction_id="TX-FV1")
-    credit_note = _invoice("NC-7", [
-        line | {"description": "Retur țiglă", "quantity": "-1", "unit_price": "100.00", "amount": "100.00",
-                "debit_credit": "D", "tax_code": "310309", "tax_percentage": "19", "tax_amount": "19.00"},
-    ], net_total="-100.00", gross_total="-119.00", invoice_type="381", party_id="C2", transaction_id="TX-NC7")
-    pay_cols = {"payment_ref": "OP 15/2026", "payment_date": "2025-07-20", "payment_method": "Numerar",
-                "payment_description": "Încasare parțială", "customer_id": "C1", "supplier_id": "0",
-                "transaction_id": "TX-OP15"}
-    payments = [pay_cols | {"account_id": "4111", "credit": "200.00", "debit": "", "source_document_id": "FV <1> & Co"},
-                pay_cols | {"account_id": "4111", "credit": "", "debit": "10.00", "description": "Comision bancar"}]
+    sales = _invoice(
+        "FV <1> & Co",
+        [
+            line
+            | {
+                "line_number": "1",
+                "description": "Țiglă ceramică ȘI accesorii <mix> & montaj",
+                "unit_price": "100.00",
+                "amount": "250.00",
+                "tax_code": "310309",
+                "tax_percentage": "19",
+                "tax_amount": "47.50",
+            },
+            line
+            | {
+                "line_number": "2",
+                "description": "Cărți școlare",
+                "quantity": "1.123456",
+                "unit_price": "50.00",
+                "amount": "56.17",
+                "tax_code": "310310",
+                "tax_percentage": "9",
+                "tax_amount": "5.06",
+            },
+        ],
+        net_total="306.17",
+        gross_total="358.73",
+        invoice_type="380",
+        transaction_id="TX-FV1",
+    )
+    credit_note = _invoice(
+        "NC-7",
+        [
+            line
+            | {
+                "description": "Retur țiglă",
+                "quantity": "-1",
+                "unit_price": "100.00",
+                "amount": "100.00",
+                "debit_credit": "D",
+                "tax_code": "310309",
+                "tax_percentage": "19",
+                "tax_amount": "19.00",
+            },
+        ],
+        net_total="-100.00",
+        gross_total="-119.00",
+        invoice_type="381",
+        party_id="C2",
+        transaction_id="TX-NC7",
+    )
+    pay_cols = {
+        "payment_ref": "OP 15/2026",
+        "payment_date": "2025-07-20",
+        "payment_method": "Numerar",
+        "payment_description": "Încasare parțială",
+        "customer_id": "C1",
+        "supplier_id": "0",
+        "transaction_id": "TX-OP15",
+    }
+    payments = [
+        pay_cols | {"account_id": "4111", "credit": "200.00", "debit": "", "source_document_id": "FV <1> & Co"},
+        pay_cols | {"account_id": "4111", "credit": "", "debit": "10.00", "description": "Comision bancar"},
+    ]
     for kind, rows in (("sales_invoices", sales + credit_note), ("payments", payments)):
         fields = sorted({k for r in rows for k in r})
         with paths[kind].open("w", encoding="utf-8", newline="") as fh:
@@ -172,12 +231,31 @@ def test_hand_written_documents_credit_note_several_tax_codes_and_escaping(tmp_p
     del paths["purchase_invoices"]
     # every document is posted in the ledger transaction it names
     d = Decimal
-    books.post(paths, "BNC", "TX-FV1", "2025-07-15", [("4111", "C1", "0", d("358.73"), d(0)), ("707", "C1", "0", d(0), d("306.17")),
-                                                      ("4427", "C1", "0", d(0), d("52.56"))])
-    books.post(paths, "BNC", "TX-NC7", "2025-07-15", [("707", "C2", "0", d(100), d(0)), ("4427", "C2", "0", d(19), d(0)),
-                                                      ("4111", "C2", "0", d(0), d(119))])
-    books.post(paths, "BNC", "TX-OP15", "2025-07-20", [("5121", "C1", "0", d(190), d(0)), ("4111", "C1", "0", d(0), d(200)),
-                                                       ("4111", "C1", "0", d(10), d(0))])
+    books.post(
+        paths,
+        "BNC",
+        "TX-FV1",
+        "2025-07-15",
+        [
+            ("4111", "C1", "0", d("358.73"), d(0)),
+            ("707", "C1", "0", d(0), d("306.17")),
+            ("4427", "C1", "0", d(0), d("52.56")),
+        ],
+    )
+    books.post(
+        paths,
+        "BNC",
+        "TX-NC7",
+        "2025-07-15",
+        [("707", "C2", "0", d(100), d(0)), ("4427", "C2", "0", d(19), d(0)), ("4111", "C2", "0", d(0), d(119))],
+    )
+    books.post(
+        paths,
+        "BNC",
+        "TX-OP15",
+        "2025-07-20",
+        [("5121", "C1", "0", d(190), d(0)), ("4111", "C1", "0", d(0), d(200)), ("4111", "C1", "0", d(10), d(0))],
+    )
 
     result = make_generator().generate(request(), ExportFiles(paths, "csv"))
     ns = NS_PRODUCTION
@@ -192,14 +270,22 @@ def test_hand_written_documents_credit_note_several_tax_codes_and_escaping(tmp_p
     assert inv[0].findtext(f"{{{ns}}}InvoiceLine/{{{ns}}}Description") == "Țiglă ceramică ȘI accesorii <mix> & montaj"
     assert [e.text for e in inv[0].iter(f"{{{ns}}}Quantity")] == ["2.5", "1.123456"]
     totals = inv[0].findall(f"{{{ns}}}InvoiceDocumentTotals/{{{ns}}}TaxInformationTotals")
-    assert [(t.findtext(f"{{{ns}}}TaxCode"), t.findtext(f"{{{ns}}}TaxBase"), t.findtext(f"{{{ns}}}TaxAmount/{{{ns}}}Amount"))
-            for t in totals] == [("310309", "250.00", "47.50"), ("310310", "56.17", "5.06")]
+    assert [
+        (
+            t.findtext(f"{{{ns}}}TaxCode"),
+            t.findtext(f"{{{ns}}}TaxBase"),
+            t.findtext(f"{{{ns}}}TaxAmount/{{{ns}}}Amount"),
+        )
+        for t in totals
+    ] == [("310309", "250.00", "47.50"), ("310310", "56.17", "5.06")]
     assert inv[1].findtext(f"{{{ns}}}InvoiceType") == "381"
     assert inv[1].findtext(f"{{{ns}}}InvoiceLine/{{{ns}}}DebitCreditIndicator") == "D"
     assert inv[1].findtext(f"{{{ns}}}InvoiceDocumentTotals/{{{ns}}}GrossTotal") == "-119.00"
     pay_lines = root.findall(f".//{{{ns}}}PaymentLine")
-    assert [(p.findtext(f"{{{ns}}}DebitCreditIndicator"), p.findtext(f"{{{ns}}}PaymentLineAmount/{{{ns}}}Amount"))
-            for p in pay_lines] == [("C", "200.00"), ("D", "10.00")]
+    assert [
+        (p.findtext(f"{{{ns}}}DebitCreditIndicator"), p.findtext(f"{{{ns}}}PaymentLineAmount/{{{ns}}}Amount"))
+        for p in pay_lines
+    ] == [("C", "200.00"), ("D", "10.00")]
     assert pay_lines[0].findtext(f"{{{ns}}}SourceDocumentID") == "FV <1> & Co"
     assert root.findtext(f".//{{{ns}}}Payment/{{{ns}}}Description") == "Încasare parțială"
     assert b"FV &lt;1&gt; &amp; Co" in path.read_bytes()
@@ -218,25 +304,53 @@ def _second_line_of(rows, invoice_no):
 @pytest.mark.parametrize(
     ("kind", "mutate", "code", "text"),
     [
-        ("sales_invoices", lambda rows: [r.update(invoice_date="2025-08-01") for r in rows if r["invoice_no"] == "FV-1"],
-         "outside_period", "invoice date 2025-08-01 outside"),
+        (
+            "sales_invoices",
+            lambda rows: [r.update(invoice_date="2025-08-01") for r in rows if r["invoice_no"] == "FV-1"],
+            "outside_period",
+            "invoice date 2025-08-01 outside",
+        ),
         ("sales_invoices", lambda rows: rows[0].update(amount="1.00"), "invoice_totals", "net_total is"),
         ("sales_invoices", lambda rows: rows[0].update(tax_amount="0.01"), "invoice_totals", "gross_total"),
-        ("sales_invoices", lambda rows: rows[0].update(line_account_id="7999"), "unknown_account", "unknown account 7999"),
+        (
+            "sales_invoices",
+            lambda rows: rows[0].update(line_account_id="7999"),
+            "unknown_account",
+            "unknown account 7999",
+        ),
         ("sales_invoices", lambda rows: rows[0].update(account_id="4999"), "unknown_account", "unknown account 4999"),
-        ("sales_invoices", lambda rows: [r.update(party_id="C9") for r in rows[:1]], "unknown_customer", "unknown customer C9"),
+        (
+            "sales_invoices",
+            lambda rows: [r.update(party_id="C9") for r in rows[:1]],
+            "unknown_customer",
+            "unknown customer C9",
+        ),
         ("sales_invoices", lambda rows: rows[0].update(tax_code="319999"), "unknown_tax_code", "300/319999"),
         ("sales_invoices", lambda rows: rows.append(dict(rows[0], line_number="9")), "duplicate_document", "FV-1"),
-        ("sales_invoices", lambda rows: _second_line_of(rows, "FV-5").update(gross_total="1.00"), "inconsistent_document",
-         "line 2: invoice columns"),
+        (
+            "sales_invoices",
+            lambda rows: _second_line_of(rows, "FV-5").update(gross_total="1.00"),
+            "inconsistent_document",
+            "line 2: invoice columns",
+        ),
         ("sales_invoices", lambda rows: rows[0].update(quantity="1.1234567"), "bad_row", "quantity"),
         ("sales_invoices", lambda rows: rows[0].update(debit_credit="X"), "bad_row", "debit_credit"),
         ("sales_invoices", lambda rows: rows[0].pop("gross_total"), "bad_row", "gross_total: required"),
-        ("sales_invoices", lambda rows: rows[0].update(description="rând \x07 greșit"), "bad_row", "control characters"),
+        (
+            "sales_invoices",
+            lambda rows: rows[0].update(description="rând \x07 greșit"),
+            "bad_row",
+            "control characters",
+        ),
         ("purchase_invoices", lambda rows: rows[0].update(party_id="S9"), "unknown_supplier", "unknown supplier S9"),
         ("payments", lambda rows: rows[0].update(debit="5.00"), "both_sides", "both debit and credit"),
         ("payments", lambda rows: rows[0].update(debit="0", credit="0"), "no_amount", "neither debit nor credit"),
-        ("payments", lambda rows: rows[0].update(payment_date="2025-06-30"), "outside_period", "payment date 2025-06-30"),
+        (
+            "payments",
+            lambda rows: rows[0].update(payment_date="2025-06-30"),
+            "outside_period",
+            "payment date 2025-06-30",
+        ),
         ("payments", lambda rows: rows[0].update(customer_id="C9"), "unknown_customer", "unknown customer C9"),
         ("payments", lambda rows: rows[0].update(account_id="5999"), "unknown_account", "unknown account 5999"),
         ("payments", lambda rows: rows[0].pop("payment_method"), "bad_row", "payment_method: required"),
@@ -278,8 +392,14 @@ def _load_sql(engine, tables, paths) -> None:
             for company in ("C-1", "C-2"):
                 conn.execute(insert(getattr(tables, kind)), [dict(r, company_id=company) for r in rows])
         # another month's documents of the same company stay out of June's declaration
-        july = _sql_row(dict(_rows(paths["sales_invoices"])[0], invoice_no="FV-JUL", invoice_date="2025-08-02",
-                             tax_point_date="2025-08-02"))
+        july = _sql_row(
+            dict(
+                _rows(paths["sales_invoices"])[0],
+                invoice_no="FV-JUL",
+                invoice_date="2025-08-02",
+                tax_point_date="2025-08-02",
+            )
+        )
         conn.execute(insert(tables.sales_invoices), [dict(july, company_id="C-1")])
         paid = _sql_row(dict(_rows(paths["payments"])[0], payment_ref="P-JUL", payment_date="2025-08-03"))
         conn.execute(insert(tables.payments), [dict(paid, company_id="C-1")])
@@ -320,6 +440,7 @@ def request_backend_url(tmp_path, request):
         if backend == "sqlite":
             return f"sqlite:///{tmp_path / 'erp.sqlite'}"
         return request.getfixturevalue("database_url").replace("postgresql://", "postgresql+psycopg://", 1)
+
     return _url
 
 

@@ -89,7 +89,9 @@ def make_service(
     """``make_service(server, **smtp_overrides)`` -> (service, client, guard) over real SMTP + Redis."""
     clients: list[SmtpClient] = []
 
-    def _make(server: SmtpServer, *, lock_seconds: float = 30, **overrides: Any) -> tuple[EmailService, SmtpClient, IdempotencyGuard]:
+    def _make(
+        server: SmtpServer, *, lock_seconds: float = 30, **overrides: Any
+    ) -> tuple[EmailService, SmtpClient, IdempotencyGuard]:
         client = SmtpClient(smtp_settings_for(server, **overrides))
         clients.append(client)
         guard = IdempotencyGuard(

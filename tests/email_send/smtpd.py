@@ -53,9 +53,7 @@ def make_certificate(directory: Path, hostname: str = "localhost") -> tuple[Path
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=2))
         .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName(hostname), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
+            x509.SubjectAlternativeName([x509.DNSName(hostname), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
             critical=False,
         )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
@@ -116,7 +114,9 @@ class Recorder:
         self.data_replies.extend(replies)
 
     # --- aiosmtpd hooks ----------------------------------------------------------------------
-    def authenticate(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any) -> AuthResult:
+    def authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+    ) -> AuthResult:
         ok = (
             isinstance(auth_data, LoginPassword)
             and auth_data.login.decode() == self.username
@@ -129,7 +129,9 @@ class Recorder:
                 self.failed_logins += 1
         return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
-    async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]) -> str:
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
+    ) -> str:
         if self.drop_on_mail > 0:  # the session dies before anything is handed over
             self.drop_on_mail -= 1
             assert server.transport is not None
@@ -143,7 +145,9 @@ class Recorder:
         self.noops += 1
         return "250 OK"
 
-    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]) -> str:
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
         if self.rcpt_delay:
             await asyncio.sleep(self.rcpt_delay)
         reply = self.rcpt_replies.get(address.lower())
@@ -259,7 +263,9 @@ class SmtpServer:
             env["SMTP_PASSWORD"] = self.password
         return env
 
-    def wait_for(self, count: int, timeout: float = 20.0, predicate: Callable[[], bool] | None = None) -> list[Received]:
+    def wait_for(
+        self, count: int, timeout: float = 20.0, predicate: Callable[[], bool] | None = None
+    ) -> list[Received]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if len(self.messages) >= count and (predicate is None or predicate()):
@@ -291,7 +297,9 @@ def main() -> None:
         cert, key = directory / "cert.pem", directory / "key.pem"
         if not cert.exists():
             cert, key = make_certificate(directory)
-    server = SmtpServer(cert=cert, key=key, mode=args.mode, username=args.username, password=args.password, port=args.port)
+    server = SmtpServer(
+        cert=cert, key=key, mode=args.mode, username=args.username, password=args.password, port=args.port
+    )
     if args.keep == 0:
         server.recorder.messages = _CountOnly()  # type: ignore[assignment]
     server.start()

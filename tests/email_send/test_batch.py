@@ -16,26 +16,43 @@ from tests.email_send.smtpd import SmtpServer
 
 
 def msg(i: int, **extra: object) -> dict[str, object]:
-    return {"to": [f"client{i}@exemplu.ro"], "subject": f"Factura {i} — scadență", "text": f"Bună ziua, factura {i}.", **extra}
+    return {
+        "to": [f"client{i}@exemplu.ro"],
+        "subject": f"Factura {i} — scadență",
+        "text": f"Bună ziua, factura {i}.",
+        **extra,
+    }
 
 
 def test_a_batch_reports_each_message(smtp_server: SmtpServer, make_service, email_settings: EmailSendSettings) -> None:
     service, client, _ = make_service(smtp_server)
     smtp_server.recorder.refuse("refuzat@exemplu.ro", "550 5.1.1 User unknown")
-    batch = EmailBatchRequest(messages=[msg(0), {"to": ["nu-e-adresa"], "subject": "s", "text": "x"}, msg(2),
-                                        {"to": ["refuzat@exemplu.ro"], "subject": "s", "text": "x"}, msg(4)])
+    batch = EmailBatchRequest(
+        messages=[
+            msg(0),
+            {"to": ["nu-e-adresa"], "subject": "s", "text": "x"},
+            msg(2),
+            {"to": ["refuzat@exemplu.ro"], "subject": "s", "text": "x"},
+            msg(4),
+        ]
+    )
     result = BatchSender(service, email_settings).send(batch, default_key=f"task:{uuid.uuid4()}")
     assert (result.sent, result.duplicates, result.failed) == (3, 0, 2)
     assert [i.status for i in result.items] == ["sent", "failed", "sent", "failed", "sent"]
     assert result.items[1].error is not None and result.items[1].error["code"] == "invalid_payload"
     assert result.items[1].error["errors"][0]["loc"][:2] == ["messages", 1]
     assert result.items[3].error is not None and result.items[3].error["details"]["smtp_code"] == 550
-    assert [m.rcpt_tos for m in smtp_server.messages] == [["client0@exemplu.ro"], ["client2@exemplu.ro"], ["client4@exemplu.ro"]]
+    assert [m.rcpt_tos for m in smtp_server.messages] == [
+        ["client0@exemplu.ro"],
+        ["client2@exemplu.ro"],
+        ["client4@exemplu.ro"],
+    ]
     assert smtp_server.recorder.logins == 1 and client.stats.sessions_opened == 1
 
 
-def test_a_retried_batch_sends_every_message_exactly_once(smtp_server: SmtpServer, make_service,
-                                                          email_settings: EmailSendSettings) -> None:
+def test_a_retried_batch_sends_every_message_exactly_once(
+    smtp_server: SmtpServer, make_service, email_settings: EmailSendSettings
+) -> None:
     service, _, _ = make_service(smtp_server)
     sender = BatchSender(service, email_settings)
     batch = EmailBatchRequest(messages=[msg(i) for i in range(6)])
@@ -51,14 +68,17 @@ def test_a_retried_batch_sends_every_message_exactly_once(smtp_server: SmtpServe
     assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == [f"client{i}@exemplu.ro" for i in range(2, 6)]
 
 
-def test_inline_attachments_go_by_artifact_in_batches(smtp_server: SmtpServer, make_service, email_settings: EmailSendSettings,
-                                                     artifact_store: FilesystemArtifactStore) -> None:
+def test_inline_attachments_go_by_artifact_in_batches(
+    smtp_server: SmtpServer, make_service, email_settings: EmailSendSettings, artifact_store: FilesystemArtifactStore
+) -> None:
     service, _, _ = make_service(smtp_server)
     ref = artifact_store.put(b"%PDF-1.7 factura", name="f.pdf", content_type="application/pdf")
-    batch = EmailBatchRequest(messages=[
-        msg(0, attachments=[{"filename": "f.pdf", "content_base64": base64.b64encode(b"x").decode()}]),
-        msg(1, attachments=[{"filename": "Factură.pdf", "artifact_key": ref.key}]),
-    ])
+    batch = EmailBatchRequest(
+        messages=[
+            msg(0, attachments=[{"filename": "f.pdf", "content_base64": base64.b64encode(b"x").decode()}]),
+            msg(1, attachments=[{"filename": "Factură.pdf", "artifact_key": ref.key}]),
+        ]
+    )
     result = BatchSender(service, email_settings).send(batch, default_key=f"task:{uuid.uuid4()}")
     assert [i.status for i in result.items] == ["failed", "sent"]
     assert "artifact_key" in result.items[0].error["errors"][0]["msg"]  # type: ignore[index]
@@ -75,9 +95,9 @@ def test_batch_size_is_bounded(smtp_server: SmtpServer, make_service, email_sett
     assert smtp_server.messages == []
 
 
-def test_handlers_emit_one_event_per_real_send_and_none_for_duplicates(smtp_server: SmtpServer, make_service,
-                                                                       email_settings: EmailSendSettings,
-                                                                       redis_conn) -> None:
+def test_handlers_emit_one_event_per_real_send_and_none_for_duplicates(
+    smtp_server: SmtpServer, make_service, email_settings: EmailSendSettings, redis_conn
+) -> None:
     """The task handlers over real services: the events they return are what ``create_app`` publishes."""
     from email_send.models import EmailRequest
     from email_send.service import EmailSendServices
@@ -85,8 +105,13 @@ def test_handlers_emit_one_event_per_real_send_and_none_for_duplicates(smtp_serv
     from shared.worker import TaskContext
 
     service, client, _ = make_service(smtp_server)
-    services = EmailSendServices(settings=email_settings, email=service, batch=BatchSender(service, email_settings),
-                                 smtp=client, redis=redis_conn)
+    services = EmailSendServices(
+        settings=email_settings,
+        email=service,
+        batch=BatchSender(service, email_settings),
+        smtp=client,
+        redis=redis_conn,
+    )
     ctx = TaskContext(task_id=str(uuid.uuid4()), retries=0, correlation_id=None)
     batch = EmailBatchRequest(messages=[msg(0), {"to": ["nu-e-adresa"], "subject": "s", "text": "x"}, msg(2)])
     first = send_batch(services, batch, ctx)

@@ -30,7 +30,9 @@ def test_templates_and_render() -> None:
     listed = CliRunner().invoke(cli, ["templates"], env={"WORKERS_CORE_ENV": "test"})
     assert listed.exit_code == 0 and {"invoice_issued", "notification"} <= set(listed.output.split())
     data = {"title": "Mentenanță", "message": "Între 22:00 și 23:00 & fără <b>acces</b>"}
-    out = CliRunner().invoke(cli, ["render", "notification", "--data", json.dumps(data)], env={"WORKERS_CORE_ENV": "test"})
+    out = CliRunner().invoke(
+        cli, ["render", "notification", "--data", json.dumps(data)], env={"WORKERS_CORE_ENV": "test"}
+    )
     assert out.exit_code == 0, out.output
     rendered = json.loads(out.output)
     assert rendered["subject"] == "Mentenanță"

@@ -25,27 +25,45 @@ def failure(result: Any) -> dict[str, Any]:
     return err
 
 
-def test_templated_email_with_attachments_arrives_intact(start_worker, celery_client, smtp_server: SmtpServer,
-                                                         artifact_dir, broker_url) -> None:
+def test_templated_email_with_attachments_arrives_intact(
+    start_worker, celery_client, smtp_server: SmtpServer, artifact_dir, broker_url
+) -> None:
     store = FilesystemArtifactStore(artifact_dir)
     pdf = b"%PDF-1.7\n" + bytes(range(256)) * 64
     ref = store.put(pdf, name="factura.pdf", content_type="application/pdf")
     start_worker("email.send", env=worker_env_for(smtp_server))
     with Connection(broker_url) as conn:
-        events = Queue(f"test-email-events-{uuid.uuid4().hex[:6]}", exchange=EVENTS_EXCHANGE, routing_key="email.#",
-                       durable=False, auto_delete=True)
+        events = Queue(
+            f"test-email-events-{uuid.uuid4().hex[:6]}",
+            exchange=EVENTS_EXCHANGE,
+            routing_key="email.#",
+            durable=False,
+            auto_delete=True,
+        )
         events(conn.default_channel).declare()
-        result = celery_client.send_task("email.send", kwargs={
-            "to": [{"email": "ana.muresan@exemplu.ro", "name": "Ana Mureșan"}],
-            "bcc": ["arhiva@firma.ro"],
-            "template": "invoice_issued",
-            "data": {"client_name": "Ana Mureșan", "invoice_number": "FCT-2026-0042", "company": "Țesătoria Șerban SRL",
-                     "amount": "2380.00", "due_date": "15.01.2027", "note": "Plata în contul RO49AAAA1B31007593840000"},
-            "attachments": [
-                {"filename": "Factură FCT-2026-0042.pdf", "artifact_key": ref.key},
-                {"filename": "detalii.txt", "content_base64": base64.b64encode("Întrebări? Sunați-ne.".encode()).decode()},
-            ],
-        }).get(timeout=60)
+        result = celery_client.send_task(
+            "email.send",
+            kwargs={
+                "to": [{"email": "ana.muresan@exemplu.ro", "name": "Ana Mureșan"}],
+                "bcc": ["arhiva@firma.ro"],
+                "template": "invoice_issued",
+                "data": {
+                    "client_name": "Ana Mureșan",
+                    "invoice_number": "FCT-2026-0042",
+                    "company": "Țesătoria Șerban SRL",
+                    "amount": "2380.00",
+                    "due_date": "15.01.2027",
+                    "note": "Plata în contul RO49AAAA1B31007593840000",
+                },
+                "attachments": [
+                    {"filename": "Factură FCT-2026-0042.pdf", "artifact_key": ref.key},
+                    {
+                        "filename": "detalii.txt",
+                        "content_base64": base64.b64encode("Întrebări? Sunați-ne.".encode()).decode(),
+                    },
+                ],
+            },
+        ).get(timeout=60)
         assert result["status"] == "sent" and result["smtp"]["code"] == 250
         assert result["recipients"] == ["ana.muresan@exemplu.ro", "arhiva@firma.ro"]
         simple = conn.SimpleQueue(events, no_ack=True)
@@ -70,8 +88,10 @@ def test_templated_email_with_attachments_arrives_intact(start_worker, celery_cl
 
 def test_one_login_serves_many_tasks(start_worker, celery_client, smtp_server: SmtpServer) -> None:
     start_worker("email.send", env=worker_env_for(smtp_server))
-    results = [celery_client.send_task("email.send", kwargs={"to": [f"c{i}@exemplu.ro"], "subject": f"Nr. {i}", "text": "ț"})
-               for i in range(25)]
+    results = [
+        celery_client.send_task("email.send", kwargs={"to": [f"c{i}@exemplu.ro"], "subject": f"Nr. {i}", "text": "ț"})
+        for i in range(25)
+    ]
     assert [r.get(timeout=60)["status"] for r in results] == ["sent"] * 25
     assert len(smtp_server.messages) == 25
     assert smtp_server.recorder.logins == 1 and smtp_server.recorder.connections == 1
@@ -81,11 +101,24 @@ BAD_PAYLOADS: list[tuple[dict[str, Any], list[str]]] = [
     ({"to": ["victima@exemplu.ro"], "subject": "Salut\r\nBcc: toti@exemplu.ro", "text": "x"}, ["subject"]),
     ({"to": ["nu-e-o-adresa"], "subject": "s", "text": "x"}, ["to", "0", "email"]),
     ({"to": ["a@exemplu.ro"], "subject": "s", "text": "x", "headers": {"X-Tag": "a\nBcc: x@evil.ro"}}, ["headers"]),
-    ({"to": ["a@exemplu.ro"], "subject": "s", "text": "x",
-      "attachments": [{"filename": "mare.bin", "content_base64": base64.b64encode(b"x" * 300_000).decode()}]},
-     ["attachments", "0", "content_base64"]),
-    ({"to": ["a@exemplu.ro"], "subject": "s", "text": "x",
-      "attachments": [{"filename": "f.pdf", "artifact_key": "../../etc/passwd"}]}, ["key"]),
+    (
+        {
+            "to": ["a@exemplu.ro"],
+            "subject": "s",
+            "text": "x",
+            "attachments": [{"filename": "mare.bin", "content_base64": base64.b64encode(b"x" * 300_000).decode()}],
+        },
+        ["attachments", "0", "content_base64"],
+    ),
+    (
+        {
+            "to": ["a@exemplu.ro"],
+            "subject": "s",
+            "text": "x",
+            "attachments": [{"filename": "f.pdf", "artifact_key": "../../etc/passwd"}],
+        },
+        ["key"],
+    ),
     ({"to": ["a@exemplu.ro"], "template": "invoice_issued", "data": {}}, ["data"]),
 ]
 
@@ -103,9 +136,14 @@ def test_bad_input_fails_at_once_and_sends_nothing(start_worker, celery_client, 
 
 def test_smtp_rejection_fails_with_the_servers_reply(start_worker, celery_client, smtp_server: SmtpServer) -> None:
     start_worker("email.send", env=worker_env_for(smtp_server))
-    smtp_server.recorder.refuse("inexistent@exemplu.ro", "550 5.1.1 <inexistent@exemplu.ro>: Recipient address rejected")
-    err = failure(celery_client.send_task("email.send", kwargs={
-        "to": ["bun@exemplu.ro", "inexistent@exemplu.ro"], "subject": "s", "text": "x"}))
+    smtp_server.recorder.refuse(
+        "inexistent@exemplu.ro", "550 5.1.1 <inexistent@exemplu.ro>: Recipient address rejected"
+    )
+    err = failure(
+        celery_client.send_task(
+            "email.send", kwargs={"to": ["bun@exemplu.ro", "inexistent@exemplu.ro"], "subject": "s", "text": "x"}
+        )
+    )
     assert err["code"] == "smtp_rejected" and err["retryable"] is False
     assert err["details"]["smtp_code"] == 550
     assert "Recipient address rejected" in err["details"]["smtp_message"]
@@ -116,7 +154,9 @@ def test_smtp_rejection_fails_with_the_servers_reply(start_worker, celery_client
 def test_transient_reply_is_retried_and_sent_once(start_worker, celery_client, smtp_server: SmtpServer) -> None:
     worker = start_worker("email.send", env=worker_env_for(smtp_server))
     smtp_server.recorder.reply_to_data("451 4.7.1 Greylisted, try again later")
-    result = celery_client.send_task("email.send", kwargs={"to": ["a@exemplu.ro"], "subject": "Reîncercare", "text": "x"})
+    result = celery_client.send_task(
+        "email.send", kwargs={"to": ["a@exemplu.ro"], "subject": "Reîncercare", "text": "x"}
+    )
     body = result.get(timeout=60)
     assert body["status"] == "sent"
     assert len(smtp_server.messages) == 1
@@ -146,8 +186,15 @@ def test_worker_killed_mid_send_delivers_exactly_once(start_worker, celery_clien
     env = worker_env_for(smtp_server, EMAIL_IDEMPOTENCY_LOCK_SECONDS="4")
     worker = start_worker("email.send", env=env)
     smtp_server.recorder.rcpt_delay = 30.0  # the worker is stuck in RCPT TO when the node dies
-    result = celery_client.send_task("email.send", kwargs={"to": ["a@exemplu.ro"], "subject": "Crash", "text": "x",
-                                                           "idempotency_key": f"crash-{uuid.uuid4().hex}"})
+    result = celery_client.send_task(
+        "email.send",
+        kwargs={
+            "to": ["a@exemplu.ro"],
+            "subject": "Crash",
+            "text": "x",
+            "idempotency_key": f"crash-{uuid.uuid4().hex}",
+        },
+    )
     deadline = time.monotonic() + 30
     while smtp_server.recorder.logins < 1 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -179,7 +226,9 @@ def test_deep_health_check_follows_smtp(start_worker, tls_cert) -> None:
     assert smtp["duration_ms"] < 5500
 
 
-def test_batch_through_the_worker_survives_a_transient_failure(start_worker, celery_client, smtp_server: SmtpServer) -> None:
+def test_batch_through_the_worker_survives_a_transient_failure(
+    start_worker, celery_client, smtp_server: SmtpServer
+) -> None:
     worker = start_worker("email.send", env=worker_env_for(smtp_server))
     smtp_server.recorder.reply_to_data("250 2.0.0 ok", "421 4.7.0 Too many messages, slow down")
     messages = [{"to": [f"c{i}@exemplu.ro"], "subject": f"Lot {i} — ședință", "text": "x"} for i in range(8)]

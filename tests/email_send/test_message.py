@@ -75,7 +75,9 @@ def test_message_id_is_stable_per_idempotency_key(builder: MessageBuilder) -> No
     assert first.message_id == again.message_id != other.message_id
 
 
-def test_attachments_inline_base64_and_by_artifact(builder: MessageBuilder, artifact_store: FilesystemArtifactStore) -> None:
+def test_attachments_inline_base64_and_by_artifact(
+    builder: MessageBuilder, artifact_store: FilesystemArtifactStore
+) -> None:
     pdf = b"%PDF-1.7\n" + bytes(range(256)) * 40
     ref = artifact_store.put(pdf, name="factura.pdf", content_type="application/pdf")
     logo = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -87,9 +89,17 @@ def test_attachments_inline_base64_and_by_artifact(builder: MessageBuilder, arti
         html='<p><img src="cid:logo"> factura</p>',
         attachments=[
             {"filename": "Factură FCT-0042.pdf", "artifact_key": ref.key},
-            {"filename": "situație.csv", "content_base64": base64.b64encode("a;ș\n".encode()).decode(),
-             "content_type": "text/csv"},
-            {"filename": "logo.png", "content_base64": base64.b64encode(logo).decode(), "inline": True, "content_id": "logo"},
+            {
+                "filename": "situație.csv",
+                "content_base64": base64.b64encode("a;ș\n".encode()).decode(),
+                "content_type": "text/csv",
+            },
+            {
+                "filename": "logo.png",
+                "content_base64": base64.b64encode(logo).decode(),
+                "inline": True,
+                "content_id": "logo",
+            },
         ],
     )
     msg = parse(out.data)
@@ -132,8 +142,13 @@ def test_template_renders_autoescaped_html_and_plain_text(builder: MessageBuilde
 
 
 def test_template_subject_override_and_optional_parts(builder: MessageBuilder) -> None:
-    out = build(builder, to=["a@exemplu.ro"], template="notification", subject="Altă temă",
-                data={"title": "Titlu", "message": "Mesaj", "action_url": "https://app.firma.ro/x?a=1&b=2"})
+    out = build(
+        builder,
+        to=["a@exemplu.ro"],
+        template="notification",
+        subject="Altă temă",
+        data={"title": "Titlu", "message": "Mesaj", "action_url": "https://app.firma.ro/x?a=1&b=2"},
+    )
     msg = parse(out.data)
     assert msg["Subject"] == "Altă temă"
     assert 'href="https://app.firma.ro/x?a=1&amp;b=2"' in body(msg, "html")
@@ -155,10 +170,24 @@ def test_ron_format() -> None:
         ({"to": ["a@exemplu.ro"], "subject": "s", "text": "x", "from_name": "Firma\nBcc: x@evil.ro"}, "from_name"),
         ({"to": ["a@exemplu.ro"], "subject": "s", "text": "x", "headers": {"X-Ok": "a\r\nBcc: x@evil.ro"}}, "headers"),
         ({"to": ["a@exemplu.ro"], "subject": "s", "text": "x", "headers": {"Bcc": "x@evil.ro"}}, "headers"),
-        ({"to": ["a@exemplu.ro"], "subject": "s", "text": "x",
-          "attachments": [{"filename": "a\r\n.pdf", "content_base64": "AA=="}]}, "filename"),
-        ({"to": ["a@exemplu.ro"], "subject": "s", "text": "x",
-          "attachments": [{"filename": "../../etc/passwd", "content_base64": "AA=="}]}, "filename"),
+        (
+            {
+                "to": ["a@exemplu.ro"],
+                "subject": "s",
+                "text": "x",
+                "attachments": [{"filename": "a\r\n.pdf", "content_base64": "AA=="}],
+            },
+            "filename",
+        ),
+        (
+            {
+                "to": ["a@exemplu.ro"],
+                "subject": "s",
+                "text": "x",
+                "attachments": [{"filename": "../../etc/passwd", "content_base64": "AA=="}],
+            },
+            "filename",
+        ),
         ({"to": ["nu-e-adresa"], "subject": "s", "text": "x"}, "email"),
         ({"to": ["a@@exemplu.ro"], "subject": "s", "text": "x"}, "email"),
         ({"to": ["a@exemplu"], "subject": "s", "text": "x"}, "email"),
@@ -168,10 +197,16 @@ def test_ron_format() -> None:
         ({"to": ["a@exemplu.ro"], "template": "notification", "text": "x"}, ""),
         ({"to": ["a@exemplu.ro"], "template": "../secret"}, "template"),
         ({"to": ["a@exemplu.ro"], "subject": "s", "text": "x", "unknown_field": 1}, "unknown_field"),
-        ({"to": ["a@exemplu.ro"], "subject": "s", "text": "x",
-          "attachments": [{"filename": "a.pdf"}]}, "attachments"),
-        ({"to": ["a@exemplu.ro"], "subject": "s", "text": "x",
-          "attachments": [{"filename": "a.pdf", "content_base64": "AA==", "artifact_key": "x"}]}, "attachments"),
+        ({"to": ["a@exemplu.ro"], "subject": "s", "text": "x", "attachments": [{"filename": "a.pdf"}]}, "attachments"),
+        (
+            {
+                "to": ["a@exemplu.ro"],
+                "subject": "s",
+                "text": "x",
+                "attachments": [{"filename": "a.pdf", "content_base64": "AA==", "artifact_key": "x"}],
+            },
+            "attachments",
+        ),
         ({"to": ["a@exemplu.ro"], "subject": "s", "text": "x", "idempotency_key": "has space"}, "idempotency_key"),
     ],
 )
@@ -186,25 +221,47 @@ def test_bad_requests_are_refused_with_a_located_error(payload: dict[str, Any], 
 
 def test_size_limits(email_settings: EmailSendSettings, artifact_store: FilesystemArtifactStore) -> None:
     settings = email_settings.model_copy(
-        update={"max_inline_attachment_bytes": 1000, "max_attachment_bytes": 5000, "max_message_bytes": 20_000,
-                "max_recipients": 3}
+        update={
+            "max_inline_attachment_bytes": 1000,
+            "max_attachment_bytes": 5000,
+            "max_message_bytes": 20_000,
+            "max_recipients": 3,
+        }
     )
     small = MessageBuilder(settings, TemplateRenderer(), lambda: artifact_store)
     with pytest.raises(PayloadError) as inline:
-        build(small, to=["a@exemplu.ro"], subject="s", text="x",
-              attachments=[{"filename": "a.bin", "content_base64": base64.b64encode(b"x" * 1001).decode()}])
+        build(
+            small,
+            to=["a@exemplu.ro"],
+            subject="s",
+            text="x",
+            attachments=[{"filename": "a.bin", "content_base64": base64.b64encode(b"x" * 1001).decode()}],
+        )
     assert inline.value.errors[0]["loc"] == ["attachments", 0, "content_base64"]
     assert inline.value.errors[0]["type"] == "too_large"
 
     big = artifact_store.put(b"y" * 5001, name="big.bin", content_type="application/octet-stream")
     with pytest.raises(PayloadError) as by_key:
-        build(small, to=["a@exemplu.ro"], subject="s", text="x", attachments=[{"filename": "big.bin", "artifact_key": big.key}])
+        build(
+            small,
+            to=["a@exemplu.ro"],
+            subject="s",
+            text="x",
+            attachments=[{"filename": "big.bin", "artifact_key": big.key}],
+        )
     assert by_key.value.errors[0]["loc"] == ["attachments", 0, "artifact_key"]
 
-    parts = [artifact_store.put(b"z" * 4000, name=f"p{i}.bin", content_type="application/octet-stream") for i in range(4)]
+    parts = [
+        artifact_store.put(b"z" * 4000, name=f"p{i}.bin", content_type="application/octet-stream") for i in range(4)
+    ]
     with pytest.raises(PayloadError) as total:
-        build(small, to=["a@exemplu.ro"], subject="s", text="x",
-              attachments=[{"filename": f"p{i}.bin", "artifact_key": ref.key} for i, ref in enumerate(parts)])
+        build(
+            small,
+            to=["a@exemplu.ro"],
+            subject="s",
+            text="x",
+            attachments=[{"filename": f"p{i}.bin", "artifact_key": ref.key} for i, ref in enumerate(parts)],
+        )
     assert "limit 20000" in total.value.errors[0]["msg"]
 
     with pytest.raises(PayloadError) as many:
@@ -214,15 +271,27 @@ def test_size_limits(email_settings: EmailSendSettings, artifact_store: Filesyst
 
 def test_bad_base64_and_missing_artifact(builder: MessageBuilder) -> None:
     with pytest.raises(PayloadError) as bad:
-        build(builder, to=["a@exemplu.ro"], subject="s", text="x",
-              attachments=[{"filename": "a.bin", "content_base64": "nu este base64!"}])
+        build(
+            builder,
+            to=["a@exemplu.ro"],
+            subject="s",
+            text="x",
+            attachments=[{"filename": "a.bin", "content_base64": "nu este base64!"}],
+        )
     assert bad.value.errors[0]["msg"] == "not valid base64"
     with pytest.raises(PayloadError):
-        build(builder, to=["a@exemplu.ro"], subject="s", text="x",
-              attachments=[{"filename": "a.bin", "artifact_key": "../../etc/passwd"}])
+        build(
+            builder,
+            to=["a@exemplu.ro"],
+            subject="s",
+            text="x",
+            attachments=[{"filename": "a.bin", "artifact_key": "../../etc/passwd"}],
+        )
 
 
-def test_template_errors_are_payload_errors(builder: MessageBuilder, tmp_path: Path, email_settings: EmailSendSettings) -> None:
+def test_template_errors_are_payload_errors(
+    builder: MessageBuilder, tmp_path: Path, email_settings: EmailSendSettings
+) -> None:
     with pytest.raises(PayloadError) as unknown:
         build(builder, to=["a@exemplu.ro"], template="nu_exista")
     assert unknown.value.errors[0]["type"] == "unknown_template"
@@ -230,15 +299,26 @@ def test_template_errors_are_payload_errors(builder: MessageBuilder, tmp_path: P
         build(builder, to=["a@exemplu.ro"], template="invoice_issued", data={"client_name": "Ana"})
     assert missing.value.errors[0]["loc"] == ["data"]
     with pytest.raises(PayloadError) as js_link:
-        build(builder, to=["a@exemplu.ro"], template="notification",
-              data={"title": "t", "message": "m", "action_url": "javascript:alert(1)"})
+        build(
+            builder,
+            to=["a@exemplu.ro"],
+            template="notification",
+            data={"title": "t", "message": "m", "action_url": "javascript:alert(1)"},
+        )
     assert "http(s)" in js_link.value.errors[0]["msg"]
     with pytest.raises(PayloadError) as injected:
-        build(builder, to=["a@exemplu.ro"], template="notification", data={"title": "Salut\r\nBcc: x@evil.ro", "message": "m"})
+        build(
+            builder,
+            to=["a@exemplu.ro"],
+            template="notification",
+            data={"title": "Salut\r\nBcc: x@evil.ro", "message": "m"},
+        )
     assert injected.value.errors[0]["type"] == "header_injection"
 
 
-def test_extra_template_directory_wins(tmp_path: Path, email_settings: EmailSendSettings, artifact_store: FilesystemArtifactStore) -> None:
+def test_extra_template_directory_wins(
+    tmp_path: Path, email_settings: EmailSendSettings, artifact_store: FilesystemArtifactStore
+) -> None:
     (tmp_path / "notification").mkdir()
     (tmp_path / "notification" / "subject.txt").write_text("Local: {{ title }}\n", encoding="utf-8")
     (tmp_path / "notification" / "body.txt").write_text("Corp {{ title }}", encoding="utf-8")
@@ -263,7 +343,10 @@ def test_non_ascii_local_part_needs_smtputf8(builder: MessageBuilder) -> None:
 
 def test_long_headers_fold_and_round_trip_without_defects(builder: MessageBuilder) -> None:
     people = [{"email": f"persoana{i}@exemplu.ro", "name": f"Ștefan-Andrei Popescu-Ionescu {i}"} for i in range(30)]
-    tricky = [{"email": "ana@exemplu.ro", "name": 'Popescu, Ana "Anca"'}, {"email": "x@exemplu.ro", "name": "Dl. Țepeș (CFO)"}]
+    tricky = [
+        {"email": "ana@exemplu.ro", "name": 'Popescu, Ana "Anca"'},
+        {"email": "x@exemplu.ro", "name": "Dl. Țepeș (CFO)"},
+    ]
     subject = "Situația facturilor restante pentru trimestrul al treilea — " * 6
     out = build(builder, to=people, cc=tricky, subject=subject.strip(), text="ț" * 5000)
     header_block, _, _ = out.data.partition(b"\r\n\r\n")

@@ -102,8 +102,12 @@ def test_implicit_tls(smtps_server: SmtpServer, make_client, message) -> None:
 
 @pytest.mark.parametrize(
     "reply",
-    ["421 4.3.2 Service shutting down", "450 4.2.1 Mailbox busy", "451 4.3.0 Local error in processing",
-     "452 4.3.1 Insufficient system storage"],
+    [
+        "421 4.3.2 Service shutting down",
+        "450 4.2.1 Mailbox busy",
+        "451 4.3.0 Local error in processing",
+        "452 4.3.1 Insufficient system storage",
+    ],
 )
 def test_transient_replies_become_transient_errors(smtp_server: SmtpServer, make_client, message, reply: str) -> None:
     client = make_client(smtp_server)
@@ -126,8 +130,11 @@ def test_permanent_reply_fails_with_the_servers_text(smtp_server: SmtpServer, ma
         client.send(message())
     err = info.value
     assert isinstance(err, PermanentError) and not err.retryable
-    assert err.to_dict()["details"] == {"smtp_code": 554, "smtp_message": "5.7.1 Message rejected: looks like spam",
-                                         "stage": "data"}
+    assert err.to_dict()["details"] == {
+        "smtp_code": 554,
+        "smtp_message": "5.7.1 Message rejected: looks like spam",
+        "stage": "data",
+    }
     assert "554 5.7.1 Message rejected" in err.message
 
 
@@ -137,7 +144,11 @@ def test_one_refused_recipient_means_nothing_is_sent(smtp_server: SmtpServer, ma
     with pytest.raises(SmtpPermanentError) as info:
         client.send(message("bun@exemplu.ro", "necunoscut@exemplu.ro"))
     assert info.value.details["recipients"] == [
-        {"recipient": "necunoscut@exemplu.ro", "smtp_code": 550, "smtp_message": "5.1.1 <necunoscut@exemplu.ro>: User unknown"}
+        {
+            "recipient": "necunoscut@exemplu.ro",
+            "smtp_code": 550,
+            "smtp_message": "5.1.1 <necunoscut@exemplu.ro>: User unknown",
+        }
     ]
     assert smtp_server.messages == []
     client.send(message("bun@exemplu.ro"))  # envelope was reset: the session is still good
@@ -178,7 +189,9 @@ def test_dropped_idle_session_is_replaced_at_checkout(smtp_server: SmtpServer, m
     assert smtp_server.recorder.logins == 2
 
 
-def test_session_dying_at_mail_from_is_retried_once_on_a_fresh_one(smtp_server: SmtpServer, make_client, message) -> None:
+def test_session_dying_at_mail_from_is_retried_once_on_a_fresh_one(
+    smtp_server: SmtpServer, make_client, message
+) -> None:
     client = make_client(smtp_server)
     client.send(message())
     smtp_server.recorder.drop_on_mail = 1  # looks alive, dies on MAIL FROM: nothing was handed over yet
@@ -277,8 +290,9 @@ def test_parallel_senders_share_at_most_pool_size_sessions(smtp_server: SmtpServ
 
 
 @pytest.mark.parametrize("from_thread", [False, True], ids=["inline-loop", "loop-thread"])
-def test_a_stuck_server_times_out_and_the_next_message_goes_through(smtp_server: SmtpServer, make_client, message,
-                                                                    from_thread: bool) -> None:
+def test_a_stuck_server_times_out_and_the_next_message_goes_through(
+    smtp_server: SmtpServer, make_client, message, from_thread: bool
+) -> None:
     client = make_client(smtp_server, timeout=0.5, connect_timeout=2.0)
     outcome: list[BaseException | None] = []
 

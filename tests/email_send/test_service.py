@@ -21,7 +21,11 @@ from tests.email_send.smtpd import SmtpServer, free_port
 
 
 def request(**extra: object) -> EmailRequest:
-    payload: dict[str, object] = {"to": ["client@exemplu.ro"], "subject": "Confirmare plată — mulțumim", "text": "Plată primită."}
+    payload: dict[str, object] = {
+        "to": ["client@exemplu.ro"],
+        "subject": "Confirmare plată — mulțumim",
+        "text": "Plată primită.",
+    }
     payload.update(extra)
     return EmailRequest.model_validate(payload)
 
@@ -112,7 +116,9 @@ def test_concurrent_attempts_send_once(smtp_server: SmtpServer, make_service) ->
     assert len(smtp_server.messages) == 1
 
 
-def test_stale_claim_blocks_until_its_lock_expires(smtp_server: SmtpServer, make_service, redis_conn: redis.Redis) -> None:
+def test_stale_claim_blocks_until_its_lock_expires(
+    smtp_server: SmtpServer, make_service, redis_conn: redis.Redis
+) -> None:
     """A worker that died between claim and send leaves a pending claim: the redelivery waits, then sends once."""
     service, _, guard = make_service(smtp_server, lock_seconds=1.0)
     guard.claim("k-crash")  # the dead attempt's claim, never completed or released
@@ -140,8 +146,11 @@ def test_guard_unavailable_means_nothing_is_sent(smtp_server: SmtpServer, builde
     dead = redis.Redis(host="127.0.0.1", port=free_port(), socket_connect_timeout=0.5)
     client = SmtpClient(smtp_settings_for(smtp_server))
     try:
-        service = EmailService(builder=builder, transport=client,
-                               guard=IdempotencyGuard(dead, namespace="x", lock_seconds=5, ttl_seconds=60))
+        service = EmailService(
+            builder=builder,
+            transport=client,
+            guard=IdempotencyGuard(dead, namespace="x", lock_seconds=5, ttl_seconds=60),
+        )
         with pytest.raises(GuardUnavailable) as info:
             service.send(request(idempotency_key="k-noredis"))
         assert info.value.retryable
@@ -176,7 +185,12 @@ def test_settings_resolve_tls_modes_and_refuse_cleartext_auth() -> None:
         SmtpSettings(host="smtp.firma.ro", starttls=False, username="u", password="p4ss-real", WORKERS_CORE_ENV="test")
     with pytest.raises(ValueError, match="placeholder"):
         SmtpSettings(username="u", password="changeme", WORKERS_CORE_ENV="production")
-    assert SmtpSettings(host="127.0.0.1", starttls=False, username="u", password="p4ss-real", WORKERS_CORE_ENV="test").username == "u"
+    assert (
+        SmtpSettings(
+            host="127.0.0.1", starttls=False, username="u", password="p4ss-real", WORKERS_CORE_ENV="test"
+        ).username
+        == "u"
+    )
 
 
 def test_settings_read_the_package_prefix_and_the_old_names(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -187,7 +201,12 @@ def test_settings_read_the_package_prefix_and_the_old_names(monkeypatch: pytest.
     monkeypatch.setenv("EMAIL_FROM", "vechi@firma.ro")
     monkeypatch.setenv("EMAIL_MAX_BATCH", "7")
     old = EmailSendSettings()
-    assert (old.smtp.host, old.smtp.port, old.from_address, old.max_batch) == ("vechi.firma.ro", 2525, "vechi@firma.ro", 7)
+    assert (old.smtp.host, old.smtp.port, old.from_address, old.max_batch) == (
+        "vechi.firma.ro",
+        2525,
+        "vechi@firma.ro",
+        7,
+    )
     monkeypatch.setenv("EMAIL_SEND_SMTP_HOST", "nou.firma.ro")
     monkeypatch.setenv("EMAIL_SEND_FROM", "nou@firma.ro")
     monkeypatch.setenv("EMAIL_SEND_MAX_BATCH", "9")

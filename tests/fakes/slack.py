@@ -29,7 +29,19 @@ from starlette.routing import Route
 TOKEN = "xoxb-1111-2222-fake-token"
 MAX_TEXT = 40_000
 MAX_BLOCKS = 50
-BLOCK_TYPES = {"section", "header", "divider", "context", "actions", "image", "rich_text", "markdown", "video", "file", "input"}
+BLOCK_TYPES = {
+    "section",
+    "header",
+    "divider",
+    "context",
+    "actions",
+    "image",
+    "rich_text",
+    "markdown",
+    "video",
+    "file",
+    "input",
+}
 
 
 def free_port() -> int:
@@ -77,8 +89,15 @@ class Scripted:
 class FakeSlack:
     """``start()`` serves on 127.0.0.1:<port>; ``api_url`` is the Web API base, ``webhook_url(channel)`` a hook."""
 
-    def __init__(self, *, channels: dict[str, str] | None = None, archived: set[str] | None = None,
-                 rate_per_second: float | None = None, burst: int = 1, retry_after: int = 1):
+    def __init__(
+        self,
+        *,
+        channels: dict[str, str] | None = None,
+        archived: set[str] | None = None,
+        rate_per_second: float | None = None,
+        burst: int = 1,
+        retry_after: int = 1,
+    ):
         self.port = free_port()
         self.channels = channels or {"general": "C0000GENERAL", "alerte": "C0000ALERTE", "facturi": "C0000FACTURI"}
         self.archived = archived or set()
@@ -112,7 +131,9 @@ class FakeSlack:
         self.webhooks[path] = self._channel_id(channel) or channel
         return self.base + path
 
-    def fail_next(self, status: int = 429, error: str = "ratelimited", *, times: int = 1, retry_after: int | None = 1) -> None:
+    def fail_next(
+        self, status: int = 429, error: str = "ratelimited", *, times: int = 1, retry_after: int | None = 1
+    ) -> None:
         for _ in range(times):
             self.script.append(Scripted(status, error, retry_after))
 
@@ -225,19 +246,29 @@ class FakeSlack:
         if blocks is not None:
             problem = self._blocks_problem(blocks)
             if problem:
-                return self._api_error("invalid_blocks", errors=[problem.split("] ", 1)[1]],
-                                       response_metadata={"messages": [problem]})
+                return self._api_error(
+                    "invalid_blocks", errors=[problem.split("] ", 1)[1]], response_metadata={"messages": [problem]}
+                )
         if self._over_limit(channel):
             self.rate_limited += 1
             return self._api_error("ratelimited", 429)
         ts = self._next_ts()
-        self.posted.append(Posted(channel, text, blocks, "chat.postMessage", ts, params.get("thread_ts"), time.time(), params))
+        self.posted.append(
+            Posted(channel, text, blocks, "chat.postMessage", ts, params.get("thread_ts"), time.time(), params)
+        )
         body: dict[str, Any] = {
             "ok": True,
             "channel": channel,
             "ts": ts,
-            "message": {"type": "message", "subtype": "bot_message", "text": text or "", "bot_id": "B0000FAKE",
-                        "user": "U0000BOT", "ts": ts, **({"blocks": blocks} if blocks else {})},
+            "message": {
+                "type": "message",
+                "subtype": "bot_message",
+                "text": text or "",
+                "bot_id": "B0000FAKE",
+                "user": "U0000BOT",
+                "ts": ts,
+                **({"blocks": blocks} if blocks else {}),
+            },
         }
         if missing_charset:
             body["warning"] = "missing_charset"
@@ -252,9 +283,18 @@ class FakeSlack:
         elif token != TOKEN:
             response = self._api_error("invalid_auth")
         else:
-            response = JSONResponse({"ok": True, "url": "https://firma-test.slack.com/", "team": "Firma Test",
-                                     "user": "workers-core", "team_id": "T0000FAKE", "user_id": "U0000BOT",
-                                     "bot_id": "B0000FAKE", "is_enterprise_install": False})
+            response = JSONResponse(
+                {
+                    "ok": True,
+                    "url": "https://firma-test.slack.com/",
+                    "team": "Firma Test",
+                    "user": "workers-core",
+                    "team_id": "T0000FAKE",
+                    "user_id": "U0000BOT",
+                    "bot_id": "B0000FAKE",
+                    "is_enterprise_install": False,
+                }
+            )
         await self._record(request, response.status_code)
         return response
 
@@ -286,21 +326,25 @@ class FakeSlack:
         if self._over_limit(channel):
             self.rate_limited += 1
             return PlainTextResponse("rate_limited", status_code=429, headers={"Retry-After": str(self.retry_after)})
-        self.posted.append(Posted(channel, data.get("text"), data.get("blocks"), "webhook", self._next_ts(), None,
-                                  time.time(), data))
+        self.posted.append(
+            Posted(channel, data.get("text"), data.get("blocks"), "webhook", self._next_ts(), None, time.time(), data)
+        )
         return PlainTextResponse("ok", headers={"content-type": "text/html"})
 
     # --- server -----------------------------------------------------------------------------------
     def app(self) -> Starlette:
-        return Starlette(routes=[
-            Route("/api/chat.postMessage", self.chat_post_message, methods=["POST"]),
-            Route("/api/auth.test", self.auth_test, methods=["POST", "GET"]),
-            Route("/services/{team}/{bot}/{secret}", self.webhook, methods=["POST"]),
-        ])
+        return Starlette(
+            routes=[
+                Route("/api/chat.postMessage", self.chat_post_message, methods=["POST"]),
+                Route("/api/auth.test", self.auth_test, methods=["POST", "GET"]),
+                Route("/services/{team}/{bot}/{secret}", self.webhook, methods=["POST"]),
+            ]
+        )
 
     def start(self) -> FakeSlack:
-        config = uvicorn.Config(self.app(), host="127.0.0.1", port=self.port, log_level="warning", access_log=False,
-                                lifespan="off")
+        config = uvicorn.Config(
+            self.app(), host="127.0.0.1", port=self.port, log_level="warning", access_log=False, lifespan="off"
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="fake-slack", daemon=True)
         self._thread.start()

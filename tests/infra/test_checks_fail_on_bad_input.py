@@ -182,7 +182,11 @@ CASES = [
     Case(
         "chart-invariants",
         "the outbox migration runs after install (pods would race on an unmigrated schema)",
-        edit(f"{WORKER}/templates/outbox-migrate-job.yaml", "helm.sh/hook: pre-install,pre-upgrade", "helm.sh/hook: post-install"),
+        edit(
+            f"{WORKER}/templates/outbox-migrate-job.yaml",
+            "helm.sh/hook: pre-install,pre-upgrade",
+            "helm.sh/hook: post-install",
+        ),
         r"no pre-install/pre-upgrade `outbox migrate` hook Job",
     ),
     Case(

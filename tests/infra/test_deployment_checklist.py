@@ -96,8 +96,15 @@ def run(*args: str, broker_url: str, redis_url: str, env: dict[str, str] | None 
 
 def test_database_must_be_postgresql_reachable_and_migrated(outbox_db: str, broker_url: str, redis_url: str) -> None:
     env = {"OUTBOX_URL": outbox_db, "SQLITE_URL": "sqlite:///var/outbox.db"}
-    checks = run("--database-env", "OUTBOX_URL", "--database-env", "SQLITE_URL",
-                 broker_url=broker_url, redis_url=redis_url, env=env)
+    checks = run(
+        "--database-env",
+        "OUTBOX_URL",
+        "--database-env",
+        "SQLITE_URL",
+        broker_url=broker_url,
+        redis_url=redis_url,
+        env=env,
+    )
     assert checks["database:OUTBOX_URL"]["ok"] is False
     assert "NOT migrated" in str(checks["database:OUTBOX_URL"]["detail"])
     assert checks["database:SQLITE_URL"]["ok"] is False
@@ -116,22 +123,39 @@ def test_bucket_must_take_a_write(tmp_path: Path, broker_url: str, redis_url: st
     import boto3
 
     ports = [free_port() for _ in range(4)]
-    cmd = [str(WEED), "server", f"-dir={tmp_path}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-volume.max=0",
-           f"-master.port={ports[0]}", f"-volume.port={ports[1]}", f"-filer.port={ports[2]}",
-           "-s3", f"-s3.port={ports[3]}"]
+    cmd = [
+        str(WEED),
+        "server",
+        f"-dir={tmp_path}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        "-volume.max=0",
+        f"-master.port={ports[0]}",
+        f"-volume.port={ports[1]}",
+        f"-filer.port={ports[2]}",
+        "-s3",
+        f"-s3.port={ports[3]}",
+    ]
     endpoint = f"http://127.0.0.1:{ports[3]}"
     creds = {"AWS_ACCESS_KEY_ID": "validate", "AWS_SECRET_ACCESS_KEY": "validate-secret", "AWS_REGION": "us-east-1"}
     with process(cmd, {**os.environ}, tmp_path / "weed.log"):
-        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                          aws_access_key_id="validate", aws_secret_access_key="validate-secret")
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="validate",
+            aws_secret_access_key="validate-secret",
+        )
         bucket = f"wc-validate-{uuid.uuid4().hex[:8]}"
         wait_until(lambda: s3.create_bucket(Bucket=bucket) is not None, 90, "SeaweedFS S3")
         env = {**creds, "AWS_ENDPOINT_URL": endpoint}
         good = run("--artifact-store", f"s3://{bucket}/prod", broker_url=broker_url, redis_url=redis_url, env=env)
-        missing = run("--artifact-store", f"s3://{bucket}-absent/prod", broker_url=broker_url, redis_url=redis_url,
-                      env=env)
-        local = run("--artifact-store", "/var/lib/workers-core/artifacts", broker_url=broker_url, redis_url=redis_url,
-                    env=env)
+        missing = run(
+            "--artifact-store", f"s3://{bucket}-absent/prod", broker_url=broker_url, redis_url=redis_url, env=env
+        )
+        local = run(
+            "--artifact-store", "/var/lib/workers-core/artifacts", broker_url=broker_url, redis_url=redis_url, env=env
+        )
         leftovers = s3.list_objects_v2(Bucket=bucket).get("KeyCount", 0)
     assert good["bucket"]["ok"] is True, good["bucket"]
     # SeaweedFS answers a write to a bucket that does not exist with AccessDenied, AWS with NoSuchBucket
@@ -155,8 +179,9 @@ def test_beat_must_hold_the_lock(worker_env: dict[str, str], tmp_path: Path, bro
     assert absent["beat"]["ok"] is False and "no beat holds the lock" in str(absent["beat"]["detail"])
     beat_env = {**worker_env, **env, "PYTHONPATH": str(REPO), "INSTANCE_ID": "beat-validate"}
     with process([sys.executable, "-m", "shared.cli", "beat"], beat_env, tmp_path / "beat.log"):
-        wait_until(lambda: run("--beat", broker_url=broker_url, redis_url=redis_url, env=env)["beat"]["ok"], 90,
-                   "beat leader")
+        wait_until(
+            lambda: run("--beat", broker_url=broker_url, redis_url=redis_url, env=env)["beat"]["ok"], 90, "beat leader"
+        )
         alive = run("--beat", broker_url=broker_url, redis_url=redis_url, env=env)
     assert "beat-validate" in str(alive["beat"]["detail"])
 
@@ -166,8 +191,19 @@ def test_redis_must_persist_with_aof(tmp_path: Path, broker_url: str) -> None:
     results = {}
     for aof in ("no", "yes"):
         port = free_port()
-        cmd = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp_path), "--save", "",
-               "--appendonly", aof]
+        cmd = [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(tmp_path),
+            "--save",
+            "",
+            "--appendonly",
+            aof,
+        ]
         with process(cmd, {**os.environ}, tmp_path / f"redis-{aof}.log"):
             url = f"redis://127.0.0.1:{port}/0"
             wait_until(lambda url=url: __import__("redis").Redis.from_url(url).ping(), 30, "redis-server")
@@ -200,9 +236,15 @@ def registry_url() -> Iterator[str]:
     numbers = random.sample(range(1, 16), 15)
     chosen = next((n for n in numbers if admin.set(f"{LOCK_PREFIX}{n}", mine, nx=True, ex=3600)), None)
     assert chosen is not None, "no free Redis DB for a registry"
-    settings = RegistrySettings(database_url=pg, redis_url=f"{REDIS_BASE}/{chosen}", jwt_secret=SECRET,
-                                jobs_enabled=True, workers_core_env="test", heartbeat_interval=1.0,
-                                scrape_allowed_networks="127.0.0.0/8")
+    settings = RegistrySettings(
+        database_url=pg,
+        redis_url=f"{REDIS_BASE}/{chosen}",
+        jwt_secret=SECRET,
+        jobs_enabled=True,
+        workers_core_env="test",
+        heartbeat_interval=1.0,
+        scrape_allowed_networks="127.0.0.0/8",
+    )
     server = ThreadServer(create_app(settings)).start()
     try:
         yield server.url
@@ -229,18 +271,52 @@ def test_registry_must_see_every_tag(registry_url: str, start_worker: Any, broke
         s = RegistrySettings(jwt_secret=SECRET, workers_core_env="test")
         return mint_token(s, subject="checklist", scopes=[scope], ttl=600, tag=tag)
 
-    start_worker("ocr", env={"REGISTRY_URL": registry_url, "REGISTRY_TOKEN": token(SCOPE_HEARTBEAT, tag="ocr"),
-                             "HEARTBEAT_INTERVAL": "1"})
+    start_worker(
+        "ocr",
+        env={
+            "REGISTRY_URL": registry_url,
+            "REGISTRY_TOKEN": token(SCOPE_HEARTBEAT, tag="ocr"),
+            "HEARTBEAT_INTERVAL": "1",
+        },
+    )
     env = {"REGISTRY_READ_TOKEN": token(SCOPE_READ)}
-    wait_until(lambda: run("--registry-url", registry_url, "--registry-tag", "ocr", broker_url=broker_url,
-                           redis_url=redis_url, env=env)["registry"]["ok"], 60, "ocr registered")
-    both = run("--registry-url", registry_url, "--registry-tag", "ocr", "--registry-tag", "reges",
-               broker_url=broker_url, redis_url=redis_url, env=env)["registry"]
+    wait_until(
+        lambda: run(
+            "--registry-url", registry_url, "--registry-tag", "ocr", broker_url=broker_url, redis_url=redis_url, env=env
+        )["registry"]["ok"],
+        60,
+        "ocr registered",
+    )
+    both = run(
+        "--registry-url",
+        registry_url,
+        "--registry-tag",
+        "ocr",
+        "--registry-tag",
+        "reges",
+        broker_url=broker_url,
+        redis_url=redis_url,
+        env=env,
+    )["registry"]
     assert both["ok"] is False and "no instance registered for: reges" in str(both["detail"])
-    anonymous = run("--registry-url", registry_url, "--registry-tag", "ocr", broker_url=broker_url,
-                    redis_url=redis_url, env={"REGISTRY_READ_TOKEN": ""})["registry"]
+    anonymous = run(
+        "--registry-url",
+        registry_url,
+        "--registry-tag",
+        "ocr",
+        broker_url=broker_url,
+        redis_url=redis_url,
+        env={"REGISTRY_READ_TOKEN": ""},
+    )["registry"]
     assert anonymous["ok"] is False and "no REGISTRY_READ_TOKEN" in str(anonymous["detail"])
-    heartbeat_only = run("--registry-url", registry_url, "--registry-tag", "ocr", broker_url=broker_url,
-                         redis_url=redis_url, env={"REGISTRY_READ_TOKEN": token(SCOPE_HEARTBEAT, tag="ocr")})
+    heartbeat_only = run(
+        "--registry-url",
+        registry_url,
+        "--registry-tag",
+        "ocr",
+        broker_url=broker_url,
+        redis_url=redis_url,
+        env={"REGISTRY_READ_TOKEN": token(SCOPE_HEARTBEAT, tag="ocr")},
+    )
     assert heartbeat_only["registry"]["ok"] is False
     assert "HTTP 403" in str(heartbeat_only["registry"]["detail"]), heartbeat_only["registry"]

@@ -66,8 +66,11 @@ def test_every_chart_vendors_the_library_it_declares() -> None:
 
 
 def test_filing_workers_read_their_outbox_database_from_a_secret() -> None:
-    for release, env in (("anaf-efactura", "ANAF_EFACTURA_DATABASE_URL"),
-                         ("anaf-etransport", "ANAF_ETRANSPORT_DATABASE_URL"), ("reges", "REGES_DATABASE_URL")):
+    for release, env in (
+        ("anaf-efactura", "ANAF_EFACTURA_DATABASE_URL"),
+        ("anaf-etransport", "ANAF_ETRANSPORT_DATABASE_URL"),
+        ("reges", "REGES_DATABASE_URL"),
+    ):
         db = load(VALUES / f"{release}.yaml")["database"]
         assert db["enabled"] is True and db["urlEnv"] == env and db["ref"]["key"] and db["ref"]["property"]
 

@@ -31,8 +31,13 @@ def redis_conn(redis_url: str) -> Iterator[redis.Redis]:
 
 
 def token_settings(fake: FakeSlack, **overrides: Any) -> NotifySlackSettings:
-    values: dict[str, Any] = {"bot_token": TOKEN, "api_url": fake.api_url, "default_channel": "#alerte",
-                              "timeout": 5.0, "WORKERS_CORE_ENV": "test"}
+    values: dict[str, Any] = {
+        "bot_token": TOKEN,
+        "api_url": fake.api_url,
+        "default_channel": "#alerte",
+        "timeout": 5.0,
+        "WORKERS_CORE_ENV": "test",
+    }
     values.update(overrides)
     return NotifySlackSettings(**values)
 
@@ -47,7 +52,9 @@ def webhook_settings(fake: FakeSlack, **overrides: Any) -> NotifySlackSettings:
 def make_service(redis_conn: redis.Redis) -> Callable[..., SlackService]:
     """``make_service(settings, rate=..., burst=...)`` with a namespace of its own in the real Redis."""
 
-    def _make(settings: NotifySlackSettings, *, rate: float = 50.0, burst: int = 50, lock_seconds: float = 30) -> SlackService:
+    def _make(
+        settings: NotifySlackSettings, *, rate: float = 50.0, burst: int = 50, lock_seconds: float = 30
+    ) -> SlackService:
         ns = f"slack-test-{uuid.uuid4().hex[:8]}"
         return SlackService(
             settings=settings,
@@ -60,5 +67,10 @@ def make_service(redis_conn: redis.Redis) -> Callable[..., SlackService]:
 
 
 def worker_env_token(fake: FakeSlack, **extra: str) -> dict[str, str]:
-    return {"SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": fake.api_url, "SLACK_DEFAULT_CHANNEL": "#alerte",
-            "SLACK_TIMEOUT": "5", **extra}
+    return {
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_API_URL": fake.api_url,
+        "SLACK_DEFAULT_CHANNEL": "#alerte",
+        "SLACK_TIMEOUT": "5",
+        **extra,
+    }

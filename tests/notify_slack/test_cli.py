@@ -31,8 +31,12 @@ def test_preview_escapes_and_posts_nothing(fake_slack: FakeSlack) -> None:
     env = {"SLACK_WEBHOOK_URL": fake_slack.webhook_url("general")}
     out = run(["preview", json.dumps({"text": "Atenție <!channel> & test"})], env)
     assert out.exit_code == 0, out.output
-    assert json.loads(out.output) == {"mode": "webhook", "channel": None, "text": "Atenție &lt;!channel&gt; &amp; test",
-                                      "blocks": None}
+    assert json.loads(out.output) == {
+        "mode": "webhook",
+        "channel": None,
+        "text": "Atenție &lt;!channel&gt; &amp; test",
+        "blocks": None,
+    }
     bad = run(["preview", json.dumps({"text": "x" * 40_001})], env)
     assert bad.exit_code == 1
     assert fake_slack.requests == []

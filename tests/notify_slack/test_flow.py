@@ -25,12 +25,17 @@ def failure(result: Any) -> dict[str, Any]:
 
 def test_token_mode_message_with_blocks(start_worker, celery_client, fake_slack: FakeSlack) -> None:
     start_worker("notify.slack", env=worker_env_token(fake_slack))
-    body = celery_client.send_task("notify.slack", kwargs={
-        "text": "Factura FCT-0042 a fost încasată <!channel>",
-        "blocks": [{"type": "header", "text": {"type": "plain_text", "text": "Încasare"}},
-                   {"type": "section", "text": {"type": "mrkdwn", "text": "*Client:* Țară & Fiu SRL"}}],
-        "channel": "#facturi",
-    }).get(timeout=60)
+    body = celery_client.send_task(
+        "notify.slack",
+        kwargs={
+            "text": "Factura FCT-0042 a fost încasată <!channel>",
+            "blocks": [
+                {"type": "header", "text": {"type": "plain_text", "text": "Încasare"}},
+                {"type": "section", "text": {"type": "mrkdwn", "text": "*Client:* Țară & Fiu SRL"}},
+            ],
+            "channel": "#facturi",
+        },
+    ).get(timeout=60)
     assert body["status"] == "sent" and body["mode"] == "token" and body["channel"] == "C0000FACTURI"
     [posted] = fake_slack.posted
     assert posted.text == "Factura FCT-0042 a fost încasată &lt;!channel&gt;"
@@ -42,16 +47,30 @@ def test_webhook_mode_through_the_worker(start_worker, celery_client, fake_slack
     start_worker("notify.slack", env={"SLACK_WEBHOOK_URL": fake_slack.webhook_url("general"), "SLACK_TIMEOUT": "5"})
     body = celery_client.send_task("notify.slack", kwargs={"text": "Backup reușit :white_check_mark:"}).get(timeout=60)
     assert body["status"] == "sent" and body["mode"] == "webhook"
-    assert [(p.via, p.channel, p.text) for p in fake_slack.posted] == [("webhook", "C0000GENERAL", "Backup reușit :white_check_mark:")]
+    assert [(p.via, p.channel, p.text) for p in fake_slack.posted] == [
+        ("webhook", "C0000GENERAL", "Backup reușit :white_check_mark:")
+    ]
 
 
 def test_a_post_publishes_slack_posted_once(start_worker, celery_client, fake_slack: FakeSlack, broker_url) -> None:
     """The package's own names (``NOTIFY_SLACK_*``) configure the worker; one event per message actually posted."""
-    start_worker("notify.slack", env={"NOTIFY_SLACK_BOT_TOKEN": TOKEN, "NOTIFY_SLACK_API_URL": fake_slack.api_url,
-                                      "NOTIFY_SLACK_DEFAULT_CHANNEL": "#alerte", "NOTIFY_SLACK_TIMEOUT": "5"})
+    start_worker(
+        "notify.slack",
+        env={
+            "NOTIFY_SLACK_BOT_TOKEN": TOKEN,
+            "NOTIFY_SLACK_API_URL": fake_slack.api_url,
+            "NOTIFY_SLACK_DEFAULT_CHANNEL": "#alerte",
+            "NOTIFY_SLACK_TIMEOUT": "5",
+        },
+    )
     with Connection(broker_url) as conn:
-        events = Queue(f"test-slack-events-{uuid.uuid4().hex[:6]}", exchange=EVENTS_EXCHANGE, routing_key="slack.#",
-                       durable=False, auto_delete=True)
+        events = Queue(
+            f"test-slack-events-{uuid.uuid4().hex[:6]}",
+            exchange=EVENTS_EXCHANGE,
+            routing_key="slack.#",
+            durable=False,
+            auto_delete=True,
+        )
         events(conn.default_channel).declare()
         kwargs = {"text": "Export SAF-T gata", "idempotency_key": f"saft-{uuid.uuid4().hex[:6]}"}
         first = celery_client.send_task("notify.slack", kwargs=kwargs).get(timeout=60)
@@ -65,11 +84,17 @@ def test_a_post_publishes_slack_posted_once(start_worker, celery_client, fake_sl
         simple.close()
     assert (first["status"], again["status"]) == ("sent", "duplicate")
     assert event["event"] == "slack.posted" and event["data"] == {
-        "mode": "token", "channel": "C0000ALERTE", "ts": first["ts"], "idempotency_key": kwargs["idempotency_key"]}
+        "mode": "token",
+        "channel": "C0000ALERTE",
+        "ts": first["ts"],
+        "idempotency_key": kwargs["idempotency_key"],
+    }
     assert extra is None and len(fake_slack.posted) == 1
 
 
-def test_429_is_retried_after_retry_after_without_blocking_the_worker(start_worker, celery_client, fake_slack: FakeSlack) -> None:
+def test_429_is_retried_after_retry_after_without_blocking_the_worker(
+    start_worker, celery_client, fake_slack: FakeSlack
+) -> None:
     worker = start_worker("notify.slack", env=worker_env_token(fake_slack), concurrency=1)
     fake_slack.fail_next(429, "ratelimited", retry_after=3)
     limited = celery_client.send_task("notify.slack", kwargs={"text": "limitat", "channel": "#alerte"})
@@ -92,7 +117,9 @@ def test_replicas_keep_a_channel_at_one_message_per_second(start_worker, celery_
     env = worker_env_token(fake_slack, SLACK_RATE_PER_SECOND="1", SLACK_RATE_BURST="1")
     start_worker("notify.slack", env=env, name=f"slack-a-{uuid.uuid4().hex[:4]}")
     start_worker("notify.slack", env=env, name=f"slack-b-{uuid.uuid4().hex[:4]}")
-    results = [celery_client.send_task("notify.slack", kwargs={"text": f"mesaj {i}", "channel": "#alerte"}) for i in range(5)]
+    results = [
+        celery_client.send_task("notify.slack", kwargs={"text": f"mesaj {i}", "channel": "#alerte"}) for i in range(5)
+    ]
     assert [r.get(timeout=90)["status"] for r in results] == ["sent"] * 5
     posted = sorted(p.at for p in fake_slack.posted)
     assert len(posted) == 5 and fake_slack.rate_limited == 0
@@ -105,9 +132,15 @@ def test_bad_input_fails_fast_and_posts_nothing(start_worker, celery_client, fak
     worker = start_worker("notify.slack", env=worker_env_token(fake_slack))
     bad = [
         ({"text": "x" * 40_001}, ["text"]),
-        ({"text": "x", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "y" * 3001}}]}, ["blocks", 0, "text", "text"]),
+        (
+            {"text": "x", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "y" * 3001}}]},
+            ["blocks", 0, "text", "text"],
+        ),
         ({"text": "x", "blocks": [{"type": "divider"}] * 51}, ["blocks"]),
-        ({"text": "x", "blocks": [{"type": "header", "text": {"type": "mrkdwn", "text": "*h*"}}]}, ["blocks", 0, "text", "type"]),
+        (
+            {"text": "x", "blocks": [{"type": "header", "text": {"type": "mrkdwn", "text": "*h*"}}]},
+            ["blocks", 0, "text", "type"],
+        ),
         ({"text": "salut <!here>", "raw": True}, ["text"]),
         ({"text": "x", "channel": "canal cu spații"}, ["channel"]),
         ({}, []),
@@ -124,7 +157,10 @@ def test_bad_input_fails_fast_and_posts_nothing(start_worker, celery_client, fak
 def test_slack_refusal_fails_with_slacks_error(start_worker, celery_client, fake_slack: FakeSlack) -> None:
     start_worker("notify.slack", env=worker_env_token(fake_slack))
     err = failure(celery_client.send_task("notify.slack", kwargs={"text": "x", "channel": "#nu-exista"}))
-    assert err["code"] == "slack_rejected" and err["details"] == {"slack_error": "channel_not_found", "http_status": 200}
+    assert err["code"] == "slack_rejected" and err["details"] == {
+        "slack_error": "channel_not_found",
+        "http_status": 200,
+    }
 
 
 def test_deep_health_check_runs_auth_test(start_worker, fake_slack: FakeSlack) -> None:

@@ -38,8 +38,11 @@ def test_diacritics_and_emoji_pass_untouched() -> None:
 def test_block_text_objects_are_escaped_too_and_the_request_is_not_mutated() -> None:
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": "Alertă <!here>"}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": "*Client:* Țară & Fiu <!channel>"},
-         "fields": [{"type": "mrkdwn", "text": "<!everyone>"}]},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "*Client:* Țară & Fiu <!channel>"},
+            "fields": [{"type": "mrkdwn", "text": "<!everyone>"}],
+        },
         {"type": "context", "elements": [{"type": "mrkdwn", "text": "<!subteam^S123>"}]},
     ]
     request = SlackRequest.model_validate({"blocks": blocks})
@@ -59,7 +62,10 @@ def test_mention_is_the_explicit_way_to_ping() -> None:
 
 
 def test_raw_markup_keeps_links_but_never_broadcasts() -> None:
-    assert prepare(text="Vezi <https://app.firma.ro/f/42|factura>", raw=True).text == "Vezi <https://app.firma.ro/f/42|factura>"
+    assert (
+        prepare(text="Vezi <https://app.firma.ro/f/42|factura>", raw=True).text
+        == "Vezi <https://app.firma.ro/f/42|factura>"
+    )
     assert refused(text="hei <!channel>", raw=True)[0]["type"] == "broadcast_not_allowed"
     assert refused(text="hei <!here|here>", raw=True)[0]["type"] == "broadcast_not_allowed"
     errors = refused(raw=True, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "<!everyone>"}}])
@@ -68,35 +74,64 @@ def test_raw_markup_keeps_links_but_never_broadcasts() -> None:
 
 
 def test_rich_text_broadcast_elements_are_refused() -> None:
-    blocks = [{"type": "rich_text", "elements": [{"type": "rich_text_section",
-                                                  "elements": [{"type": "broadcast", "range": "channel"}]}]}]
+    blocks = [
+        {
+            "type": "rich_text",
+            "elements": [{"type": "rich_text_section", "elements": [{"type": "broadcast", "range": "channel"}]}],
+        }
+    ]
     assert refused(blocks=blocks)[0]["type"] == "broadcast_not_allowed"
 
 
 def test_text_limit_counts_the_escaped_text() -> None:
     assert prepare(text="a" * 40_000).text == "a" * 40_000
     errors = refused(text="<" * 10_001)  # 40,004 characters once escaped
-    assert errors == [{"loc": ["text"], "msg": "40004 characters (after escaping) > Slack's limit of 40000", "type": "too_long"}]
+    assert errors == [
+        {"loc": ["text"], "msg": "40004 characters (after escaping) > Slack's limit of 40000", "type": "too_long"}
+    ]
 
 
 @pytest.mark.parametrize(
     ("blocks", "loc", "type_"),
     [
         ([{"type": "divider"}] * 51, ["blocks"], "too_long"),
-        ([{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}], ["blocks", 0, "text", "text"], "too_long"),
-        ([{"type": "section", "text": {"type": "mrkdwn", "text": "&" * 1000}}], ["blocks", 0, "text", "text"], "too_long"),
+        (
+            [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}],
+            ["blocks", 0, "text", "text"],
+            "too_long",
+        ),
+        (
+            [{"type": "section", "text": {"type": "mrkdwn", "text": "&" * 1000}}],
+            ["blocks", 0, "text", "text"],
+            "too_long",
+        ),
         ([{"type": "section"}], ["blocks", 0], "missing"),
         ([{"type": "section", "fields": [{"type": "mrkdwn", "text": "f"}] * 11}], ["blocks", 0, "fields"], "too_long"),
-        ([{"type": "section", "fields": [{"type": "mrkdwn", "text": "x" * 2001}]}], ["blocks", 0, "fields", 0, "text"], "too_long"),
+        (
+            [{"type": "section", "fields": [{"type": "mrkdwn", "text": "x" * 2001}]}],
+            ["blocks", 0, "fields", 0, "text"],
+            "too_long",
+        ),
         ([{"type": "header", "text": {"type": "mrkdwn", "text": "x"}}], ["blocks", 0, "text", "type"], "value_error"),
-        ([{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}], ["blocks", 0, "text", "text"], "too_long"),
+        (
+            [{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}],
+            ["blocks", 0, "text", "text"],
+            "too_long",
+        ),
         ([{"type": "section", "text": "doar un șir"}], ["blocks", 0, "text"], "type_error"),
         ([{"type": "section", "text": {"type": "bold", "text": "x"}}], ["blocks", 0, "text", "type"], "value_error"),
         ([{"type": "modal"}], ["blocks", 0, "type"], "value_error"),
         ([{"text": "fără tip"}], ["blocks", 0, "type"], "value_error"),
-        ([{"type": "context", "elements": [{"type": "mrkdwn", "text": "x"}] * 11}], ["blocks", 0, "elements"], "too_long"),
-        ([{"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "x" * 76}}]}],
-         ["blocks", 0, "elements", 0, "text", "text"], "too_long"),
+        (
+            [{"type": "context", "elements": [{"type": "mrkdwn", "text": "x"}] * 11}],
+            ["blocks", 0, "elements"],
+            "too_long",
+        ),
+        (
+            [{"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "x" * 76}}]}],
+            ["blocks", 0, "elements", 0, "text", "text"],
+            "too_long",
+        ),
         ([{"type": "actions", "elements": []}], ["blocks", 0, "elements"], "too_long"),
         ([{"type": "image", "image_url": "https://x.ro/a.png"}], ["blocks", 0, "alt_text"], "missing"),
         ([{"type": "divider", "block_id": "b" * 256}], ["blocks", 0, "block_id"], "too_long"),
@@ -110,14 +145,30 @@ def test_malformed_or_oversized_block_kit_is_located(blocks: list[dict[str, Any]
 def test_a_full_valid_message_passes() -> None:
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": "Factură încasată"}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": "*FCT-0042* — 2.380,00 lei"},
-         "accessory": {"type": "button", "text": {"type": "plain_text", "text": "Deschide"}, "url": "https://app.firma.ro/f/42",
-                       "action_id": "open"}},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "*FCT-0042* — 2.380,00 lei"},
+            "accessory": {
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Deschide"},
+                "url": "https://app.firma.ro/f/42",
+                "action_id": "open",
+            },
+        },
         {"type": "divider"},
-        {"type": "context", "elements": [{"type": "image", "image_url": "https://app.firma.ro/l.png", "alt_text": "logo"},
-                                         {"type": "plain_text", "text": "workers-core"}]},
-        {"type": "image", "image_url": "https://app.firma.ro/grafic.png", "alt_text": "grafic",
-         "title": {"type": "plain_text", "text": "Încasări"}},
+        {
+            "type": "context",
+            "elements": [
+                {"type": "image", "image_url": "https://app.firma.ro/l.png", "alt_text": "logo"},
+                {"type": "plain_text", "text": "workers-core"},
+            ],
+        },
+        {
+            "type": "image",
+            "image_url": "https://app.firma.ro/grafic.png",
+            "alt_text": "grafic",
+            "title": {"type": "plain_text", "text": "Încasări"},
+        },
         {"type": "markdown", "text": "**gata**"},
     ]
     out = prepare(text="Factură încasată", blocks=blocks)
@@ -126,9 +177,17 @@ def test_a_full_valid_message_passes() -> None:
 
 @pytest.mark.parametrize(
     "payload",
-    [{}, {"text": "   "}, {"text": "x", "channel": "#Canal Cu Spatii"}, {"text": "x", "thread_ts": "ieri"},
-     {"text": "x", "mention": "toti"}, {"text": "x", "mode": "email"}, {"text": "x", "extra": 1},
-     {"text": "x", "blocks": ["nu un obiect"]}, {"text": "x", "idempotency_key": "cu spatiu"}],
+    [
+        {},
+        {"text": "   "},
+        {"text": "x", "channel": "#Canal Cu Spatii"},
+        {"text": "x", "thread_ts": "ieri"},
+        {"text": "x", "mention": "toti"},
+        {"text": "x", "mode": "email"},
+        {"text": "x", "extra": 1},
+        {"text": "x", "blocks": ["nu un obiect"]},
+        {"text": "x", "idempotency_key": "cu spatiu"},
+    ],
 )
 def test_bad_requests_are_validation_errors(payload: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):

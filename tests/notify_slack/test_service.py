@@ -44,13 +44,16 @@ def test_token_mode_posts_escaped_text_to_the_default_channel(fake_slack: FakeSl
 def test_channel_from_payload_blocks_mention_and_thread(fake_slack: FakeSlack, make_service) -> None:
     service = make_service(token_settings(fake_slack))
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Încasat:* 2.380,00 lei"}}]
-    result = service.notify(req(text="Încasare", blocks=blocks, channel="#facturi", mention="here",
-                                thread_ts="1700000000.000100"))
+    result = service.notify(
+        req(text="Încasare", blocks=blocks, channel="#facturi", mention="here", thread_ts="1700000000.000100")
+    )
     assert result.channel == "C0000FACTURI"
     [posted] = fake_slack.posted
     assert posted.text == "<!here> Încasare" and posted.thread_ts == "1700000000.000100"
-    assert posted.blocks == [{"type": "section", "text": {"type": "mrkdwn", "text": "<!here>"}},
-                             {"type": "section", "text": {"type": "mrkdwn", "text": "*Încasat:* 2.380,00 lei"}}]
+    assert posted.blocks == [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "<!here>"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "*Încasat:* 2.380,00 lei"}},
+    ]
 
 
 def test_webhook_mode_default_and_per_channel(fake_slack: FakeSlack, make_service) -> None:
@@ -60,7 +63,9 @@ def test_webhook_mode_default_and_per_channel(fake_slack: FakeSlack, make_servic
     b = service.notify(req(text="pe canal", channel="#facturi"))
     assert (a.mode, b.mode) == ("webhook", "webhook")
     assert [(p.channel, p.text, p.via) for p in fake_slack.posted] == [
-        ("C0000GENERAL", "implicit", "webhook"), ("C0000FACTURI", "pe canal", "webhook")]
+        ("C0000GENERAL", "implicit", "webhook"),
+        ("C0000FACTURI", "pe canal", "webhook"),
+    ]
     with pytest.raises(SlackNotConfigured) as info:
         service.notify(req(text="x", channel="#necunoscut"))
     assert isinstance(info.value, PermanentError) and "SLACK_CHANNEL_WEBHOOKS" in info.value.message
@@ -103,7 +108,9 @@ def test_429_becomes_a_retry_after_and_slows_the_channel_for_everyone(fake_slack
         ("service_unavailable", 503, SlackTransientError),
     ],
 )
-def test_web_api_errors_map_to_the_tree(fake_slack: FakeSlack, make_service, error: str, status: int, cls: type) -> None:
+def test_web_api_errors_map_to_the_tree(
+    fake_slack: FakeSlack, make_service, error: str, status: int, cls: type
+) -> None:
     service = make_service(token_settings(fake_slack))
     fake_slack.fail_next(status, error)
     with pytest.raises(cls) as info:
@@ -130,8 +137,14 @@ def test_real_refusals_from_slack(fake_slack: FakeSlack, make_service) -> None:
 
 @pytest.mark.parametrize(
     ("status", "body", "cls"),
-    [(404, "no_service", SlackAuthError), (410, "channel_is_archived", SlackRejected), (403, "action_prohibited", SlackRejected),
-     (400, "invalid_payload", SlackRejected), (500, "rollup_error", SlackTransientError), (429, "rate_limited", SlackRateLimited)],
+    [
+        (404, "no_service", SlackAuthError),
+        (410, "channel_is_archived", SlackRejected),
+        (403, "action_prohibited", SlackRejected),
+        (400, "invalid_payload", SlackRejected),
+        (500, "rollup_error", SlackTransientError),
+        (429, "rate_limited", SlackRateLimited),
+    ],
 )
 def test_webhook_errors_map_to_the_tree(fake_slack: FakeSlack, make_service, status: int, body: str, cls: type) -> None:
     service = make_service(webhook_settings(fake_slack))

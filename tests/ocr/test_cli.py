@@ -13,8 +13,14 @@ from tests.support.workers import REPO
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "shared.cli", "ocr", *args], cwd=REPO, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "WORKERS_CORE_ENV": "test"})
+    return subprocess.run(
+        [sys.executable, "-m", "shared.cli", "ocr", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "WORKERS_CORE_ENV": "test"},
+    )
 
 
 def test_extract_prints_text_and_json(tmp_path: Path) -> None:

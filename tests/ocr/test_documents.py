@@ -17,6 +17,7 @@ from tests.ocr.conftest import encode, text_image
 
 def png_bomb(width: int, height: int) -> bytes:
     """A valid 1-bit grayscale PNG of width x height, all white: a few kB on disk, huge once decoded."""
+
     def chunk(kind: bytes, payload: bytes) -> bytes:
         return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
 

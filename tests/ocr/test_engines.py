@@ -93,13 +93,15 @@ def test_paddleocr_engine_explains_its_configuration(tmp_path: Path) -> None:
         import paddleocr  # noqa: F401
     except ImportError:
         with pytest.raises(OcrConfigurationError) as info:
-            build_engine("paddleocr", ocr_settings(paddle_det_model_dir=tmp_path / "det",
-                                                   paddle_rec_model_dir=tmp_path / "rec"))
+            build_engine(
+                "paddleocr", ocr_settings(paddle_det_model_dir=tmp_path / "det", paddle_rec_model_dir=tmp_path / "rec")
+            )
         assert "not installed" in info.value.message and "rapidocr" in info.value.message
     else:  # pragma: no cover - only where paddleocr is installed: the dummy dirs are no models
         with pytest.raises(OcrConfigurationError):
-            build_engine("paddleocr", ocr_settings(paddle_det_model_dir=tmp_path / "det",
-                                                   paddle_rec_model_dir=tmp_path / "rec"))
+            build_engine(
+                "paddleocr", ocr_settings(paddle_det_model_dir=tmp_path / "det", paddle_rec_model_dir=tmp_path / "rec")
+            )
 
 
 def test_missing_tesseract_binary_is_a_configuration_error() -> None:

@@ -28,16 +28,19 @@ def service(registry: EngineRegistry, store: FilesystemArtifactStore, **override
 
 
 @pytest.mark.chromium
-def test_pdf_made_by_chromium_is_rasterised_and_read(engine_registry: EngineRegistry,
-                                                     store: FilesystemArtifactStore) -> None:
+def test_pdf_made_by_chromium_is_rasterised_and_read(
+    engine_registry: EngineRegistry, store: FilesystemArtifactStore
+) -> None:
     from pdf_render.browser import BrowserHost
     from pdf_render.models import PdfOptions
     from pdf_render.netpolicy import NetworkPolicy
     from pdf_render.rendering import PdfRenderer
 
-    html = ("<style>body{font-family:'DejaVu Sans';font-size:14pt}</style>"
-            + "".join(f"<p>{line}</p>" for line in PARAGRAPH[:3])
-            + "<p style='page-break-before:always'>Pagina a doua: mulțumim pentru colaborare.</p>")
+    html = (
+        "<style>body{font-family:'DejaVu Sans';font-size:14pt}</style>"
+        + "".join(f"<p>{line}</p>" for line in PARAGRAPH[:3])
+        + "<p style='page-break-before:always'>Pagina a doua: mulțumim pentru colaborare.</p>"
+    )
     host = BrowserHost(Path("/usr/bin/chromium"), pool_size=1)
     try:
         pdf = PdfRenderer(host, NetworkPolicy()).render(html=html, options=PdfOptions()).data
@@ -57,8 +60,9 @@ def test_pdf_made_by_chromium_is_rasterised_and_read(engine_registry: EngineRegi
     assert result.text.split("\n\f\n")[1] == second.text
 
 
-def test_inline_png_and_page_selection_of_a_tiff(engine_registry: EngineRegistry,
-                                                 store: FilesystemArtifactStore) -> None:
+def test_inline_png_and_page_selection_of_a_tiff(
+    engine_registry: EngineRegistry, store: FilesystemArtifactStore
+) -> None:
     svc = service(engine_registry, store)
     image = text_image(PARAGRAPH[:2], width=1400)
     result = svc.extract(OcrRequest(content_base64=base64.b64encode(encode(image)).decode(), language="ron"))

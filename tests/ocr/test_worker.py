@@ -17,8 +17,9 @@ from tests.ocr.conftest import PARAGRAPH, cer, encode, noisy_rotated, text_image
 from tests.support.workers import WorkerProcess
 
 
-def test_extract_through_the_worker(start_worker: Callable[..., WorkerProcess], celery_client: Celery,
-                                    worker_env: dict[str, str]) -> None:
+def test_extract_through_the_worker(
+    start_worker: Callable[..., WorkerProcess], celery_client: Celery, worker_env: dict[str, str]
+) -> None:
     worker = start_worker("ocr", env={"OCR_THREADS": "2"})
     store = FilesystemArtifactStore(Path(worker_env["ARTIFACT_DIR"]))
     scan = noisy_rotated(text_image())
@@ -31,12 +32,15 @@ def test_extract_through_the_worker(start_worker: Callable[..., WorkerProcess], 
     assert all(len(line["box"]) == 4 and 0 <= line["confidence"] <= 1 for line in page["lines"])
 
     small = base64.b64encode(encode(text_image(["Bună ziua, Țară!"], width=700))).decode()
-    body = celery_client.send_task("ocr.extract", kwargs={"content_base64": small, "engine": "tesseract"}).get(timeout=60)
+    body = celery_client.send_task("ocr.extract", kwargs={"content_base64": small, "engine": "tesseract"}).get(
+        timeout=60
+    )
     assert body["engine"] == "tesseract" and "Bună ziua, Țară!" in body["text"]
 
     with pytest.raises(PayloadError) as info:
-        celery_client.send_task("ocr.extract", kwargs={
-            "content_base64": base64.b64encode(b"GIF89a" + b"\0" * 64).decode()}).get(timeout=60)
+        celery_client.send_task(
+            "ocr.extract", kwargs={"content_base64": base64.b64encode(b"GIF89a" + b"\0" * 64).decode()}
+        ).get(timeout=60)
     assert info.value.errors[0]["type"] == "unsupported_format"
     with pytest.raises(PayloadError):
         celery_client.send_task("ocr.extract", kwargs={"language": "ro"}).get(timeout=60)
@@ -54,8 +58,9 @@ def test_extract_through_the_worker(start_worker: Callable[..., WorkerProcess], 
     assert check["status"] == "ok" and check["details"]["engine"] == "rapidocr"
 
 
-def test_misconfigured_engine_fails_readiness_and_tasks_clearly(start_worker: Callable[..., WorkerProcess],
-                                                               celery_client: Celery) -> None:
+def test_misconfigured_engine_fails_readiness_and_tasks_clearly(
+    start_worker: Callable[..., WorkerProcess], celery_client: Celery
+) -> None:
     worker = start_worker("ocr", env={"OCR_ENGINE": "paddleocr"})
     response = httpx.get(worker.health_url + "/readyz", params={"deep": "true"}, timeout=15)
     assert response.status_code == 503

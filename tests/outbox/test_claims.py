@@ -49,7 +49,9 @@ def test_two_concurrent_claimers_get_the_row_once(engine: Engine) -> None:
     one.open("k")
     for _ in range(5):
         one.update("k", state="new", release=True)
-        won = race(2, lambda i: (one, other)[i].claim("k", f"owner-{i}", lease_s=60, states={"new"}, to_state="sending"))
+        won = race(
+            2, lambda i: (one, other)[i].claim("k", f"owner-{i}", lease_s=60, states={"new"}, to_state="sending")
+        )
         assert sum(row is not None for row in won) == 1
     final = one.get("k")
     assert final is not None and final.attempts == 5 and final.state == "sending"

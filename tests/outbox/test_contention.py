@@ -26,8 +26,10 @@ def test_a_starting_replica_never_deadlocks_with_a_claim(engine: Engine, empty_d
     Outbox(engine, namespace).open("held")
     errors: list[BaseException] = []
     with engine.connect() as claimer:
-        claimer.execute(text("SELECT id FROM workers_core_outbox WHERE namespace = :n AND key = 'held' FOR UPDATE"),
-                        {"n": namespace})
+        claimer.execute(
+            text("SELECT id FROM workers_core_outbox WHERE namespace = :n AND key = 'held' FOR UPDATE"),
+            {"n": namespace},
+        )
 
         def start_replica() -> None:
             try:
@@ -41,8 +43,13 @@ def test_a_starting_replica_never_deadlocks_with_a_claim(engine: Engine, empty_d
         replica = threading.Thread(target=start_replica)
         replica.start()
         replica.join(timeout=60)
-        claimer.execute(text("INSERT INTO workers_core_outbox (namespace, key, state, data, created_at, updated_at) "
-                             "VALUES (:n, 'new-row', 'new', '{}', now(), now())"), {"n": namespace})
+        claimer.execute(
+            text(
+                "INSERT INTO workers_core_outbox (namespace, key, state, data, created_at, updated_at) "
+                "VALUES (:n, 'new-row', 'new', '{}', now(), now())"
+            ),
+            {"n": namespace},
+        )
         claimer.commit()
     assert not replica.is_alive() and errors == []
     assert {r.key for r in Outbox(engine, namespace).find()} == {"held", "other-test", "other-production", "new-row"}
@@ -67,8 +74,10 @@ def test_a_detected_deadlock_is_outbox_busy_not_unavailable(engine: Engine) -> N
         except BaseException as exc:
             outcomes[name] = exc
 
-    threads = [threading.Thread(target=worker, args=("one", a_id, b_id, first_locked, second_locked)),
-               threading.Thread(target=worker, args=("two", b_id, a_id, second_locked, first_locked))]
+    threads = [
+        threading.Thread(target=worker, args=("one", a_id, b_id, first_locked, second_locked)),
+        threading.Thread(target=worker, args=("two", b_id, a_id, second_locked, first_locked)),
+    ]
     for t in threads:
         t.start()
     for t in threads:

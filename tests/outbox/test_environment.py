@@ -25,8 +25,9 @@ def test_a_missing_database_is_refused_outside_development(url: str | None) -> N
 
 
 def test_the_cli_refuses_sqlite_in_production_with_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    result = CliRunner().invoke(cli, ["migrate"], env={"DATABASE_URL": f"sqlite:///{tmp_path / 'o.db'}",
-                                                        "WORKERS_CORE_ENV": "production"})
+    result = CliRunner().invoke(
+        cli, ["migrate"], env={"DATABASE_URL": f"sqlite:///{tmp_path / 'o.db'}", "WORKERS_CORE_ENV": "production"}
+    )
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: outbox: SQLite is refused"), result.output

@@ -18,8 +18,12 @@ def test_migrate_twice_is_a_noop(empty_database_url: str) -> None:
         first = migrate(engine)
         assert first.up_to_date and first.current == first.head
         with engine.connect() as conn:
-            conn.execute(text("INSERT INTO workers_core_outbox (namespace, key, state, data, created_at, updated_at) "
-                              "VALUES ('t', 'kept', 'new', '{}', now(), now())"))
+            conn.execute(
+                text(
+                    "INSERT INTO workers_core_outbox (namespace, key, state, data, created_at, updated_at) "
+                    "VALUES ('t', 'kept', 'new', '{}', now(), now())"
+                )
+            )
             conn.commit()
         second = migrate(engine)
         assert second == first
@@ -71,8 +75,9 @@ def test_status_of_an_unmigrated_database_says_so(tmp_path) -> None:  # type: ig
         assert found.current is None and not found.up_to_date
     finally:
         engine.dispose()
-    result = CliRunner().invoke(cli, ["status"], env={"DATABASE_URL": f"sqlite:///{tmp_path / 'o.db'}",
-                                                       "WORKERS_CORE_ENV": "test"})
+    result = CliRunner().invoke(
+        cli, ["status"], env={"DATABASE_URL": f"sqlite:///{tmp_path / 'o.db'}", "WORKERS_CORE_ENV": "test"}
+    )
     assert result.exit_code == 1 and "run `workers-core outbox migrate`" in result.output
 
 

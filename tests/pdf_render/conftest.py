@@ -111,7 +111,9 @@ def _serve(host: str) -> Iterator[CanaryServer]:
         with lock:
             hits.append((path, host_header))
 
-    server_cls = type("Server", (ThreadingHTTPServer,), {"address_family": socket.AF_INET6 if ":" in host else socket.AF_INET})
+    server_cls = type(
+        "Server", (ThreadingHTTPServer,), {"address_family": socket.AF_INET6 if ":" in host else socket.AF_INET}
+    )
     server = server_cls((host, 0), _handler(record))
     server.daemon_threads = True
     canary = CanaryServer(host=host, server=server, hits=hits)

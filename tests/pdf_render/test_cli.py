@@ -19,8 +19,14 @@ pytestmark = pytest.mark.chromium
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     import os
 
-    return subprocess.run([sys.executable, "-m", "shared.cli", "pdf", *args], cwd=REPO, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "WORKERS_CORE_ENV": "test", **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "shared.cli", "pdf", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "WORKERS_CORE_ENV": "test", **(env or {})},
+    )
 
 
 def test_render_html_file_and_template(tmp_path: Path) -> None:
@@ -45,10 +51,15 @@ def test_render_html_file_and_template(tmp_path: Path) -> None:
 
 
 def test_refused_url_and_unknown_template_exit_1_with_structured_error(tmp_path: Path) -> None:
-    done = run("render", "http://127.0.0.1:9/secret", "-o", str(tmp_path / "x.pdf"),
-               env={"PDF_ALLOW_HTTP": "true", "PDF_URL_ALLOWLIST": "127.0.0.1"})
+    done = run(
+        "render",
+        "http://127.0.0.1:9/secret",
+        "-o",
+        str(tmp_path / "x.pdf"),
+        env={"PDF_ALLOW_HTTP": "true", "PDF_URL_ALLOWLIST": "127.0.0.1"},
+    )
     assert done.returncode == 1
-    error = json.loads(done.stderr[done.stderr.index("{"):])["error"]
+    error = json.loads(done.stderr[done.stderr.index("{") :])["error"]
     assert error["code"] == "invalid_payload" and "loopback" in error["errors"][0]["msg"]
     assert not (tmp_path / "x.pdf").exists()
     done = run("render", "nu-exista.html", "-o", str(tmp_path / "y.pdf"))

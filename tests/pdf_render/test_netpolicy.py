@@ -41,7 +41,9 @@ def test_every_ipv4_spelling_is_recognised(host: str, expected: str | None) -> N
     assert (str(parsed) if parsed is not None else None) == expected
 
 
-@pytest.mark.parametrize("host", ["1.2.3.4.5", "0x1.0x2.0x3.0x4.0x5", "08.0.0.1", "256.0.0.1", "1.2.65536", "[::1%25eth0]"])
+@pytest.mark.parametrize(
+    "host", ["1.2.3.4.5", "0x1.0x2.0x3.0x4.0x5", "08.0.0.1", "256.0.0.1", "1.2.65536", "[::1%25eth0]"]
+)
 def test_malformed_numeric_hosts_are_refused(host: str) -> None:
     with pytest.raises(ValueError):
         parse_host_address(host)

@@ -21,15 +21,33 @@ INVOICE: dict[str, Any] = {
     "number": "FCT-2026-0042",
     "issue_date": "2026-03-12",
     "due_date": "2026-04-11",
-    "supplier": {"name": "Societatea Construcții Ștefănești SRL", "cui": "RO12345678", "reg_com": "J40/123/2020",
-                 "address": "Str. Mărășești 12, București", "iban": "RO49AAAA1B31007593840000"},
-    "customer": {"name": "Întreprinderea Țesătoria Bârlad SA", "cui": "RO87654321",
-                 "address": "Bd. Republicii 3, Bârlad"},
+    "supplier": {
+        "name": "Societatea Construcții Ștefănești SRL",
+        "cui": "RO12345678",
+        "reg_com": "J40/123/2020",
+        "address": "Str. Mărășești 12, București",
+        "iban": "RO49AAAA1B31007593840000",
+    },
+    "customer": {
+        "name": "Întreprinderea Țesătoria Bârlad SA",
+        "cui": "RO87654321",
+        "address": "Bd. Republicii 3, Bârlad",
+    },
     "lines": [
-        {"description": "Servicii de întreținere și reparații", "unit": "oră", "quantity": 12, "unit_price": 150.5,
-         "vat_rate": 19},
-        {"description": "<b>Piese</b> & accesorii", "unit": "buc", "quantity": 3, "unit_price": 1234.56,
-         "vat_rate": 19},
+        {
+            "description": "Servicii de întreținere și reparații",
+            "unit": "oră",
+            "quantity": 12,
+            "unit_price": 150.5,
+            "vat_rate": 19,
+        },
+        {
+            "description": "<b>Piese</b> & accesorii",
+            "unit": "buc",
+            "quantity": 3,
+            "unit_price": 1234.56,
+            "vat_rate": 19,
+        },
     ],
 }
 
@@ -87,12 +105,19 @@ def test_bad_payloads_are_refused_by_the_model(payload: dict[str, Any]) -> None:
 
 def test_paper_orientation_margins_and_header_footer(make_service: Callable[..., PdfService]) -> None:
     body = "".join(f"<p style='page-break-after: always'>Pagina de conținut {i}</p>" for i in range(1, 4))
-    rendered = make_service().render_bytes(RenderRequest(html=body, options={
-        "format": "A5", "landscape": True, "margin": {"top": "25mm", "bottom": "25mm", "left": "10mm", "right": "10mm"},
-        "header_template": "<div style='font-size:9px;width:100%;text-align:center'>Antet firmă</div>",
-        "footer_template": "<div style='font-size:9px;width:100%;text-align:center'>"
-                           "Pagina <span class=pageNumber></span> din <span class=totalPages></span></div>",
-    }))
+    rendered = make_service().render_bytes(
+        RenderRequest(
+            html=body,
+            options={
+                "format": "A5",
+                "landscape": True,
+                "margin": {"top": "25mm", "bottom": "25mm", "left": "10mm", "right": "10mm"},
+                "header_template": "<div style='font-size:9px;width:100%;text-align:center'>Antet firmă</div>",
+                "footer_template": "<div style='font-size:9px;width:100%;text-align:center'>"
+                "Pagina <span class=pageNumber></span> din <span class=totalPages></span></div>",
+            },
+        )
+    )
     assert rendered.pages == 3
     box = pdf_reader(rendered.data).pages[0].mediabox
     assert abs(float(box.width) - 595) < 2 and abs(float(box.height) - 420) < 2  # A5 landscape, points
@@ -112,12 +137,19 @@ def test_custom_size_and_page_ranges(make_service: Callable[..., PdfService]) ->
 
 
 def test_wait_for_selector_and_function_with_javascript(make_service: Callable[..., PdfService]) -> None:
-    html = ("<div id=out>pending</div><script>setTimeout(() => {"
-            "document.getElementById('out').textContent = 'Gata, încărcat'; window.ready = true;"
-            "const d = document.createElement('p'); d.id = 'late'; d.textContent = 'târziu'; document.body.append(d);"
-            "}, 300)</script>")
-    rendered = make_service().render_bytes(RenderRequest(html=html, javascript=True, options={
-        "wait_for_selector": "#late", "wait_for_function": "window.ready === true"}))
+    html = (
+        "<div id=out>pending</div><script>setTimeout(() => {"
+        "document.getElementById('out').textContent = 'Gata, încărcat'; window.ready = true;"
+        "const d = document.createElement('p'); d.id = 'late'; d.textContent = 'târziu'; document.body.append(d);"
+        "}, 300)</script>"
+    )
+    rendered = make_service().render_bytes(
+        RenderRequest(
+            html=html,
+            javascript=True,
+            options={"wait_for_selector": "#late", "wait_for_function": "window.ready === true"},
+        )
+    )
     text = pdf_text(rendered.data)
     assert "Gata, încărcat" in text and "târziu" in text
 

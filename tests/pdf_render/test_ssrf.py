@@ -84,8 +84,9 @@ def secret_file(tmp_path: Path) -> Path:
     return path
 
 
-def test_no_reference_reaches_loopback_by_default(make_service: Callable[..., PdfService], canary: CanaryServer,
-                                                  canary6: CanaryServer, secret_file: Path) -> None:
+def test_no_reference_reaches_loopback_by_default(
+    make_service: Callable[..., PdfService], canary: CanaryServer, canary6: CanaryServer, secret_file: Path
+) -> None:
     service = make_service()
     rendered = service.render_bytes(RenderRequest(html=attack_html(canary, canary6, secret_file)))
     text = pdf_text(rendered.data)
@@ -96,9 +97,9 @@ def test_no_reference_reaches_loopback_by_default(make_service: Callable[..., Pd
     assert {v.reason for v in rendered.refused} == {"scheme"}  # http is off by default
 
 
-def test_private_ranges_are_refused_even_when_allowlisted(make_service: Callable[..., PdfService],
-                                                          canary: CanaryServer, canary6: CanaryServer,
-                                                          secret_file: Path) -> None:
+def test_private_ranges_are_refused_even_when_allowlisted(
+    make_service: Callable[..., PdfService], canary: CanaryServer, canary6: CanaryServer, secret_file: Path
+) -> None:
     service = make_service(
         allow_http=True,
         url_allowlist=["127.0.0.1", "localhost", "0.0.0.0", "[::1]", "[::ffff:127.0.0.1]", "169.254.169.254"],
@@ -113,14 +114,18 @@ def test_private_ranges_are_refused_even_when_allowlisted(make_service: Callable
     assert {"127.0.0.1", "::1", "::ffff:7f00:1", "localhost", "169.254.169.254"} <= hosts, hosts
 
 
-def test_positive_control_trusted_origin_is_fetched(make_service: Callable[..., PdfService],
-                                                    canary: CanaryServer) -> None:
+def test_positive_control_trusted_origin_is_fetched(
+    make_service: Callable[..., PdfService], canary: CanaryServer
+) -> None:
     """Same kind of references, but the server is allowlisted AND trusted: hits and canary text appear."""
-    service = make_service(allow_http=True, url_allowlist=[f"127.0.0.1:{canary.port}"],
-                           trusted_networks=["127.0.0.1/32"])
+    service = make_service(
+        allow_http=True, url_allowlist=[f"127.0.0.1:{canary.port}"], trusted_networks=["127.0.0.1/32"]
+    )
     o = canary.origin
-    html = (f"<h1>{MARKER}</h1><link rel=stylesheet href='{o}/css/ok1'><img src='{o}/img/ok2'>"
-            f"<iframe src='{o}/page/ok3'></iframe>")
+    html = (
+        f"<h1>{MARKER}</h1><link rel=stylesheet href='{o}/css/ok1'><img src='{o}/img/ok2'>"
+        f"<iframe src='{o}/page/ok3'></iframe>"
+    )
     rendered = service.render_bytes(RenderRequest(html=html))
     text = pdf_text(rendered.data)
     assert "CANARY-ok1" in text and "CANARY-ok3" in text
@@ -130,19 +135,26 @@ def test_positive_control_trusted_origin_is_fetched(make_service: Callable[..., 
     assert all(host == f"127.0.0.1:{canary.port}" for _path, host in canary.hits)
 
 
-def test_redirects_into_forbidden_ranges_are_refused(make_service: Callable[..., PdfService], canary: CanaryServer,
-                                                     trusted_origin: CanaryServer, secret_file: Path) -> None:
+def test_redirects_into_forbidden_ranges_are_refused(
+    make_service: Callable[..., PdfService], canary: CanaryServer, trusted_origin: CanaryServer, secret_file: Path
+) -> None:
     service = make_service(
         allow_http=True,
         url_allowlist=[f"127.0.0.2:{trusted_origin.port}", "127.0.0.1", "169.254.169.254"],
         trusted_networks=["127.0.0.2/32"],
     )
     t = trusted_origin.origin
-    targets = [f"{canary.origin}/img/r1", f"http://2130706433:{canary.port}/page/r2",
-               f"file://{secret_file}", "http://169.254.169.254/latest/meta-data/"]
-    html = f"<h1>{MARKER}</h1>" + "".join(
-        f"<iframe src='{t}/redirect?to={target}'></iframe>" for target in targets
-    ) + f"<img src='{t}/img/fine'>"
+    targets = [
+        f"{canary.origin}/img/r1",
+        f"http://2130706433:{canary.port}/page/r2",
+        f"file://{secret_file}",
+        "http://169.254.169.254/latest/meta-data/",
+    ]
+    html = (
+        f"<h1>{MARKER}</h1>"
+        + "".join(f"<iframe src='{t}/redirect?to={target}'></iframe>" for target in targets)
+        + f"<img src='{t}/img/fine'>"
+    )
     rendered = service.render_bytes(RenderRequest(html=html))
     text = pdf_text(rendered.data)
     assert MARKER in text and "CANARY" not in text
@@ -152,16 +164,18 @@ def test_redirects_into_forbidden_ranges_are_refused(make_service: Callable[...,
     assert {"loopback", "scheme", "metadata"} <= {v.reason for v in rendered.refused}
 
 
-def test_meta_refresh_of_the_main_document_goes_nowhere(make_service: Callable[..., PdfService],
-                                                        canary: CanaryServer) -> None:
+def test_meta_refresh_of_the_main_document_goes_nowhere(
+    make_service: Callable[..., PdfService], canary: CanaryServer
+) -> None:
     service = make_service()
     html = f"<meta http-equiv='refresh' content='0;url={canary.origin}/page/m1'><p>{MARKER}</p>"
     service.render_bytes(RenderRequest(html=html, options={"wait_ms": 500}))
     settle_and_assert_no_hits(canary)
 
 
-def test_javascript_cannot_reach_loopback_either(make_service: Callable[..., PdfService], canary: CanaryServer,
-                                                 canary6: CanaryServer) -> None:
+def test_javascript_cannot_reach_loopback_either(
+    make_service: Callable[..., PdfService], canary: CanaryServer, canary6: CanaryServer
+) -> None:
     service = make_service(allow_http=True, url_allowlist=["127.0.0.1", "[::1]", "localhost"])
     o, p = canary.origin, canary.port
     script = f"""
@@ -188,7 +202,9 @@ def test_javascript_cannot_reach_loopback_either(make_service: Callable[..., Pdf
 
 def test_javascript_is_off_unless_enabled(make_service: Callable[..., PdfService]) -> None:
     rendered = make_service().render_bytes(
-        RenderRequest(html=f"<p>{MARKER}</p><p id=x>static</p><script>document.getElementById('x').textContent='JS-RAN'</script>")
+        RenderRequest(
+            html=f"<p>{MARKER}</p><p id=x>static</p><script>document.getElementById('x').textContent='JS-RAN'</script>"
+        )
     )
     text = pdf_text(rendered.data)
     assert "static" in text and "JS-RAN" not in text
@@ -215,10 +231,13 @@ def test_javascript_is_off_unless_enabled(make_service: Callable[..., PdfService
         "http://127.0.0.1:{p}\\@example.ro/page/u9",
     ],
 )
-def test_url_mode_refuses_forbidden_targets(make_service: Callable[..., PdfService], canary: CanaryServer,
-                                            template: str) -> None:
-    service = make_service(allow_http=True, url_allowlist=["127.0.0.1", "localhost", "0.0.0.0",
-                                                           "[::ffff:127.0.0.1]", "169.254.169.254", "[fd00:ec2::254]"])
+def test_url_mode_refuses_forbidden_targets(
+    make_service: Callable[..., PdfService], canary: CanaryServer, template: str
+) -> None:
+    service = make_service(
+        allow_http=True,
+        url_allowlist=["127.0.0.1", "localhost", "0.0.0.0", "[::ffff:127.0.0.1]", "169.254.169.254", "[fd00:ec2::254]"],
+    )
     url = template.format(p=canary.port)
     with pytest.raises(PayloadError) as info:
         service.render_bytes(RenderRequest(url=url))
@@ -230,8 +249,11 @@ def test_url_mode_refuses_forbidden_targets(make_service: Callable[..., PdfServi
 def test_url_mode_renders_an_allowlisted_trusted_page_but_not_its_redirect_to_loopback(
     make_service: Callable[..., PdfService], canary: CanaryServer, trusted_origin: CanaryServer
 ) -> None:
-    service = make_service(allow_http=True, url_allowlist=[f"127.0.0.2:{trusted_origin.port}", "127.0.0.1"],
-                           trusted_networks=["127.0.0.2/32"])
+    service = make_service(
+        allow_http=True,
+        url_allowlist=[f"127.0.0.2:{trusted_origin.port}", "127.0.0.1"],
+        trusted_networks=["127.0.0.2/32"],
+    )
     ok = service.render_bytes(RenderRequest(url=f"{trusted_origin.origin}/page/url-ok"))
     assert "CANARY-url-ok" in pdf_text(ok.data)
     with pytest.raises(PayloadError) as info:
@@ -243,8 +265,9 @@ def test_url_mode_renders_an_allowlisted_trusted_page_but_not_its_redirect_to_lo
 def test_url_mode_maps_upstream_status(make_service: Callable[..., PdfService], trusted_origin: CanaryServer) -> None:
     from pdf_render.errors import UpstreamStatusError, UpstreamUnavailableError
 
-    service = make_service(allow_http=True, url_allowlist=[f"127.0.0.2:{trusted_origin.port}"],
-                           trusted_networks=["127.0.0.2/32"])
+    service = make_service(
+        allow_http=True, url_allowlist=[f"127.0.0.2:{trusted_origin.port}"], trusted_networks=["127.0.0.2/32"]
+    )
     with pytest.raises(UpstreamStatusError):
         service.render_bytes(RenderRequest(url=f"{trusted_origin.origin}/status/404"))
     with pytest.raises(UpstreamUnavailableError):

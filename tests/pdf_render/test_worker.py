@@ -25,8 +25,9 @@ def test_render_through_the_worker_survives_a_chromium_crash_and_blocks_ssrf(
     start_worker: Callable[..., WorkerProcess], celery_client: Celery, worker_env: dict[str, str], canary: CanaryServer
 ) -> None:
     worker = start_worker("pdf.render", env={"PDF_POOL_SIZE": "2"})
-    result = celery_client.send_task("pdf.render", kwargs={"template": "invoice.html", "data": INVOICE,
-                                                           "filename": "factura FCT-2026-0042.pdf"})
+    result = celery_client.send_task(
+        "pdf.render", kwargs={"template": "invoice.html", "data": INVOICE, "filename": "factura FCT-2026-0042.pdf"}
+    )
     body = result.get(timeout=60)
     assert body["pages"] == 1 and body["content_type"] == "application/pdf"
     data = (Path(worker_env["ARTIFACT_DIR"]) / body["key"]).read_bytes()
@@ -37,8 +38,10 @@ def test_render_through_the_worker_survives_a_chromium_crash_and_blocks_ssrf(
 
     # SSRF attempt through the queue: refused inside the worker, nothing reaches the canary
     o = canary.origin
-    html = (f"<p>raport</p><img src='{o}/img/w1'><iframe src='http://2130706433:{canary.port}/page/w2'></iframe>"
-            f"<link rel=stylesheet href='HTTP://[::ffff:127.0.0.1]:{canary.port}/css/w3'>")
+    html = (
+        f"<p>raport</p><img src='{o}/img/w1'><iframe src='http://2130706433:{canary.port}/page/w2'></iframe>"
+        f"<link rel=stylesheet href='HTTP://[::ffff:127.0.0.1]:{canary.port}/css/w3'>"
+    )
     body = celery_client.send_task("pdf.render", kwargs={"html": html}).get(timeout=60)
     time.sleep(0.5)
     assert canary.hits == []
@@ -61,8 +64,9 @@ def test_render_through_the_worker_survives_a_chromium_crash_and_blocks_ssrf(
     assert 'workers_core_pdf_browser_launches_total{cause="crash"} 1.0' in metrics
 
 
-def test_bad_payloads_fail_fast_and_deep_health_renders(start_worker: Callable[..., WorkerProcess],
-                                                        celery_client: Celery) -> None:
+def test_bad_payloads_fail_fast_and_deep_health_renders(
+    start_worker: Callable[..., WorkerProcess], celery_client: Celery
+) -> None:
     worker = start_worker("pdf.render")
     result = celery_client.send_task("pdf.render", kwargs={"html": "<p>x</p>", "url": "https://example.ro/"})
     with pytest.raises(PayloadError) as info:
@@ -83,8 +87,9 @@ def test_bad_payloads_fail_fast_and_deep_health_renders(start_worker: Callable[.
     assert check["status"] == "ok" and check["details"]["pages"] == 1
 
 
-def test_a_render_publishes_pdf_rendered(start_worker: Callable[..., WorkerProcess], celery_client: Celery,
-                                         broker_url: str) -> None:
+def test_a_render_publishes_pdf_rendered(
+    start_worker: Callable[..., WorkerProcess], celery_client: Celery, broker_url: str
+) -> None:
     """The package's own names (``PDF_RENDER_*``) configure the worker; the handler's event reaches the bus."""
     import uuid
 
@@ -94,8 +99,13 @@ def test_a_render_publishes_pdf_rendered(start_worker: Callable[..., WorkerProce
 
     start_worker("pdf.render", env={"PDF_RENDER_POOL_SIZE": "1", "PDF_RENDER_MAX_PAGES": "3"})
     with Connection(broker_url) as conn:
-        events = Queue(f"test-pdf-events-{uuid.uuid4().hex[:6]}", exchange=EVENTS_EXCHANGE, routing_key="pdf.#",
-                       durable=False, auto_delete=True)
+        events = Queue(
+            f"test-pdf-events-{uuid.uuid4().hex[:6]}",
+            exchange=EVENTS_EXCHANGE,
+            routing_key="pdf.#",
+            durable=False,
+            auto_delete=True,
+        )
         events(conn.default_channel).declare()
         body = celery_client.send_task("pdf.render", kwargs={"html": "<p>eveniment</p>"}).get(timeout=60)
         too_long = "".join("<p style='page-break-after: always'>p</p>" for _ in range(5))

@@ -33,17 +33,27 @@ def _fetch(url: str, sha256: str) -> bytes:
     return response.content
 
 
-def test_saft_export_ends_with_a_download_link(start_worker: Callable[..., WorkerProcess], celery_client: Celery,
-                                               s3_worker_env: dict[str, str], seaweed: SeaweedServer,
-                                               s3_bucket: str, tmp_path: Path) -> None:
+def test_saft_export_ends_with_a_download_link(
+    start_worker: Callable[..., WorkerProcess],
+    celery_client: Celery,
+    s3_worker_env: dict[str, str],
+    seaweed: SeaweedServer,
+    s3_bucket: str,
+    tmp_path: Path,
+) -> None:
     from anaf_saft.sample import SAMPLE_COMPANY, write_sample_export
 
     store = S3ArtifactStore(seaweed.client(), s3_bucket, "workers")
     paths = write_sample_export(tmp_path / "exp", lines=60, fmt="csv")
     keys = {k: store.put(p.read_bytes(), name=p.name, content_type="text/csv").key for k, p in paths.items()}
     start_worker("anaf.saft", env={**s3_worker_env, "ANAF_SAFT_MAX_LINES_PER_SEGMENT": "45"})
-    payload = {"company": SAMPLE_COMPANY, "period": {"year": 2025, "start_month": 7, "end_month": 7},
-               "period_type": "L", "test": True, "source": {"kind": "export", "format": "csv", **keys}}
+    payload = {
+        "company": SAMPLE_COMPANY,
+        "period": {"year": 2025, "start_month": 7, "end_month": 7},
+        "period_type": "L",
+        "test": True,
+        "source": {"kind": "export", "format": "csv", **keys},
+    }
     result = celery_client.send_task("saft.generate", kwargs=payload).get(timeout=120)
 
     assert result["xsd_valid"] is True and len(result["segments"]) == 2
@@ -58,10 +68,13 @@ def test_saft_export_ends_with_a_download_link(start_worker: Callable[..., Worke
 
 
 @pytest.mark.chromium
-def test_pdf_render_result_carries_url_and_expiry(start_worker: Callable[..., WorkerProcess], celery_client: Celery,
-                                                  s3_worker_env: dict[str, str]) -> None:
+def test_pdf_render_result_carries_url_and_expiry(
+    start_worker: Callable[..., WorkerProcess], celery_client: Celery, s3_worker_env: dict[str, str]
+) -> None:
     start_worker("pdf.render", env=s3_worker_env)
-    body = celery_client.send_task("pdf.render", kwargs={"html": "<h1>Factură</h1>", "filename": "f.pdf"}).get(timeout=90)
+    body = celery_client.send_task("pdf.render", kwargs={"html": "<h1>Factură</h1>", "filename": "f.pdf"}).get(
+        timeout=90
+    )
     assert body["key"].startswith("render/") and body["url"] and body["expires_at"]
     assert _fetch(body["url"], body["sha256"]).startswith(b"%PDF")
 
@@ -78,8 +91,11 @@ def test_ocr_reads_its_input_by_the_stores_url_only(s3_store: S3ArtifactStore) -
     assert ref.url is not None
     assert service.read_input(OcrRequest(artifact_url=ref.url)) == (b"\x89PNG scan", "artifact_url")
     assert service.read_input(OcrRequest(artifact_key=ref.key)) == (b"\x89PNG scan", "artifact_key")
-    for url in ("http://169.254.169.254/latest/meta-data/", ref.url.replace("127.0.0.1", "10.0.0.1"),
-                "file:///etc/passwd"):
+    for url in (
+        "http://169.254.169.254/latest/meta-data/",
+        ref.url.replace("127.0.0.1", "10.0.0.1"),
+        "file:///etc/passwd",
+    ):
         with pytest.raises(PayloadError):
             service.read_input(OcrRequest(artifact_url=url))
     with pytest.raises(ValidationError):

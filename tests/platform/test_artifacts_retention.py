@@ -31,7 +31,9 @@ def test_legal_kinds_are_kept_ten_years_after_their_financial_year() -> None:
     saft = DEFAULT_RETENTION["saft"]
     assert saft.expires(datetime(2026, 3, 1, tzinfo=UTC)) == datetime(2037, 1, 1, tzinfo=UTC)
     assert saft.expires(datetime(2026, 12, 31, 23, 59, tzinfo=UTC)) == datetime(2037, 1, 1, tzinfo=UTC)
-    assert DEFAULT_RETENTION["efactura-archive"].expires(datetime(2026, 1, 2, tzinfo=UTC)) == datetime(2037, 1, 1, tzinfo=UTC)
+    assert DEFAULT_RETENTION["efactura-archive"].expires(datetime(2026, 1, 2, tzinfo=UTC)) == datetime(
+        2037, 1, 1, tzinfo=UTC
+    )
     # an age-based rule must cover an object written on 1 January: 11 years
     assert saft.lifecycle_days() == 11 * 366 >= (datetime(2037, 1, 1) - datetime(2026, 1, 1)).days
     assert "82/1991" in saft.basis and "art. 25" in saft.basis
@@ -57,8 +59,9 @@ def _stores(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Artifa
 
 
 @pytest.mark.parametrize("backend", ["filesystem", "s3"])
-def test_cleanup_removes_each_kind_after_its_own_period(backend: str, request: pytest.FixtureRequest,
-                                                        tmp_path: Path) -> None:
+def test_cleanup_removes_each_kind_after_its_own_period(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     store = _stores(backend, request, tmp_path)
     keys = {kind: store.put(kind.encode(), name=f"{kind}.bin", kind=kind).key for kind in KINDS}
     table = retention_table()
@@ -71,8 +74,13 @@ def test_cleanup_removes_each_kind_after_its_own_period(backend: str, request: p
     assert dry.deleted["render"] == [keys["render"]] and store.exists(keys["render"])
 
     report = cleanup(store, table, now=today + timedelta(days=8))
-    assert report.deleted == {"efactura-archive": [], "saft": [], "render": [keys["render"]],
-                              "ocr-input": [keys["ocr-input"]], "probe": []}
+    assert report.deleted == {
+        "efactura-archive": [],
+        "saft": [],
+        "render": [keys["render"]],
+        "ocr-input": [keys["ocr-input"]],
+        "probe": [],
+    }
     assert not store.exists(keys["render"]) and store.exists(keys["saft"])
 
     ten_years = datetime(today.year + 10, 12, 31, tzinfo=UTC)
@@ -107,8 +115,9 @@ def test_one_setting_selects_the_store(s3_env: str, s3_bucket: str, tmp_path: Pa
     fs = artifact_store(ArtifactSettings(ARTIFACT_STORE=str(tmp_path / "a")))
     assert isinstance(fs, FilesystemArtifactStore) and fs.root == tmp_path / "a"
     assert fs.link(fs.put(b"x", name="x").key) is None
-    assert isinstance(artifact_store(ArtifactSettings(ARTIFACT_STORE="", ARTIFACT_DIR=str(tmp_path))),
-                      FilesystemArtifactStore)
+    assert isinstance(
+        artifact_store(ArtifactSettings(ARTIFACT_STORE="", ARTIFACT_DIR=str(tmp_path))), FilesystemArtifactStore
+    )
     with pytest.raises(ValueError, match="s3://bucket/prefix"):
         ArtifactSettings(ARTIFACT_STORE="s3://").s3_location()
 
@@ -146,8 +155,9 @@ def test_cli_is_declared_as_a_workers_core_group() -> None:
     assert pyproject["project"]["entry-points"]["workers_core.cli"]["artifacts"] == "shared.artifacts.cli:cli"
 
 
-def test_links_are_signed_for_the_public_address(s3_env: str, seaweed: SeaweedServer,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_links_are_signed_for_the_public_address(
+    s3_env: str, seaweed: SeaweedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     public = seaweed.endpoint.replace("127.0.0.1", "localhost")  # how callers outside the cluster reach S3
     monkeypatch.setenv("ARTIFACT_S3_PUBLIC_URL", public)
     store = artifact_store(ArtifactSettings())

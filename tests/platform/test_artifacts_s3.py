@@ -30,8 +30,9 @@ def _raw_keys(seaweed: SeaweedServer, bucket: str) -> list[str]:
     return [item["Key"] for page in pages for item in page.get("Contents", ())]
 
 
-def test_put_get_and_download_by_presigned_url(s3_store: S3ArtifactStore, seaweed: SeaweedServer,
-                                               s3_bucket: str) -> None:
+def test_put_get_and_download_by_presigned_url(
+    s3_store: S3ArtifactStore, seaweed: SeaweedServer, s3_bucket: str
+) -> None:
     data = "Factură ș ț ".encode() * 1000
     ref = s3_store.put(data, name="../../factura 1.pdf", content_type="application/pdf", kind="render")
 
@@ -55,10 +56,12 @@ def test_put_get_and_download_by_presigned_url(s3_store: S3ArtifactStore, seawee
         s3_store.get(ref.key)
 
 
-def test_big_file_goes_up_in_parts_without_being_held_in_memory(seaweed: SeaweedServer, s3_bucket: str,
-                                                                 tmp_path: Path) -> None:
-    store = S3ArtifactStore(seaweed.client(), s3_bucket, "big", max_bytes=100 * MIB,
-                            multipart_threshold=5 * MIB, part_size=5 * MIB)
+def test_big_file_goes_up_in_parts_without_being_held_in_memory(
+    seaweed: SeaweedServer, s3_bucket: str, tmp_path: Path
+) -> None:
+    store = S3ArtifactStore(
+        seaweed.client(), s3_bucket, "big", max_bytes=100 * MIB, multipart_threshold=5 * MIB, part_size=5 * MIB
+    )
     source = tmp_path / "d406.xml"
     with source.open("wb") as fh:
         for i in range(24):
@@ -80,8 +83,9 @@ def test_big_file_goes_up_in_parts_without_being_held_in_memory(seaweed: Seaweed
     assert hashlib.sha256(httpx.get(ref.url, timeout=60).content).hexdigest() == expected
 
 
-def test_sha256_mismatch_is_refused_and_nothing_is_stored(s3_store: S3ArtifactStore, seaweed: SeaweedServer,
-                                                          s3_bucket: str, tmp_path: Path) -> None:
+def test_sha256_mismatch_is_refused_and_nothing_is_stored(
+    s3_store: S3ArtifactStore, seaweed: SeaweedServer, s3_bucket: str, tmp_path: Path
+) -> None:
     wrong = hashlib.sha256(b"other bytes").hexdigest()
     with pytest.raises(ArtifactIntegrityError):
         s3_store.put(b"the invoice", name="a.xml", sha256=wrong)
@@ -110,11 +114,13 @@ def test_bytes_altered_on_the_way_are_refused_by_the_server(seaweed: SeaweedServ
     assert _raw_keys(seaweed, s3_bucket) == []
 
 
-def test_stored_bytes_are_checked_against_the_recorded_sha256(s3_store: S3ArtifactStore, seaweed: SeaweedServer,
-                                                              s3_bucket: str) -> None:
+def test_stored_bytes_are_checked_against_the_recorded_sha256(
+    s3_store: S3ArtifactStore, seaweed: SeaweedServer, s3_bucket: str
+) -> None:
     ref = s3_store.put(b"original", name="a.txt")
-    seaweed.client().put_object(Bucket=s3_bucket, Key=f"tenant-a/artifacts/{ref.key}", Body=b"replaced",
-                                Metadata={"sha256": ref.sha256})
+    seaweed.client().put_object(
+        Bucket=s3_bucket, Key=f"tenant-a/artifacts/{ref.key}", Body=b"replaced", Metadata={"sha256": ref.sha256}
+    )
     with pytest.raises(ArtifactIntegrityError):
         s3_store.get(ref.key)
 
@@ -134,25 +140,41 @@ def test_presigned_url_expires(s3_store: S3ArtifactStore) -> None:
     assert datetime.now(UTC) >= link.expires_at  # never refused before the announced expiry
 
 
-@pytest.mark.parametrize("key", ["../x", "/etc/passwd", "a/../../b", "", "a//b", "a/./b", "%2e%2e/x", "a?b",
-                                 "a#b", "http://169.254.169.254/latest", "a\\b", "a/b\n"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "../x",
+        "/etc/passwd",
+        "a/../../b",
+        "",
+        "a//b",
+        "a/./b",
+        "%2e%2e/x",
+        "a?b",
+        "a#b",
+        "http://169.254.169.254/latest",
+        "a\\b",
+        "a/b\n",
+    ],
+)
 def test_keys_cannot_leave_the_store(s3_store: S3ArtifactStore, key: str) -> None:
     for op in (s3_store.get, s3_store.exists, s3_store.delete, s3_store.link, s3_store.open):
         with pytest.raises(PayloadError):
             op(key)
 
 
-def test_urls_are_resolved_to_keys_only_inside_the_store(s3_store: S3ArtifactStore, seaweed: SeaweedServer,
-                                                         s3_bucket: str) -> None:
+def test_urls_are_resolved_to_keys_only_inside_the_store(
+    s3_store: S3ArtifactStore, seaweed: SeaweedServer, s3_bucket: str
+) -> None:
     ref = s3_store.put(b"scan", name="scan.png", kind="ocr-input")
     assert ref.url is not None
     assert s3_store.key_for_url(ref.url) == ref.key
     seaweed.client().put_object(Bucket=s3_bucket, Key="secret.txt", Body=b"not yours")
     for url in (
-        ref.url.replace("127.0.0.1", "localhost"),                                 # another host
-        f"http://169.254.169.254/{s3_bucket}/tenant-a/artifacts/{ref.key}",         # metadata service
-        f"{seaweed.endpoint}/{s3_bucket}/secret.txt",                               # outside the prefix
-        f"{seaweed.endpoint}/{s3_bucket}/tenant-a/artifacts/../../secret.txt",      # traversal
+        ref.url.replace("127.0.0.1", "localhost"),  # another host
+        f"http://169.254.169.254/{s3_bucket}/tenant-a/artifacts/{ref.key}",  # metadata service
+        f"{seaweed.endpoint}/{s3_bucket}/secret.txt",  # outside the prefix
+        f"{seaweed.endpoint}/{s3_bucket}/tenant-a/artifacts/../../secret.txt",  # traversal
         f"{seaweed.endpoint}/{s3_bucket}/tenant-a/artifacts/%2e%2e/%2e%2e/secret.txt",
         f"{seaweed.endpoint}/other-bucket/tenant-a/artifacts/{ref.key}",
         f"file:///{ref.key}",
@@ -171,21 +193,33 @@ def test_store_errors_are_classified(seaweed: SeaweedServer, s3_bucket: str) -> 
     import boto3
     from botocore.config import Config
 
-    forged = boto3.client("s3", endpoint_url=seaweed.endpoint, aws_access_key_id=seaweed.access_key,
-                          aws_secret_access_key="wrong" * 8, region_name=seaweed.region,
-                          config=Config(s3={"addressing_style": "path"}))
+    forged = boto3.client(
+        "s3",
+        endpoint_url=seaweed.endpoint,
+        aws_access_key_id=seaweed.access_key,
+        aws_secret_access_key="wrong" * 8,
+        region_name=seaweed.region,
+        config=Config(s3={"addressing_style": "path"}),
+    )
     with pytest.raises(ArtifactStoreRefused):
         S3ArtifactStore(forged, s3_bucket).put(b"x", name="x")
 
-    closed = boto3.client("s3", endpoint_url="http://127.0.0.1:9", aws_access_key_id="a", aws_secret_access_key="b",
-                          region_name="us-east-1", config=Config(retries={"max_attempts": 1}, connect_timeout=2))
+    closed = boto3.client(
+        "s3",
+        endpoint_url="http://127.0.0.1:9",
+        aws_access_key_id="a",
+        aws_secret_access_key="b",
+        region_name="us-east-1",
+        config=Config(retries={"max_attempts": 1}, connect_timeout=2),
+    )
     with pytest.raises(ArtifactStoreUnavailable) as caught:
         S3ArtifactStore(closed, "bucket").put(b"x", name="x")
     assert caught.value.retryable
 
 
-def test_deep_check_round_trips_a_probe(s3_store: S3ArtifactStore, seaweed: SeaweedServer, s3_bucket: str,
-                                        tmp_path: Path) -> None:
+def test_deep_check_round_trips_a_probe(
+    s3_store: S3ArtifactStore, seaweed: SeaweedServer, s3_bucket: str, tmp_path: Path
+) -> None:
     from shared.artifacts import FilesystemArtifactStore
     from shared.artifacts.health import artifact_check
 
@@ -197,8 +231,14 @@ def test_deep_check_round_trips_a_probe(s3_store: S3ArtifactStore, seaweed: Seaw
     import boto3
     from botocore.config import Config
 
-    closed = boto3.client("s3", endpoint_url="http://127.0.0.1:9", aws_access_key_id="a", aws_secret_access_key="b",
-                          region_name="us-east-1", config=Config(retries={"max_attempts": 1}, connect_timeout=2))
+    closed = boto3.client(
+        "s3",
+        endpoint_url="http://127.0.0.1:9",
+        aws_access_key_id="a",
+        aws_secret_access_key="b",
+        region_name="us-east-1",
+        config=Config(retries={"max_attempts": 1}, connect_timeout=2),
+    )
     with pytest.raises(ArtifactStoreUnavailable):
         artifact_check(lambda: S3ArtifactStore(closed, "bucket")).check()
 
@@ -211,14 +251,21 @@ def test_throttling_and_server_errors_are_transient() -> None:
     import boto3
     from botocore.config import Config
 
-    answers = iter([(503, "SlowDown", "Please reduce your request rate."), (500, "InternalError", "We encountered an internal error.")])
+    answers = iter(
+        [
+            (503, "SlowDown", "Please reduce your request rate."),
+            (500, "InternalError", "We encountered an internal error."),
+        ]
+    )
 
     class Handler(BaseHTTPRequestHandler):
         def do_PUT(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length", 0)))
             status, code, message = next(answers)
-            body = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message>'
-                    f"<RequestId>1</RequestId></Error>").encode()
+            body = (
+                f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message>'
+                f"<RequestId>1</RequestId></Error>"
+            ).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/xml")
             self.send_header("Content-Length", str(len(body)))
@@ -231,9 +278,14 @@ def test_throttling_and_server_errors_are_transient() -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        client = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{server.server_port}", aws_access_key_id="a",
-                              aws_secret_access_key="b", region_name="us-east-1",
-                              config=Config(retries={"total_max_attempts": 1}, s3={"addressing_style": "path"}))
+        client = boto3.client(
+            "s3",
+            endpoint_url=f"http://127.0.0.1:{server.server_port}",
+            aws_access_key_id="a",
+            aws_secret_access_key="b",
+            region_name="us-east-1",
+            config=Config(retries={"total_max_attempts": 1}, s3={"addressing_style": "path"}),
+        )
         store = S3ArtifactStore(client, "bucket")
         for code in ("SlowDown", "InternalError"):
             with pytest.raises(ArtifactStoreUnavailable) as caught:

@@ -53,8 +53,9 @@ def test_mismatch_or_oversize_keeps_nothing(tmp_path: Path) -> None:
     assert store.put_file(source, name="x").size == 5000
 
 
-@pytest.mark.parametrize("key", ["../x", "/etc/passwd", "a/../../b", "", "a//b", "a/b\n", "a\\b", ".hidden/x",
-                                 "a/%2e%2e", "x" * 600])
+@pytest.mark.parametrize(
+    "key", ["../x", "/etc/passwd", "a/../../b", "", "a//b", "a/b\n", "a\\b", ".hidden/x", "a/%2e%2e", "x" * 600]
+)
 def test_keys_cannot_leave_the_root(tmp_path: Path, key: str) -> None:
     store = FilesystemArtifactStore(tmp_path)
     for op in (store.get, store.exists, store.delete, store.open, store.link):

@@ -39,7 +39,10 @@ class Beat:
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "shared.cli", "beat", "--loglevel", "INFO"],
-                cwd=REPO, env={**env, "INSTANCE_ID": name}, stdout=out, stderr=subprocess.STDOUT,
+                cwd=REPO,
+                env={**env, "INSTANCE_ID": name},
+                stdout=out,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
 
@@ -113,8 +116,9 @@ def ocr_depth(broker_url: str) -> int:
 def test_two_beats_schedule_once_and_the_survivor_takes_over_a_killed_leader(
     beat_env: dict[str, str], broker_url: str, session_dir: Path
 ) -> None:
-    settings = BeatSettings(key_prefix=beat_env["BEAT_KEY_PREFIX"], lock_timeout=LOCK_TIMEOUT_S,
-                            max_loop_interval=LOOP_S)
+    settings = BeatSettings(
+        key_prefix=beat_env["BEAT_KEY_PREFIX"], lock_timeout=LOCK_TIMEOUT_S, max_loop_interval=LOOP_S
+    )
     redis_url = beat_env["REDIS_URL"]
     depth0 = ocr_depth(broker_url)
     beats = {name: Beat(name, beat_env, session_dir) for name in ("beat-a", "beat-b")}
@@ -141,10 +145,15 @@ def test_two_beats_schedule_once_and_the_survivor_takes_over_a_killed_leader(
         killed_at = time.monotonic()
         lead.kill()
         takeover = wait_for("the standby's first send", lambda: standby.sent() >= 1, timeout=LOCK_TIMEOUT_S + 60)
-        print(f"\nbeat takeover after SIGKILL of the leader: {takeover:.2f} s "
-              f"(lock timeout {LOCK_TIMEOUT_S} s, loop {LOOP_S} s)")
-        wait_for("the new leader record", lambda: getattr(leader(redis_url, settings), "instance", None) == standby.name,
-                 timeout=10)
+        print(
+            f"\nbeat takeover after SIGKILL of the leader: {takeover:.2f} s "
+            f"(lock timeout {LOCK_TIMEOUT_S} s, loop {LOOP_S} s)"
+        )
+        wait_for(
+            "the new leader record",
+            lambda: getattr(leader(redis_url, settings), "instance", None) == standby.name,
+            timeout=10,
+        )
         new = leader(redis_url, settings)
         assert new is not None and new.pid == standby.proc.pid
         assert lead.sent() == lead_sent_before_kill
@@ -161,5 +170,12 @@ def test_two_beats_schedule_once_and_the_survivor_takes_over_a_killed_leader(
 
 
 def check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "shared.cli", "beat", "--check"], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "shared.cli", "beat", "--check"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )

@@ -25,8 +25,16 @@ TAG = "gen.echo"
 PACKAGE = "gen_echo"
 SCRIPT = REPO / "scripts" / "create-worker.py"
 #: what a worker needs from the platform, and the test harness its generated tests use
-PLATFORM = ("celeryconfig.py", "pyproject.toml", "shared", "tests/__init__.py", "tests/conftest.py", "tests/support",
-            "tests/anaf/__init__.py", "tests/anaf/events.py")
+PLATFORM = (
+    "celeryconfig.py",
+    "pyproject.toml",
+    "shared",
+    "tests/__init__.py",
+    "tests/conftest.py",
+    "tests/support",
+    "tests/anaf/__init__.py",
+    "tests/anaf/events.py",
+)
 
 
 def _digest(path: Path) -> str:
@@ -34,8 +42,13 @@ def _digest(path: Path) -> str:
 
 
 def _generate(root: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(SCRIPT), "--tag", TAG, "--root", str(root), *extra],
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), "--tag", TAG, "--root", str(root), *extra],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def _env(root: Path, base: dict[str, str]) -> dict[str, str]:
@@ -72,18 +85,33 @@ def test_new_tag_needs_its_queue_spec(copy_root: Path) -> None:
     assert _generate(copy_root).returncode == 0  # the tag is known now
 
 
-def test_generated_worker_runs_its_task(copy_root: Path, worker_env: dict[str, str], session_dir: Path,
-                                        celery_client, broker_url: str) -> None:
+def test_generated_worker_runs_its_task(
+    copy_root: Path, worker_env: dict[str, str], session_dir: Path, celery_client, broker_url: str
+) -> None:
     real_config = _digest(REPO / "celeryconfig.py")
     generated = _generate(copy_root, "--patch-queues")
     assert generated.returncode == 0, generated.stdout + generated.stderr
     assert _digest(REPO / "celeryconfig.py") == real_config and not (REPO / PACKAGE).exists()
     env = _env(copy_root, os.environ.copy())
-    lint = subprocess.run([sys.executable, "-m", "ruff", "check", PACKAGE, f"tests/{PACKAGE}"], cwd=copy_root,
-                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    lint = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", PACKAGE, f"tests/{PACKAGE}"],
+        cwd=copy_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert lint.returncode == 0, lint.stdout
-    types = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(copy_root / ".mypy_cache"), PACKAGE],
-                           cwd=copy_root, env=env, capture_output=True, text=True, timeout=600, check=False)
+    types = subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", str(copy_root / ".mypy_cache"), PACKAGE],
+        cwd=copy_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert types.returncode == 0, types.stdout
 
     queue = task_queue(QueueSpec(TAG, PACKAGE, (f"{TAG}.",), 110, 120, 9810))
@@ -102,8 +130,14 @@ def test_generated_worker_runs_its_task(copy_root: Path, worker_env: dict[str, s
     finally:
         worker.stop(timeout=30)
 
-    nested = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-x", "-q", f"tests/{PACKAGE}"],
-                            cwd=copy_root, env=_env(copy_root, os.environ.copy()), capture_output=True, text=True,
-                            timeout=600, check=False)
+    nested = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-x", "-q", f"tests/{PACKAGE}"],
+        cwd=copy_root,
+        env=_env(copy_root, os.environ.copy()),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert nested.returncode == 0, nested.stdout[-4000:] + nested.stderr[-2000:]
     assert "4 passed" in nested.stdout, nested.stdout[-2000:]

@@ -68,10 +68,15 @@ def test_metrics_have_celery_exporter_names(start_worker, celery_client):
     text = httpx.get(worker.health_url + "/metrics", timeout=10).text
     for name in EXPECTED_METRICS:
         assert f"\n{name}" in text, f"{name} missing from /metrics"
-    assert f'celery_task_failed_total{{exception="PayloadError",hostname="{worker.hostname}",name="ocr.test.strict",queue_name="ocr"}} 1.0' in text
+    assert (
+        f'celery_task_failed_total{{exception="PayloadError",hostname="{worker.hostname}",name="ocr.test.strict",queue_name="ocr"}} 1.0'
+        in text
+    )
     assert f'celery_worker_up{{hostname="{worker.hostname}",queue_name="ocr"}} 1.0' in text
     assert 'celery_queue_length{queue_name="ocr"}' in text
-    rss = next(float(line.split()[1]) for line in text.splitlines() if line.startswith("process_resident_memory_bytes "))
+    rss = next(
+        float(line.split()[1]) for line in text.splitlines() if line.startswith("process_resident_memory_bytes ")
+    )
     assert rss > 50e6  # parent + 2 pool children, each a Python interpreter with Celery loaded
 
 
@@ -133,8 +138,7 @@ def test_task_spans_follow_messaging_conventions(start_worker, celery_client):
     deadline = time.monotonic() + 10
     spans = []
     while not spans and time.monotonic() < deadline:
-        spans = [json.loads(line) for line in worker.logs().splitlines()
-                 if line.startswith('{"name": "process ocr"')]
+        spans = [json.loads(line) for line in worker.logs().splitlines() if line.startswith('{"name": "process ocr"')]
         time.sleep(0.2)
     (span,) = spans
     assert span["kind"] == "SpanKind.CONSUMER"
@@ -143,6 +147,9 @@ def test_task_spans_follow_messaging_conventions(start_worker, celery_client):
     assert attrs["messaging.destination.name"] == "ocr"
     assert attrs["messaging.message.id"] == result.id
     assert attrs["messaging.message.conversation_id"] == "corr-span"
-    logged = [json.loads(line) for line in worker.logs().splitlines()
-              if line.startswith("{") and f'"task_id": "{result.id}"' in line]
+    logged = [
+        json.loads(line)
+        for line in worker.logs().splitlines()
+        if line.startswith("{") and f'"task_id": "{result.id}"' in line
+    ]
     assert logged and all(r["trace_id"] == span["context"]["trace_id"].removeprefix("0x") for r in logged)

@@ -36,7 +36,9 @@ def _dlq_messages(broker_url: str, queue: str, wait: float = 15.0) -> list[dict]
 
 def test_kill_9_mid_task_then_restart_completes_it(test_worker, celery_client, marker_dir: Path):
     worker = test_worker()
-    result = celery_client.send_task("ocr.test.sleep", kwargs={"seconds": 4, "marker_dir": str(marker_dir), "key": "k9"})
+    result = celery_client.send_task(
+        "ocr.test.sleep", kwargs={"seconds": 4, "marker_dir": str(marker_dir), "key": "k9"}
+    )
     deadline = time.monotonic() + 20
     while not (marker_dir / "k9.start").exists():
         assert time.monotonic() < deadline, "task never started"
@@ -52,8 +54,9 @@ def test_kill_9_mid_task_then_restart_completes_it(test_worker, celery_client, m
     assert result.state == "SUCCESS"
 
 
-def test_bad_payload_is_a_structured_error_not_retried_and_dead_lettered(test_worker, celery_client, broker_url,
-                                                                        redis_client):
+def test_bad_payload_is_a_structured_error_not_retried_and_dead_lettered(
+    test_worker, celery_client, broker_url, redis_client
+):
     test_worker()
     result = celery_client.send_task("ocr.test.strict", kwargs={"cui": "RO-not-digits", "amount": -3})
     with pytest.raises(PayloadError) as info:
@@ -76,7 +79,9 @@ def test_bad_payload_is_a_structured_error_not_retried_and_dead_lettered(test_wo
 def test_transient_errors_retry_with_backoff_then_succeed(test_worker, celery_client, marker_dir: Path):
     test_worker()
     t0 = time.monotonic()
-    result = celery_client.send_task("ocr.test.flaky", kwargs={"marker_dir": str(marker_dir), "key": "fl", "fail_times": 2})
+    result = celery_client.send_task(
+        "ocr.test.flaky", kwargs={"marker_dir": str(marker_dir), "key": "fl", "fail_times": 2}
+    )
     assert result.get(timeout=60) == {"attempts": 3}
     # attempt 2 after Retry-After 0.2 s (+ jitter), attempt 3 after backoff: whole seconds >= 1 each
     assert time.monotonic() - t0 >= 2.0
@@ -87,9 +92,14 @@ def test_poison_messages_do_not_block_the_queue(test_worker, celery_client, brok
     # 1. undecodable body: rejected without requeue -> dead-lettered
     with Connection(broker_url) as conn:
         producer = conn.Producer()
-        producer.publish(b"\x00\xffnot json at all", exchange="workers-core", routing_key="ocr",
-                         content_type="application/x-garbage", content_encoding="binary",
-                         headers={"task": "ocr.ping", "id": "poison-1"})
+        producer.publish(
+            b"\x00\xffnot json at all",
+            exchange="workers-core",
+            routing_key="ocr",
+            content_type="application/x-garbage",
+            content_encoding="binary",
+            headers={"task": "ocr.ping", "id": "poison-1"},
+        )
     # 2. a task whose pool child dies every time: bounded by the quorum delivery-limit, then dead-lettered
     crash = celery_client.send_task("ocr.test.crash", kwargs={"marker_dir": str(marker_dir), "key": "crash"})
     ping = celery_client.send_task("ocr.ping", kwargs={"echo": "still alive"})
@@ -118,8 +128,12 @@ def test_transient_error_survives_the_result_backend_round_trip():
 
 def test_exit_when_idle_drains_the_backlog_then_stops(test_worker, celery_client, marker_dir: Path):
     """A backlog-draining Job (KEDA ScaledJob): process what is queued, then exit 0 on its own."""
-    results = [celery_client.send_task("ocr.test.sleep", kwargs={"seconds": 0.2, "marker_dir": str(marker_dir),
-                                                                 "key": f"d{i}"}) for i in range(3)]
+    results = [
+        celery_client.send_task(
+            "ocr.test.sleep", kwargs={"seconds": 0.2, "marker_dir": str(marker_dir), "key": f"d{i}"}
+        )
+        for i in range(3)
+    ]
     worker = test_worker(extra_args=("--exit-when-idle", "2"))
     assert [r.get(timeout=60)["key"] for r in results] == ["d0", "d1", "d2"]
     assert worker.proc is not None

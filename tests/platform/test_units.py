@@ -19,11 +19,19 @@ from shared.retry import RetryPolicy
 @pytest.mark.parametrize(
     ("task", "queue"),
     [
-        ("ocr.extract", "ocr"), ("pdf.render", "pdf.render"), ("email.send", "email.send"),
-        ("notify.slack", "notify.slack"), ("taxpayer.validate", "anaf.taxpayer"),
-        ("efactura.submit", "anaf.efactura"), ("efactura.poll", "anaf.efactura"),
-        ("etransport.submit", "anaf.etransport"), ("saft.generate", "anaf.saft"), ("reges.submit", "reges"),
-        ("anaf.saft.ping", "anaf.saft"), ("notify.slack.ping", "notify.slack"), ("nope.task", None),
+        ("ocr.extract", "ocr"),
+        ("pdf.render", "pdf.render"),
+        ("email.send", "email.send"),
+        ("notify.slack", "notify.slack"),
+        ("taxpayer.validate", "anaf.taxpayer"),
+        ("efactura.submit", "anaf.efactura"),
+        ("efactura.poll", "anaf.efactura"),
+        ("etransport.submit", "anaf.etransport"),
+        ("saft.generate", "anaf.saft"),
+        ("reges.submit", "reges"),
+        ("anaf.saft.ping", "anaf.saft"),
+        ("notify.slack.ping", "notify.slack"),
+        ("nope.task", None),
     ],
 )
 def test_routes_by_task_name(task: str, queue: str | None):

@@ -30,8 +30,8 @@ def test_a_cnp_says_sex_birth_date_and_county():
     ("cnp", "marker"),
     [
         ("0960529460012", "first (sex and century) digit"),
-        (_with_control("196022946001"), "not a date in 1900-1999"),   # 29 Feb 1996 is fine ...
-        (_with_control("197022946001"), "not a date in 1900-1999"),   # ... 29 Feb 1997 is not
+        (_with_control("196022946001"), "not a date in 1900-1999"),  # 29 Feb 1996 is fine ...
+        (_with_control("197022946001"), "not a date in 1900-1999"),  # ... 29 Feb 1997 is not
         (_with_control("196052949001"), "county code 49"),
         (_with_control("196052900001"), "county code 00"),
         (_with_control("196052946000"), "sequence number"),

@@ -21,8 +21,14 @@ from tests.reges import samples
 
 
 def _req(name: str, **kw):
-    return RegesSubmitRequest.model_validate({"employer_cui": "18547290", "message": samples.ALL[name],
-                                           "message_id": "117f9b03-9efb-4f5a-8ebb-7ab3b0c792ae", **kw})
+    return RegesSubmitRequest.model_validate(
+        {
+            "employer_cui": "18547290",
+            "message": samples.ALL[name],
+            "message_id": "117f9b03-9efb-4f5a-8ebb-7ab3b0c792ae",
+            **kw,
+        }
+    )
 
 
 @pytest.mark.parametrize("name", sorted(samples.ALL))
@@ -48,9 +54,15 @@ def test_json_form_follows_the_official_conventions():
 @pytest.mark.parametrize(
     ("message", "marker"),
     [
-        ({**samples.ALL["InregistrareSalariat"], "info": {**samples.INFO, "cnp": "1960529460015"}}, "CNP control digit"),
+        (
+            {**samples.ALL["InregistrareSalariat"], "info": {**samples.INFO, "cnp": "1960529460015"}},
+            "CNP control digit",
+        ),
         ({**samples.ALL["ModificareSalariat"], "employee_ref": None}, "employee_ref"),
-        ({**samples.ALL["AdaugareContract"], "content": {**samples.CONTENT, "duration_type": "Determinata"}}, "end_date"),
+        (
+            {**samples.ALL["AdaugareContract"], "content": {**samples.CONTENT, "duration_type": "Determinata"}},
+            "end_date",
+        ),
         ({**samples.ALL["IncetareContract"], "termination": None}, "termination"),
         ({**samples.ALL["InregistrareSalariat"], "info": {**samples.INFO, "last_name": "A\x00B"}}, "last_name"),
         ({**samples.ALL["AdaugareContract"], "type": "Angajator"}, "type"),
@@ -68,16 +80,25 @@ def test_cnp_control_digit():
 
 def test_monthly_hook_selects_companies_with_employees_not_yet_reported():
     today = dt.date(2026, 3, 15)
-    companies = [CompanyHeadcount(cui="1", employees=3), CompanyHeadcount(cui="2", employees=0),
-                 CompanyHeadcount(cui="3", employees=1, last_reported=dt.date(2026, 3, 1)),
-                 CompanyHeadcount(cui="4", employees=9, last_reported=dt.date(2026, 2, 28))]
+    companies = [
+        CompanyHeadcount(cui="1", employees=3),
+        CompanyHeadcount(cui="2", employees=0),
+        CompanyHeadcount(cui="3", employees=1, last_reported=dt.date(2026, 3, 1)),
+        CompanyHeadcount(cui="4", employees=9, last_reported=dt.date(2026, 2, 28)),
+    ]
     assert companies_due(companies, today) == ["1", "4"]
 
 
 def _client(fake, *, password="fake-reges-password"):
     token_http = httpx.Client()
-    tokens = KeycloakTokens(token_http, f"{fake.url}/realms/API/protocol/openid-connect/token", client_id="reges-api",
-                            client_secret="fake-reges-secret", username="api-18547290", password=password)
+    tokens = KeycloakTokens(
+        token_http,
+        f"{fake.url}/realms/API/protocol/openid-connect/token",
+        client_id="reges-api",
+        client_secret="fake-reges-secret",
+        username="api-18547290",
+        password=password,
+    )
     http = httpx.Client(base_url=fake.url, auth=RegesTokenAuth(tokens))
     return RegesClient(http, consumer_id="unit"), tokens
 

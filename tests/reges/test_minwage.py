@@ -46,8 +46,14 @@ def test_the_table_is_ordered_and_dates_before_it_are_not_checked():
 
 @pytest.mark.parametrize(
     ("start", "salary", "ok"),
-    [("2026-03-02", 4049, False), ("2026-03-02", 4050, True), ("2026-07-01", 4324, False), ("2026-07-01", 4325, True),
-     ("2024-12-31", 3700, True), ("2025-01-01", 3700, False)],
+    [
+        ("2026-03-02", 4049, False),
+        ("2026-03-02", 4050, True),
+        ("2026-07-01", 4324, False),
+        ("2026-07-01", 4325, True),
+        ("2024-12-31", 3700, True),
+        ("2025-01-01", 3700, False),
+    ],
 )
 def test_full_time_contract_below_the_minimum_on_its_start_date_is_refused(start, salary, ok):
     message = _contract(contract_date=start, start_date=start, salary=salary)
@@ -90,11 +96,17 @@ def test_part_time_without_hours_cannot_be_checked_and_is_refused():
 
 def test_hourly_paid_and_oug132_contracts_are_not_monthly_norms():
     assert _submit(_contract(contract_type="ContractIndividualMuncaPlataCuOra", salary=30))
-    assert _submit(_contract(norm_type="NormaOUG132", working_time={"norm": "TimpOUG132", "hours": 4, "interval": "OrePeZi"},
-                             salary=1000))
+    assert _submit(
+        _contract(
+            norm_type="NormaOUG132", working_time={"norm": "TimpOUG132", "hours": 4, "interval": "OrePeZi"}, salary=1000
+        )
+    )
 
 
 def test_a_salary_change_below_the_minimum_is_refused_too():
-    modify = {**samples.ALL["ModificareContract"], "content": {**samples.ALL["ModificareContract"]["content"], "salary": 3999}}
+    modify = {
+        **samples.ALL["ModificareContract"],
+        "content": {**samples.ALL["ModificareContract"]["content"], "salary": 3999},
+    }
     with pytest.raises(ValidationError, match="below the national minimum"):
         _submit(modify)

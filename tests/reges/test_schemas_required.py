@@ -18,11 +18,16 @@ def test_production_worker_refuses_to_start_without_schemas(start_worker, reges_
 
 
 def test_development_worker_sends_nothing_without_schemas(start_worker, celery_client, reges_env, fake_reges, tmp_path):
-    worker = start_worker("reges", env={**reges_env, "WORKERS_CORE_ENV": "development",
-                                        "WORKERS_CORE_SCHEMAS_DIR": str(tmp_path / "empty")})
+    worker = start_worker(
+        "reges",
+        env={**reges_env, "WORKERS_CORE_ENV": "development", "WORKERS_CORE_SCHEMAS_DIR": str(tmp_path / "empty")},
+    )
     deep_readiness_fails(worker)
-    failed_for_schemas(celery_client.send_task(
-        "reges.submit", kwargs={"employer_cui": "18547290", "message": samples.ALL["InregistrareSalariat"]}))
+    failed_for_schemas(
+        celery_client.send_task(
+            "reges.submit", kwargs={"employer_cui": "18547290", "message": samples.ALL["InregistrareSalariat"]}
+        )
+    )
     # the deep readiness check asks Keycloak for a token; nothing reaches the REGES API itself
     assert book(fake_reges.state).submissions == []
     assert [r for r in fake_reges.state.requests if not r.endswith("/openid-connect/token")] == []

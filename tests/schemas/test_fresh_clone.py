@@ -40,8 +40,11 @@ def test_a_clone_elsewhere_sets_up_from_the_mirror_variable_only(tmp_path: Path)
     clone = tmp_path / "elsewhere" / "workers-core"
     subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True, timeout=120)
     # not this process's metrics directory either: the clone's pytest removes its own at the end
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("WORKERS_CORE_SCHEMAS") and k != "PROMETHEUS_MULTIPROC_DIR"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("WORKERS_CORE_SCHEMAS") and k != "PROMETHEUS_MULTIPROC_DIR"
+    }
     env.update(
         SKIP_APT="1",
         WC_VENV=sys.prefix,  # this run's virtualenv: same lock, so the set-up does not reinstall packages
@@ -59,9 +62,20 @@ def test_a_clone_elsewhere_sets_up_from_the_mirror_variable_only(tmp_path: Path)
     assert ready.returncode == 0, ready.stderr
     assert "installed from" in ready.stdout and (tmp_path / "schemas" / "installed.json").is_file()
 
-    tests = ["tests/schemas/test_manifest.py", "tests/anaf_efactura/test_validation.py", "tests/reges/test_cli.py",
-             "tests/anaf_saft/test_cli.py", "tests/anaf_etransport/test_cli_policy.py"]
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests], cwd=clone,
-                         env=env, capture_output=True, text=True, timeout=600)
+    tests = [
+        "tests/schemas/test_manifest.py",
+        "tests/anaf_efactura/test_validation.py",
+        "tests/reges/test_cli.py",
+        "tests/anaf_saft/test_cli.py",
+        "tests/anaf_etransport/test_cli_policy.py",
+    ]
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert " passed" in run.stdout and " failed" not in run.stdout

@@ -30,8 +30,11 @@ def mirror(tmp_path: Path) -> Path:
 
 
 def _tree(path: Path) -> dict[str, str]:
-    return {p.relative_to(path).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(path.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(path).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(path.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_install_from_a_mirror_verifies_every_file(mirror: Path, tmp_path: Path) -> None:
@@ -108,7 +111,8 @@ def raw_server(mirror: Path) -> Iterator[str]:
     manifest = load_manifest()
     _MirrorHandler.routes = {
         f"/{a.mirror_repo}/{a.mirror_commit}/{quote(f.mirror_path)}": mirror / f.relpath(a)
-        for a in manifest.artefacts for f in a.files
+        for a in manifest.artefacts
+        for f in a.files
     }
     _MirrorHandler.hits = []
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _MirrorHandler)
@@ -133,8 +137,14 @@ def test_download_fetches_the_pinned_urls_and_checks_them(raw_server: str, mirro
 
 def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("WORKERS_CORE_SCHEMAS")}
-    return subprocess.run([sys.executable, "-m", "shared.cli", "schemas", *args], cwd=REPO, capture_output=True,
-                          text=True, timeout=120, env={**clean, **env})
+    return subprocess.run(
+        [sys.executable, "-m", "shared.cli", "schemas", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**clean, **env},
+    )
 
 
 def test_cli_install_status_and_one_line_refusals(mirror: Path, tmp_path: Path, raw_server: str) -> None:

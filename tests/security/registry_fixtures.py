@@ -69,7 +69,9 @@ def bearer(*scopes: str, tag: str | None = None, instance: str | None = None, **
     """Authorization header of a token the test registry accepts (valid 3 h: modules mint theirs at collection,
     and a whole suite run takes longer than a short lifetime)."""
     settings = RegistrySettings(jwt_secret=SECRET, workers_core_env="test")
-    token = mint_token(settings, subject="attacker", scopes=list(scopes), ttl=3 * 3600, tag=tag, instance=instance, **extra)
+    token = mint_token(
+        settings, subject="attacker", scopes=list(scopes), ttl=3 * 3600, tag=tag, instance=instance, **extra
+    )
     return {"Authorization": f"Bearer {token}"}
 
 

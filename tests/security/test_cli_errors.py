@@ -21,8 +21,11 @@ ETR_NS = "mfp:anaf:dgti:eTransport:declaratie:v2"
 UBL_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 REPO = Path(__file__).resolve().parents[2]
 XXE = '<!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
-BOMB = ('<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">' + "".join(
-    f'<!ENTITY {n} "{("&" + p + ";") * 10}">' for p, n in zip("abcdefgh", "bcdefghi", strict=True)) + "]>")
+BOMB = (
+    '<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
+    + "".join(f'<!ENTITY {n} "{("&" + p + ";") * 10}">' for p, n in zip("abcdefgh", "bcdefghi", strict=True))
+    + "]>"
+)
 
 
 def _xml(root: str, ns: str, prolog: str, body: str) -> str:
@@ -95,9 +98,15 @@ def test_reges_validate_says_one_line_for_deeply_nested_json(tmp_path: Path) -> 
     assert lines == ["FATAL unreadable: the message is nested too deeply"]
 
 
-@pytest.mark.parametrize("args", [
-    ["reges", "build"], ["etransport", "build"], ["etransport", "policy"], ["efactura", "build"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["reges", "build"],
+        ["etransport", "build"],
+        ["etransport", "policy"],
+        ["efactura", "build"],
+    ],
+)
 def test_json_commands_refuse_deep_and_broken_json_in_one_line(args: list[str], tmp_path: Path) -> None:
     for name, text in (("deep.json", _deep_json()), ("broken.json", "{[[["), ("binary.json", "\udcff")):
         path = tmp_path / name
@@ -111,8 +120,11 @@ def test_saft_generate_refuses_deep_json(tmp_path: Path) -> None:
     request = tmp_path / "deep.json"
     request.write_text(_deep_json())
     (tmp_path / "export").mkdir()
-    lines = _assert_refused(*_run(["saft", "generate", str(request), "--export-dir", str(tmp_path / "export"),
-                                   "--out", str(tmp_path / "out")]))
+    lines = _assert_refused(
+        *_run(
+            ["saft", "generate", str(request), "--export-dir", str(tmp_path / "export"), "--out", str(tmp_path / "out")]
+        )
+    )
     assert lines == ["Error: the input is nested too deeply to be read"]
 
 
@@ -120,7 +132,12 @@ def test_the_installed_entry_point_prints_no_traceback(tmp_path: Path) -> None:
     """The same boundary as a real process: stderr carries one line, the exit status is 1."""
     path = tmp_path / "deep.json"
     path.write_text(json.dumps({"employer_cui": "1"})[:-1] + ', "message": ' + _deep_json() + "}")
-    done = subprocess.run([sys.executable, "-m", "shared.cli", "reges", "build", str(path)], cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "shared.cli", "reges", "build", str(path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == ["Error: the input is nested too deeply to be read"]

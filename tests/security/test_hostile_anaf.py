@@ -47,24 +47,30 @@ def answering() -> Iterator[object]:
 
 # --- hostile XML answers -----------------------------------------------------------------------------------
 def test_upload_refusal_with_comments_and_pis_is_an_anaf_refusal(answering) -> None:  # type: ignore[no-untyped-def]
-    body = (f'<?xml version="1.0"?><!-- before --><header xmlns="{UPLOAD_NS}" ExecutionStatus="1">'
-            '<?anaf trace?><!-- inside --><Errors errorMessage="Fisierul transmis nu este valid"/></header>')
+    body = (
+        f'<?xml version="1.0"?><!-- before --><header xmlns="{UPLOAD_NS}" ExecutionStatus="1">'
+        '<?anaf trace?><!-- inside --><Errors errorMessage="Fisierul transmis nu este valid"/></header>'
+    )
     client = answering({"/upload": (200, XML, body.encode())})
     with pytest.raises(AnafResponseError) as info:
         client.upload(b"<Invoice/>", cif="4221306", standard="UBL", b2c=False, flags={})
     assert info.value.messages == ["Fisierul transmis nu este valid"]
 
 
-@pytest.mark.parametrize("body", [
-    f'<!DOCTYPE header [<!ENTITY e "x">]><header xmlns="{UPLOAD_NS}" ExecutionStatus="1">&e;'
-    '<Errors errorMessage="a"/></header>',
-    f'<!DOCTYPE header SYSTEM "file:///etc/passwd"><header xmlns="{UPLOAD_NS}" ExecutionStatus="1"/>',
-    '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
-    "<header>&b;</header>",
-    "<header ExecutionStatus=",
-    "<" + "a>" * 5000 + "</a>" * 5000,
-    "",
-], ids=["entity-node", "external-dtd", "billion-laughs", "truncated", "deep-nesting", "empty"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        f'<!DOCTYPE header [<!ENTITY e "x">]><header xmlns="{UPLOAD_NS}" ExecutionStatus="1">&e;'
+        '<Errors errorMessage="a"/></header>',
+        f'<!DOCTYPE header SYSTEM "file:///etc/passwd"><header xmlns="{UPLOAD_NS}" ExecutionStatus="1"/>',
+        '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        "<header>&b;</header>",
+        "<header ExecutionStatus=",
+        "<" + "a>" * 5000 + "</a>" * 5000,
+        "",
+    ],
+    ids=["entity-node", "external-dtd", "billion-laughs", "truncated", "deep-nesting", "empty"],
+)
 def test_unreadable_upload_answers_are_protocol_errors(answering, body: str) -> None:  # type: ignore[no-untyped-def]
     client = answering({"/upload": (200, XML, body.encode())})
     with pytest.raises(AnafProtocolError):
@@ -80,19 +86,26 @@ def test_stare_answer_with_comment_nodes_still_reads_the_state(answering) -> Non
 
 
 def test_error_files_with_comments_and_entities(answering) -> None:  # type: ignore[no-untyped-def]
-    fine = (f'<?xml version="1.0"?><!-- c --><header xmlns="{ERRORS_NS}" Index_incarcare="1"><?pi?>'
-            '<!-- c --><Error errorMessage="E: [BR-RO-010] numarul facturii"/></header>').encode()
+    fine = (
+        f'<?xml version="1.0"?><!-- c --><header xmlns="{ERRORS_NS}" Index_incarcare="1"><?pi?>'
+        '<!-- c --><Error errorMessage="E: [BR-RO-010] numarul facturii"/></header>'
+    ).encode()
     assert parse_error_file(fine) == ["E: [BR-RO-010] numarul facturii"]
-    hostile = (f'<!DOCTYPE header [<!ENTITY x SYSTEM "file:///etc/passwd">]><header xmlns="{ERRORS_NS}">&x;'
-               '<Error errorMessage="a"/></header>').encode()
+    hostile = (
+        f'<!DOCTYPE header [<!ENTITY x SYSTEM "file:///etc/passwd">]><header xmlns="{ERRORS_NS}">&x;'
+        '<Error errorMessage="a"/></header>'
+    ).encode()
     with pytest.raises(AnafProtocolError):
         parse_error_file(hostile)
     with pytest.raises(AnafProtocolError):
         parse_error_file(b"\x00\xff not xml")
 
 
-@pytest.mark.parametrize("body", [b"[" * 100_000 + b"]" * 100_000, b'{"mesaje": 7}', b'{"mesaje": ["x"]}', b"\xff"],
-                         ids=["deep-json", "not-a-list", "not-messages", "not-utf8"])
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 100_000 + b"]" * 100_000, b'{"mesaje": 7}', b'{"mesaje": ["x"]}', b"\xff"],
+    ids=["deep-json", "not-a-list", "not-messages", "not-utf8"],
+)
 def test_hostile_message_lists_are_protocol_errors(answering, body: bytes) -> None:  # type: ignore[no-untyped-def]
     client = answering({"/listaMesajeFactura": (200, "application/json", body)})
     with pytest.raises(AnafProtocolError):
@@ -124,7 +137,7 @@ def _lie_about_size(archive: bytes, name: bytes, declared: int) -> bytes:
         while (at := data.find(signature, start)) >= 0:
             start = at + 4
             name_len, extra_len = struct.unpack_from("<HH", data, at + name_len_at)  # extra length follows
-            if bytes(data[at + header_len: at + header_len + name_len]) != name:
+            if bytes(data[at + header_len : at + header_len + name_len]) != name:
                 continue
             if struct.unpack_from("<I", data, at + size_at)[0] == 0xFFFFFFFF:  # zip64: the size is in the extra
                 extra = at + header_len + name_len
@@ -152,8 +165,10 @@ def test_zip_bomb_is_refused_at_the_cap_in_bounded_time() -> None:
     honest = _refused_in(bomb)  # declares its size: refused before inflating anything
     lying_small = _refused_in(_lie_about_size(bomb, b"5000000001.xml", 1024))
     lying_at_cap = _refused_in(_lie_about_size(bomb, b"5000000001.xml", MAX_MEMBER_BYTES))
-    print(f"zip bomb (512 MB inflated) refused in: declared {honest * 1000:.1f} ms, "
-          f"lying 1 KB {lying_small * 1000:.1f} ms, lying {MAX_MEMBER_BYTES >> 20} MB {lying_at_cap * 1000:.1f} ms")
+    print(
+        f"zip bomb (512 MB inflated) refused in: declared {honest * 1000:.1f} ms, "
+        f"lying 1 KB {lying_small * 1000:.1f} ms, lying {MAX_MEMBER_BYTES >> 20} MB {lying_at_cap * 1000:.1f} ms"
+    )
     assert max(honest, lying_small, lying_at_cap) < 10.0  # generous: a 2-core machine under load
 
 
@@ -190,16 +205,20 @@ def _many_entries() -> bytes:
     return buf.getvalue()
 
 
-@pytest.mark.parametrize("make", [
-    lambda good: b"PK not a zip",
-    lambda good: good[: len(good) // 2],
-    lambda good: good[:-10],
-    lambda good: _patched(good, method=99),
-    lambda good: _patched(good, flags=1),
-    lambda good: good.replace(b"</Invoice>", b"</Invoicf>") if b"</Invoice>" in good else good[:30] + b"\xff" * 50,
-    lambda good: _many_entries(),
-    lambda good: zlib.compress(good),
-], ids=["garbage", "half", "no-end-record", "unknown-method", "encrypted", "corrupt-data", "many-entries", "zlib"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda good: b"PK not a zip",
+        lambda good: good[: len(good) // 2],
+        lambda good: good[:-10],
+        lambda good: _patched(good, method=99),
+        lambda good: _patched(good, flags=1),
+        lambda good: good.replace(b"</Invoice>", b"</Invoicf>") if b"</Invoice>" in good else good[:30] + b"\xff" * 50,
+        lambda good: _many_entries(),
+        lambda good: zlib.compress(good),
+    ],
+    ids=["garbage", "half", "no-end-record", "unknown-method", "encrypted", "corrupt-data", "many-entries", "zlib"],
+)
 def test_broken_archives_are_protocol_errors(make) -> None:  # type: ignore[no-untyped-def]
     good = _signed(SigningIdentity.generate("ANAF"))
     with pytest.raises(AnafProtocolError):
@@ -229,7 +248,8 @@ def test_hostile_signature_files_are_refused_or_unverified() -> None:
 
 
 def test_descarcare_of_a_bomb_is_a_protocol_error(answering) -> None:  # type: ignore[no-untyped-def]
-    client = answering({"/descarcare": (200, "application/zip", _lie_about_size(_bomb(64 << 20),
-                                                                              b"5000000001.xml", 10))})
+    client = answering(
+        {"/descarcare": (200, "application/zip", _lie_about_size(_bomb(64 << 20), b"5000000001.xml", 10))}
+    )
     with pytest.raises(AnafProtocolError):
         open_signed_zip(client.download(3001))

@@ -58,33 +58,47 @@ def hostile() -> Iterator[tuple[str, dict[str, Answer]]]:
 
 
 def _client(url: str) -> RegesClient:
-    tokens = KeycloakTokens(httpx.Client(timeout=10), url + TOKEN_PATH, client_id="reges-api", client_secret=None,
-                            username="api-18547290", password="p")
+    tokens = KeycloakTokens(
+        httpx.Client(timeout=10),
+        url + TOKEN_PATH,
+        client_id="reges-api",
+        client_secret=None,
+        username="api-18547290",
+        password="p",
+    )
     return RegesClient(httpx.Client(base_url=url, auth=RegesTokenAuth(tokens), timeout=10), consumer_id="c")
 
 
 XML = {"content-type": "application/xml"}
 JSON = {"content-type": "application/json"}
-BOMB = ('<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">' + "".join(
-    f'<!ENTITY {n} "{("&" + p + ";") * 10}">' for p, n in zip("abcdefgh", "bcdefghi", strict=True)) + "]>")
+BOMB = (
+    '<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
+    + "".join(f'<!ENTITY {n} "{("&" + p + ";") * 10}">' for p, n in zip("abcdefgh", "bcdefghi", strict=True))
+    + "]>"
+)
 
 
 def _receipt(response_id: str, prolog: str = "") -> bytes:
-    return (f'<?xml version="1.0"?>{prolog}<MessageResponse xmlns="{NS}"><Header><MessageId>m</MessageId></Header>'
-            f"<ResponseId>{response_id}</ResponseId></MessageResponse>").encode()
+    return (
+        f'<?xml version="1.0"?>{prolog}<MessageResponse xmlns="{NS}"><Header><MessageId>m</MessageId></Header>'
+        f"<ResponseId>{response_id}</ResponseId></MessageResponse>"
+    ).encode()
 
 
-@pytest.mark.parametrize(("name", "answer"), [
-    ("external entity", (200, XML, _receipt("&e;", '<!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]>'))),
-    ("entity bomb", (200, XML, _receipt("&i;", BOMB))),
-    ("undeclared entity", (200, XML, _receipt("&e;"))),
-    ("not well-formed", (200, XML, b"<MessageResponse><ResponseId>")),
-    ("html page", (200, {"content-type": "text/html"}, b"<html><body>Request Rejected</body></html>")),
-    ("deep json", (200, JSON, ('{"a":' * 100_000 + "1" + "}" * 100_000).encode())),
-    ("json not an object", (200, JSON, b"[1, 2, 3]")),
-    ("binary", (200, JSON, b"\xff\xfe\x00garbage")),
-    ("redirect", (302, {"location": "http://169.254.169.254/"}, b"")),
-])
+@pytest.mark.parametrize(
+    ("name", "answer"),
+    [
+        ("external entity", (200, XML, _receipt("&e;", '<!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]>'))),
+        ("entity bomb", (200, XML, _receipt("&i;", BOMB))),
+        ("undeclared entity", (200, XML, _receipt("&e;"))),
+        ("not well-formed", (200, XML, b"<MessageResponse><ResponseId>")),
+        ("html page", (200, {"content-type": "text/html"}, b"<html><body>Request Rejected</body></html>")),
+        ("deep json", (200, JSON, ('{"a":' * 100_000 + "1" + "}" * 100_000).encode())),
+        ("json not an object", (200, JSON, b"[1, 2, 3]")),
+        ("binary", (200, JSON, b"\xff\xfe\x00garbage")),
+        ("redirect", (302, {"location": "http://169.254.169.254/"}, b"")),
+    ],
+)
 def test_a_hostile_submit_answer_is_a_reges_protocol_error(hostile, name: str, answer: Answer) -> None:
     url, answers = hostile
     answers["/api/Salariat"] = answer
@@ -103,11 +117,16 @@ def test_comments_and_processing_instructions_do_not_cut_a_value(hostile) -> Non
     assert _client(url).submit("Salariat", b"<Message/>", fmt="xml") == rid
 
 
-@pytest.mark.parametrize("body", [
-    b'{"a":' * 100_000 + b"1" + b"}" * 100_000, b'{"results": []}', b'[1, "x", null]',
-    f'<ArrayOfMessageResult xmlns="{NS}"><MessageResult><Header><Versiune>cinci</Versiune></Header>'
-    f"</MessageResult></ArrayOfMessageResult>".encode(),
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"a":' * 100_000 + b"1" + b"}" * 100_000,
+        b'{"results": []}',
+        b'[1, "x", null]',
+        f'<ArrayOfMessageResult xmlns="{NS}"><MessageResult><Header><Versiune>cinci</Versiune></Header>'
+        f"</MessageResult></ArrayOfMessageResult>".encode(),
+    ],
+)
 def test_a_hostile_result_batch_is_a_reges_protocol_error(hostile, body: bytes) -> None:
     url, answers = hostile
     answers["/api/Status/ReadBatch"] = (200, XML if body.startswith(b"<") else JSON, body)
@@ -129,8 +148,11 @@ def test_rate_limiting_is_a_retryable_reges_rate_limit_error(hostile) -> None:
 
 def test_an_aspnet_problem_answer_keeps_regess_own_words(hostile) -> None:
     url, answers = hostile
-    problem = {"title": "One or more validation errors occurred.", "status": 400,
-               "errors": {"$.Info.Cnp": ["CNP invalid"], "$.Header": ["MessageId lipsa"]}}
+    problem = {
+        "title": "One or more validation errors occurred.",
+        "status": 400,
+        "errors": {"$.Info.Cnp": ["CNP invalid"], "$.Header": ["MessageId lipsa"]},
+    }
     answers["/api/Salariat"] = (400, JSON, json.dumps(problem).encode())
     with pytest.raises(RegesRejectedError) as info:
         _client(url).submit("Salariat", b"<Message/>", fmt="xml")

@@ -90,8 +90,10 @@ def test_escaped_text_carries_no_special_sequence(spelling: str) -> None:
 
 
 def test_raw_markup_that_pings_nobody_still_goes_through() -> None:
-    text = ("Factura <https://app.firma.ro/f/42|FCT-0042> pentru <@U0123ABCD> în <#C0000FACTURI>, "
-            "emisă <!date^1700000000^{date_short} {time}|14 nov 2023>")
+    text = (
+        "Factura <https://app.firma.ro/f/42|FCT-0042> pentru <@U0123ABCD> în <#C0000FACTURI>, "
+        "emisă <!date^1700000000^{date_short} {time}|14 nov 2023>"
+    )
     assert prepare(text=text, raw=True).text == text
 
 
@@ -101,11 +103,16 @@ def slack_service(redis_url: str) -> Iterator[tuple[SlackService, FakeSlack, Ide
     fake = FakeSlack().start()
     client: redis.Redis = redis.Redis.from_url(redis_url)
     ns = f"slack-sec-{uuid.uuid4().hex[:8]}"
-    settings = NotifySlackSettings(bot_token=TOKEN, api_url=fake.api_url, default_channel="#alerte", timeout=5.0,
-                                   WORKERS_CORE_ENV="test")
+    settings = NotifySlackSettings(
+        bot_token=TOKEN, api_url=fake.api_url, default_channel="#alerte", timeout=5.0, WORKERS_CORE_ENV="test"
+    )
     guard = IdempotencyGuard(client, namespace=ns, lock_seconds=30, ttl_seconds=600)
-    service = SlackService(settings=settings, client=SlackClient(settings), guard=guard,
-                           limiter=channel_pace(client, rate=50.0, burst=50, namespace=ns))
+    service = SlackService(
+        settings=settings,
+        client=SlackClient(settings),
+        guard=guard,
+        limiter=channel_pace(client, rate=50.0, burst=50, namespace=ns),
+    )
     yield service, fake, guard, client
     fake.stop()
     client.close()
@@ -118,7 +125,9 @@ def test_the_service_posts_nothing_and_claims_nothing(slack_service, spelling: s
     with pytest.raises(PayloadError):
         service.notify(request)
     assert fake.requests == [] and client.get(guard.redis_key("k-sec")) is None
-    allowed = SlackRequest.model_validate({"text": "alertă", "raw": True, "mention": "channel", "idempotency_key": "k-sec"})
+    allowed = SlackRequest.model_validate(
+        {"text": "alertă", "raw": True, "mention": "channel", "idempotency_key": "k-sec"}
+    )
     assert service.notify(allowed).status == "sent"
     [posted] = fake.posted
     assert posted.text == "<!channel> alertă"

@@ -32,30 +32,57 @@ def _run(tmp_path: Path, args: list[str], env: dict[str, str]) -> subprocess.Com
         "ARTIFACT_DIR": str(tmp_path / "artifacts"),
     }
     # cwd without a .env: only the variables given here configure the process
-    return subprocess.run([sys.executable, "-m", "shared.cli", *args], cwd=tmp_path, env={**base, **env},
-                          capture_output=True, text=True, timeout=180, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "shared.cli", *args],
+        cwd=tmp_path,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize(
     ("args", "env", "names"),
     [
-        (["worker", "ocr"], {"REGISTRY_URL": "http://registry:8090", "REGISTRY_TOKEN": f"changeme-{MARKER}"},
-         ("WorkerSettings", "registry_token", "placeholder")),
+        (
+            ["worker", "ocr"],
+            {"REGISTRY_URL": "http://registry:8090", "REGISTRY_TOKEN": f"changeme-{MARKER}"},
+            ("WorkerSettings", "registry_token", "placeholder"),
+        ),
         (["worker", "ocr"], {"OCR_GPU": "true"}, ("OcrSettings", "OCR_GPU=true is not supported")),
-        (["worker", "anaf.taxpayer"], {"ANAF_CLIENT_SECRET": f"changeme-{MARKER}"},
-         ("AnafSettings", "client_secret", "placeholder")),
+        (
+            ["worker", "anaf.taxpayer"],
+            {"ANAF_CLIENT_SECRET": f"changeme-{MARKER}"},
+            ("AnafSettings", "client_secret", "placeholder"),
+        ),
         (["worker", "anaf.taxpayer"], {"ANAF_TAXPAYER_ATTEMPTS": "0"}, ("TaxpayerSettings", "attempts")),
-        (["worker", "anaf.saft"], {"ANAF_SAFT_SOURCE_DATABASE_URL": f"changeme-{MARKER}"},
-         ("SaftSettings", "source_database_url", "placeholder")),
-        (["registry", "serve"], {"REGISTRY_JWT_SECRET": f"changeme-{MARKER}"},
-         ("RegistrySettings", "jwt_secret", "placeholder")),
+        (
+            ["worker", "anaf.saft"],
+            {"ANAF_SAFT_SOURCE_DATABASE_URL": f"changeme-{MARKER}"},
+            ("SaftSettings", "source_database_url", "placeholder"),
+        ),
+        (
+            ["registry", "serve"],
+            {"REGISTRY_JWT_SECRET": f"changeme-{MARKER}"},
+            ("RegistrySettings", "jwt_secret", "placeholder"),
+        ),
         (["registry"], {"REGISTRY_JWT_SECRET": "password1"}, ("RegistrySettings", "REGISTRY_JWT_SECRET")),
     ],
-    ids=["worker-registry-token", "worker-own-settings", "anaf-client-secret", "taxpayer-range", "saft-database-url",
-         "registry-placeholder", "registry-weak-secret"],
+    ids=[
+        "worker-registry-token",
+        "worker-own-settings",
+        "anaf-client-secret",
+        "taxpayer-range",
+        "saft-database-url",
+        "registry-placeholder",
+        "registry-weak-secret",
+    ],
 )
-def test_bad_setting_is_one_line_and_exit_2(tmp_path: Path, args: list[str], env: dict[str, str],
-                                            names: tuple[str, ...]) -> None:
+def test_bad_setting_is_one_line_and_exit_2(
+    tmp_path: Path, args: list[str], env: dict[str, str], names: tuple[str, ...]
+) -> None:
     done = _run(tmp_path, args, env)
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert done.returncode == 2, done.stderr[-3000:]

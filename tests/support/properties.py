@@ -23,9 +23,11 @@ _SLOW = os.environ.get("WORKERS_CORE_PROPERTY_PROFILE") == "slow"
 
 def bounded(examples: int) -> settings:
     """``examples`` examples (25 times more under the slow profile), no deadline: XSD and Schematron runs are slow."""
-    return settings(max_examples=examples * 25 if _SLOW else examples, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
-                                           HealthCheck.data_too_large])
+    return settings(
+        max_examples=examples * 25 if _SLOW else examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
+    )
 
 
 def texts(min_size: int, max_size: int) -> st.SearchStrategy[str]:
@@ -79,7 +81,9 @@ def etransport_declarations(draw: st.DrawFn) -> dict[str, Any]:
     op = draw(st.sampled_from(sorted(_OPERATIONS)))
     countries, purposes, starts_at_border, ends_at_border = _OPERATIONS[op]
     country = draw(st.sampled_from(countries))
-    partner_code = draw(st.one_of(ro_cuis(), st.just("PF"))) if country == "RO" else country + draw(st.from_regex(r"\A[0-9]{9}\Z"))
+    partner_code = (
+        draw(st.one_of(ro_cuis(), st.just("PF"))) if country == "RO" else country + draw(st.from_regex(r"\A[0-9]{9}\Z"))
+    )
     day = draw(st.dates(dt.date(2024, 1, 1), dt.date(2027, 12, 31)))
     carrier_ro = draw(st.booleans())
     return {
@@ -99,8 +103,13 @@ def etransport_declarations(draw: st.DrawFn) -> dict[str, Any]:
             },
             "start": {"border_point": draw(st.integers(1, 38))} if starts_at_border else _location(draw),
             "end": {"border_point": draw(st.integers(1, 38))} if ends_at_border else _location(draw),
-            "documents": [{"type_code": draw(st.sampled_from(["10", "20", "30"])), "number": draw(texts(1, 50)),
-                           "date": day.isoformat()}],
+            "documents": [
+                {
+                    "type_code": draw(st.sampled_from(["10", "20", "30"])),
+                    "number": draw(texts(1, 50)),
+                    "date": day.isoformat(),
+                }
+            ],
         },
     }
 
@@ -119,12 +128,23 @@ def _posting(kind: str, tx: str, day: str, partner: str, amount: Decimal) -> lis
         "disbursement": [("401", amount, 0, False), ("5121", 0, amount, False)],
     }[kind]
     journal = {"sale": "VZ", "purchase": "CMP"}.get(kind, "BNC")
-    return [{"journal_id": journal, "transaction_id": tx, "transaction_date": day, "record_id": f"{tx}.{n}",
-             "account_id": acc, "customer_id": customer, "supplier_id": supplier, "debit": str(d), "credit": str(c),
-             "tax_type": "300" if taxed and acc in {"707", "371"} else "000",
-             "tax_code": "310309" if taxed and acc in {"707", "371"} else "000000",
-             "tax_amount": str(amount - base) if taxed and acc in {"707", "371"} else "0"}
-            for n, (acc, d, c, taxed) in enumerate(lines, 1)]
+    return [
+        {
+            "journal_id": journal,
+            "transaction_id": tx,
+            "transaction_date": day,
+            "record_id": f"{tx}.{n}",
+            "account_id": acc,
+            "customer_id": customer,
+            "supplier_id": supplier,
+            "debit": str(d),
+            "credit": str(c),
+            "tax_type": "300" if taxed and acc in {"707", "371"} else "000",
+            "tax_code": "310309" if taxed and acc in {"707", "371"} else "000000",
+            "tax_amount": str(amount - base) if taxed and acc in {"707", "371"} else "0",
+        }
+        for n, (acc, d, c, taxed) in enumerate(lines, 1)
+    ]
 
 
 def _document(kind: str, tx: str, day: str, partner: str, amount: Decimal) -> tuple[str, dict[str, Any]]:
@@ -133,26 +153,58 @@ def _document(kind: str, tx: str, day: str, partner: str, amount: Decimal) -> tu
     if kind in {"sale", "purchase"}:
         sales = kind == "sale"
         return ("sales_invoices" if sales else "purchase_invoices"), {
-            "invoice_no": f"F-{tx}", "invoice_date": day, "party_id": partner, "account_id": "4111" if sales else "401",
-            "transaction_id": tx, "net_total": str(base), "gross_total": str(amount), "line_account_id": "707" if sales else "371",
-            "description": "Marfa", "quantity": "1", "uom": "H87", "unit_price": str(base), "amount": str(base),
-            "tax_type": "300", "tax_code": "310309", "tax_percentage": "19", "tax_amount": str(amount - base)}
+            "invoice_no": f"F-{tx}",
+            "invoice_date": day,
+            "party_id": partner,
+            "account_id": "4111" if sales else "401",
+            "transaction_id": tx,
+            "net_total": str(base),
+            "gross_total": str(amount),
+            "line_account_id": "707" if sales else "371",
+            "description": "Marfa",
+            "quantity": "1",
+            "uom": "H87",
+            "unit_price": str(base),
+            "amount": str(base),
+            "tax_type": "300",
+            "tax_code": "310309",
+            "tax_percentage": "19",
+            "tax_amount": str(amount - base),
+        }
     receipt = kind == "receipt"
     return "payments", {
-        "payment_ref": f"P-{tx}", "payment_date": day, "payment_method": "OP", "transaction_id": tx,
-        "account_id": "4111" if receipt else "401", "customer_id": partner if receipt else "0",
-        "supplier_id": "0" if receipt else partner, "debit": "0" if receipt else str(amount),
-        "credit": str(amount) if receipt else "0"}
+        "payment_ref": f"P-{tx}",
+        "payment_date": day,
+        "payment_method": "OP",
+        "transaction_id": tx,
+        "account_id": "4111" if receipt else "401",
+        "customer_id": partner if receipt else "0",
+        "supplier_id": "0" if receipt else partner,
+        "debit": "0" if receipt else str(amount),
+        "credit": str(amount) if receipt else "0",
+    }
 
 
 def _balance(opening: Decimal, moved: Decimal) -> dict[str, str]:
     closing = opening + moved
-    return {"opening_debit": str(max(opening, Decimal(0))), "opening_credit": str(max(-opening, Decimal(0))),
-            "closing_debit": str(max(closing, Decimal(0))), "closing_credit": str(max(-closing, Decimal(0)))}
+    return {
+        "opening_debit": str(max(opening, Decimal(0))),
+        "opening_credit": str(max(-opening, Decimal(0))),
+        "closing_debit": str(max(closing, Decimal(0))),
+        "closing_credit": str(max(-closing, Decimal(0))),
+    }
 
 
-_ACCOUNTS = [("1012", "Pasiv"), ("5121", "Activ"), ("4111", "Bifunctional"), ("401", "Bifunctional"), ("371", "Activ"),
-             ("4426", "Activ"), ("4427", "Pasiv"), ("707", "Pasiv")]
+_ACCOUNTS = [
+    ("1012", "Pasiv"),
+    ("5121", "Activ"),
+    ("4111", "Bifunctional"),
+    ("401", "Bifunctional"),
+    ("371", "Activ"),
+    ("4426", "Activ"),
+    ("4427", "Pasiv"),
+    ("707", "Pasiv"),
+]
 
 
 @st.composite
@@ -163,8 +215,18 @@ def saft_ledgers(draw: st.DrawFn) -> tuple[tuple[int, int], dict[str, list[dict[
     customers = [f"C{i}" for i in range(draw(st.integers(1, 4)))]
     suppliers = [f"S{i}" for i in range(draw(st.integers(1, 3)))]
     openings = {p: draw(_money) for p in customers} | {p: -draw(_money) for p in suppliers}
-    events = draw(st.lists(st.tuples(st.sampled_from(["sale", "purchase", "receipt", "disbursement"]), st.integers(1, 28),
-                                     st.integers(0, 3), _money), min_size=1, max_size=25))
+    events = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["sale", "purchase", "receipt", "disbursement"]),
+                st.integers(1, 28),
+                st.integers(0, 3),
+                _money,
+            ),
+            min_size=1,
+            max_size=25,
+        )
+    )
     order = {"sale": 0, "purchase": 1, "receipt": 2, "disbursement": 2}  # lines grouped by journal
     data: dict[str, list[dict[str, Any]]] = {"lines": [], "sales_invoices": [], "purchase_invoices": [], "payments": []}
     moves: dict[str, Decimal] = {}
@@ -180,15 +242,34 @@ def saft_ledgers(draw: st.DrawFn) -> tuple[tuple[int, int], dict[str, list[dict[
         doc_kind, row = _document(kind, f"T{n}", date, partner, amount)
         data[doc_kind].append(row)
     stock, bank = draw(_money), draw(_money)
-    opening = {"5121": bank, "371": stock, "4111": sum((openings[c] for c in customers), Decimal(0)),
-               "401": sum((openings[s] for s in suppliers), Decimal(0))}
+    opening = {
+        "5121": bank,
+        "371": stock,
+        "4111": sum((openings[c] for c in customers), Decimal(0)),
+        "401": sum((openings[s] for s in suppliers), Decimal(0)),
+    }
     opening["1012"] = -sum(opening.values(), Decimal(0))
-    data["accounts"] = [{"account_id": a, "description": f"Cont {a}", "account_type": t,
-                         **_balance(opening.get(a, Decimal(0)), moves.get(a, Decimal(0)))} for a, t in _ACCOUNTS]
+    data["accounts"] = [
+        {
+            "account_id": a,
+            "description": f"Cont {a}",
+            "account_type": t,
+            **_balance(opening.get(a, Decimal(0)), moves.get(a, Decimal(0))),
+        }
+        for a, t in _ACCOUNTS
+    ]
     for kind, ids, account in (("customers", customers, "4111"), ("suppliers", suppliers, "401")):
-        data[kind] = [{"party_id": p, "registration_number": "00" + draw(ro_cuis()), "name": draw(texts(1, 70)),
-                       "city": "Cluj-Napoca", "account_id": account, **_balance(openings[p], moves.get(p, Decimal(0)))}
-                      for p in ids]
+        data[kind] = [
+            {
+                "party_id": p,
+                "registration_number": "00" + draw(ro_cuis()),
+                "name": draw(texts(1, 70)),
+                "city": "Cluj-Napoca",
+                "account_id": account,
+                **_balance(openings[p], moves.get(p, Decimal(0))),
+            }
+            for p in ids
+        ]
     data["tax_codes"] = [{"tax_type": "300", "tax_code": "310309", "description": "TVA 19%", "percentage": "19"}]
     data["uom"] = [{"code": "H87", "description": "Bucata"}]
     return (year, month), data

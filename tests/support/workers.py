@@ -25,9 +25,19 @@ def free_port() -> int:
 class WorkerProcess:
     """One worker (parent + pool children). ``kill()`` is SIGKILL to the whole group, like a node crash."""
 
-    def __init__(self, tag: str, env: dict[str, str], workdir: Path, *, concurrency: int = 1, pool: str = "prefork",
-                 name: str | None = None, health_port: int | None = None, extra_args: tuple[str, ...] = (),
-                 cwd: Path = REPO):
+    def __init__(
+        self,
+        tag: str,
+        env: dict[str, str],
+        workdir: Path,
+        *,
+        concurrency: int = 1,
+        pool: str = "prefork",
+        name: str | None = None,
+        health_port: int | None = None,
+        extra_args: tuple[str, ...] = (),
+        cwd: Path = REPO,
+    ):
         self.tag = tag
         self.cwd = cwd  # the source tree the worker runs from (a generated worker's temp copy)
         self.env = env
@@ -58,10 +68,23 @@ class WorkerProcess:
         }
         self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = self.log_path.open("ab")
-        cmd = [sys.executable, "-m", "shared.cli", "worker", self.tag, "-c", str(self.concurrency), "-P", self.pool,
-               "-n", f"{self.name}@%h", *self.extra_args]
-        self.proc = subprocess.Popen(cmd, cwd=self.cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        cmd = [
+            sys.executable,
+            "-m",
+            "shared.cli",
+            "worker",
+            self.tag,
+            "-c",
+            str(self.concurrency),
+            "-P",
+            self.pool,
+            "-n",
+            f"{self.name}@%h",
+            *self.extra_args,
+        ]
+        self.proc = subprocess.Popen(
+            cmd, cwd=self.cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         log.close()
         if wait:
             self.wait_ready(timeout)
@@ -71,7 +94,7 @@ class WorkerProcess:
         if not self.log_path.exists():
             return ""
         data = self.log_path.read_bytes()
-        return data[self._log_offset:].decode("utf-8", "replace") if since_start else data.decode("utf-8", "replace")
+        return data[self._log_offset :].decode("utf-8", "replace") if since_start else data.decode("utf-8", "replace")
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout

@@ -79,10 +79,15 @@ def check_release(objs: list[dict[str, Any]]) -> list[str]:
             errs.append(f"{oid}: ARTIFACT_STORE is not an s3:// store ({env.get('ARTIFACT_STORE')!r})")
         if not env.get("REGISTRY_URL", "").startswith("http"):
             errs.append(f"{oid}: no REGISTRY_URL")
-        db = [r["secretRef"]["name"] for r in c.get("envFrom", []) if r.get("secretRef", {}).get("name", "").endswith("-database")]
+        db = [
+            r["secretRef"]["name"]
+            for r in c.get("envFrom", [])
+            if r.get("secretRef", {}).get("name", "").endswith("-database")
+        ]
         if db:
             hooks = [
-                j for j in objs
+                j
+                for j in objs
                 if j["kind"] == "Job"
                 and "pre-install" in j["metadata"].get("annotations", {}).get("helm.sh/hook", "")
                 and "pre-upgrade" in j["metadata"].get("annotations", {}).get("helm.sh/hook", "")
@@ -227,7 +232,8 @@ def main() -> int:
         errs = check(objs, limits, a.require_all_queues) + check_release(objs)
         queues |= {
             o["metadata"].get("labels", {}).get("workers-core.io/queue", "")
-            for o in objs if o["kind"] in WORKLOAD_KINDS
+            for o in objs
+            if o["kind"] in WORKLOAD_KINDS
         }
         for e in errs:
             print(f"FAIL {f}: {e}")

@@ -20,8 +20,11 @@ import yaml
 from chart_invariants import queue_limits
 
 PLATFORM = ("rabbitmq", "redis", "postgres", "seaweedfs", "artifacts-bucket", "registry", "beat", "outbox-migrate")
-OUTBOX = {"anaf.efactura": "ANAF_EFACTURA_DATABASE_URL", "anaf.etransport": "ANAF_ETRANSPORT_DATABASE_URL",
-          "reges": "REGES_DATABASE_URL"}
+OUTBOX = {
+    "anaf.efactura": "ANAF_EFACTURA_DATABASE_URL",
+    "anaf.etransport": "ANAF_ETRANSPORT_DATABASE_URL",
+    "reges": "REGES_DATABASE_URL",
+}
 
 
 def check(services: dict[str, Any], tags: list[str]) -> list[str]:

@@ -305,7 +305,12 @@ def workers() -> dict[str, Any]:
     b.row("ANAF OAuth")
     b.panel(
         "Refresh token valid for (days)",
-        [("(max by (client_id) (anaf_oauth_refresh_token_expiry_timestamp_seconds) - time()) / 86400", "{{client_id}}")],
+        [
+            (
+                "(max by (client_id) (anaf_oauth_refresh_token_expiry_timestamp_seconds) - time()) / 86400",
+                "{{client_id}}",
+            )
+        ],
         kind="stat",
         unit="none",
         w=8,

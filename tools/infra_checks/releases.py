@@ -114,7 +114,9 @@ def main(argv: list[str]) -> int:
     for rel in good:
         problems, docs = render(rel, out_dir / f"{rel.out}.yaml")
         objects += docs
-        print(f"helm: release {rel.out} ({rel.chart.name} chart, {' + '.join(f.name for f in rel.files)}): {docs} objects")
+        print(
+            f"helm: release {rel.out} ({rel.chart.name} chart, {' + '.join(f.name for f in rel.files)}): {docs} objects"
+        )
         for p in problems:
             print(f"  FAIL {p}")
         failed += bool(problems)

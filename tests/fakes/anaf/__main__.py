@@ -16,12 +16,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8089)
     parser.add_argument("--processing-delay", type=float, default=2.0, help="seconds in 'in prelucrare'")
-    parser.add_argument(
-        "--envelope", action="store_true", help="registry answers with the {cod,message} envelope"
-    )
-    parser.add_argument(
-        "--cert-out", type=Path, default=None, help="write the fake signing certificate (PEM) here"
-    )
+    parser.add_argument("--envelope", action="store_true", help="registry answers with the {cod,message} envelope")
+    parser.add_argument("--cert-out", type=Path, default=None, help="write the fake signing certificate (PEM) here")
     args = parser.parse_args(argv)
     state = FakeAnafState()
     state.config.processing_delay_s = args.processing_delay

@@ -106,8 +106,7 @@ def _rules(filing: Filing, root: etree._Element) -> list[str]:
     errors = []
     if _text(root, "cbc:CustomizationID") != CIUS_RO:
         errors.append(
-            "E: validari globale  eroare regula: BR-RO-001 Specificatia (cbc:CustomizationID) trebuie "
-            f"sa fie {CIUS_RO}"
+            f"E: validari globale  eroare regula: BR-RO-001 Specificatia (cbc:CustomizationID) trebuie sa fie {CIUS_RO}"
         )
     if not filing.invoice_id or not re.search(r"\d", filing.invoice_id):
         errors.append(
@@ -199,18 +198,14 @@ async def _upload(env: str, request: Request, b2c: bool) -> Response:
             request, "Required request parameter 'standard' for method parameter type String is not present"
         )
     if cif is None:
-        return _bad_request(
-            request, "Required request parameter 'cif' for method parameter type String is not present"
-        )
+        return _bad_request(request, "Required request parameter 'cif' for method parameter type String is not present")
     body = await request.body()
     with anaf.lock:
         anaf.upload_attempts.append({"at": anaf.now(), "cif": cif, "standard": standard, "size": len(body)})
         if anaf.config.efactura_down:
             return _upload_error(anaf, f"A aparut o eroare tehnica. Cod: {uuid.uuid4().hex[:8].upper()}")
         if standard not in ("UBL", "CN", "CII", "RASP"):
-            return _upload_error(
-                anaf, "Valorile acceptate pentru parametrul standard sunt UBL, CN, CII sau RASP"
-            )
+            return _upload_error(anaf, "Valorile acceptate pentru parametrul standard sunt UBL, CN, CII sau RASP")
         if not cif.isdigit():
             return _upload_error(anaf, f"CIF introdus= {cif} nu este un numar")
         if not anaf.has_rights(cif):
@@ -244,8 +239,7 @@ async def _upload(env: str, request: Request, b2c: bool) -> Response:
     if delay > 0:
         await asyncio.sleep(delay)  # the filing exists; the client waits (a crash here leaves it unknowing)
     return _xml(
-        f'<header xmlns="{NS_UPLOAD}" dateResponse="{stamp}" ExecutionStatus="0" '
-        f'index_incarcare="{filing.index}"/>'
+        f'<header xmlns="{NS_UPLOAD}" dateResponse="{stamp}" ExecutionStatus="0" index_incarcare="{filing.index}"/>'
     )
 
 
@@ -280,14 +274,11 @@ def stare_mesaj(env: str, request: Request, _: Bearer) -> Response:
         used = filing.stare_calls.get(day, 0)
         if used >= anaf.config.stare_daily_cap:
             return _stare_error(
-                f"S-au facut deja {used} interogari de stare pentru mesajul cu id_incarcare={raw} "
-                "in cursul zilei"
+                f"S-au facut deja {used} interogari de stare pentru mesajul cu id_incarcare={raw} in cursul zilei"
             )
         filing.stare_calls[day] = used + 1
         if filing.state in ("ok", "nok"):
-            return _xml(
-                f'<header xmlns="{NS_STARE}" stare="{filing.state}" id_descarcare="{filing.download_id}"/>'
-            )
+            return _xml(f'<header xmlns="{NS_STARE}" stare="{filing.state}" id_descarcare="{filing.download_id}"/>')
         return _xml(f'<header xmlns="{NS_STARE}" stare="{filing.state}"/>')
 
 
@@ -295,9 +286,7 @@ def _visible(anaf: FakeAnafState, cif: str, since: float, until: float, filtru: 
     kinds = {"E": "ERORI FACTURA", "T": "FACTURA TRIMISA", "P": "FACTURA PRIMITA", "R": "MESAJ CUMPARATOR"}
     lag = anaf.config.list_lag_s
     out = [
-        m
-        for m in anaf.messages
-        if m.cif == cif and since <= m.created_at <= until and m.created_at + lag <= anaf.now()
+        m for m in anaf.messages if m.cif == cif and since <= m.created_at <= until and m.created_at + lag <= anaf.now()
     ]
     if filtru:
         out = [m for m in out if m.tip.startswith(kinds[filtru])]
@@ -490,6 +479,4 @@ async def validare(env: str, kind: str, request: Request) -> Response:
     errors += _rules(probe, root)
     if errors:
         return JSONResponse({"stare": "nok", "Messages": [{"message": e} for e in errors], "trace_id": trace})
-    return JSONResponse(
-        {"stare": "ok", "Messages": [{"message": "Fisierul transmis este valid"}], "trace_id": trace}
-    )
+    return JSONResponse({"stare": "ok", "Messages": [{"message": "Fisierul transmis este valid"}], "trace_id": trace})

@@ -72,8 +72,12 @@ def new_uit() -> str:
 
 def _error(anaf: Any, message: str, status: int = 200) -> JSONResponse:
     return JSONResponse(
-        {"dateResponse": _now_str(anaf), "ExecutionStatus": 1, "Errors": [{"errorMessage": message}],
-         "trace_id": str(uuid.uuid4())},
+        {
+            "dateResponse": _now_str(anaf),
+            "ExecutionStatus": 1,
+            "Errors": [{"errorMessage": message}],
+            "trace_id": str(uuid.uuid4()),
+        },
         status_code=status,
     )
 
@@ -125,15 +129,27 @@ def _upload(request: Request, cif: str, body: bytes, version: str) -> JSONRespon
             else:
                 uit = new_uit()
         b = book(anaf)
-        f = EtrFiling(index=anaf.next_index(), cif=cif, kind=kind, uit=uit, target_uit=target, ref=root.get("refDeclarant"),
-                      xml=body, received_at=anaf.now())
+        f = EtrFiling(
+            index=anaf.next_index(),
+            cif=cif,
+            kind=kind,
+            uit=uit,
+            target_uit=target,
+            ref=root.get("refDeclarant"),
+            xml=body,
+            received_at=anaf.now(),
+        )
         b.filings[f.index] = f
         delay = anaf.config.upload_response_delay_s
     if delay:
         time.sleep(delay)
     answer: dict[str, Any] = {
-        "dateResponse": _now_str(anaf), "ExecutionStatus": 0, "index_incarcare": f.index, "trace_id": str(uuid.uuid4()),
-        "ref_declarant": f.ref, "atentie": ATENTIE,
+        "dateResponse": _now_str(anaf),
+        "ExecutionStatus": 0,
+        "index_incarcare": f.index,
+        "trace_id": str(uuid.uuid4()),
+        "ref_declarant": f.ref,
+        "atentie": ATENTIE,
     }
     if f.uit:
         answer["UIT"] = f.uit
@@ -141,9 +157,15 @@ def _upload(request: Request, cif: str, body: bytes, version: str) -> JSONRespon
 
 
 @router.post("/{env}/ETRANSPORT/ws/v1/upload/{standard}/{cif}/{version}")
-def upload(request: Request, env: str, standard: str, cif: str, version: str,
-           body: bytes = Body(b"", media_type="application/xml"),
-           _claims: dict[str, Any] = Depends(require_bearer)) -> JSONResponse:
+def upload(
+    request: Request,
+    env: str,
+    standard: str,
+    cif: str,
+    version: str,
+    body: bytes = Body(b"", media_type="application/xml"),
+    _claims: dict[str, Any] = Depends(require_bearer),
+) -> JSONResponse:
     if standard != "ETRANSP":
         return _error(request.app.state.anaf, "Valoarea acceptata pentru parametrul standard este ETRANSP")
     return _upload(request, cif, body, version)
@@ -160,16 +182,25 @@ def stare(request: Request, env: str, index: str, _claims: dict[str, Any] = Depe
             return _error(anaf, f"Nu exista mesaj cu id_incarcare={index}")
         f.stare_calls += 1
         if f.stare_calls > anaf.config.stare_daily_cap:
-            return _error(anaf, f"S-au facut deja {anaf.config.stare_daily_cap} interogari de stare pentru mesajul {index}")
+            return _error(
+                anaf, f"S-au facut deja {anaf.config.stare_daily_cap} interogari de stare pentru mesajul {index}"
+            )
         _settle(anaf, f)
-        body: dict[str, Any] = {"stare": f.state, "dateResponse": _now_str(anaf), "ExecutionStatus": 0, "trace_id": str(uuid.uuid4())}
+        body: dict[str, Any] = {
+            "stare": f.state,
+            "dateResponse": _now_str(anaf),
+            "ExecutionStatus": 0,
+            "trace_id": str(uuid.uuid4()),
+        }
         if f.state == "nok":
             body["Errors"] = [{"errorMessage": e} for e in f.errors]
     return JSONResponse(body)
 
 
 @router.get("/{env}/ETRANSPORT/ws/v1/lista/{zile}/{cif}")
-def lista(request: Request, env: str, zile: int, cif: str, _claims: dict[str, Any] = Depends(require_bearer)) -> JSONResponse:
+def lista(
+    request: Request, env: str, zile: int, cif: str, _claims: dict[str, Any] = Depends(require_bearer)
+) -> JSONResponse:
     anaf = request.app.state.anaf
     with anaf.lock:
         if not 1 <= zile <= 60:
@@ -182,14 +213,26 @@ def lista(request: Request, env: str, zile: int, cif: str, _claims: dict[str, An
                 continue
             if now - f.received_at < anaf.config.list_lag_s:
                 continue
-            out.append({
-                "tip": _TIP[f.kind], "stare": "OK" if f.state == "ok" else "ERR", "uit": f.uit or f.target_uit,
-                "ref_decl": f.ref, "id_incarcare": f.index,
-                "data_creare": dt.datetime.fromtimestamp(f.received_at, RO_TZ).strftime("%Y%m%d%H%M"),
-                "mesaje": [{"tip": "ERR", "mesaj": e} for e in f.errors],
-            })
+            out.append(
+                {
+                    "tip": _TIP[f.kind],
+                    "stare": "OK" if f.state == "ok" else "ERR",
+                    "uit": f.uit or f.target_uit,
+                    "ref_decl": f.ref,
+                    "id_incarcare": f.index,
+                    "data_creare": dt.datetime.fromtimestamp(f.received_at, RO_TZ).strftime("%Y%m%d%H%M"),
+                    "mesaje": [{"tip": "ERR", "mesaj": e} for e in f.errors],
+                }
+            )
         random.shuffle(out)  # "final states only, unsorted"
         if not out:
-            return JSONResponse({"Errors": [{"errorMessage": f"Nu exista mesaje in ultimele {zile} zile"}], "ExecutionStatus": 1,
-                                 "titlu": "Lista Mesaje", "cui": cif, "serial": "FAKE"})
+            return JSONResponse(
+                {
+                    "Errors": [{"errorMessage": f"Nu exista mesaje in ultimele {zile} zile"}],
+                    "ExecutionStatus": 1,
+                    "titlu": "Lista Mesaje",
+                    "cui": cif,
+                    "serial": "FAKE",
+                }
+            )
     return JSONResponse({"mesaje": out, "serial": "FAKE", "cui": cif, "titlu": "Lista Mesaje"})

@@ -40,8 +40,9 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 class RegesBook:
     client_id: str = "reges-api"
     client_secret: str = "fake-reges-secret"
-    users: dict[str, str] = field(default_factory=lambda: {"api-18547290": "fake-reges-password",
-                                                           "api-14399840": "fake-reges-password-gazda"})
+    users: dict[str, str] = field(
+        default_factory=lambda: {"api-18547290": "fake-reges-password", "api-14399840": "fake-reges-password-gazda"}
+    )
     token_ttl_s: float = 300.0
     schema: Any = None  # an lxml XMLSchema of reges.xsd, set by tests
     access: dict[str, float] = field(default_factory=dict)
@@ -78,7 +79,10 @@ async def token(request: Request, realm: str) -> JSONResponse:
         grant = form.get("grant_type", "")
         b.token_calls.append(grant)
         if realm != "API" or form.get("client_id") != b.client_id or form.get("client_secret") != b.client_secret:
-            return JSONResponse({"error": "unauthorized_client", "error_description": "Invalid client or Invalid client credentials"}, 401)
+            return JSONResponse(
+                {"error": "unauthorized_client", "error_description": "Invalid client or Invalid client credentials"},
+                401,
+            )
         now = anaf.now()
         if grant == "password":
             if b.users.get(form.get("username", "")) != form.get("password"):
@@ -90,11 +94,21 @@ async def token(request: Request, realm: str) -> JSONResponse:
             return JSONResponse({"error": "unsupported_grant_type"}, 400)
         access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
         b.access[access] = now + b.token_ttl_s
-        b.owners[access] = form.get("username", "") if grant == "password" else b.owners.get(form.get("refresh_token", ""), "")
+        b.owners[access] = (
+            form.get("username", "") if grant == "password" else b.owners.get(form.get("refresh_token", ""), "")
+        )
         b.owners[refresh] = b.owners[access]
         b.refresh[refresh] = now + 1800
-    return JSONResponse({"access_token": access, "expires_in": int(b.token_ttl_s), "refresh_expires_in": 1800,
-                         "refresh_token": refresh, "token_type": "Bearer", "scope": "profile email"})
+    return JSONResponse(
+        {
+            "access_token": access,
+            "expires_in": int(b.token_ttl_s),
+            "refresh_expires_in": 1800,
+            "refresh_token": refresh,
+            "token_type": "Bearer",
+            "scope": "profile email",
+        }
+    )
 
 
 def _caller_cui(request: Request) -> str:
@@ -104,9 +118,20 @@ def _caller_cui(request: Request) -> str:
 
 
 #: proposal message fields kept for the receiver's queue (XSD names; the JSON form is their camelCase)
-_PROPOSAL_FIELDS = ("TemeiDetasare", "TipMutare", "TipTransfer", "CUIAngajatorDestinatie", "NumeAngajatorDestinatie",
-                    "CUIAngajatorSursa", "NumeAngajatorSursa", "DataPropunere", "NumarPropunere", "NoteSursa",
-                    "DataInceput", "DataSfarsit")
+_PROPOSAL_FIELDS = (
+    "TemeiDetasare",
+    "TipMutare",
+    "TipTransfer",
+    "CUIAngajatorDestinatie",
+    "NumeAngajatorDestinatie",
+    "CUIAngajatorSursa",
+    "NumeAngajatorSursa",
+    "DataPropunere",
+    "NumarPropunere",
+    "NoteSursa",
+    "DataInceput",
+    "DataSfarsit",
+)
 
 
 def _json_key(name: str) -> str:
@@ -134,11 +159,18 @@ def _read(body: bytes, ctype: str, b: RegesBook) -> tuple[dict[str, Any] | None,
         header = data.get("header") or {}
         if not header.get("messageId") or not header.get("operation"):
             return None, ["header.messageId and header.operation are required"]
-        facts = {"type": str(data.get("$type", "")).lower(), "header": header,
-                 "employee_ref": ((data.get("referintaSalariat") or (data.get("continut") or {}).get("referintaSalariat") or {}).get("id")),
-                 "contract_ref": (data.get("referintaContract") or {}).get("id"),
-                 "proposal_ref": (data.get("referinta") or {}).get("id"),
-                 "fields": {_json_key(n): data[_json_key(n)] for n in _PROPOSAL_FIELDS if data.get(_json_key(n)) is not None}}
+        facts = {
+            "type": str(data.get("$type", "")).lower(),
+            "header": header,
+            "employee_ref": (
+                (data.get("referintaSalariat") or (data.get("continut") or {}).get("referintaSalariat") or {}).get("id")
+            ),
+            "contract_ref": (data.get("referintaContract") or {}).get("id"),
+            "proposal_ref": (data.get("referinta") or {}).get("id"),
+            "fields": {
+                _json_key(n): data[_json_key(n)] for n in _PROPOSAL_FIELDS if data.get(_json_key(n)) is not None
+            },
+        }
         return facts, []
     try:
         root = etree.fromstring(body, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
@@ -147,12 +179,20 @@ def _read(body: bytes, ctype: str, b: RegesBook) -> tuple[dict[str, Any] | None,
     if b.schema is not None and not b.schema.validate(etree.ElementTree(root)):
         return None, [e.message for e in b.schema.error_log]
     q = lambda path: root.findtext(path, namespaces={"r": NS})  # noqa: E731
-    header = {"messageId": q("r:Header/r:MessageId"), "operation": q("r:Header/r:Operation"),
-              "clientApplication": q("r:Header/r:ClientApplication"), "version": q("r:Header/r:Version")}
-    facts = {"type": (root.get(f"{{{XSI}}}type") or "").lower(), "header": header,
-             "employee_ref": q("r:ReferintaSalariat/r:Id") or q("r:Continut/r:ReferintaSalariat/r:Id"),
-             "contract_ref": q("r:ReferintaContract/r:Id"), "proposal_ref": q("r:Referinta/r:Id"),
-             "fields": {_json_key(n): q(f"r:{n}") for n in _PROPOSAL_FIELDS if q(f"r:{n}") is not None}}
+    header = {
+        "messageId": q("r:Header/r:MessageId"),
+        "operation": q("r:Header/r:Operation"),
+        "clientApplication": q("r:Header/r:ClientApplication"),
+        "version": q("r:Header/r:Version"),
+    }
+    facts = {
+        "type": (root.get(f"{{{XSI}}}type") or "").lower(),
+        "header": header,
+        "employee_ref": q("r:ReferintaSalariat/r:Id") or q("r:Continut/r:ReferintaSalariat/r:Id"),
+        "contract_ref": q("r:ReferintaContract/r:Id"),
+        "proposal_ref": q("r:Referinta/r:Id"),
+        "fields": {_json_key(n): q(f"r:{n}") for n in _PROPOSAL_FIELDS if q(f"r:{n}") is not None},
+    }
     return facts, []
 
 
@@ -165,8 +205,14 @@ def _answer(b: RegesBook, op: str, facts: dict[str, Any], caller: str) -> tuple[
         return False, f"Propunerea {pid} nu exista", None, None
     withdraw = op.startswith("Radiere")
     if caller != (p["source"] if withdraw else p["target"]):
-        return False, f"Propunerea {pid} nu este adresata angajatorului {caller}" if not withdraw else \
-            f"Propunerea {pid} nu a fost facuta de angajatorul {caller}", None, None
+        return (
+            False,
+            f"Propunerea {pid} nu este adresata angajatorului {caller}"
+            if not withdraw
+            else f"Propunerea {pid} nu a fost facuta de angajatorul {caller}",
+            None,
+            None,
+        )
     if p["state"] != "Propus":
         return False, f"Propunerea {pid} este in starea {p['state']}; operatia {op} nu mai este posibila", None, None
     if op.startswith("Acceptare"):
@@ -206,22 +252,47 @@ def _process(b: RegesBook, facts: dict[str, Any], response_id: str, caller: str 
             kind = "Detasare" if op == "PropunereDetasareContract" else "Mutare"
             fields = facts.get("fields") or {}
             target = str(fields.get("cuiAngajatorDestinatie") or "")
-            item = {"$type": facts["type"], "header": facts["header"], "referinta": {"id": ref},
-                    "referintaContract": {"id": con}, **fields}
-            b.proposals[ref] = {"operation": op, "contract": con, "kind": kind, "state": "Propus",
-                                "source": caller, "target": target, "item": item}
+            item = {
+                "$type": facts["type"],
+                "header": facts["header"],
+                "referinta": {"id": ref},
+                "referintaContract": {"id": con},
+                **fields,
+            }
+            b.proposals[ref] = {
+                "operation": op,
+                "contract": con,
+                "kind": kind,
+                "state": "Propus",
+                "source": caller,
+                "target": target,
+                "item": item,
+            }
             b.inbox.setdefault((kind, target), []).append(item)
-    elif op in ("AcceptarePropunereDetasareContract", "RespingerePropunereDetasareContract", "RadierePropunereDetasareContract",
-                "AcceptarePropunereMutareContract", "RespingerePropunereMutareContract", "RadierePropunereMutareContract"):
+    elif op in (
+        "AcceptarePropunereDetasareContract",
+        "RespingerePropunereDetasareContract",
+        "RadierePropunereDetasareContract",
+        "AcceptarePropunereMutareContract",
+        "RespingerePropunereMutareContract",
+        "RadierePropunereMutareContract",
+    ):
         ok, desc, ref, sec_ref = _answer(b, op, facts, caller)
     else:
         ok, desc = con in b.contracts, f"Contractul {con} nu exista in registru"
         ref = con if ok else None
     return {
-        "$type": "messageResult", "header": facts["header"], "responseId": response_id,
-        "result": {"code": "SUCCES" if ok else "FAIL", "codeType": "SUCCES" if ok else "ERROR",
-                   "description": "Operatie efectuata" if ok else desc, "ref": ref, "secRef": sec_ref,
-                   "relatedResultsExpected": False},
+        "$type": "messageResult",
+        "header": facts["header"],
+        "responseId": response_id,
+        "result": {
+            "code": "SUCCES" if ok else "FAIL",
+            "codeType": "SUCCES" if ok else "ERROR",
+            "description": "Operatie efectuata" if ok else desc,
+            "ref": ref,
+            "secRef": sec_ref,
+            "relatedResultsExpected": False,
+        },
     }
 
 
@@ -234,20 +305,33 @@ def _submit(request: Request, kind: str, body: bytes) -> Response:
             return Response(status_code=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
         facts, errors = _read(body, ctype, b)
         if facts is None:
-            return JSONResponse({"title": "One or more validation errors occurred.", "status": 400, "errors": errors}, 400)
+            return JSONResponse(
+                {"title": "One or more validation errors occurred.", "status": 400, "errors": errors}, 400
+            )
         if facts["type"] != kind.lower():
-            return JSONResponse({"title": "Tip mesaj gresit", "status": 400, "errors": [f"{facts['type']} pe /api/{kind}"]}, 400)
+            return JSONResponse(
+                {"title": "Tip mesaj gresit", "status": 400, "errors": [f"{facts['type']} pe /api/{kind}"]}, 400
+            )
         response_id = str(uuid.uuid4())
-        b.submissions.append({"kind": kind, "message_id": facts["header"]["messageId"], "response_id": response_id,
-                              "operation": facts["header"]["operation"], "format": "json" if "json" in ctype else "xml",
-                              "at": dt.datetime.now(dt.UTC).isoformat()})
+        b.submissions.append(
+            {
+                "kind": kind,
+                "message_id": facts["header"]["messageId"],
+                "response_id": response_id,
+                "operation": facts["header"]["operation"],
+                "format": "json" if "json" in ctype else "xml",
+                "at": dt.datetime.now(dt.UTC).isoformat(),
+            }
+        )
         caller = _caller_cui(request)
         b.queues.setdefault(caller, []).append(_process(b, facts, response_id, caller))
         answer = {"$type": "messageResponse", "header": facts["header"], "responseId": response_id}
     if "json" in ctype:
         return JSONResponse(answer)
-    xml = (f'<?xml version="1.0" encoding="utf-8"?><MessageResponse xmlns="{NS}"><Header><MessageId>'
-           f'{answer["header"]["messageId"]}</MessageId></Header><ResponseId>{response_id}</ResponseId></MessageResponse>')
+    xml = (
+        f'<?xml version="1.0" encoding="utf-8"?><MessageResponse xmlns="{NS}"><Header><MessageId>'
+        f"{answer['header']['messageId']}</MessageId></Header><ResponseId>{response_id}</ResponseId></MessageResponse>"
+    )
     return Response(xml, media_type="application/xml")
 
 
@@ -287,7 +371,7 @@ def read_batch(request: Request, consumerId: str = "", payload: Any = Body(None)
             return Response(status_code=401)
         key = (_caller_cui(request), consumerId)
         start = b.cursors.get(key, 0)
-        items = b.queues.get(key[0], [])[start:start + _count(payload)]
+        items = b.queues.get(key[0], [])[start : start + _count(payload)]
     if not items:
         return Response(status_code=204)
     return JSONResponse(items)
@@ -319,7 +403,7 @@ def _inbox(request: Request, kind: str, consumer: str, payload: Any, *, commit: 
         if commit:
             b.inbox_cursors[key] = min(len(items), start + _count(payload))
             return Response(status_code=200)
-        page = items[start:start + _count(payload)]
+        page = items[start : start + _count(payload)]
     if not page:
         return Response(status_code=204)
     return JSONResponse(page)

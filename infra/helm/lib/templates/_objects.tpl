@@ -73,7 +73,7 @@ spec:
 
 {{/*
 ServiceMonitor for the Service of this release: (dict "root" $ "scrape" "worker|registry" "port" "metrics"
-"relabelings" [...]).
+"relabelings" [...]); "ports" (a list) instead of "port" scrapes several ports of the Service.
 */}}
 {{- define "wc.serviceMonitor" -}}
 {{- $sm := .root.Values.serviceMonitor }}
@@ -96,14 +96,17 @@ spec:
       app.kubernetes.io/instance: {{ .root.Release.Name }}
       workers-core.io/scrape: {{ .scrape }}
   endpoints:
-    - port: {{ .port }}
+    {{- $relabelings := .relabelings }}
+    {{- range (.ports | default (list .port)) }}
+    - port: {{ . }}
       path: /metrics
       interval: {{ $sm.interval }}
       scrapeTimeout: {{ $sm.scrapeTimeout }}
-      {{- with .relabelings }}
+      {{- with $relabelings }}
       relabelings:
         {{- toYaml . | nindent 8 }}
       {{- end }}
+    {{- end }}
 {{- end }}
 {{- end -}}
 

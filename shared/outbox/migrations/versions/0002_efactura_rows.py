@@ -29,8 +29,10 @@ _VALUES = """'efactura', e.cif || '|' || e.invoice_key || '|' || e.xml_sha256, e
     e.errors, e.attempts, e.created_at, e.updated_at, e.finished_at"""
 _NEW = "NOT EXISTS (SELECT 1 FROM workers_core_outbox w WHERE w.namespace = 'efactura' AND w.key = e.cif || '|' || e.invoice_key || '|' || e.xml_sha256)"
 
-_SYNC_SEQUENCE = ("SELECT setval(pg_get_serial_sequence('workers_core_outbox', 'id'), "
-                  "GREATEST((SELECT max(id) FROM workers_core_outbox), 1))")
+_SYNC_SEQUENCE = (
+    "SELECT setval(pg_get_serial_sequence('workers_core_outbox', 'id'), "
+    "GREATEST((SELECT max(id) FROM workers_core_outbox), 1))"
+)
 
 
 def upgrade() -> None:
