@@ -308,22 +308,39 @@ registry = {
     },
 }
 console = {
-  "console": {"type": "object", "additionalProperties": False, "required": ["image", "port", "ingest"], "properties": {
-      "image": {"$ref": "#/definitions/componentImage"},
-      "args": {"type": "array", "minItems": 1, "items": {"type": "string"}},
-      "replicas": {"type": "integer", "minimum": 1},
-      "port": {"type": "integer", "minimum": 1024, "maximum": 65535},
-      "resources": {"$ref": "#/definitions/resources"},
-      "terminationGracePeriodSeconds": {"type": "integer", "minimum": 1},
-      "config": {"type": "object", "additionalProperties": {"type": ["string", "number"]}},
-      "credentials": {"$ref": "#/definitions/secretRefs"},
-      "autoscaling": {"type": "object", "properties": {
-          "enabled": {"type": "boolean"}, "minReplicas": {"type": "integer", "minimum": 1},
-          "maxReplicas": {"type": "integer", "minimum": 1},
-          "cpuUtilization": {"type": "integer", "minimum": 1, "maximum": 100}}},
-      "ingest": {"type": "object", "additionalProperties": False, "required": ["args"], "properties": {
-          "args": {"type": "array", "minItems": 1, "items": {"type": "string"}},
-          "resources": {"$ref": "#/definitions/resources"}}}}},
+    "console": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["image", "port", "ingest"],
+        "properties": {
+            "image": {"$ref": "#/definitions/componentImage"},
+            "args": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+            "replicas": {"type": "integer", "minimum": 1},
+            "port": {"type": "integer", "minimum": 1024, "maximum": 65535},
+            "resources": {"$ref": "#/definitions/resources"},
+            "terminationGracePeriodSeconds": {"type": "integer", "minimum": 1},
+            "config": {"type": "object", "additionalProperties": {"type": ["string", "number"]}},
+            "credentials": {"$ref": "#/definitions/secretRefs"},
+            "autoscaling": {
+                "type": "object",
+                "properties": {
+                    "enabled": {"type": "boolean"},
+                    "minReplicas": {"type": "integer", "minimum": 1},
+                    "maxReplicas": {"type": "integer", "minimum": 1},
+                    "cpuUtilization": {"type": "integer", "minimum": 1, "maximum": 100},
+                },
+            },
+            "ingest": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["args"],
+                "properties": {
+                    "args": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+                    "resources": {"$ref": "#/definitions/resources"},
+                },
+            },
+        },
+    },
 }
 beat = {
     "beat": {
