@@ -51,7 +51,7 @@ def serve(host: str | None, port: int | None, migrate: bool) -> None:
         access_log=False,
         proxy_headers=False,
         server_header=False,
-        ws="websockets",
+        ws="auto",
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
@@ -66,8 +68,23 @@ class ConsoleSettings(BaseServiceSettings):
     # scaling: through the Kubernetes API in a cluster, else shown as a command
     kube_namespace: str = "workers-core"
     kube_deployment_prefix: str = "workers-core-"
+    kube_api_url: str | None = Field(
+        default=None, description="Kubernetes API (default in a pod: https://$KUBERNETES_SERVICE_HOST:$..._PORT)."
+    )
+    kube_token_file: Path = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
+    kube_ca_file: Path = Path("/var/run/secrets/kubernetes.io/serviceaccount/ca.crt")
 
-    @field_validator("jwt_secret", "registry_token", "oidc_issuer", "oidc_jwks_url", "oidc_audience", mode="before")
+    def kube_api(self) -> str | None:
+        """The API server to scale through, or None (then the console shows the ``kubectl`` command)."""
+        if self.kube_api_url:
+            return self.kube_api_url.rstrip("/")
+        host = os.environ.get("KUBERNETES_SERVICE_HOST")
+        port = os.environ.get("KUBERNETES_SERVICE_PORT", "443")
+        return f"https://{host}:{port}" if host else None
+
+    @field_validator(
+        "jwt_secret", "registry_token", "oidc_issuer", "oidc_jwks_url", "oidc_audience", "kube_api_url", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value

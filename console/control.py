@@ -7,9 +7,8 @@ its queue and finishes what it holds.
 
 from __future__ import annotations
 
-import os
+import json
 import shlex
-from pathlib import Path
 from typing import Any, Final
 
 import httpx
@@ -23,7 +22,6 @@ from console.errors import BrokerError, RequestRefused
 __all__ = ["POOL_ACTIONS", "Control", "ScaleResult"]
 
 POOL_ACTIONS: Final = ("grow", "shrink")
-_SA_DIR: Final = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 
 
 def control_app(broker_url: str) -> Celery:
@@ -32,6 +30,14 @@ def control_app(broker_url: str) -> Celery:
     app.conf.broker_url = broker_url
     app.conf.result_backend = None
     return app
+
+
+def _status_message(answer: httpx.Response) -> str:
+    """The ``message`` of a Kubernetes ``Status`` answer (or the start of the body)."""
+    try:
+        return str(answer.json().get("message") or answer.text[:300])
+    except ValueError:
+        return answer.text[:300]
 
 
 def _numbered(node: str, tag: str) -> tuple[str, ...]:
@@ -110,25 +116,26 @@ class Control:
         name = f"{self.settings.kube_deployment_prefix}{tag.replace('.', '-')}"
         ns = self.settings.kube_namespace
         command = f"kubectl -n {shlex.quote(ns)} scale deployment/{shlex.quote(name)} --replicas={replicas}"
-        if not os.environ.get("KUBERNETES_SERVICE_HOST") or not (_SA_DIR / "token").exists():
+        api = self.settings.kube_api()
+        if api is None or not self.settings.kube_token_file.exists():
             return ScaleResult(mode="command", command=command, replicas=replicas)
-        return self._scale_in_cluster(ns, name, replicas, command)
+        self._scale_in_cluster(api, ns, name, replicas)
+        return ScaleResult(mode="api", command=command, replicas=replicas)
 
-    def _scale_in_cluster(self, ns: str, name: str, replicas: int, command: str) -> ScaleResult:
-        host = os.environ["KUBERNETES_SERVICE_HOST"]
-        port = os.environ.get("KUBERNETES_SERVICE_PORT", "443")
-        token = (_SA_DIR / "token").read_text().strip()
-        url = f"https://{host}:{port}/apis/apps/v1/namespaces/{ns}/deployments/{name}/scale"
+    def _scale_in_cluster(self, api: str, ns: str, name: str, replicas: int) -> None:
+        """``PATCH`` the Deployment's ``scale`` subresource with the pod's service-account token."""
+        token = self.settings.kube_token_file.read_text().strip()
+        ca = self.settings.kube_ca_file
+        url = f"{api}/apis/apps/v1/namespaces/{ns}/deployments/{name}/scale"
         try:
             answer = httpx.patch(
                 url,
-                json={"spec": {"replicas": replicas}},
+                content=json.dumps({"spec": {"replicas": replicas}}),
                 timeout=10,
                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/merge-patch+json"},
-                verify=str(_SA_DIR / "ca.crt"),
+                verify=str(ca) if ca.exists() else True,
             )
         except httpx.HTTPError as exc:
             raise BrokerError(f"Kubernetes API unreachable: {exc}") from exc
         if answer.status_code >= 400:
-            raise RequestRefused(f"Kubernetes refused the scale ({answer.status_code}): {answer.text[:300]}")
-        return ScaleResult(mode="api", command=command, replicas=replicas)
+            raise RequestRefused(f"Kubernetes refused the scale ({answer.status_code}): {_status_message(answer)}")

@@ -18,10 +18,16 @@ from console.events import EventRow, TaskSummary
 __all__ = ["SEARCH_FIELDS", "HistoryStore", "TaskQuery"]
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-_UPSERT: Final = """
-INSERT INTO console_tasks AS t (task_id, name, state, state_at, worker, queue, correlation_id, tenant,
-  idempotency_key, root_id, parent_id, retries, kwargs, result, error, runtime, first_at, last_at)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+_COLUMNS: Final = """task_id, name, state, state_at, worker, queue, correlation_id, tenant,
+  idempotency_key, root_id, parent_id, retries, kwargs, result, error, runtime, first_at, last_at"""
+#: the batch's task summaries are COPYed into a temporary table, then merged with one statement
+_STAGE: Final = (
+    "CREATE TEMP TABLE IF NOT EXISTS console_tasks_stage (LIKE console_tasks INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+)
+_COPY_STAGE: Final = f"COPY console_tasks_stage ({_COLUMNS}) FROM STDIN"
+_UPSERT: Final = f"""
+INSERT INTO console_tasks AS t ({_COLUMNS})
+SELECT {_COLUMNS} FROM console_tasks_stage ORDER BY task_id
 ON CONFLICT (task_id) DO UPDATE SET
   name = COALESCE(EXCLUDED.name, t.name),
   state = CASE WHEN EXCLUDED.state_at >= t.state_at THEN EXCLUDED.state ELSE t.state END,
@@ -40,7 +46,7 @@ ON CONFLICT (task_id) DO UPDATE SET
   runtime = COALESCE(EXCLUDED.runtime, t.runtime),
   first_at = LEAST(EXCLUDED.first_at, t.first_at),
   last_at = GREATEST(EXCLUDED.last_at, t.last_at)
-"""
+"""  # noqa: S608 - the column list is ours
 _COPY: Final = "COPY console_task_events (task_id, event, at, worker, retries, data) FROM STDIN"
 #: filters of the search form -> their column (exact match; time range on last_at)
 SEARCH_FIELDS: Final = ("task_id", "name", "state", "worker", "correlation_id", "tenant", "idempotency_key")
@@ -123,7 +129,11 @@ class HistoryStore:
                         for event in events:
                             copy.write_row(event.copy_tuple())
                 if rows:
-                    cur.executemany(_UPSERT, rows)
+                    cur.execute(_STAGE)
+                    with cur.copy(_COPY_STAGE) as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                    cur.execute(_UPSERT)
             conn.commit()
         except BaseException:
             raw.rollback()
@@ -169,13 +179,30 @@ class HistoryStore:
         task["retry_events"] = sum(1 for e in timeline if e["event"] == "task-retried")
         return {"task": task, "timeline": timeline, "related": related}
 
-    def prune(self, retention: timedelta, *, now: datetime | None = None) -> tuple[int, int]:
-        """Delete events and tasks older than ``retention``; returns (events, tasks) removed."""
+    def prune(self, retention: timedelta, *, now: datetime | None = None, chunk: int = 50_000) -> tuple[int, int]:
+        """Delete events and tasks older than ``retention``, ``chunk`` rows per transaction (short locks, small
+        WAL bursts); returns (events, tasks) removed."""
         cutoff = (now or datetime.now(UTC)) - retention
-        with self.engine.begin() as conn:
-            events = conn.execute(text("DELETE FROM console_task_events WHERE at < :c"), {"c": cutoff}).rowcount
-            tasks = conn.execute(text("DELETE FROM console_tasks WHERE last_at < :c"), {"c": cutoff}).rowcount
-        return int(events or 0), int(tasks or 0)
+        removed = []
+        for table, key, column in (("console_task_events", "id", "at"), ("console_tasks", "task_id", "last_at")):
+            total = 0
+            while True:
+                with self.engine.begin() as conn:
+                    done = (
+                        conn.execute(
+                            text(
+                                f"DELETE FROM {table} WHERE {key} IN "  # noqa: S608 - table and column names are ours
+                                f"(SELECT {key} FROM {table} WHERE {column} < :c LIMIT :n)"
+                            ),
+                            {"c": cutoff, "n": chunk},
+                        ).rowcount
+                        or 0
+                    )
+                total += int(done)
+                if done < chunk:
+                    break
+            removed.append(total)
+        return removed[0], removed[1]
 
     def oldest_waiting(self) -> dict[str, float]:
         """Queue -> epoch of its oldest task sent and not yet received (within the last day)."""

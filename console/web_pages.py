@@ -17,7 +17,8 @@ from console.auth import ADMIN, OPERATOR, ROLES
 from console.errors import RegistryUnavailable, RequestRefused
 from console.history import SEARCH_FIELDS, TaskQuery, dumps
 from console.queues import queue_facts
-from console.web import html, principal, services, templates
+from console.web import html, principal, services
+from console.workers_table import workers_table
 
 __all__ = ["router"]
 
@@ -79,7 +80,7 @@ def _table(request: Request, data: dict[str, Any] | None, problem: str | None) -
     cached = getattr(state, "workers_table", None)
     if data is not None and cached is not None and cached[0] is data:
         return Markup(cached[1])  # noqa: S704 - our own template's output, autoescaped when rendered
-    rendered = templates.get_template("workers_table.html").render(data=data, problem=problem)
+    rendered = str(workers_table(data, problem))
     if data is not None:
         state.workers_table = (data, rendered)
     return Markup(rendered)  # noqa: S704 - as above

@@ -84,3 +84,32 @@ def test_batches_upsert_and_prune(history) -> None:
     assert history.search(TaskQuery(task_id=old))
     history.prune(timedelta(days=1))
     assert not history.search(TaskQuery(task_id=old)) and history.search(TaskQuery(task_id=new))
+
+
+def test_a_replayed_dead_letter_keeps_headers_and_counts_replays() -> None:
+    import amqp
+
+    from console.deadletters import REPLAY_HEADER, _replayed, describe
+
+    dead = amqp.Message(
+        b'[[], {"text": "secret", "channel": "#x"}, {}]',
+        content_type="application/json",
+        content_encoding="utf-8",
+        correlation_id="task-1",
+        application_headers={
+            "id": "task-1",
+            "task": "notify.slack",
+            "x-correlation-id": "corr-1",
+            "x-delivery-count": 3,
+            "x-first-death-queue": "notify.slack",
+            "x-first-death-reason": "rejected",
+            REPLAY_HEADER: 1,
+        },
+    )
+    letter = describe(dead)
+    assert (letter.task_id, letter.origin, letter.reason, letter.replays) == ("task-1", "notify.slack", "rejected", 1)
+    assert letter.kwargs == {"text": REDACTED, "channel": "#x"}
+    again = _replayed(dead)
+    headers = again.properties["application_headers"]
+    assert headers[REPLAY_HEADER] == 2 and headers["x-correlation-id"] == "corr-1" and "x-delivery-count" not in headers
+    assert again.properties["correlation_id"] == "task-1" and again.body == dead.body

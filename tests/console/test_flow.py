@@ -95,6 +95,29 @@ def test_history_dead_letter_replay_rbac_and_audit(
     assert any(p.channel == "C0000NOU" for p in fake_slack.posted)
     assert bad.id not in get(console_server, "/dlq/notify.slack", {"Authorization": viewer["Authorization"]}).text
 
+    # the queues page answers (depth, consumers, dead letters)
+    queues = get(console_server, "/queues", {"Authorization": viewer["Authorization"]})
+    assert queues.status_code == 200 and 'data-queue="notify.slack"' in queues.text
+
+    # retry a failed task (its dead letter goes back) once the cause is fixed; discard is for admins only
+    again = celery_client.send_task("notify.slack", kwargs={"text": "x", "channel": "#lipsa"}, headers=headers)
+    gone = celery_client.send_task("notify.slack", kwargs={"text": "y", "channel": "#gol"}, headers=headers)
+    for result in (again, gone):
+        result.get(timeout=60, propagate=False)
+        wait_for(lambda r=result: _task(history, r.id, "FAILURE"))
+    wait_for(
+        lambda: gone.id in get(console_server, "/dlq/notify.slack", {"Authorization": viewer["Authorization"]}).text
+    )
+    fake_slack.channels["lipsa"] = "C0000LIPSA"
+    retried = post(console_server, "/actions/retry", operator, {"task_id": again.id})
+    assert retried.status_code == 200, retried.text
+    wait_for(lambda: _task(history, again.id, "SUCCESS"), timeout=60)
+    assert post(console_server, "/actions/discard", operator, {"tag": "notify.slack", "id": gone.id}).status_code == 403
+    admin = as_role("admin")
+    discarded = post(console_server, "/actions/discard", admin, {"tag": "notify.slack", "id": gone.id})
+    assert discarded.status_code == 200 and discarded.json()["result"]["discarded"] == [gone.id]
+    assert gone.id not in get(console_server, "/dlq/notify.slack", {"Authorization": viewer["Authorization"]}).text
+
     audit = get(console_server, "/audit.csv", {"Authorization": operator["Authorization"]}).text.splitlines()
     replays = [line for line in audit if ",dlq.replay," in line]
     assert any(
@@ -104,3 +127,6 @@ def test_history_dead_letter_replay_rbac_and_audit(
         ",operator@example.test,operator,dlq.replay,notify.slack," in line and ",ok," in line for line in replays
     )
     assert REPLAY_HEADER == "x-replay-count"
+    assert any(",task.retry," in line and ",ok," in line for line in audit)
+    assert any(",dlq.discard," in line and ",denied," in line for line in audit)
+    assert any(",admin@example.test,admin,dlq.discard," in line and ",ok," in line for line in audit)
