@@ -61,7 +61,6 @@ def test_login_per_role_and_search_by_correlation_id(console_server, console_set
         shot(page, "task-phone", tmp_path)
 
 
-@pytest.mark.slow
 def test_dead_letter_replay_in_the_browser(
     start_worker,
     celery_client,

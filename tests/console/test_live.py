@@ -8,7 +8,6 @@ import io
 import json
 import time
 
-import pytest
 from websockets.sync.client import connect
 
 from tests.console.conftest import get, post, wait_for, worker_registry_env
@@ -30,7 +29,6 @@ def _status(server, headers, name: str) -> str | None:
     return None
 
 
-@pytest.mark.slow
 def test_worker_appears_goes_stale_and_recovers_live(
     start_worker,
     registry_server,
