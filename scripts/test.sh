@@ -9,7 +9,7 @@ scripts/ci-infra-setup.sh
 args=("$@")
 [ ${#args[@]} -gt 0 ] || args=(-m "not slow")
 set +e
-.venv/bin/python -m pytest -p no:cacheprovider "${args[@]}"
+.venv/bin/python -m pytest -p no:cacheprovider --durations=30 "${args[@]}"
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then echo "test.sh: no tests collected"; exit 0; fi
