@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -23,14 +24,28 @@ from registry.config import RegistrySettings
 from registry.main import create_app as create_registry
 from tests.registry.conftest import (  # noqa: F401 - fixtures
     clean_registry,
+    locked_redis_db,
     make_settings,
-    registry_pg_url,
-    registry_redis_url,
+    migrated_database,
     token,
 )
 from tests.registry.helpers import ThreadServer, free_port
 
 CONSOLE_SECRET = secrets.token_urlsafe(48)
+
+
+# The console's registry gets its own database and Redis DB: re-using the registry suite's session fixtures here
+# would instantiate them twice in one session (same database name).
+@pytest.fixture(scope="session")
+def registry_pg_url() -> Iterator[str]:
+    with migrated_database(f"registry_console_{uuid.uuid4().hex[:10]}") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def registry_redis_url() -> Iterator[str]:
+    with locked_redis_db(uuid.uuid4().hex, ttl=3600, who="the console tests") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -98,7 +98,7 @@ def test_shipment_gets_its_uit_by_result_and_event_then_correction_and_deletion(
 def test_slow_processing_brings_the_uit_by_event_after_the_result(
     stack: Stack, celery_client, broker_url, module_anaf: FakeAnafServer
 ) -> None:
-    module_anaf.state.config.processing_delay_s = 3.0
+    module_anaf.state.config.processing_delay_s = 8.0  # well past the submit on a loaded machine
     cid = f"iwms-{uuid.uuid4().hex}"
     try:
         with collect_events(broker_url, "etransport.#") as events:

@@ -1,7 +1,7 @@
 // Generates the client's types from the platform's committed contracts (run `npm run generate`; `--check` in CI):
-//   ../../gateway/openapi.json        -> src/generated/gateway.ts  (openapi-typescript)
-//   ../../shared/contracts/tasks.json -> src/generated/tasks.ts    (json-schema-to-typescript: payload + result of every task)
-//   ../../docs/asyncapi.json          -> src/generated/events.ts   (json-schema-to-typescript: envelope + data of every event)
+//   <repo>/gateway/openapi.json        -> src/generated/gateway.ts  (openapi-typescript)
+//   <repo>/shared/contracts/tasks.json -> src/generated/tasks.ts    (json-schema-to-typescript: payload + result of every task)
+//   <repo>/docs/asyncapi.json          -> src/generated/events.ts   (json-schema-to-typescript: envelope + data of every event)
 // Generator versions are pinned (exact) in package.json / package-lock.json.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
