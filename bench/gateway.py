@@ -84,6 +84,8 @@ def gateway_process(broker: BenchBroker, secret: str, threads: int, processes: i
         GATEWAY_PORT=str(port),
         GATEWAY_RATE_PER_SECOND="1000000",
         GATEWAY_RATE_BURST="1000000",
+        GATEWAY_TENANT_RATE_PER_SECOND="1000000",
+        GATEWAY_TENANT_RATE_BURST="1000000",
         GATEWAY_PUBLISH_THREADS=str(threads),
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(REPO),
