@@ -214,5 +214,7 @@ redis_retry_on_timeout = True
 # an undecodable message is dead-lettered (rejected without requeue), not acked away as Celery's consumer does
 worker_consumer = "shared.consumer:DeadLetteringConsumer"
 worker_send_task_events = True
+# the console's pool restart (remote control pool_restart: new child processes, same code)
+worker_pool_restarts = True
 enable_utc = True
 timezone = "UTC"

@@ -21,7 +21,7 @@ from console.errors import BrokerError, RequestRefused
 
 __all__ = ["POOL_ACTIONS", "Control", "ScaleResult"]
 
-POOL_ACTIONS: Final = ("grow", "shrink")
+POOL_ACTIONS: Final = ("grow", "shrink", "restart")
 
 
 def control_app(broker_url: str) -> Celery:
@@ -96,7 +96,9 @@ class Control:
 
     def pool(self, tag: str, action: str, n: int, *, node: str | None = None) -> list[dict[str, Any]]:
         if action not in POOL_ACTIONS or not 1 <= n <= 64:
-            raise RequestRefused("pool action must be grow|shrink with 1 <= n <= 64")
+            raise RequestRefused("pool action must be grow|shrink|restart with 1 <= n <= 64")
+        if action == "restart":  # new child processes, same code (worker_pool_restarts in celeryconfig)
+            return self._call("pool_restart", destination=self._targets(tag, node), reload=False)
         return self._call(f"pool_{action}", n, destination=self._targets(tag, node))
 
     def rate_limit(self, tag: str, task: str, rate: str, *, node: str | None = None) -> list[dict[str, Any]]:

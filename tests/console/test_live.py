@@ -92,6 +92,9 @@ def test_drain_and_revoke_are_role_checked_and_audited(
     )
     grown = post(console_server, "/actions/pool", admin, {"tag": "notify.slack", "action": "grow", "n": "1"})
     assert grown.status_code == 200, grown.text
+    restarted = post(console_server, "/actions/pool", admin, {"tag": "notify.slack", "action": "restart", "n": "1"})
+    assert restarted.status_code == 200, restarted.text
+    assert "ok" in str(restarted.json()["result"]["replies"]), restarted.text
     revoked = post(console_server, "/actions/revoke", operator, {"task_id": "no-such-task", "terminate": "1"})
     assert revoked.status_code == 200
     scaled = post(console_server, "/actions/scale", admin, {"tag": "notify.slack", "replicas": "3"})
