@@ -13,6 +13,24 @@ def _money(name: str) -> Column[Any]:
     return Column(name, Numeric(18, 2), nullable=True)
 
 
+def _balance_columns() -> list[Column[Any]]:  # opening and closing balances of an account or a partner
+    return [_money("opening_debit"), _money("opening_credit"), _money("closing_debit"), _money("closing_credit")]
+
+
+def _posting_columns() -> list[Column[Any]]:  # one posting of a ledger line or a payment line
+    return [
+        Column("account_id", String(70)),
+        Column("customer_id", String(35)),
+        Column("supplier_id", String(35)),
+        Column("description", String(256)),
+        _money("debit"),
+        _money("credit"),
+        Column("tax_type", String(9)),
+        Column("tax_code", String(9)),
+        _money("tax_amount"),
+    ]
+
+
 def _party_columns() -> list[Column[Any]]:  # same columns for customers and suppliers
     return [
         Column("company_id", String(35), nullable=False, index=True),
@@ -23,10 +41,7 @@ def _party_columns() -> list[Column[Any]]:  # same columns for customers and sup
         Column("country", String(2)),
         Column("street", String(70)),
         Column("account_id", String(70)),
-        _money("opening_debit"),
-        _money("opening_credit"),
-        _money("closing_debit"),
-        _money("closing_credit"),
+        *_balance_columns(),
     ]
 
 
@@ -68,10 +83,7 @@ def _account_columns() -> list[Column[Any]]:
         Column("description", String(256)),
         Column("account_type", String(12)),
         Column("standard_account_id", String(35)),
-        _money("opening_debit"),
-        _money("opening_credit"),
-        _money("closing_debit"),
-        _money("closing_credit"),
+        *_balance_columns(),
     ]
 
 
@@ -83,15 +95,7 @@ def _gl_line_columns() -> list[Column[Any]]:
         Column("transaction_date", Date),
         Column("transaction_description", String(256)),
         Column("record_id", String(18)),
-        Column("account_id", String(70)),
-        Column("customer_id", String(35)),
-        Column("supplier_id", String(35)),
-        Column("description", String(256)),
-        _money("debit"),
-        _money("credit"),
-        Column("tax_type", String(9)),
-        Column("tax_code", String(9)),
-        _money("tax_amount"),
+        *_posting_columns(),
         Column("source_id", String(35)),
     ]
 
@@ -107,15 +111,7 @@ def _payment_columns() -> list[Column[Any]]:
         Column("source_id", String(35)),
         Column("line_number", String(18)),
         Column("source_document_id", String(35)),
-        Column("account_id", String(70)),
-        Column("customer_id", String(35)),
-        Column("supplier_id", String(35)),
-        Column("description", String(256)),
-        _money("debit"),
-        _money("credit"),
-        Column("tax_type", String(9)),
-        Column("tax_code", String(9)),
-        _money("tax_amount"),
+        *_posting_columns(),
     ]
 
 
