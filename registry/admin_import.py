@@ -40,6 +40,7 @@ from registry.config import normalize_database_url
 from registry.db import Database
 from registry.models import WorkerState
 from shared.errors import PayloadError
+from shared.heartbeat import HEALTH_ENDPOINT_PATTERN, PRINTABLE_PATTERN
 from shared.keys import INSTANCE_ID_PATTERN, TAG_PATTERN
 
 __all__ = ["AdminCoreExport", "ImportReport", "import_export", "main"]
@@ -53,10 +54,10 @@ class AdminCoreWorker(BaseModel):
     id: str = Field(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9-]+$")
     tag: str = Field(pattern=TAG_PATTERN)
     instance_id: str | None = Field(default=None, pattern=INSTANCE_ID_PATTERN)
-    version: str = Field(min_length=1, max_length=64)
+    version: str = Field(min_length=1, max_length=64, pattern=PRINTABLE_PATTERN)
     status: WorkerState
     last_seen: AwareDatetime
-    health_endpoint: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$")
+    health_endpoint: str | None = Field(default=None, max_length=500, pattern=HEALTH_ENDPOINT_PATTERN)
     metrics: dict[str, Any] | None = None
 
     @property

@@ -33,7 +33,15 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 
 from shared.keys import INSTANCE_ID_PATTERN
 
-__all__ = ["DEFAULT_INTERVAL", "Heartbeat", "HeartbeatPayload", "JsonInt", "backoff_delay"]
+__all__ = [
+    "DEFAULT_INTERVAL",
+    "HEALTH_ENDPOINT_PATTERN",
+    "PRINTABLE_PATTERN",
+    "Heartbeat",
+    "HeartbeatPayload",
+    "JsonInt",
+    "backoff_delay",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -59,6 +67,12 @@ def _integral(value: Any) -> Any:
     return value
 
 
+#: printable text: no C0 control character and no DEL. PostgreSQL text cannot hold NUL (a 0x00 reached the
+#: database as a 500 before), and control characters in versions, hosts or URLs are never legitimate.
+PRINTABLE_PATTERN: Final = r"^[^\x00-\x1f\x7f]*$"
+#: an http(s) base URL: scheme, a host without spaces, slashes or control characters, an optional path
+HEALTH_ENDPOINT_PATTERN: Final = r"^https?://[^\s/\x00-\x1f\x7f]+(/[^\s\x00-\x1f\x7f]*)?$"
+
 #: the OpenAPI ``integer``: whole numbers, written ``12`` or ``12.0``; ``12.5``, ``"12"`` and ``true`` are refused
 JsonInt = Annotated[StrictInt, BeforeValidator(_integral)]
 
@@ -69,11 +83,11 @@ class HeartbeatPayload(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     instance_id: str = Field(pattern=INSTANCE_ID_PATTERN, description="Celery node name or pod name/UID.")
-    version: str = Field(default="unknown", min_length=1, max_length=64)
+    version: str = Field(default="unknown", min_length=1, max_length=64, pattern=PRINTABLE_PATTERN)
     health_endpoint: str | None = Field(
         default=None,
         max_length=500,
-        pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+        pattern=HEALTH_ENDPOINT_PATTERN,
         description="Base URL of the worker's health app; the registry scrapes `<health_endpoint>/metrics`.",
     )
     consuming: StrictBool = Field(default=True, description="False while the consumer is not taking tasks (idle).")
@@ -86,7 +100,7 @@ class HeartbeatPayload(BaseModel):
     memory_bytes: JsonInt | None = Field(default=None, ge=0, le=10**15)
     cpu_seconds: StrictFloat | None = Field(default=None, ge=0, le=1e12)
     started_at: Timestamp | None = None
-    host: str | None = Field(default=None, max_length=255)
+    host: str | None = Field(default=None, max_length=255, pattern=PRINTABLE_PATTERN)
     pid: JsonInt | None = Field(default=None, ge=0, le=2**31)
 
 

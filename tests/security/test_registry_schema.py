@@ -64,3 +64,42 @@ def test_model_and_document_agree(
             (instance,) = client.get("/v1/workers/ocr", headers=bearer(SCOPE_READ)).json()["instances"]
             assert instance["metrics"]["queue_size"] == int(value)
             assert isinstance(instance["metrics"]["queue_size"], int)
+
+
+@pytest.mark.parametrize("route", ["register", "heartbeat-fast-path", "heartbeat-route"])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("health_endpoint", "https://\x1fR\x00m"),  # the CI fuzz run's find: a NUL reached PostgreSQL (500)
+        ("health_endpoint", "http://ocr-1:9801/\x00"),
+        ("version", "1.0\x00"),
+        ("version", "1.0\n"),
+        ("host", "ocr\x7f"),
+    ],
+)
+def test_control_characters_are_refused_not_stored(
+    make_settings: Callable[..., RegistrySettings], clean_registry: None, route: str, field: str, value: str
+) -> None:
+    """NUL cannot be stored in PostgreSQL text and no version, host or URL holds a control character: 422, as the
+    document says, on every way in, and nothing is registered."""
+    body = {"instance_id": "ocr@1", field: value}
+    assert not _schema_accepts(body)
+    with client_for(make_settings(heartbeat_fast_path=route == "heartbeat-fast-path")) as client:
+        if route == "register":
+            answer = client.post("/v1/workers/ocr/instances", json=body, headers=BEAT)
+        else:
+            answer = client.patch("/v1/workers/ocr/heartbeat", json=body, headers=BEAT)
+        assert answer.status_code == 422, answer.text
+        listed = client.get("/v1/workers", headers=bearer(SCOPE_READ)).json()
+        assert listed["total_instances"] == 0, listed
+
+
+def test_printable_unicode_is_still_accepted(
+    make_settings: Callable[..., RegistrySettings], clean_registry: None
+) -> None:
+    body = {"instance_id": "ocr@1", "version": "2.1.0+gâ", "host": "ocr-7d9f", "health_endpoint": "http://ocr:9801/ș"}
+    assert _schema_accepts(body)
+    with client_for(make_settings()) as client:
+        assert client.post("/v1/workers/ocr/instances", json=body, headers=BEAT).status_code == 201
+        (instance,) = client.get("/v1/workers/ocr", headers=bearer(SCOPE_READ)).json()["instances"]
+        assert (instance["version"], instance["host"]) == ("2.1.0+gâ", "ocr-7d9f")
