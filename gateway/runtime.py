@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -78,12 +77,11 @@ class Runtime:
             redis_ok = bool(await self.redis.ping())
         except (RedisError, OSError):
             redis_ok = False
-        # not on the publish pool: a probe must not queue behind a burst of sends
-        broker_ok = await asyncio.to_thread(self.publisher.ping)
+        broker_ok = await self.publisher.ping()
         return {"redis": redis_ok, "broker": broker_ok}
 
     async def close(self) -> None:
         if self._publisher is not None:
-            self._publisher.close()
+            await self._publisher.close()
         for client in (self.redis, self.backend, self.streams):
             await client.aclose()  # type: ignore[attr-defined]  # types-redis predates aclose()
