@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.worker import EventSpec
 
@@ -19,12 +19,13 @@ class EmailSent(BaseModel):
 
 
 class EmailBatchSent(BaseModel):
-    """A batch sent at least one message."""
+    """A batch delivered at least one message, now (``sent``) or by an earlier attempt (``duplicates``); a
+    redelivered batch publishes it again under the same envelope ``id``."""
 
     sent: int
     duplicates: int
     failed: int
-    message_ids: list[str]
+    message_ids: list[str] = Field(description="Message-ID of every delivered message of the batch.")
 
 
 EVENTS: tuple[EventSpec, ...] = (

@@ -37,22 +37,23 @@ def send(services: EmailSendServices, request: EmailRequest, ctx: TaskContext) -
 
 
 def send_batch(services: EmailSendServices, batch: EmailBatchRequest, ctx: TaskContext) -> Outcome:
-    """Send many e-mails in one task (bulk runs); per-message outcomes in ``items``, one event per batch."""
-    result = services.batch.send(batch, default_key=f"task:{ctx.task_id}")
-    events = []
-    if result.sent:
-        events.append(
-            Emit(
-                "email.batch_sent",
-                {
-                    "sent": result.sent,
-                    "duplicates": result.duplicates,
-                    "failed": result.failed,
-                    "message_ids": [item.message_id for item in result.items if item.status == "sent"],
-                },
-            )
-        )
-    return Outcome(result, events=events)
+    """Send many e-mails in one task (bulk runs); per-message outcomes in ``items``, one ``email.batch_sent``.
+
+    The event goes out whenever a message of the batch is delivered, now or by an earlier attempt: a redelivery
+    (everything ``duplicate``) publishes it again under the same envelope id (from the task key), since the first
+    attempt may have died before its event left. ``message_ids`` lists every delivered message of the batch.
+    """
+    key = f"task:{ctx.task_id}"
+    result = services.batch.send(batch, default_key=key)
+    if not (result.sent or result.duplicates):
+        return Outcome(result, events=[])
+    delivered = [i.message_id for i in result.items if i.status in ("sent", "duplicate") and i.message_id]
+    event = Emit(
+        "email.batch_sent",
+        {"sent": result.sent, "duplicates": result.duplicates, "failed": result.failed, "message_ids": delivered},
+        id=event_id_for("email.batch_sent", key),
+    )
+    return Outcome(result, events=[event])
 
 
 # track_started=False: a send takes milliseconds, a STARTED state would cost one more result-backend write per

@@ -8,28 +8,26 @@ from __future__ import annotations
 
 from notify_slack.models import SlackRequest, SlackResult
 from notify_slack.service import NotifySlackServices
+from shared.events import event_id_for
 from shared.worker import Emit, Outcome, TaskContext, TaskSpec
 
 __all__ = ["TASKS", "notify"]
 
 
 def notify(services: NotifySlackServices, request: SlackRequest, ctx: TaskContext) -> Outcome:
-    """Post one Slack message; ``slack.posted`` when it went out now (a duplicate publishes nothing)."""
+    """Post one Slack message; ``slack.posted`` whether it went out now or under an earlier attempt.
+
+    An earlier attempt may have died (broker connection lost) after the post but before its event went out, so
+    the "duplicate" path publishes it again: the envelope id derives from the idempotency key and the data are
+    those of the first post (its ``ts``), so every copy is the same event and consumers dedupe on ``id``.
+    """
     result = services.slack.notify(request, default_key=f"task:{ctx.task_id}")
-    events = []
-    if result.status == "sent":
-        events.append(
-            Emit(
-                "slack.posted",
-                {
-                    "mode": result.mode,
-                    "channel": result.channel,
-                    "ts": result.ts,
-                    "idempotency_key": result.idempotency_key,
-                },
-            )
-        )
-    return Outcome(result, events=events)
+    event = Emit(
+        "slack.posted",
+        {"mode": result.mode, "channel": result.channel, "ts": result.ts, "idempotency_key": result.idempotency_key},
+        id=event_id_for("slack.posted", result.idempotency_key),
+    )
+    return Outcome(result, events=[event])
 
 
 TASKS: tuple[TaskSpec[NotifySlackServices, SlackRequest], ...] = (

@@ -95,7 +95,7 @@ def test_batch_size_is_bounded(smtp_server: SmtpServer, make_service, email_sett
     assert smtp_server.messages == []
 
 
-def test_handlers_emit_one_event_per_real_send_and_none_for_duplicates(
+def test_handlers_emit_the_same_event_for_a_send_and_its_redeliveries(
     smtp_server: SmtpServer, make_service, email_settings: EmailSendSettings, redis_conn
 ) -> None:
     """The task handlers over real services: the events they return are what ``create_app`` publishes."""
@@ -120,7 +120,13 @@ def test_handlers_emit_one_event_per_real_send_and_none_for_duplicates(
     assert event.name == "email.batch_sent"
     assert {k: event.data[k] for k in ("sent", "duplicates", "failed")} == {"sent": 2, "duplicates": 0, "failed": 1}
     assert event.data["message_ids"] == [m.message["Message-ID"] for m in smtp_server.messages]
-    assert send_batch(services, batch, ctx).events == []  # a redelivery: everything is a duplicate
+    # a redelivery (everything a duplicate) publishes the same event again: the first may have been lost
+    [again_event] = send_batch(services, batch, ctx).events
+    assert again_event.id == event.id == event_id_for("email.batch_sent", f"task:{ctx.task_id}")
+    assert again_event.data["message_ids"] == event.data["message_ids"] and again_event.data["duplicates"] == 2
+    empty = EmailBatchRequest(messages=[{"to": ["nu-e-adresa"], "subject": "s", "text": "x"}])
+    other = TaskContext(task_id=str(uuid.uuid4()), retries=0, correlation_id=None)
+    assert send_batch(services, empty, other).events == []  # nothing delivered: no event
     one = EmailRequest.model_validate(msg(7))
     sent = send(services, one, ctx)
     assert [e.name for e in sent.events] == ["email.sent"] and sent.json()["status"] == "sent"

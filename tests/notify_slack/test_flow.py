@@ -52,8 +52,11 @@ def test_webhook_mode_through_the_worker(start_worker, celery_client, fake_slack
     ]
 
 
-def test_a_post_publishes_slack_posted_once(start_worker, celery_client, fake_slack: FakeSlack, broker_url) -> None:
-    """The package's own names (``NOTIFY_SLACK_*``) configure the worker; one event per message actually posted."""
+def test_a_post_and_its_duplicate_publish_the_same_event(
+    start_worker, celery_client, fake_slack: FakeSlack, broker_url
+) -> None:
+    """The package's own names (``NOTIFY_SLACK_*``) configure the worker; one post, and the duplicate publishes the
+    same ``slack.posted`` again (same envelope id and data: the first copy may have been lost with the broker)."""
     start_worker(
         "notify.slack",
         env={
@@ -77,6 +80,7 @@ def test_a_post_publishes_slack_posted_once(start_worker, celery_client, fake_sl
         again = celery_client.send_task("notify.slack", kwargs=kwargs).get(timeout=60)
         simple = conn.SimpleQueue(events, no_ack=True)
         event = simple.get(timeout=20).payload
+        copy = simple.get(timeout=20).payload
         try:
             extra = simple.get(timeout=2).payload
         except simple.Empty:
@@ -89,6 +93,7 @@ def test_a_post_publishes_slack_posted_once(start_worker, celery_client, fake_sl
         "ts": first["ts"],
         "idempotency_key": kwargs["idempotency_key"],
     }
+    assert (copy["id"], copy["data"]) == (event["id"], event["data"])
     assert extra is None and len(fake_slack.posted) == 1
 
 

@@ -240,3 +240,25 @@ def test_settings_read_the_package_prefix_and_the_old_names(monkeypatch: pytest.
     assert (NotifySlackSettings().default_channel, NotifySlackSettings().rate_burst) == ("#vechi", 3)
     monkeypatch.setenv("NOTIFY_SLACK_DEFAULT_CHANNEL", "#nou")
     assert (NotifySlackSettings().default_channel, NotifySlackSettings().rate_burst) == ("#nou", 3)
+
+
+def test_a_redelivered_post_publishes_the_same_event_again(fake_slack: FakeSlack, make_service, redis_conn) -> None:
+    """The handler over the real service: a redelivery (duplicate) re-publishes ``slack.posted`` with the first
+    post's ``ts`` and the same envelope id, since the first attempt may have died before its event left."""
+    import uuid
+
+    from notify_slack.service import NotifySlackServices
+    from notify_slack.tasks import notify
+    from shared.events import event_id_for
+    from shared.worker import TaskContext
+
+    settings = token_settings(fake_slack)
+    services = NotifySlackServices(settings=settings, slack=make_service(settings), redis=redis_conn)
+    ctx = TaskContext(task_id=str(uuid.uuid4()), retries=0, correlation_id=None)
+    first = notify(services, req(text="Factura FCT-9 încasată"), ctx)
+    again = notify(services, req(text="Factura FCT-9 încasată"), ctx)
+    assert (first.json()["status"], again.json()["status"]) == ("sent", "duplicate")
+    assert again.events == first.events and len(fake_slack.posted) == 1
+    [event] = first.events
+    assert event.name == "slack.posted" and event.data["ts"] == first.json()["ts"]
+    assert event.id == event_id_for("slack.posted", f"task:{ctx.task_id}")

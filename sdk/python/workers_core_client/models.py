@@ -300,12 +300,16 @@ class EfacturaSubmitResult(BaseModel):
 
 class EmailBatchSent(BaseModel):
     """
-    A batch sent at least one message.
+    A batch delivered at least one message, now (``sent``) or by an earlier attempt (``duplicates``); a
+    redelivered batch publishes it again under the same envelope ``id``.
     """
 
     duplicates: Annotated[int, Field(title="Duplicates")]
     failed: Annotated[int, Field(title="Failed")]
     message_ids: Annotated[list[str], Field(title="Message Ids")]
+    """
+    Message-ID of every delivered message of the batch.
+    """
     sent: Annotated[int, Field(title="Sent")]
 
 

@@ -93,11 +93,15 @@ export interface EfacturaRejection {
   [k: string]: unknown;
 }
 /**
- * A batch sent at least one message.
+ * A batch delivered at least one message, now (``sent``) or by an earlier attempt (``duplicates``); a
+ * redelivered batch publishes it again under the same envelope ``id``.
  */
 export interface EmailBatchSent {
   duplicates: number;
   failed: number;
+  /**
+   * Message-ID of every delivered message of the batch.
+   */
   message_ids: string[];
   sent: number;
 }
