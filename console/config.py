@@ -67,7 +67,8 @@ class ConsoleSettings(BaseServiceSettings):
 
     # scaling: through the Kubernetes API in a cluster, else shown as a command
     kube_namespace: str = "workers-core"
-    kube_deployment_prefix: str = "workers-core-"
+    #: worker Deployments are named after their Helm release: the tag with dashes (pdf.render -> pdf-render)
+    kube_deployment_prefix: str = ""
     kube_api_url: str | None = Field(
         default=None, description="Kubernetes API (default in a pod: https://$KUBERNETES_SERVICE_HOST:$..._PORT)."
     )

@@ -101,7 +101,7 @@ def test_drain_and_revoke_are_role_checked_and_audited(
     assert scaled.json()["result"] == {
         "mode": "command",
         "replicas": 3,
-        "command": "kubectl -n workers-core scale deployment/workers-core-notify-slack --replicas=3",
+        "command": "kubectl -n workers-core scale deployment/notify-slack --replicas=3",
     }
     text = get(console_server, "/audit.csv", {"Authorization": admin["Authorization"]}).text
     actions = {(row["action"], row["outcome"]) for row in csv.DictReader(io.StringIO(text))}

@@ -49,7 +49,7 @@ def _status(code: int, reason: str, message: str) -> JSONResponse:
 
 class FakeKubeApi:
     def __init__(self, tmp: Path) -> None:
-        self.deployments = {("workers-core", "workers-core-notify-slack"): 1}
+        self.deployments = {("workers-core", "notify-slack"): 1}
         self.patches: list[dict[str, Any]] = []
         self.port = free_port()
         self.cert, self.key = tmp / "apiserver.crt", tmp / "apiserver.key"
@@ -150,7 +150,7 @@ def test_scale_through_the_kubernetes_api(console_settings, kube, tmp_path: Path
     fake, url = kube
     result = _control(console_settings, tmp_path, url, TOKEN).scale("notify.slack", 3)
     assert result["mode"] == "api" and result["replicas"] == 3
-    assert fake.deployments[("workers-core", "workers-core-notify-slack")] == 3
+    assert fake.deployments[("workers-core", "notify-slack")] == 3
     assert fake.patches == [{"spec": {"replicas": 3}}]
     with pytest.raises(RequestRefused, match=r"403.*cannot patch"):
         _control(console_settings, tmp_path, url, FORBIDDEN).scale("notify.slack", 2)
@@ -164,5 +164,5 @@ def test_outside_a_cluster_the_command_is_shown(console_settings, tmp_path: Path
     assert result == {
         "mode": "command",
         "replicas": 0,
-        "command": "kubectl -n workers-core scale deployment/workers-core-pdf-render --replicas=0",
+        "command": "kubectl -n workers-core scale deployment/pdf-render --replicas=0",
     }

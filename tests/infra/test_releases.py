@@ -83,3 +83,17 @@ def test_common_values_ask_for_durable_redis_and_an_object_store() -> None:
         assert why in text, f"common.yaml must say why Redis is persistent ({why})"
     assert common["artifacts"]["store"].startswith("s3://")
     assert "ARTIFACT_DIR" not in common["celery"]["env"]
+
+
+def test_the_console_may_scale_exactly_the_worker_deployments_it_names() -> None:
+    """The console's Role covers the Scale subresource of every worker release and nothing else, and the name the
+    console derives for a tag (``CONSOLE_KUBE_DEPLOYMENT_PREFIX`` + tag with dashes) is that release's Deployment."""
+    from console.config import ConsoleSettings
+
+    scale = load(HELM / "console" / "values.yaml")["console"]["scale"]
+    workers = {release_of(tag) for tag in QUEUES}
+    assert scale["enabled"] is True and set(scale["deployments"]) == workers
+    prefix = ConsoleSettings.model_fields["kube_deployment_prefix"].default
+    assert {f"{prefix}{tag.replace('.', '-')}" for tag in QUEUES} == workers
+    template = (HELM / "console" / "templates" / "scale-rbac.yaml").read_text()
+    assert '["deployments/scale"]' in template and 'verbs: ["get", "patch"]' in template

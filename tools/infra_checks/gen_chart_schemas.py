@@ -339,6 +339,22 @@ console = {
                     "cpuUtilization": {"type": "integer", "minimum": 1, "maximum": 100},
                 },
             },
+            "scale": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["enabled", "deployments"],
+                "properties": {
+                    "enabled": {
+                        "type": "boolean",
+                        "description": "a Role allowing get/patch on deployments/scale of the named Deployments",
+                    },
+                    "deployments": {
+                        "type": "array",
+                        "uniqueItems": True,
+                        "items": {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$"},
+                    },
+                },
+            },
             "ingest": {
                 "type": "object",
                 "additionalProperties": False,
