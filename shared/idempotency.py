@@ -26,8 +26,8 @@ Crash windows (documented, not hidden):
 - SIGKILL (hard time limit, OOM, node loss) or a Redis loss after the message data went out but before
   ``complete``: the claim expires and a redelivery sends again. The window is the server's time to answer the
   data (its own queueing, milliseconds to seconds) plus the gap from its reply to the one Redis ``SET``
-  (retried briefly), about a millisecond: p50 0.7-0.9 ms, max 16 ms over five bursts on a loaded 2-core box
-  (tests/faults/test_worker_kill.py asserts < 50 ms). A resent e-mail keeps its Message-ID so receivers can collapse it.
+  (retried briefly), about a millisecond: the median of a burst 0.7-1.2 ms, its slowest send up to 44 ms on a
+  loaded 2-core box (tests/faults/test_worker_kill.py asserts a median < 5 ms and every gap < 250 ms). A resent e-mail keeps its Message-ID so receivers can collapse it.
 - connection lost after the message data went out but before the server's reply: the outcome is
   unknown (RFC 1047); the claim is released and the retry may deliver a second copy.
 

@@ -35,8 +35,9 @@ from tests.support.workers import WorkerProcess
 LOCK_S = 20
 BURST = 24
 CONCURRENCY = 2
-#: bound on the 250 -> ``done`` gap (shared/idempotency.py documents about a millisecond; room for a loaded box)
-DOCUMENTED_WINDOW_S = 0.05
+#: bounds on the 250 -> ``done`` gap that shared/idempotency.py documents: about a millisecond typically
+#: (the median of a burst), never more than a scheduling hiccup of a loaded box (the slowest of a burst)
+MEDIAN_WINDOW_S, MAX_WINDOW_S = 0.005, 0.25
 
 
 def _children(worker: WorkerProcess) -> list[int]:
@@ -109,7 +110,8 @@ def _kill_during_burst(start_worker, celery_client, smtp_server, redis_client, *
     assert row.lost == 0 and row.completed == row.sent, row
     # a SIGKILL resends only the e-mails in flight (data sent, outcome not recorded): at most one per child
     assert row.twice <= CONCURRENCY, f"more e-mails resent than were in flight: {row.twice}"
-    assert max(windows) < DOCUMENTED_WINDOW_S, f"window {max(windows):.4f}s wider than documented"
+    assert statistics.median(windows) < MEDIAN_WINDOW_S, f"median window {statistics.median(windows):.4f}s"
+    assert max(windows) < MAX_WINDOW_S, f"window {max(windows):.4f}s wider than documented"
     return row
 
 
