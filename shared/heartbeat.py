@@ -46,7 +46,7 @@ __all__ = [
 log = structlog.get_logger(__name__)
 
 DEFAULT_INTERVAL: Final = 30.0
-#: First retry delay after a failure; doubles per consecutive failure up to ``2 x interval``.
+#: First retry delay after a failure; the window doubles per consecutive failure up to one interval.
 BACKOFF_BASE: Final = 1.0
 
 
@@ -105,8 +105,10 @@ class HeartbeatPayload(BaseModel):
 
 
 def backoff_delay(failures: int, *, interval: float, rng: random.Random | None = None) -> float:
-    """Exponential backoff with "equal jitter": half the window fixed, half random; capped at 2 x interval."""
-    cap = max(interval, BACKOFF_BASE) * 2
+    """Exponential backoff with "equal jitter": half the window fixed, half random; the window is capped at one
+    interval, so a registry that comes back hears from every instance within one heartbeat interval (issue 20
+    §2; with the former 2 x interval cap the retry could land up to two intervals after its return)."""
+    cap = max(interval, BACKOFF_BASE)
     window = min(cap, BACKOFF_BASE * 2 ** max(failures - 1, 0))
     return float(window / 2 + (rng or random).uniform(0, window / 2))
 

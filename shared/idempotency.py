@@ -2,25 +2,32 @@
 
 Protocol, per idempotency key (stored hashed under ``wrk:<namespace>:idem:<sha256>``):
 
-1. ``claim``: ``SET key {"state": "pending", "token": ...} NX PX lock``. If the key exists and is
-   ``done`` the stored result is returned and nothing is done again; if it is ``pending`` (another
-   attempt is working, or died while working) ``ClaimHeld`` asks for a retry after the lock's
+1. ``claim``: ``SET key {"state": "pending", "token": ...} NX PX claim_lease`` (a short lease). If the key
+   exists and is ``done`` the stored result is returned and nothing is done again; if it is ``pending``
+   (another attempt is working, or died while working) ``ClaimHeld`` asks for a retry after the lock's
    remaining TTL.
-2. the caller performs the side effect (sends the e-mail / posts the Slack message).
+2. ``hold``: our own pending claim is extended to the full ``lock`` (compare-and-``PEXPIRE`` on the token),
+   then the caller performs the side effect (sends the e-mail / posts the Slack message). The lease is short
+   because a ``SET NX`` whose reply timed out (Redis stalled, a black-holed link) may still be applied when
+   Redis wakes up: that "ghost" claim, whose owner gave up before sending anything, used to block the key for
+   the whole lock (150 s for e-mail, measured 135 s of a 15 s stall's tasks in tests/faults); now it expires
+   after the lease.
 3. ``complete``: ``SET key {"state": "done", "result": ...} EX ttl``, only after the remote side
    accepted. ``release`` (compare-and-delete of our own token) when the side effect certainly did not
    happen, so a retry can claim again at once.
 
 Crash windows (documented, not hidden):
-- crash between claim and the side effect: nothing was sent; the claim blocks retries until the lock
-  expires (``lock`` seconds, above the task's hard time limit), then the redelivered task sends once.
+- crash between claim and the side effect: nothing was sent; the claim blocks retries until it expires
+  (the short lease before ``hold``, ``lock`` seconds after it, above the task's hard time limit), then the
+  redelivered task sends once.
 - SIGTERM (the worker cancelling its tasks on a broker connection loss, a cancel): deferred across the
   side effect and ``complete`` (``shared.interrupts``), so it never lands between them; the child exits right
   after, and the redelivery answers "duplicate". An interruption never releases the claim.
-- SIGKILL (hard time limit, OOM, node loss) or a Redis loss after the remote side accepted but before
-  ``complete``: the claim expires and a redelivery sends again. The window is the few microseconds between
-  the server's reply and one Redis ``SET`` (which is retried briefly); a resent e-mail keeps its Message-ID
-  so receivers can collapse it.
+- SIGKILL (hard time limit, OOM, node loss) or a Redis loss after the message data went out but before
+  ``complete``: the claim expires and a redelivery sends again. The window is the server's time to answer the
+  data (its own queueing, milliseconds to seconds) plus the gap from its reply to the one Redis ``SET``
+  (retried briefly), about a millisecond: the median of a burst 0.7-1.2 ms, its slowest send up to 44 ms on a
+  loaded 2-core box (tests/faults/test_worker_kill.py asserts a median < 5 ms and every gap < 250 ms). A resent e-mail keeps its Message-ID so receivers can collapse it.
 - connection lost after the message data went out but before the server's reply: the outcome is
   unknown (RFC 1047); the claim is released and the retry may deliver a second copy.
 
@@ -75,6 +82,18 @@ def worker_redis() -> redis.Redis[bytes]:
 
 log = structlog.get_logger(__name__)
 
+#: how long a fresh claim lives before ``hold`` extends it to the full lock (see the protocol, step 2)
+CLAIM_LEASE_S = 10.0
+
+_HOLD = """
+local v = redis.call('GET', KEYS[1])
+if v then
+  local ok, doc = pcall(cjson.decode, v)
+  if ok and doc['state'] == 'pending' and doc['token'] == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+end
+return 0
+"""
+
 _RELEASE = """
 local v = redis.call('GET', KEYS[1])
 if v then
@@ -110,11 +129,21 @@ class Claim:
 class IdempotencyGuard:
     """Claim / complete / release over one Redis client; ``namespace`` separates workers (``email``, ``slack``)."""
 
-    def __init__(self, client: redis.Redis[bytes], *, namespace: str, lock_seconds: float, ttl_seconds: int):
+    def __init__(
+        self,
+        client: redis.Redis[bytes],
+        *,
+        namespace: str,
+        lock_seconds: float,
+        ttl_seconds: int,
+        claim_lease_seconds: float = CLAIM_LEASE_S,
+    ):
         self._redis = client
         self._namespace = namespace
         self._lock_ms = int(lock_seconds * 1000)
+        self._lease_ms = min(int(claim_lease_seconds * 1000), self._lock_ms)
         self._ttl = ttl_seconds
+        self._hold = client.register_script(_HOLD)
         self._release = client.register_script(_RELEASE)
 
     def redis_key(self, key: str) -> str:
@@ -127,7 +156,7 @@ class IdempotencyGuard:
         pending = json.dumps({"state": "pending", "token": token, "at": time.time()})
         try:
             for _ in range(3):  # the key may expire between SET NX and GET: try again
-                if self._redis.set(rkey, pending, nx=True, px=self._lock_ms):
+                if self._redis.set(rkey, pending, nx=True, px=self._lease_ms):
                     return Claim(key=key, redis_key=rkey, token=token)
                 pipe = self._redis.pipeline(transaction=False)
                 pipe.get(rkey)
@@ -147,6 +176,19 @@ class IdempotencyGuard:
         except redis.RedisError as exc:
             raise GuardUnavailable(f"idempotency store unavailable: {exc}") from exc
         raise GuardUnavailable("idempotency key kept changing under us")
+
+    def hold(self, claim: Claim) -> None:
+        """Extend our fresh claim to the full lock before the side effect; nothing is done if it was lost."""
+        try:
+            held = self._hold(keys=[claim.redis_key], args=[claim.token, self._lock_ms])
+        except redis.RedisError as exc:
+            raise GuardUnavailable(f"idempotency store unavailable: {exc}") from exc
+        if not held:
+            raise ClaimHeld(
+                "the idempotency claim lapsed before the side effect; nothing was done",
+                retry_after=0.5,
+                details={"idempotency_key": claim.key},
+            )
 
     def complete(self, claim: Claim, result: dict[str, Any]) -> None:
         """Record the result for ``ttl_seconds``; never raises (the side effect already happened)."""
@@ -202,7 +244,8 @@ def guarded(
     load: Callable[[dict[str, Any]], R],
     not_done: Callable[[Exception], bool] = lambda _exc: True,
 ) -> Guarded[R]:
-    """Claim ``key``, run ``act`` once, record what it returned; a later call with the key gets that record.
+    """Claim ``key`` (then ``hold`` it for the full lock), run ``act`` once, record what it returned; a later
+    call with the key gets that record.
 
     The one claim -> side effect -> complete flow of the e-mail and Slack workers. ``act`` and ``complete`` run
     with SIGTERM deferred (``shared.interrupts``): a worker cancelling its tasks on a broker connection loss
@@ -215,6 +258,7 @@ def guarded(
     if claim.done is not None:
         log.info("already done under this idempotency key; not repeated", idempotency_key=key)
         return Guarded(load(claim.done), duplicate=True)
+    guard.hold(claim)
     with termination_deferred():
         try:
             value = act()

@@ -79,6 +79,8 @@ class Received:
     user: str | None
     mail_options: list[str]
     at: float = field(default_factory=time.time)
+    #: when the 250 was handed to the connection (None: never answered, e.g. ``drop_after_data``)
+    replied_at: float | None = None
 
     @property
     def message(self) -> EmailMessage:
@@ -169,17 +171,16 @@ class Recorder:
         auth = session.auth_data
         user = auth.login.decode() if isinstance(auth, LoginPassword) else None
         with self._lock:
-            self.messages.append(
-                Received(
-                    mail_from=envelope.mail_from or "",
-                    rcpt_tos=list(envelope.rcpt_tos),
-                    data=data,
-                    tls=session.ssl is not None
-                    or (server.transport is not None and server.transport.get_extra_info("ssl_object") is not None),
-                    user=user,
-                    mail_options=list(envelope.mail_options),
-                )
+            received = Received(
+                mail_from=envelope.mail_from or "",
+                rcpt_tos=list(envelope.rcpt_tos),
+                data=data,
+                tls=session.ssl is not None
+                or (server.transport is not None and server.transport.get_extra_info("ssl_object") is not None),
+                user=user,
+                mail_options=list(envelope.mail_options),
             )
+            self.messages.append(received)
             drop = self.drop_after_data > 0
             if drop:
                 self.drop_after_data -= 1
@@ -192,6 +193,7 @@ class Recorder:
             assert server.transport is not None
             server.transport.close()
             return "250 OK but you will not hear it"
+        received.replied_at = time.time()
         return "250 2.0.0 OK queued"
 
 

@@ -1,9 +1,11 @@
-"""Helpers of the fault tests: a broker or Redis URL that goes through a cuttable ``TcpProxy``, queue depths."""
+"""Helpers of the fault tests: a URL through a cuttable ``TcpProxy``, queue depths, the scenario table row."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from kombu import Connection
@@ -53,3 +55,33 @@ def drain(broker_url: str, queue: str, timeout: float = 5.0) -> list[dict[str, o
             headers = dict(message.properties.get("application_headers") or {})
             out.append({"headers": headers, "properties": dict(message.properties), "body": message.body})
     return out
+
+
+@dataclass(frozen=True)
+class FaultRow:
+    """One scenario of the fault suite: what was sent, completed, lost, done twice, and the time to recover."""
+
+    name: str
+    sent: int
+    completed: int
+    lost: int
+    twice: int
+    recovery_s: float
+    note: str = ""
+
+    def line(self) -> str:
+        tail = f" ({self.note})" if self.note else ""
+        return (
+            f"fault {self.name}: sent {self.sent} completed {self.completed} lost {self.lost} "
+            f"twice {self.twice} recovery {self.recovery_s:.1f} s{tail}"
+        )
+
+
+def report(row: FaultRow) -> FaultRow:
+    """Print the row (``-s`` shows it) and append it to ``$FAULTS_REPORT`` when set (docs/faults.md's table)."""
+    print(row.line())
+    target = os.environ.get("FAULTS_REPORT")
+    if target:
+        with open(target, "a", encoding="utf-8") as fh:
+            fh.write(row.line() + "\n")
+    return row

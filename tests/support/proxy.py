@@ -1,4 +1,9 @@
-"""A loopback TCP proxy whose link can be cut and restored: makes a real dependency "unreachable"."""
+"""A loopback TCP proxy whose link can be cut or stalled and restored: makes a real dependency "unreachable".
+
+``cut()`` closes every connection and refuses new ones (a stopped service, a lost link); ``stall()`` keeps the
+connections open but forwards nothing either way (a server frozen by ``DEBUG SLEEP`` / ``CLIENT PAUSE`` or a
+black-holed route): clients see timeouts, not refusals. ``restore()`` ends either.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,8 @@ class TcpProxy:
         self.port: int = self._listener.getsockname()[1]
         self._open = threading.Event()
         self._open.set()
+        self._flowing = threading.Event()
+        self._flowing.set()
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._socks: set[socket.socket] = set()
@@ -51,6 +58,9 @@ class TcpProxy:
         sel.register(b, selectors.EVENT_READ, a)
         try:
             while not self._stop.is_set() and self._open.is_set():
+                if not self._flowing.is_set():  # stalled: hold the bytes, keep the connection
+                    self._flowing.wait(0.2)
+                    continue
                 for key, _ in sel.select(timeout=0.2):
                     try:
                         data = key.fileobj.recv(65536)  # type: ignore[union-attr]
@@ -78,8 +88,13 @@ class TcpProxy:
                 s.shutdown(socket.SHUT_RDWR)
                 s.close()
 
+    def stall(self) -> None:
+        """Forward nothing (both ways, new connections included) until ``restore()``; connections stay open."""
+        self._flowing.clear()
+
     def restore(self) -> None:
         self._open.set()
+        self._flowing.set()
 
     def close(self) -> None:
         self._stop.set()
