@@ -92,6 +92,10 @@ def k6_tag(
     return done.returncode, metrics
 
 
+def name_log(tag: str) -> str:
+    return f"k6-{tag}-load.log"
+
+
 def _count(metrics: dict[str, Any], name: str) -> int:
     return int(metrics.get(name, {}).get("count", 0))
 
@@ -147,6 +151,8 @@ def run_tag(k6: str, stack: LoadStack, token: str, tag: str, workdir: Path, a: a
     result.succeeded = _count(m, "task_succeeded")
     result.non_final = _count(m, "task_nonfinal")
     result.errors = int(m.get("task_errors", {}).get("passes", 0))
+    if bad_gets := _count(m, "task_status_errors"):
+        result.cross.append(f"GET /v1/tasks/{{id}} answered other than 200 {bad_gets} times (k6 log: {name_log(tag)})")
     result.kinds = {k[len("task_e2e{kind:") : -1]: float(v["p(95)"]) for k, v in m.items() if k.startswith("task_e2e{")}
     queued, active = queue_settled(stack.prometheus, tag)
     if queued != 0 or active != 0:

@@ -146,8 +146,9 @@ def _snapshot(settings: RegistrySettings, tag: str, now: float, depth: int, task
     return Snapshot(settings, now, [], hot)
 
 
-def hints(tag: str, samples: list[dict[str, Any]]) -> list[int]:
-    """The registry's desired replicas at every sample (one live instance, scrape rate from the counters)."""
+def hints(tag: str, samples: list[dict[str, Any]], reasons: list[str] | None = None) -> list[int]:
+    """The registry's desired replicas at every sample (one live instance, scrape rate from the counters);
+    the advisor's reason of each is appended to ``reasons``."""
     settings = RegistrySettings(jwt_secret=secrets.token_urlsafe(48), workers_core_env="test")
     advisor = ScalingAdvisor(settings, _ReplayStore())  # type: ignore[arg-type]
     store: _ReplayStore = advisor.store  # type: ignore[assignment]
@@ -159,7 +160,10 @@ def hints(tag: str, samples: list[dict[str, Any]]) -> list[int]:
             rate = max(s["completed"] - previous["completed"], 0.0) / max(s["at"] - previous["at"], 1e-6)
         store.samples.insert(0, {"at": s["at"], "depth": s["depth"], "completed": s["completed"]})
         snap = _snapshot(settings, tag, s["at"], int(s["depth"]), rate)
-        out.append(int(asyncio.run(advisor.recommend(snap, tag))["desired_replicas"]))
+        hint = asyncio.run(advisor.recommend(snap, tag))
+        out.append(int(hint["desired_replicas"]))
+        if reasons is not None:
+            reasons.append(str(hint["reason"]))
         previous = s
     return out
 
@@ -210,12 +214,14 @@ def replay(tag: str, samples: list[dict[str, Any]]) -> dict[str, Any]:
         max((b["completed"] or 0) - (a["completed"] or 0), 0) / max(b["at"] - a["at"], 1e-6)
         for a, b in itertools.pairwise(samples)
     ]
-    series = {
+    series: dict[str, list[Any]] = {
         "t": [round(s["at"] - t0) for s in samples],
         "depth": [int(s["depth"] + s["active"]) for s in samples],
         "rate": rates,
-        "hints": hints(tag, samples),
     }
+    reasons: list[str] = []
+    series["hints"] = hints(tag, samples, reasons)
+    series["held"] = [int("cooldown" in r) for r in reasons]
     series["keda"], series["cpu"] = keda(chart, samples)
     series["hpa"], _ = keda(chart, samples, queue_trigger=False)
     return {"tag": tag, "chart": chart, "series": series, "why": _disagreement(chart, series)}
@@ -238,6 +244,12 @@ def _disagreement(chart: Chart, s: dict[str, list[Any]]) -> str:
         reasons.append(
             f"KEDA's CPU trigger fires (peak {peak_cpu:.0f} % of the {chart.cpu_request:g}-core request, target "
             f"{chart.cpu_target:.0f} %) where the queue is short; the hints never look at CPU"
+        )
+    held = sum(s["held"])
+    if held:
+        reasons.append(
+            f"the hints held a scale-down for {held} samples (120 s cooldown after a change), KEDA's HPA holds "
+            "its own 300 s stabilisation window"
         )
     if not reasons:
         reasons.append("cooldown/stabilisation: the hints hold 120 s after a change, the HPA 300 s and one pod/min")

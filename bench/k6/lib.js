@@ -14,6 +14,7 @@ const succeeded = new Counter('task_succeeded');
 const failed = new Counter('task_failed');
 const nonFinal = new Counter('task_nonfinal');
 const submitted = new Counter('task_submitted');
+const statusErrors = new Counter('task_status_errors'); // GET /v1/tasks/{id} answered other than 200
 
 // Items written by bench/load_payloads.py: [{task, kind, body: "<JSON text>"}], shared by every VU.
 export function loadPayloads(path) {
@@ -55,8 +56,9 @@ function headers() {
 }
 
 // Poll until a final state or the tag's follow limit; 50 ms, doubling to cfg.poll_max_s.
-function follow(cfg, statusUrl, started) {
+function follow(cfg, statusUrl, started, tags) {
   let delay = 0.05;
+  let logged = false;
   const deadline = started + cfg.follow_s * 1000;
   while (Date.now() < deadline) {
     sleep(delay);
@@ -65,6 +67,10 @@ function follow(cfg, statusUrl, started) {
     if (res.status === 200) {
       const state = res.json('state');
       if (FINAL[state]) return state;
+    } else {
+      statusErrors.add(1, tags);
+      if (!logged) console.error(`GET ${statusUrl}: ${res.status} ${String(res.body).slice(0, 200)}`);
+      logged = true;
     }
   }
   return 'NOT_FINAL';
@@ -86,7 +92,7 @@ export function runOne(cfg, items) {
     nonFinal.add(0, tags);
     return;
   }
-  const state = follow(cfg, `${__ENV.GW_URL}${res.json('status_url')}`, started);
+  const state = follow(cfg, `${__ENV.GW_URL}${res.json('status_url')}`, started, tags);
   const final = state !== 'NOT_FINAL';
   if (final) e2e.add(Date.now() - started, tags);
   succeeded.add(state === 'SUCCESS' ? 1 : 0, tags);

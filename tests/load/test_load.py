@@ -31,7 +31,9 @@ def run_load(*args: str, timeout: float) -> tuple[int, list[str]]:
         text=True,
         timeout=timeout,
     )
-    return done.returncode, (done.stdout + done.stderr).splitlines()
+    if done.stderr:
+        print(done.stderr[-4000:], file=sys.stderr)
+    return done.returncode, done.stdout.splitlines()  # the summary line is stdout's last
 
 
 def verdicts(lines: list[str]) -> dict[str, str]:
