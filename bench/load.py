@@ -9,7 +9,8 @@ each tag: Prometheus must count exactly as many succeeded tasks per task name as
 queue empty with nothing executing. At the end the queue depth, completions and worker CPU recorded every
 ``--sample-s`` are replayed through the registry's scaling hints, KEDA's triggers of the chart and its HPA CPU rule.
 
-Loopback only (127.0.0.1); a RabbitMQ vhost, a Redis DB and a PostgreSQL database of the run, deleted at the end.
+Loopback only (127.0.0.1); a RabbitMQ vhost and a PostgreSQL database of the run (deleted at the end) and a Redis DB
+locked for the run (the registry tests' lock; nothing is flushed).
 Last line: ``load SLO: N/9 tags within thresholds, error rate X %``; exit 1 if any tag misses.
 
     python bench/load.py [--tags ocr,pdf.render] [--vus 100] [--iterations N] [--sample-s 2] [--k6 PATH]
@@ -21,6 +22,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -209,28 +211,34 @@ def main() -> int:
     if unknown:
         raise SystemExit(f"unknown tags {unknown}; known: {', '.join(TAGS)}")
     k6 = k6_binary(a.k6)
+    # SIGTERM (a test's timeout) unwinds like Ctrl-C: workers, gateway and Prometheus stopped, vhost + database dropped
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     workdir = Path(tempfile.mkdtemp(prefix="load-"))
     results: list[TagResult] = []
     started = time.monotonic()
-    with LoadStack(workdir) as stack:
-        stack.start(tags)
-        assert stack.prometheus is not None
-        print(f"stack up in {time.monotonic() - started:.0f}s: {len(tags)} workers, gateway, Prometheus ({workdir})")
-        token = mint_token(stack.secret, sub="load", tenant="load", scopes=["tasks:send:*"], ttl_s=7200)
-        pids = {t: w.proc.pid for t, w in stack.workers.items() if w.proc is not None}
-        recorder = Recorder(stack.broker.broker_url, stack.prometheus, pids, a.sample_s).start()
-        try:
-            for tag in tags:
-                results.append(run_tag(k6, stack, token, tag, workdir, a))
-                print(f"{tag}: done at {time.monotonic() - started:.0f}s", flush=True)
-        finally:
-            recorder.stop()
-    report(results, recorder.samples)
+    try:
+        with LoadStack(workdir) as stack:
+            stack.start(tags)
+            assert stack.prometheus is not None
+            print(
+                f"stack up in {time.monotonic() - started:.0f}s: {len(tags)} workers, gateway, Prometheus ({workdir})"
+            )
+            token = mint_token(stack.secret, sub="load", tenant="load", scopes=["tasks:send:*"], ttl_s=7200)
+            pids = {t: w.proc.pid for t, w in stack.workers.items() if w.proc is not None}
+            recorder = Recorder(stack.broker.broker_url, stack.prometheus, pids, a.sample_s).start()
+            try:
+                for tag in tags:
+                    results.append(run_tag(k6, stack, token, tag, workdir, a))
+                    print(f"{tag}: done at {time.monotonic() - started:.0f}s", flush=True)
+            finally:
+                recorder.stop()
+        report(results, recorder.samples)
+    finally:
+        if not a.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
     sent = sum(r.sent for r in results)
     errors = sum(r.errors for r in results)
     passed = sum(r.passed for r in results)
-    if not a.keep:
-        shutil.rmtree(workdir, ignore_errors=True)
     print(f"load SLO: {passed}/{len(tags)} tags within thresholds, error rate {100 * errors / max(sent, 1):.2f} %")
     return 0 if passed == len(tags) else 1
 

@@ -1,4 +1,4 @@
-"""What the k6 load set runs against, all on loopback: a throwaway RabbitMQ vhost + Redis DB (``BenchBroker``), a
+"""What the k6 load set runs against, all on loopback: a throwaway RabbitMQ vhost (``BenchBroker``) and a locked Redis DB, a
 PostgreSQL database for the filing outboxes, the fake ANAF / REGES / Slack servers and an SMTP sink (the test
 suite's own fakes), one real worker per tag (``WorkerProcess``), the gateway (``bench.gateway``'s process) and a
 real Prometheus (the Debian ``prometheus`` binary) scraping every worker's ``/metrics``.
@@ -233,6 +233,7 @@ class LoadStack:
 
     def start(self, tags: list[str], *, publish_threads: int = 8) -> LoadStack:
         self.broker = self._exit.enter_context(BenchBroker(self.workdir))
+        # workers and gateway get the locked DB (BenchBroker's own client, unused here, keeps its random one)
         self.broker.redis_url = self._exit.enter_context(_locked_redis_db(f"load-{uuid.uuid4().hex[:8]}"))
         env = self.broker.worker_env(DATABASE_URL=self._exit.enter_context(_database()))
         env.update(self._fakes_env(tags), PDF_RENDER_POOL_SIZE=str(WORKERS["pdf.render"][0]))
