@@ -30,8 +30,8 @@ from tests.email_send.smtpd import SmtpServer, make_certificate
 from tests.fakes.anaf import FakeAnafServer, FakeAnafState
 from tests.fakes.anaf.reges import book as reges_book
 from tests.fakes.slack import TOKEN, FakeSlack
-from tests.registry.conftest import LOCK_PREFIX
 from tests.schemadata import installed
+from tests.support.redisdb import LOCK_PREFIX
 from tests.support.workers import WorkerProcess, free_port
 
 __all__ = ["WORKERS", "LoadStack", "Prometheus"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import random
 import subprocess
 import uuid
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 
 from shared.celery_app import create_client
 from shared.config import WorkerSettings
+from tests.support.redisdb import locked_redis_db
 
 __all__ = ["BenchBroker", "cpu_seconds", "rabbitmqctl"]
 
@@ -48,7 +48,9 @@ class BenchBroker:
         rabbitmqctl("add_vhost", self.vhost)
         rabbitmqctl("set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*")
         self.broker_url = f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}"
-        self.redis_url = f"redis://127.0.0.1:6379/{random.randint(1, 15)}"
+        # a DB no test suite or other bench holds (their lock), so nobody wipes the run's keys under it
+        self._redis_db = locked_redis_db(f"bench-{self.vhost}", ttl=4 * 3600, who=f"bench {self.vhost}")
+        self.redis_url = self._redis_db.__enter__()
         self.client = create_client(
             WorkerSettings(RMQ_URL=self.broker_url, REDIS_URL=self.redis_url, WORKERS_CORE_ENV="test")
         )
@@ -73,6 +75,7 @@ class BenchBroker:
         self.client.close()
         with contextlib.suppress(Exception):
             rabbitmqctl("delete_vhost", self.vhost)
+        self._redis_db.__exit__(None, None, None)
 
     def __enter__(self) -> BenchBroker:
         return self

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import random
 import shutil
 import subprocess
 import uuid
@@ -21,6 +20,7 @@ from shared.artifacts import S3ArtifactStore
 from shared.celery_app import create_client
 from shared.config import WorkerSettings
 from tests.support.proxy import TcpProxy
+from tests.support.redisdb import locked_redis_db
 from tests.support.seaweed import SeaweedServer
 from tests.support.workers import WorkerProcess
 
@@ -60,9 +60,11 @@ def broker_url(rabbit_vhost: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def redis_url() -> str:
-    """A Redis DB picked at random for this session (keys are namespaced by uuid-based ids anyway)."""
-    return f"{REDIS_BASE}/{random.randint(1, 15)}"
+def redis_url() -> Iterator[str]:
+    """A Redis DB locked for this session: no other suite of the session (the registry's wipe its own DB), no
+    parallel session and no bench shares it (``tests.support.redisdb``)."""
+    with locked_redis_db(f"session-{SESSION}", ttl=6 * 3600, who="the session's workers") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import random
 import secrets
 import threading
 import uuid
@@ -14,7 +13,6 @@ from typing import Any
 import psycopg
 import pytest
 import pytest_asyncio
-import redis
 from fastapi.testclient import TestClient
 
 from registry.auth import mint_token
@@ -23,13 +21,16 @@ from registry.db import Database
 from registry.main import create_app
 from registry.runtime import Runtime
 from tests.registry.helpers import FakeClock
+from tests.support.redisdb import LOCK_PREFIX, locked_redis_db
+from tests.support.redisdb import wipe as _wipe
+
+__all__ = ["LOCK_PREFIX", "SECRET", "_wipe", "locked_redis_db", "migrated_database"]
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
 SESSION = uuid.uuid4().hex[:10]
 # 48 random bytes: well above the registry's strength floor whatever zxcvbn finds in a given draw
 SECRET = secrets.token_urlsafe(48)
-LOCK_PREFIX = "workers-core:test-lock:registry-redis-db:"
 
 
 @contextmanager
@@ -46,23 +47,6 @@ def migrated_database(name: str) -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@contextmanager
-def locked_redis_db(owner: str, *, ttl: int, who: str) -> Iterator[str]:
-    """A Redis DB (1-15, random order) locked by ``owner`` for at most ``ttl`` s, wiped before and after."""
-    admin = redis.Redis.from_url(f"{REDIS_BASE}/0")
-    numbers = random.sample(range(1, 16), 15)
-    chosen = next((n for n in numbers if admin.set(f"{LOCK_PREFIX}{n}", owner, nx=True, ex=ttl)), None)
-    if chosen is None:
-        pytest.fail(f"no free Redis DB for {who} (all 15 locked)")
-    url = f"{REDIS_BASE}/{chosen}"
-    _wipe(url)
-    yield url
-    _wipe(url)
-    if admin.get(f"{LOCK_PREFIX}{chosen}") == owner.encode():
-        admin.delete(f"{LOCK_PREFIX}{chosen}")
-    admin.close()
-
-
 @pytest.fixture(scope="session")
 def registry_pg_url() -> Iterator[str]:
     """A PostgreSQL database only the registry tests of this session use (created, migrated, dropped)."""
@@ -75,15 +59,6 @@ def registry_redis_url() -> Iterator[str]:
     """A Redis DB locked for this session (the registry's key names are fixed, so DBs must not be shared)."""
     with locked_redis_db(SESSION, ttl=3 * 3600, who="the registry tests") as url:
         yield url
-
-
-def _wipe(url: str) -> None:
-    """Delete the registry's keys in our own locked DB (never FLUSHDB/FLUSHALL)."""
-    client = redis.Redis.from_url(url)
-    batch = list(client.scan_iter(match="wrk:*", count=1000))
-    if batch:
-        client.delete(*batch)
-    client.close()
 
 
 @pytest.fixture

@@ -157,7 +157,7 @@ class ThreadServer:
 
 
 @contextmanager
-def subscribe_events(redis_url: str) -> Iterator[Callable[[float], list[dict[str, Any]]]]:
+def subscribe_events(redis_url: str) -> Iterator[Callable[..., list[dict[str, Any]]]]:
     """Subscribe to ``wrk:events``; yields ``collect(timeout) -> [event, ...]`` (everything until quiet)."""
     client = redis.Redis.from_url(redis_url)
     pubsub = client.pubsub(ignore_subscribe_messages=True)
@@ -167,10 +167,11 @@ def subscribe_events(redis_url: str) -> Iterator[Callable[[float], list[dict[str
         if pubsub.subscribed:
             break
 
-    def collect(timeout: float = 0.5) -> list[dict[str, Any]]:
+    def collect(timeout: float = 0.5, until: int | None = None) -> list[dict[str, Any]]:
+        """Events for ``timeout`` s, or until ``until`` of them came (a loaded machine publishes late)."""
         out: list[dict[str, Any]] = []
         end = time.monotonic() + timeout
-        while time.monotonic() < end:
+        while time.monotonic() < end and (until is None or len(out) < until):
             message = pubsub.get_message(timeout=0.05)
             if message and message["type"] == "message":
                 out.append(json.loads(message["data"]))

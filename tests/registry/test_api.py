@@ -81,7 +81,7 @@ def test_unregister_and_remove(client: TestClient, auth: Auth, settings: Any) ->
         gone = client.delete("/v1/workers/reges/instances/reges@1", headers=auth(SCOPE_HEARTBEAT, tag="reges"))
         assert gone.status_code == 200 and gone.json()["status"] == "stopped"
         removed = client.delete("/v1/workers/reges", headers=auth(SCOPE_ADMIN))
-        events = collect(0.4)
+        events = collect(10.0, until=2)
     assert removed.status_code == 200 and removed.json() == {"tag": "reges", "removed": 2}
     assert [e["event"] for e in events] == ["worker.unregistered", "worker.removed"]
     assert client.get("/v1/workers/reges", headers=auth(SCOPE_READ)).status_code == 404
