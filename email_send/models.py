@@ -12,10 +12,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     PrivateAttr,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 __all__ = [
     "Attachment",
@@ -84,6 +87,14 @@ class Mailbox(BaseModel):
     @classmethod
     def _from_string(cls, value: Any) -> Any:
         return {"email": value} if isinstance(value, str) else value
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        """The published contract accepts both forms, as the model does (the gateway validates with it)."""
+        schema = handler(core)
+        if handler.mode == "validation":
+            return {"anyOf": [{"type": "string", "minLength": 3, "maxLength": 320}, schema]}
+        return schema
 
     @field_validator("email")
     @classmethod

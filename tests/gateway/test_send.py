@@ -73,6 +73,17 @@ def test_invalid_payload_is_422_with_locations(gateway: GatewayServer, http: htt
     assert not_object.status_code == 422
 
 
+def test_addresses_are_accepted_in_both_forms_the_worker_accepts(gateway: GatewayServer, http: httpx.Client) -> None:
+    """``"a@b.ro"`` or ``{"email": ..., "name": ...}``: the published contract says what the worker's model does."""
+    from email_send.models import EmailRequest
+
+    body = {"to": ["ana@firma.ro", {"email": "ion@firma.ro", "name": "Ion"}], "subject": "Factura", "text": "x"}
+    EmailRequest.model_validate(body)
+    assert http.post("/v1/tasks/email.send", json=body, headers=gateway.headers()).status_code == 202
+    bad = http.post("/v1/tasks/email.send", json={**body, "to": [42]}, headers=gateway.headers())
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_payload"
+
+
 def test_unknown_task_is_404(gateway: GatewayServer, http: httpx.Client) -> None:
     response = http.post("/v1/tasks/nope.never", json={}, headers=gateway.headers())
     assert response.status_code == 404

@@ -1009,7 +1009,11 @@ class Location(BaseModel):
     """
 
 
-class Mailbox(BaseModel):
+class Mailbox1(RootModel[str]):
+    root: Annotated[str, Field(max_length=320, min_length=3)]
+
+
+class Mailbox2(BaseModel):
     """
     An address with an optional display name; given as ``"a@b.ro"`` or ``{"email": ..., "name": ...}``.
     """
@@ -2115,18 +2119,18 @@ class EmailSendPayload(BaseModel):
         extra="forbid",
     )
     attachments: Annotated[list[Attachment] | None, Field(title="Attachments")] = None
-    bcc: Annotated[list[Mailbox] | None, Field(title="Bcc")] = None
-    cc: Annotated[list[Mailbox] | None, Field(title="Cc")] = None
+    bcc: Annotated[list[Mailbox1 | Mailbox2] | None, Field(title="Bcc")] = None
+    cc: Annotated[list[Mailbox1 | Mailbox2] | None, Field(title="Cc")] = None
     data: Annotated[dict[str, Any] | None, Field(title="Data")] = None
     from_name: Annotated[str | None, Field(max_length=200, title="From Name")] = None
     headers: Annotated[dict[str, str] | None, Field(max_length=20, title="Headers")] = None
     html: Annotated[str | None, Field(title="Html")] = None
     idempotency_key: Annotated[str | None, Field(title="Idempotency Key")] = None
-    reply_to: Annotated[list[Mailbox] | None, Field(max_length=10, title="Reply To")] = None
+    reply_to: Annotated[list[Mailbox1 | Mailbox2] | None, Field(max_length=10, title="Reply To")] = None
     subject: Annotated[str | None, Field(max_length=998, title="Subject")] = None
     template: Annotated[str | None, Field(title="Template")] = None
     text: Annotated[str | None, Field(title="Text")] = None
-    to: Annotated[list[Mailbox] | None, Field(title="To")] = None
+    to: Annotated[list[Mailbox1 | Mailbox2] | None, Field(title="To")] = None
 
 
 class EmailSendResult(BaseModel):
@@ -2796,7 +2800,7 @@ class WorkersCoreContracts(BaseModel):
     InvoiceLine_1: Annotated[InvoiceLine | None, Field(alias="InvoiceLine")] = None
     ItemAttribute_1: Annotated[ItemAttribute | None, Field(alias="ItemAttribute")] = None
     Location_1: Annotated[Location | None, Field(alias="Location")] = None
-    Mailbox_1: Annotated[Mailbox | None, Field(alias="Mailbox")] = None
+    Mailbox: Mailbox1 | Mailbox2 | None = None
     Margins_1: Annotated[Margins | None, Field(alias="Margins")] = None
     Notification_1: Annotated[Notification | None, Field(alias="Notification")] = None
     NotifySlackPayload_1: Annotated[NotifySlackPayload | None, Field(alias="NotifySlackPayload")] = None
