@@ -97,10 +97,10 @@ def _decode(value: bytes | str | None) -> dict[str, Any] | None:
 
 @dataclass(frozen=True)
 class _Write:
-    """A queued ``apply``: its two keys, its eight script arguments and the caller's future."""
+    """A queued ``apply``: its two keys, its script argument (JSON) and the caller's future."""
 
     keys: tuple[str, str]
-    args: tuple[Any, ...]
+    item: bytes
     future: asyncio.Future[Applied]
 
 
@@ -151,17 +151,18 @@ class HotStore:
             reason=None,
             now=now,
         )
-        args = (
-            instance_id,
-            orjson.dumps(record),
-            orjson.dumps(metrics),
-            keys.dirty_member(tag, instance_id),
-            tag,
-            orjson.dumps(event),
-            scrape_threshold,
-            mode,
-        )
-        write = _Write((keys.status_key(tag), keys.metrics_key(tag)), args, asyncio.get_running_loop().create_future())
+        item = {
+            "instance": instance_id,
+            "record": record,
+            "metrics": orjson.dumps(metrics).decode(),  # stored as sent: Lua's cjson would round the floats
+            "dirty": keys.dirty_member(tag, instance_id),
+            "tag": tag,
+            "event": event,
+            "threshold": scrape_threshold,
+            "mode": mode,
+        }
+        keys_ = (keys.status_key(tag), keys.metrics_key(tag))
+        write = _Write(keys_, orjson.dumps(item), asyncio.get_running_loop().create_future())
         self._pending.append(write)
         if self._drainer is None:
             self._drainer = asyncio.create_task(self._drain())
@@ -181,7 +182,7 @@ class HotStore:
                             keys.STATUS_TTL_SECONDS,
                             keys.METRICS_TTL_SECONDS,
                             keys.EVENTS_CHANNEL,
-                            *(a for w in batch for a in w.args),
+                            *(w.item for w in batch),
                         ],
                     )
                 except Exception as exc:  # noqa: BLE001 - handed to every caller of the batch
