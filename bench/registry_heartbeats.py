@@ -5,14 +5,17 @@ database and a locked Redis DB per run, registers ``--instances`` instances,
 then every instance heartbeats on its own timer (open loop: an instance beats every
 ``instances / rate`` seconds with a random phase, like real workers, so the offered load is ``--rate``
 heartbeats/s) for ``--duration`` seconds. Then ``GET /v1/workers`` (all instances) is timed
-``--list-requests`` times. Only 127.0.0.1 is ever contacted. Client: aiohttp
-(uvicorn serves with uvloop + httptools when installed).
+``--list-requests`` times. Only 127.0.0.1 is ever contacted. Client (uvloop): heartbeats through the lean
+keep-alive client of ``bench/rawhttp.py`` (``--client aiohttp`` for aiohttp: ~4x the client CPU on the same
+2 cores), everything else through aiohttp; uvicorn serves with uvloop + httptools. Each run prints the CPU
+per heartbeat of the API, jobs, client, Redis and PostgreSQL processes and how busy the whole machine was.
 
     python bench/registry_heartbeats.py [--instances 1000] [--rate 1700] [--duration 20] [--scale]
 
 It runs the same load twice, same run: jobs inside the API process, then jobs in their own process
 (`workers-core registry jobs`, the deployed shape); ``--scale`` then ramps the offered rate against one and two
-API processes (jobs apart) and prints the highest rate each serves with p99 < 50 ms.
+API processes (jobs apart) and prints the highest rate each serves with p99 < 50 ms, the highest it sustains
+at any p99, and per-core figures from the CPU per heartbeat (the client, Redis and PostgreSQL share the cores).
 
 The last line is ``registry heartbeats: N/s p99 X ms (target >= 1500/s, < 50 ms)``.
 """
@@ -410,24 +413,27 @@ def per_heartbeat(result: dict[str, Any]) -> dict[str, float]:
     return {role: seconds / n * 1e6 for role, seconds in result.get("cpu", {}).items()}
 
 
-def capacity(args: argparse.Namespace, api: int) -> tuple[float, float, dict[str, float]]:
-    """The highest offered rate of the ramp that ``api`` processes serve with p99 < 50 ms and no error, its p99
-    and the CPU per heartbeat of the highest rate measured."""
-    best, best_p99, cpu = 0.0, 0.0, {}
+def capacity(args: argparse.Namespace, api: int) -> tuple[float, float, float, dict[str, float]]:
+    """Ramp the offered rate against ``api`` processes: the highest rate served with p99 < 50 ms and no error,
+    its p99, the highest rate sustained at all (>= 97 % of the offer, no error, any p99) and the CPU per
+    heartbeat at that rate."""
+    best, best_p99, sustained, cpu = 0.0, 0.0, 0.0, {}
     for rate in args.ramp:
         f = summarize(result := measure(args, rate=rate, duration=args.step_duration, api=api, split=True))
-        ok = f["p99"] < 50 and result["errors"] == 0 and f["throughput"] >= 0.97 * rate
-        cpu = per_heartbeat(result)
-        ours = sum(v for k, v in cpu.items() if k != "machine")
+        kept = result["errors"] == 0 and f["throughput"] >= 0.97 * rate
+        step_cpu = per_heartbeat(result)
+        ours = sum(v for k, v in step_cpu.items() if k != "machine")
         print(
             f"  {api} API process(es) at {rate:.0f}/s offered: {f['throughput']:.0f}/s, p99 {f['p99']:.1f} ms; "
-            f"CPU per heartbeat: API {cpu.get('api', 0):.0f} us, all of the run {ours:.0f} us, machine "
-            f"{cpu.get('machine', 0) * f['throughput'] / 1e6:.2f} of {os.cpu_count()} cores busy"
+            f"CPU per heartbeat: API {step_cpu.get('api', 0):.0f} us, all of the run {ours:.0f} us, machine "
+            f"{step_cpu.get('machine', 0) * f['throughput'] / 1e6:.2f} of {os.cpu_count()} cores busy"
         )
-        if not ok:
+        if not kept:
             break
-        best, best_p99 = f["throughput"], f["p99"]
-    return best, best_p99, cpu
+        sustained, cpu = f["throughput"], step_cpu
+        if f["p99"] < 50:
+            best, best_p99 = f["throughput"], f["p99"]
+    return best, best_p99, sustained, cpu
 
 
 def per_core(label: str, cpu: dict[str, float]) -> str:
@@ -467,9 +473,13 @@ def main() -> int:
     ok = split["throughput"] >= 1500 and split["p99"] < 50 and split["list_p99"] < 50 and split_result["errors"] == 0
     if args.scale:
         print(f"horizontal scale (jobs apart, ramp {', '.join(f'{r:.0f}' for r in args.ramp)}/s):")
-        one, one_p99, one_cpu = capacity(args, 1)
-        two, two_p99, two_cpu = capacity(args, 2)
+        one, one_p99, one_max, one_cpu = capacity(args, 1)
+        two, two_p99, two_max, two_cpu = capacity(args, 2)
         ratio = two / one if one else 0.0
+        print(
+            f"sustained at any p99: 2 processes {two_max:.0f}/s vs 1 process {one_max:.0f}/s "
+            f"= {two_max / max(one_max, 1e-9):.2f} x"
+        )
         print(f"per core ({per_core('1 process', one_cpu)}; {per_core('2 processes', two_cpu)})")
         print(
             f"registry scale: 2 processes {two:.0f}/s (p99 {two_p99:.1f} ms) vs 1 process {one:.0f}/s "

@@ -225,12 +225,15 @@ class WorkerRegistryService:
         """Write-behind: persist dirty instances from Redis to SQL in batches; returns rows written.
 
         Batches are small with a measured pause between them (``pause_after``), so a flush of a large fleet
-        never holds heartbeats back for more than a few milliseconds at a time.
+        never holds heartbeats back for more than a few milliseconds at a time. A flush takes as many
+        instances as were dirty when it began: those that heartbeat meanwhile wait for the next flush (a fleet
+        that re-dirties itself faster than the paced batches drain would otherwise keep one flush running).
         """
-        written = 0
-        while True:
+        written, budget = 0, await self.store.dirty_count()
+        while budget > 0:
             started = time.perf_counter()
-            items = await self.store.pop_dirty(FLUSH_BATCH)
+            items = await self.store.pop_dirty(min(FLUSH_BATCH, budget))
+            budget -= FLUSH_BATCH
             if not items:
                 return written
             stored = await self.store.read_instances(items)
@@ -242,9 +245,10 @@ class WorkerRegistryService:
                 await self.store.mark_dirty(items)
                 raise
             written += len(rows)
-            if len(items) < FLUSH_BATCH:
+            if len(items) < FLUSH_BATCH or budget <= 0:
                 return written
             await pause_after(started)
+        return written
 
     async def sweep(self) -> dict[str, int]:
         """Failure detection: persist and announce evaluated status changes, purge long-stopped instances.

@@ -293,6 +293,9 @@ class HotStore:
         members = await self.redis.spop(keys.DIRTY_KEY, count)
         return [keys.parse_dirty_member(m.decode() if isinstance(m, bytes) else str(m)) for m in members or []]
 
+    async def dirty_count(self) -> int:
+        return int(await self.redis.scard(keys.DIRTY_KEY))
+
     async def mark_dirty(self, items: Iterable[tuple[str, str]]) -> None:
         members = [keys.dirty_member(tag, inst) for tag, inst in items]
         if members:

@@ -88,3 +88,19 @@ async def test_a_redis_failure_reaches_every_caller_of_the_batch_and_the_store_r
         assert ack["previous_status"] is None and ack["status"] == "running"
     finally:
         await client.aclose()  # type: ignore[attr-defined]
+
+
+async def test_a_flush_takes_what_was_dirty_when_it_began(runtime: Runtime) -> None:
+    """Heartbeats during a flush wait for the next one: a fleet that re-dirties itself faster than the paced
+    batches drain cannot keep one flush running forever."""
+    await asyncio.gather(*(runtime.service.heartbeat("ocr", hb(f"ocr@old-{i}")) for i in range(250)))
+    flush = asyncio.create_task(runtime.service.flush())
+    fresh = 0
+    while not flush.done():
+        await runtime.service.heartbeat("ocr", hb(f"ocr@new-{fresh}"))
+        fresh += 1
+        await asyncio.sleep(0.002)
+    assert fresh > 0
+    assert await flush == 250
+    assert await runtime.store.dirty_count() == fresh
+    assert await runtime.service.flush() == fresh
