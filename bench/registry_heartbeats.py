@@ -428,9 +428,10 @@ def capacity(args: argparse.Namespace, api: int) -> tuple[float, float, float, d
             f"CPU per heartbeat: API {step_cpu.get('api', 0):.0f} us, all of the run {ours:.0f} us, machine "
             f"{step_cpu.get('machine', 0) * f['throughput'] / 1e6:.2f} of {os.cpu_count()} cores busy"
         )
+        cpu = step_cpu
         if not kept:
             break
-        sustained, cpu = f["throughput"], step_cpu
+        sustained = f["throughput"]
         if f["p99"] < 50:
             best, best_p99 = f["throughput"], f["p99"]
     return best, best_p99, sustained, cpu
@@ -439,6 +440,8 @@ def capacity(args: argparse.Namespace, api: int) -> tuple[float, float, float, d
 def per_core(label: str, cpu: dict[str, float]) -> str:
     api = cpu.get("api", 0.0)
     ours = sum(v for k, v in cpu.items() if k != "machine")
+    if not api or not ours:
+        return f"{label}: not measured"
     return (
         f"{label}: API {api:.0f} us/heartbeat = {1e6 / max(api, 1e-9):.0f}/s per API core; with client, jobs, "
         f"Redis and PostgreSQL {ours:.0f} us = {1e6 / max(ours, 1e-9):.0f}/s per core of the machine"
