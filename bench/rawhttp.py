@@ -73,7 +73,8 @@ class _Connection(asyncio.Protocol):
             self.waiter.set_exception(ConnectionError(f"connection lost: {exc}"))
 
     async def send(self, request: bytes) -> int:
-        assert self.transport is not None
+        if self.closed or self.transport is None or self.transport.is_closing():
+            raise ConnectionError("connection closed")
         self.waiter = asyncio.get_running_loop().create_future()
         self.transport.write(request)
         return await self.waiter
@@ -86,7 +87,7 @@ class HeartbeatPool:
 
     url: str
     size: int
-    _free: asyncio.LifoQueue[_Connection] = field(default_factory=asyncio.LifoQueue)
+    _free: asyncio.Queue[_Connection] = field(default_factory=asyncio.Queue)  # FIFO: every connection stays warm
 
     async def open(self) -> None:
         for _ in range(self.size):
@@ -102,6 +103,8 @@ class HeartbeatPool:
     async def send(self, request: bytes) -> int:
         """Status code of the answer to ``request`` (ConnectionError when the connection broke)."""
         connection = await self._free.get()
+        if connection.closed:  # the server closed it while idle (uvicorn's keep-alive timeout): not an error
+            connection = await self._connect()
         try:
             return await connection.send(request)
         except ConnectionError:

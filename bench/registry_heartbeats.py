@@ -416,7 +416,7 @@ def per_heartbeat(result: dict[str, Any]) -> dict[str, float]:
 def capacity(args: argparse.Namespace, api: int) -> tuple[float, float, float, dict[str, float]]:
     """Ramp the offered rate against ``api`` processes: the highest rate served with p99 < 50 ms and no error,
     its p99, the highest rate sustained at all (>= 97 % of the offer, no error, any p99) and the CPU per
-    heartbeat at that rate."""
+    heartbeat of the last rate measured."""
     best, best_p99, sustained, cpu = 0.0, 0.0, 0.0, {}
     for rate in args.ramp:
         f = summarize(result := measure(args, rate=rate, duration=args.step_duration, api=api, split=True))
