@@ -1,8 +1,9 @@
 """The hot store's Lua scripts: each write to Redis is one atomic script (one round trip).
 
-``APPLY`` merges a heartbeat or registration into the tag's status hash, refreshes TTLs, marks the instance
-dirty for the SQL flush and publishes a status change; ``TRANSITION`` applies a sweep's status change only if
-the record did not move meanwhile; ``SCRAPE`` records a health scrape; ``PUBLISH`` numbers and publishes an event.
+``APPLY`` merges a batch of heartbeats or registrations (2 keys and one JSON argument each, after 3 common keys
+and 3 common arguments: fewer arguments cost the client less to pack) into their tags' status hashes, refreshes TTLs, marks the instances dirty for the SQL flush
+and publishes status changes; ``TRANSITION`` applies a sweep's status change only if the record did not move
+meanwhile; ``SCRAPE`` records a health scrape; ``PUBLISH`` numbers and publishes an event.
 """
 
 from __future__ import annotations
@@ -10,45 +11,53 @@ from __future__ import annotations
 __all__ = ["APPLY", "PUBLISH", "SCRAPE", "TRANSITION"]
 
 APPLY = """
-local rec = cjson.decode(ARGV[2])
-local old_raw = redis.call('HGET', KEYS[1], ARGV[1])
-local previous = false
-if old_raw then
-  local old = cjson.decode(old_raw)
-  previous = old.status
-  rec.id = old.id
-  if ARGV[11] == 'heartbeat' then
-    rec.registered_at = old.registered_at
-    rec.scrape_failures = old.scrape_failures
-    rec.last_scrape_at = old.last_scrape_at
-    if old.status == 'error' and old.scrape_failures >= tonumber(ARGV[10]) then
-      rec.status = 'error'
-      rec.reason = old.reason
+local status_ttl, metrics_ttl, channel = ARGV[1], ARGV[2], ARGV[3]
+local out = {}
+for i = 1, #ARGV - 3 do
+  local it = cjson.decode(ARGV[3 + i])
+  local kstatus, kmetrics = KEYS[2 + 2 * i], KEYS[3 + 2 * i]
+  local inst, mode, rec = it.instance, it.mode, it.record
+  local old_raw = redis.call('HGET', kstatus, inst)
+  local previous = false
+  if old_raw then
+    local old = cjson.decode(old_raw)
+    previous = old.status
+    rec.id = old.id
+    if mode == 'heartbeat' then
+      rec.registered_at = old.registered_at
+      rec.scrape_failures = old.scrape_failures
+      rec.last_scrape_at = old.last_scrape_at
+      if old.status == 'error' and old.scrape_failures >= it.threshold then
+        rec.status = 'error'
+        rec.reason = old.reason
+      end
+    end
+    if previous == rec.status then
+      rec.status_since = old.status_since
+      if mode == 'heartbeat' then rec.reason = old.reason end
     end
   end
-  if previous == rec.status then
-    rec.status_since = old.status_since
-    if ARGV[11] == 'heartbeat' then rec.reason = old.reason end
+  redis.call('HSET', kstatus, inst, cjson.encode(rec))
+  redis.call('EXPIRE', kstatus, status_ttl)
+  redis.call('HSET', kmetrics, inst, it.metrics)
+  redis.call('EXPIRE', kmetrics, metrics_ttl)
+  redis.call('SADD', KEYS[1], it.dirty)
+  redis.call('SADD', KEYS[2], it.tag)
+  if previous ~= rec.status or mode == 'register' then
+    local event = it.event
+    if mode == 'register' or not previous then
+      event.event = 'worker.registered'
+    end
+    event.seq = redis.call('INCR', KEYS[3])
+    event.data.status = rec.status
+    event.data.reason = rec.reason
+    if previous then event.data.previous_status = previous else event.data.previous_status = cjson.null end
+    redis.call('PUBLISH', channel, cjson.encode(event))
   end
+  out[#out + 1] = previous or ''
+  out[#out + 1] = rec.status
 end
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(rec))
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-redis.call('EXPIRE', KEYS[2], ARGV[5])
-redis.call('SADD', KEYS[3], ARGV[6])
-redis.call('SADD', KEYS[4], ARGV[7])
-if previous ~= rec.status or ARGV[11] == 'register' then
-  local event = cjson.decode(ARGV[8])
-  if ARGV[11] == 'register' or not previous then
-    event.event = 'worker.registered'
-  end
-  event.seq = redis.call('INCR', KEYS[5])
-  event.data.status = rec.status
-  event.data.reason = rec.reason
-  if previous then event.data.previous_status = previous else event.data.previous_status = cjson.null end
-  redis.call('PUBLISH', ARGV[9], cjson.encode(event))
-end
-return {previous or '', rec.status}
+return out
 """
 
 TRANSITION = """

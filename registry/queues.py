@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import anyio
 import structlog
 
-from registry.service import WorkerRegistryService
+from registry.service import WorkerRegistryService, pause_after
 from shared.broker import queue_depths
 
 __all__ = ["QueueMonitor"]
@@ -28,7 +30,8 @@ class QueueMonitor:
             return {}
         depths = await anyio.to_thread.run_sync(lambda: queue_depths(self.broker_url, tags))
         for tag in tags:
-            snap = await self.service.snapshot(tag)  # tag by tag: small snapshots, the event loop free between
+            started = time.perf_counter()
+            snap = await self.service.snapshot(tag)  # tag by tag: small snapshots, a measured pause between
             live = [m for m in snap.members(tag) if m.alive]
             completed = 0.0
             known = False
@@ -49,4 +52,5 @@ class QueueMonitor:
                     "instances": sorted(m.instance_id for m in live),
                 },
             )
+            await pause_after(started)
         return depths

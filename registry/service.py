@@ -28,11 +28,20 @@ from registry.scoring import FORMULA
 from registry.snapshot import Member, Snapshot, from_epoch
 from registry.store import Applied, HotStore, event_envelope
 
-__all__ = ["WorkerRegistryService"]
+__all__ = ["WorkerRegistryService", "pause_after"]
 
 log = structlog.get_logger(__name__)
 
-FLUSH_BATCH = 200
+FLUSH_BATCH = 100
+#: longest pause a background job takes between two increments (see ``pause_after``)
+MAX_PAUSE_S = 0.05
+
+
+async def pause_after(started: float) -> None:
+    """Measured pause of a background job: after an increment that began at ``started`` (``perf_counter``),
+    leave the event loop to requests for as long as the increment took (at most ``MAX_PAUSE_S``), so a job
+    never holds more than half of the loop (or of the GIL, when its SQL ran in a thread) while it runs."""
+    await anyio.sleep(min(time.perf_counter() - started, MAX_PAUSE_S))
 
 
 class WorkerRegistryService:
@@ -215,12 +224,16 @@ class WorkerRegistryService:
     async def flush(self) -> int:
         """Write-behind: persist dirty instances from Redis to SQL in batches; returns rows written.
 
-        Batches are small and the event loop gets a turn between them, so a flush of a large fleet never
-        holds heartbeats back for more than a few milliseconds.
+        Batches are small with a measured pause between them (``pause_after``), so a flush of a large fleet
+        never holds heartbeats back for more than a few milliseconds at a time. A flush takes as many
+        instances as were dirty when it began: those that heartbeat meanwhile wait for the next flush (a fleet
+        that re-dirties itself faster than the paced batches drain would otherwise keep one flush running).
         """
-        written = 0
-        while True:
-            items = await self.store.pop_dirty(FLUSH_BATCH)
+        written, budget = 0, await self.store.dirty_count()
+        while budget > 0:
+            started = time.perf_counter()
+            items = await self.store.pop_dirty(min(FLUSH_BATCH, budget))
+            budget -= FLUSH_BATCH
             if not items:
                 return written
             stored = await self.store.read_instances(items)
@@ -232,18 +245,21 @@ class WorkerRegistryService:
                 await self.store.mark_dirty(items)
                 raise
             written += len(rows)
-            if len(items) < FLUSH_BATCH:
+            if len(items) < FLUSH_BATCH or budget <= 0:
                 return written
-            await anyio.sleep(0)
+            await pause_after(started)
+        return written
 
     async def sweep(self) -> dict[str, int]:
         """Failure detection: persist and announce evaluated status changes, purge long-stopped instances.
 
-        Works tag by tag (a small snapshot each, the event loop free in between)."""
+        Works tag by tag (a small snapshot each, with a measured pause in between: ``pause_after``)."""
         await self.flush()
         counts = {"error": 0, "stopped": 0, "removed": 0}
         for tag in sorted(await self.tags()):
+            started = time.perf_counter()
             await self._sweep_tag(tag, counts)
+            await pause_after(started)
         if counts["error"] or counts["stopped"]:
             await self.flush()  # persist the transitions made in Redis now, not at the next flush
         return counts
@@ -285,7 +301,6 @@ class WorkerRegistryService:
             log.info("purged stopped instances", instances=[f"{t}/{i}" for t, i in items])
         if len(purge) == len(snap.members(tag)):
             await self.store.drop_tags([tag])  # nothing left of the tag anywhere
-        await anyio.sleep(0)
 
     async def _persist_transition(self, m: Member, now: float) -> bool:
         new, reason = m.evaluated.status, m.evaluated.reason
