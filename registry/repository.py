@@ -43,8 +43,10 @@ def upsert_rows(engine: Engine, rows: Sequence[Mapping[str, Any]], *, only_newer
         set_={name: excluded[name] for name in _UPDATABLE},
         where=(T.c.last_seen <= excluded.last_seen) if only_newer else None,
     )
+    # rows locked in one order by every writer (flushes of several processes, registrations): no deadlock cycle
+    ordered = sorted((dict(r) for r in rows), key=lambda r: (r["tag"], r["instance_id"]))
     with engine.begin() as conn:
-        conn.execute(stmt, [dict(r) for r in rows])
+        conn.execute(stmt, ordered)
     return len(rows)
 
 
