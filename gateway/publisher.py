@@ -19,7 +19,7 @@ from typing import Any
 import aio_pika
 import structlog
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange, ExchangeType
-from aio_pika.exceptions import AMQPError
+from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
 from celery import Celery
 
 from gateway.config import GatewaySettings
@@ -32,7 +32,8 @@ __all__ = ["Publisher", "client_app"]
 
 log = structlog.get_logger(__name__)
 
-_PUBLISH_ERRORS = (AMQPError, ConnectionError, OSError, TimeoutError, asyncio.TimeoutError)
+# ChannelInvalidStateError (a RuntimeError): the channel or connection closed under a publish
+_PUBLISH_ERRORS = (AMQPError, ChannelInvalidStateError, ConnectionError, OSError, TimeoutError, asyncio.TimeoutError)
 
 
 def client_app(settings: GatewaySettings) -> Celery:
@@ -105,11 +106,19 @@ class Publisher:
             timeout = self.settings.publish_timeout_s
             url = self.settings.rmq_url.get_secret_value()
             connection = await asyncio.wait_for(aio_pika.connect(url, timeout=timeout), timeout)
-            channel = await asyncio.wait_for(connection.channel(publisher_confirms=True), timeout)
+            try:
+                channel = await asyncio.wait_for(connection.channel(publisher_confirms=True), timeout)
+            except _PUBLISH_ERRORS:
+                await connection.close()
+                raise
             self._link = _Link(connection, channel)
             return self._link
 
-    async def _drop(self) -> None:
+    async def _drop(self, failed: _Link | None = None) -> None:
+        """Close the current link; with ``failed``, only if it is still that one (a concurrent publish may have
+        opened a new link since, which must stay)."""
+        if failed is not None and self._link is not failed:
+            return
         link, self._link = self._link, None
         if link is not None and not link.connection.is_closed:
             try:
@@ -149,7 +158,7 @@ class Publisher:
                 await asyncio.gather(*(self._write(link, m) for m in messages))
                 return
             except _PUBLISH_ERRORS:
-                await self._drop()
+                await self._drop(link)
                 raise
 
     async def publish(self, name: str, payload: dict[str, Any], task_id: str, headers: dict[str, str]) -> None:

@@ -123,3 +123,34 @@ def test_a_broker_that_refuses_connections_is_unavailable_fast(redis_url: str) -
         return loop.time() - started
 
     assert asyncio.run(attempt()) < 5.0
+
+
+def test_a_cut_link_is_unavailable_then_the_next_publish_reconnects(broker_url: str, redis_url: str, tcp_proxy) -> None:
+    """Through a cuttable proxy to the session's RabbitMQ: published, then the link cut (503, many concurrent
+    publishes at once: none hangs, none escapes as a 500), then back: the next publishes reconnect and go out."""
+    from tests.support.faults import proxy_for, through
+
+    proxy = proxy_for(broker_url, tcp_proxy)
+    settings = _settings(through(broker_url, proxy), redis_url).model_copy(
+        update={"publish_timeout_s": 2.0, "publish_retries": 1}
+    )
+
+    async def scenario() -> tuple[list[str], list[str]]:
+        publisher = Publisher(settings)
+        try:
+            await publisher.publish(TASK, PAYLOAD, str(uuid.uuid4()), {})
+            proxy.cut()
+            cut = await asyncio.gather(
+                *(publisher.publish(TASK, PAYLOAD, str(uuid.uuid4()), {}) for _ in range(20)), return_exceptions=True
+            )
+            proxy.restore()
+            back = await asyncio.gather(
+                *(publisher.publish(TASK, PAYLOAD, str(uuid.uuid4()), {}) for _ in range(20)), return_exceptions=True
+            )
+            return [type(r).__name__ for r in cut], [type(r).__name__ for r in back]
+        finally:
+            await publisher.close()
+
+    during, after = asyncio.run(asyncio.wait_for(scenario(), 60))
+    assert set(during) == {"UnavailableError"}, during
+    assert set(after) == {"NoneType"}, after
