@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import random
 import subprocess
 import threading
 import time
@@ -20,18 +19,16 @@ from typing import Any
 
 import httpx
 import psycopg
-import redis
 
 from bench.gateway import gateway_process
 from bench.load_payloads import SLACK_CHANNELS
 from bench.support import BenchBroker
-from tests.conftest import REDIS_BASE
 from tests.email_send.smtpd import SmtpServer, make_certificate
 from tests.fakes.anaf import FakeAnafServer, FakeAnafState
+from tests.fakes.anaf.env import client_env
 from tests.fakes.anaf.reges import book as reges_book
 from tests.fakes.slack import TOKEN, FakeSlack
 from tests.schemadata import installed
-from tests.support.redisdb import LOCK_PREFIX
 from tests.support.workers import WorkerProcess, free_port
 
 __all__ = ["WORKERS", "LoadStack", "Prometheus"]
@@ -130,44 +127,10 @@ def _database() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@contextlib.contextmanager
-def _locked_redis_db(owner: str) -> Iterator[str]:
-    """A Redis DB no one else has locked, locked for the run (the registry tests' lock: they wipe ``wrk:*`` in the
-    DB they lock, which would delete the gateway's task records and turn GET /v1/tasks/{id} into 404s)."""
-    admin = redis.Redis.from_url(f"{REDIS_BASE}/0")
-    try:
-        chosen = next(
-            n for n in random.sample(range(1, 16), 15) if admin.set(f"{LOCK_PREFIX}{n}", owner, nx=True, ex=3600)
-        )
-        try:
-            yield f"{REDIS_BASE}/{chosen}"
-        finally:
-            if admin.get(f"{LOCK_PREFIX}{chosen}") == owner.encode():
-                admin.delete(f"{LOCK_PREFIX}{chosen}")
-    finally:
-        admin.close()
-
-
 def _anaf_env(anaf: FakeAnafServer, workdir: Path) -> dict[str, str]:
     """ANAF clients pointed at the fake, with a token pair it issued (as tests/flows' ``anaf_worker_env``)."""
-    cert = workdir / "anaf-signing.pem"
-    cert.write_bytes(anaf.state.identity.certificate_pem)
-    with anaf.state.lock:
-        tokens = anaf.state.issue_tokens("fake-client-id")
-    url = anaf.url
     return {
-        "ANAF_ENVIRONMENT": "test",
-        "ANAF_REGISTRY_URL": f"{url}/api/PlatitorTvaRest/v9/tva",
-        "ANAF_API_BASE_URL": url,
-        "ANAF_PUBLIC_BASE_URL": url,
-        "ANAF_OAUTH_BASE_URL": f"{url}/anaf-oauth2/v1",
-        "ANAF_CLIENT_ID": "fake-client-id",
-        "ANAF_CLIENT_SECRET": "fake-client-secret",
-        "ANAF_REDIRECT_URI": "https://localhost:8443/callback",
-        "ANAF_SIGNING_CERTS": str(cert),
-        "ANAF_REDIS_NAMESPACE": uuid.uuid4().hex[:8],
-        "ANAF_ACCESS_TOKEN": tokens["access_token"],
-        "ANAF_REFRESH_TOKEN": tokens["refresh_token"],
+        **client_env(anaf, workdir),
         "ANAF_TAXPAYER_WAIT_TIMEOUT_S": "100",
         "ANAF_EFACTURA_POLL_SCHEDULE_S": "[1, 2]",
         "ANAF_ETRANSPORT_INLINE_POLL_DELAYS": "[0.2, 0.4, 0.8]",
@@ -231,10 +194,8 @@ class LoadStack:
             env.update(self.smtp.env(), EMAIL_FROM="facturi@furnizor.ro", EMAIL_FROM_NAME="Furnizor Exemplu SRL")
         return env
 
-    def start(self, tags: list[str], *, publish_threads: int = 8) -> LoadStack:
+    def start(self, tags: list[str]) -> LoadStack:
         self.broker = self._exit.enter_context(BenchBroker(self.workdir))
-        # workers and gateway get the locked DB (BenchBroker's own client, unused here, keeps its random one)
-        self.broker.redis_url = self._exit.enter_context(_locked_redis_db(f"load-{uuid.uuid4().hex[:8]}"))
         env = self.broker.worker_env(DATABASE_URL=self._exit.enter_context(_database()))
         env.update(self._fakes_env(tags), PDF_RENDER_POOL_SIZE=str(WORKERS["pdf.render"][0]))
         env["QUEUE_LENGTH_CACHE_SECONDS"] = "2"  # the scrape interval: depth "back to 0" is seen within seconds
@@ -247,7 +208,7 @@ class LoadStack:
             worker.wait_ready(180)
         self.secret = uuid.uuid4().hex + uuid.uuid4().hex
         self.gateway_url = self._exit.enter_context(
-            gateway_process(self.broker, self.secret, publish_threads, 1, self.workdir / "gateway.log")
+            gateway_process(self.broker, self.secret, 256, 1, self.workdir / "gateway.log")
         )
         self.prometheus = Prometheus(self.workdir, {tag: w.port for tag, w in self.workers.items()})
         self._exit.callback(self.prometheus.stop)

@@ -37,6 +37,18 @@ def _rabbitmqctl(*args: str) -> None:
     subprocess.run([*prefix, "rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
+@contextlib.contextmanager
+def temporary_vhost(vhost: str) -> Iterator[str]:
+    """A RabbitMQ vhost ``vhost`` for guest, deleted on exit; yields its AMQP URL."""
+    _rabbitmqctl("add_vhost", vhost)
+    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    try:
+        yield f"amqp://guest:guest@{RMQ_HOST}:{RMQ_PORT}/{quote(vhost, safe='')}"
+    finally:
+        with contextlib.suppress(Exception):
+            _rabbitmqctl("delete_vhost", vhost)
+
+
 @pytest.fixture(scope="session")
 def rabbit_vhost() -> Iterator[str]:
     """A RabbitMQ vhost of this session (deleted at the end), so parallel runs never share queues.

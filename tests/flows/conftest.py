@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.anaf import FakeAnafServer, FakeAnafState
+from tests.fakes.anaf.env import client_env
 from tests.support.workers import WorkerProcess
 
 
@@ -81,25 +81,7 @@ def anaf_worker_env(
     module_anaf: FakeAnafServer, redis_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, str]:
     """ANAF clients pointed at the module's fake, with a token pair it issued (the OAuth bootstrap's outcome)."""
-    cert = tmp_path_factory.mktemp("anaf") / "anaf-signing.pem"
-    cert.write_bytes(module_anaf.state.identity.certificate_pem)
-    url = module_anaf.url
-    with module_anaf.state.lock:
-        tokens = module_anaf.state.issue_tokens("fake-client-id")
-    return {
-        "ANAF_ENVIRONMENT": "test",
-        "ANAF_REGISTRY_URL": f"{url}/api/PlatitorTvaRest/v9/tva",
-        "ANAF_API_BASE_URL": url,
-        "ANAF_PUBLIC_BASE_URL": url,
-        "ANAF_OAUTH_BASE_URL": f"{url}/anaf-oauth2/v1",
-        "ANAF_CLIENT_ID": "fake-client-id",
-        "ANAF_CLIENT_SECRET": "fake-client-secret",
-        "ANAF_REDIRECT_URI": "https://localhost:8443/callback",
-        "ANAF_SIGNING_CERTS": str(cert),
-        "ANAF_REDIS_NAMESPACE": uuid.uuid4().hex[:8],
-        "ANAF_ACCESS_TOKEN": tokens["access_token"],
-        "ANAF_REFRESH_TOKEN": tokens["refresh_token"],
-    }
+    return client_env(module_anaf, tmp_path_factory.mktemp("anaf"))
 
 
 @pytest.fixture(scope="module")

@@ -3,28 +3,22 @@ and helpers to read what it published."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
-from urllib.parse import quote
 
 import httpx
 import pytest
 from kombu import Connection
 
 from celeryconfig import QUEUES, task_queue
-from tests.conftest import RMQ_HOST, RMQ_PORT, SESSION, _rabbitmqctl
+from tests.conftest import SESSION, temporary_vhost
 from tests.support.gateway import GatewayServer
 
 
 @pytest.fixture(scope="session")
 def gateway_broker_url() -> Iterator[str]:
     """Tasks sent by the gateway tests stay in this vhost (no other test's worker ever consumes them)."""
-    vhost = f"wc-test-gw-{SESSION}"
-    _rabbitmqctl("add_vhost", vhost)
-    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    yield f"amqp://guest:guest@{RMQ_HOST}:{RMQ_PORT}/{quote(vhost, safe='')}"
-    with contextlib.suppress(Exception):
-        _rabbitmqctl("delete_vhost", vhost)
+    with temporary_vhost(f"wc-test-gw-{SESSION}") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -4,13 +4,11 @@ routing and ``task-sent`` event, read back from a real RabbitMQ (a vhost of this
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import secrets
 import uuid
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from kombu import Connection, Exchange, Queue
@@ -18,7 +16,7 @@ from kombu import Connection, Exchange, Queue
 from gateway.config import GatewaySettings
 from gateway.errors import UnavailableError
 from gateway.publisher import Publisher, client_app
-from tests.conftest import RMQ_HOST, RMQ_PORT, _rabbitmqctl
+from tests.conftest import temporary_vhost
 
 TASK = "notify.slack"
 PAYLOAD = {"text": "Factura FCT-1 a fost încasată", "channel": "#facturi", "token_hint": "x"}
@@ -29,12 +27,8 @@ VOLATILE_EVENT = {"uuid", "root_id", "clock", "timestamp", "local_received"}
 
 @pytest.fixture(scope="module")
 def empty_vhost_url() -> Iterator[str]:
-    vhost = f"wc-gateway-message-{uuid.uuid4().hex[:8]}"
-    _rabbitmqctl("add_vhost", vhost)
-    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    yield f"amqp://guest:guest@{RMQ_HOST}:{RMQ_PORT}/{quote(vhost, safe='')}"
-    with contextlib.suppress(Exception):
-        _rabbitmqctl("delete_vhost", vhost)
+    with temporary_vhost(f"wc-gateway-message-{uuid.uuid4().hex[:8]}") as url:
+        yield url
 
 
 def _settings(url: str, redis_url: str) -> GatewaySettings:
