@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, and_, delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from registry.models import WorkerStatus
 
@@ -27,6 +28,9 @@ T: Table = WorkerStatus.__table__  # type: ignore[assignment]
 
 #: Columns of a row dict, in table order.
 ROW_FIELDS: tuple[str, ...] = tuple(c.name for c in T.columns)
+#: a unique violation from a concurrent insert of the same new row is retried this many times in all
+_UPSERT_ATTEMPTS = 3
+_UNIQUE_VIOLATION = "23505"
 _UPDATABLE = tuple(name for name in ROW_FIELDS if name not in ("id", "tag", "instance_id"))
 
 
@@ -45,9 +49,19 @@ def upsert_rows(engine: Engine, rows: Sequence[Mapping[str, Any]], *, only_newer
     )
     # rows locked in one order by every writer (flushes of several processes, registrations): no deadlock cycle
     ordered = sorted((dict(r) for r in rows), key=lambda r: (r["tag"], r["instance_id"]))
-    with engine.begin() as conn:
-        conn.execute(stmt, ordered)
-    return len(rows)
+    for attempt in range(1, _UPSERT_ATTEMPTS + 1):
+        try:
+            with engine.begin() as conn:
+                conn.execute(stmt, ordered)
+            return len(rows)
+        except IntegrityError as exc:
+            # ON CONFLICT arbitrates on (tag, instance_id) only: two writers inserting the same new instance at
+            # once (a registration and a flush, or two API processes) can both pass that check, and the later
+            # one then hits the primary key (same id) instead of updating. Once the first has committed, the
+            # same statement takes the update path: run it again.
+            if getattr(exc.orig, "sqlstate", None) != _UNIQUE_VIOLATION or attempt == _UPSERT_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
 
 
 def load_rows(

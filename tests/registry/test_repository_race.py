@@ -1,0 +1,76 @@
+"""Concurrent upserts of the same new instance (a registration's write-through in an API process racing the
+write-behind flush of the jobs process, or of another API process) must both land, not raise.
+
+PostgreSQL's ``INSERT ... ON CONFLICT (tag, instance_id)`` only arbitrates on that index: two statements that
+insert the same new row at once can pass the arbiter check together, and the second then fails on the primary
+key (same ``id``) with a unique violation instead of updating. Found by bench/registry_heartbeats.py with two API
+processes and the jobs process apart (a 500 on registration).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine
+
+from registry import repository
+
+pytestmark = pytest.mark.usefixtures("clean_registry")
+
+WRITERS = 4
+ROWS = 150
+
+
+def row(instance: str, row_id: str, seen: datetime) -> dict[str, Any]:
+    return {
+        "id": row_id,
+        "tag": "pdf.render",
+        "instance_id": instance,
+        "version": "1.0.0",
+        "status": "running",
+        "reason": None,
+        "health_endpoint": None,
+        "health_score": 100,
+        "scrape_failures": 0,
+        "registered_at": seen,
+        "last_seen": seen,
+        "status_since": seen,
+        "last_scrape_at": None,
+        "metrics": {},
+        "updated_at": seen,
+    }
+
+
+def test_writers_racing_on_a_new_instance_all_land(registry_pg_url: str) -> None:
+    engines = [create_engine(registry_pg_url, pool_size=1) for _ in range(WRITERS)]
+    base = datetime.now(UTC)
+    ids = [str(uuid.uuid4()) for _ in range(ROWS)]
+    barrier = threading.Barrier(WRITERS)
+    errors: list[BaseException] = []
+
+    def writer(w: int) -> None:
+        for i in range(ROWS):
+            barrier.wait()
+            try:  # the same row (same id) from every writer at once, each a little newer
+                repository.upsert_rows(engines[w], [row(f"race-{i}", ids[i], base + timedelta(microseconds=w))])
+            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(WRITERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    try:
+        assert not errors, f"{len(errors)} of {WRITERS * ROWS} upserts failed, e.g. {errors[0]!r:.300}"
+        rows = repository.load_rows(engines[0], tag="pdf.render")
+        assert len(rows) == ROWS
+        newest = base + timedelta(microseconds=WRITERS - 1)
+        assert all(r["last_seen"] == newest for r in rows), "the newest write must win"
+    finally:
+        for engine in engines:
+            engine.dispose()
