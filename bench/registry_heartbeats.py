@@ -11,11 +11,17 @@ keep-alive client of ``bench/rawhttp.py`` (``--client aiohttp`` for aiohttp: ~4x
 per heartbeat of the API, jobs, client, Redis and PostgreSQL processes and how busy the whole machine was.
 
     python bench/registry_heartbeats.py [--instances 1000] [--rate 1700] [--duration 20] [--scale]
+                                        [--cpu-limit 0.4] [--unlimited]
 
 It runs the same load twice, same run: jobs inside the API process, then jobs in their own process
-(`workers-core registry jobs`, the deployed shape); ``--scale`` then ramps the offered rate against one and two
-API processes (jobs apart) and prints the highest rate each serves with p99 < 50 ms, the highest it sustains
-at any p99, and per-core figures from the CPU per heartbeat (the client, Redis and PostgreSQL share the cores).
+(`workers-core registry jobs`, the deployed shape). ``--scale`` then shows horizontal scale the way a cluster
+has it: every API process limited to ``--cpu-limit`` CPUs, like a pod's ``limits.cpu`` (a CFS quota per process,
+``bench/cpulimit.py``), so that one and two processes are compared at the same budget per process while the
+client, Redis and PostgreSQL keep the rest of the machine. It ramps one process by 10 % steps to the highest rate
+it serves with p99 < 50 ms (R1), then two processes from 1.8 x R1 up, and prints the ratio of the two highest
+rates with p99 < 50 ms. On two unlimited processes the ratio measures the machine's cores, not the registry:
+the whole stack needs ~300-380 us of CPU per heartbeat, so 2 cores cap any number of processes at ~5,300-6,600/s
+(``--unlimited`` still ramps them, with per-core figures).
 
 The last line is ``registry heartbeats: N/s p99 X ms (target >= 1500/s, < 50 ms)``.
 """
@@ -35,7 +41,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +53,7 @@ import redis
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.cpulimit import CpuLimit  # noqa: E402
 from bench.rawhttp import CpuProbe, HeartbeatPool, build_request  # noqa: E402
 from registry.auth import SCOPE_ADMIN, mint_token  # noqa: E402
 from registry.config import RegistrySettings  # noqa: E402
@@ -143,11 +150,18 @@ def _wait_ready(proc: subprocess.Popen[bytes], url: str) -> None:
 
 @contextlib.contextmanager
 def registry_server(
-    database_url: str, redis_url: str, secret: str, *, api_processes: int = 1, jobs_process: bool = False
+    database_url: str,
+    redis_url: str,
+    secret: str,
+    *,
+    api_processes: int = 1,
+    jobs_process: bool = False,
+    limit: CpuLimit | None = None,
 ) -> Iterator[tuple[list[str], str | None, list[int], int | None]]:
     """``api_processes`` registry API processes (jobs inside unless ``jobs_process``) and optionally the jobs
     process (``workers-core registry jobs``); yields the API URLs, the jobs process's metrics URL, the API
-    processes' pids and the jobs process's pid."""
+    processes' pids and the jobs process's pid. With ``limit``, each API process runs in its own cgroup limited
+    to ``limit.cores`` CPUs (a pod's ``limits.cpu``); the jobs process is not limited."""
     procs: list[subprocess.Popen[bytes]] = []
     urls: list[str] = []
     jobs_url = None
@@ -167,7 +181,9 @@ def registry_server(
                 REGISTRY_PORT=str(port),
                 REGISTRY_JOBS_ENABLED="false" if jobs_process else "true",
             )
-            procs.append(subprocess.Popen([sys.executable, "-m", "registry.cli", "serve"], cwd=REPO, env=env))
+            preexec = limit.preexec(f"api{len(urls)}") if limit is not None else None
+            command = [sys.executable, "-m", "registry.cli", "serve"]
+            procs.append(subprocess.Popen(command, cwd=REPO, env=env, preexec_fn=preexec))
             urls.append(f"http://127.0.0.1:{port}")
             _wait_ready(procs[-1], urls[-1] + "/readyz")
         api_pids = [p.pid for p in procs[1 if jobs_process else 0 :]]
@@ -372,16 +388,20 @@ def report(label: str, result: dict[str, Any]) -> dict[str, float]:
     return f
 
 
-def measure(args: argparse.Namespace, *, rate: float, duration: float, api: int, split: bool) -> dict[str, Any]:
-    """One run on a fresh database and Redis DB: ``api`` API processes, jobs inline or in their own process."""
+def measure(
+    args: argparse.Namespace, *, rate: float, duration: float, api: int, split: bool, cores: float | None = None
+) -> dict[str, Any]:
+    """One run on a fresh database and Redis DB: ``api`` API processes, jobs inline or in their own process; with
+    ``cores``, each API process limited to that many CPUs (``bench/cpulimit.py``)."""
     secret = secrets.token_urlsafe(48)
     token = mint_token(
         RegistrySettings(jwt_secret=secret, workers_core_env="test"), subject="bench", scopes=[SCOPE_ADMIN], ttl=3600
     )
     with (
+        CpuLimit(cores) if cores else contextlib.nullcontext() as limit,
         own_postgres() as database_url,
         own_redis_db() as redis_url,
-        registry_server(database_url, redis_url, secret, api_processes=api, jobs_process=split) as servers,
+        registry_server(database_url, redis_url, secret, api_processes=api, jobs_process=split, limit=limit) as servers,
     ):
         urls, jobs_url, api_pids, jobs_pid = servers
         with redis.Redis.from_url(redis_url) as r:
@@ -391,7 +411,7 @@ def measure(args: argparse.Namespace, *, rate: float, duration: float, api: int,
             import uvloop
 
             uvloop.install()
-        return asyncio.run(
+        result = asyncio.run(
             run(
                 urls,
                 token,
@@ -405,6 +425,9 @@ def measure(args: argparse.Namespace, *, rate: float, duration: float, api: int,
                 probe=probe,
             )
         )
+        if limit is not None:
+            result["throttled"] = [CpuLimit.throttled(group) for group in limit.groups]
+        return result
 
 
 def per_heartbeat(result: dict[str, Any]) -> dict[str, float]:
@@ -413,20 +436,32 @@ def per_heartbeat(result: dict[str, Any]) -> dict[str, float]:
     return {role: seconds / n * 1e6 for role, seconds in result.get("cpu", {}).items()}
 
 
-def capacity(args: argparse.Namespace, api: int) -> tuple[float, float, float, dict[str, float]]:
-    """Ramp the offered rate against ``api`` processes: the highest rate served with p99 < 50 ms and no error,
-    its p99, the highest rate sustained at all (>= 97 % of the offer, no error, any p99) and the CPU per
-    heartbeat of the last rate measured."""
+def capacity(
+    args: argparse.Namespace, api: int, ramp: Sequence[float], cores: float | None = None
+) -> tuple[float, float, float, dict[str, float]]:
+    """Ramp the offered rate against ``api`` processes (each limited to ``cores`` CPUs when given): the highest rate
+    served with p99 < 50 ms and no error, its p99, the highest rate sustained at all (>= 97 % of the offer, no
+    error, any p99) and the CPU per heartbeat of the last rate measured."""
     best, best_p99, sustained, cpu = 0.0, 0.0, 0.0, {}
-    for rate in args.ramp:
-        f = summarize(result := measure(args, rate=rate, duration=args.step_duration, api=api, split=True))
+    for rate in ramp:
+        result = measure(args, rate=rate, duration=args.step_duration, api=api, split=True, cores=cores)
+        f = summarize(result)
         kept = result["errors"] == 0 and f["throughput"] >= 0.97 * rate
         step_cpu = per_heartbeat(result)
         ours = sum(v for k, v in step_cpu.items() if k != "machine")
+        throttled = ""
+        if result.get("throttled"):
+            throttled = (
+                "; throttled in "
+                + ", ".join(f"{hit / max(periods, 1) * 100:.0f} %" for periods, hit in result["throttled"])
+                + " of the 10 ms periods"
+            )
         print(
-            f"  {api} API process(es) at {rate:.0f}/s offered: {f['throughput']:.0f}/s, p99 {f['p99']:.1f} ms; "
-            f"CPU per heartbeat: API {step_cpu.get('api', 0):.0f} us, all of the run {ours:.0f} us, machine "
-            f"{step_cpu.get('machine', 0) * f['throughput'] / 1e6:.2f} of {os.cpu_count()} cores busy"
+            f"  {api} API process(es){f' limited to {cores:g} CPU each' if cores else ''} at {rate:.0f}/s offered: "
+            f"{f['throughput']:.0f}/s, {result['errors']} errors, p99 {f['p99']:.1f} ms; CPU per heartbeat: API "
+            f"{step_cpu.get('api', 0):.0f} us ({step_cpu.get('api', 0) * f['throughput'] / 1e6:.2f} cores), all of the "
+            f"run {ours:.0f} us, machine {step_cpu.get('machine', 0) * f['throughput'] / 1e6:.2f} of "
+            f"{os.cpu_count()} cores busy{throttled}"
         )
         cpu = step_cpu
         if not kept:
@@ -434,7 +469,31 @@ def capacity(args: argparse.Namespace, api: int) -> tuple[float, float, float, d
         sustained = f["throughput"]
         if f["p99"] < 50:
             best, best_p99 = f["throughput"], f["p99"]
+        elif cores:
+            break  # a limited process past its p99 only gets slower: the next step says nothing new
     return best, best_p99, sustained, cpu
+
+
+def limited_scale(args: argparse.Namespace) -> tuple[float, bool]:
+    """Horizontal scale with each API process limited to ``--cpu-limit`` CPUs: ramp one process by 10 % steps to
+    the highest rate it serves with p99 < 50 ms (R1), then two processes from 1.8 x R1 up: the ratio of the
+    highest rates with p99 < 50 ms. Returns (ratio, whether 2 processes served 1.8 x R1 with p99 < 50 ms)."""
+    cores = args.cpu_limit
+    ramp1 = [args.limited_start * 1.1**i for i in range(40)]
+    one, one_p99, _, one_cpu = capacity(args, 1, [round(r) for r in ramp1], cores)
+    if not one:
+        print(f"registry scale (limited to {cores:g} CPU per process): 1 process reached no p99 < 50 ms step")
+        return 0.0, False
+    ramp2 = [round(one * 1.8 * 1.05**i) for i in range(20)]
+    two, two_p99, _, two_cpu = capacity(args, 2, ramp2, cores)
+    ratio = two / one
+    print(f"per core ({per_core('1 process', one_cpu)}; {per_core('2 processes', two_cpu)})")
+    print(
+        f"registry scale, each API process limited to {cores:g} CPU (a pod's limits.cpu; CFS period 10 ms): "
+        f"2 processes {two:.0f}/s (p99 {two_p99:.1f} ms) vs 1 process {one:.0f}/s (p99 {one_p99:.1f} ms) = "
+        f"{ratio:.2f} x (target >= 1.8, p99 < 50 ms)"
+    )
+    return ratio, two >= 1.8 * one * 0.97
 
 
 def per_core(label: str, cpu: dict[str, float]) -> str:
@@ -446,6 +505,21 @@ def per_core(label: str, cpu: dict[str, float]) -> str:
         f"{label}: API {api:.0f} us/heartbeat = {1e6 / max(api, 1e-9):.0f}/s per API core; with client, jobs, "
         f"Redis and PostgreSQL {ours:.0f} us = {1e6 / max(ours, 1e-9):.0f}/s per core of the machine"
     )
+
+
+def single(args: argparse.Namespace) -> tuple[dict[str, float], bool]:
+    """The offered rate against one API process, jobs inline then apart; the jobs-apart figures and the verdict."""
+    inline = report(
+        "jobs in the API process", measure(args, rate=args.rate, duration=args.duration, api=1, split=False)
+    )
+    split_result = measure(args, rate=args.rate, duration=args.duration, api=1, split=True)
+    split = report("jobs in their own process", split_result)
+    print(
+        f"p99 with the jobs apart: {split['p99']:.1f} ms vs {inline['p99']:.1f} ms inline "
+        f"(ratio {split['p99'] / max(inline['p99'], 1e-9):.2f})"
+    )
+    ok = split["throughput"] >= 1500 and split["p99"] < 50 and split["list_p99"] < 50 and split_result["errors"] == 0
+    return split, ok
 
 
 def main() -> int:
@@ -461,36 +535,48 @@ def main() -> int:
     parser.add_argument("--scale", action="store_true", help="also ramp 1 vs 2 API processes (horizontal scale)")
     parser.add_argument("--ramp", type=float, nargs="+", default=[1500, 2000, 2500, 3000, 3500, 4000, 5000])
     parser.add_argument("--step-duration", type=float, default=8.0)
+    parser.add_argument(
+        "--cpu-limit",
+        type=float,
+        default=0.3,
+        help="with --scale: CPUs per API process for the limited scale test (0: skip it; needs cgroups)",
+    )
+    parser.add_argument("--limited-start", type=float, default=300.0, help="first rate of the limited ramp")
+    parser.add_argument("--unlimited", action="store_true", help="with --scale: also ramp unlimited processes")
+    parser.add_argument("--scale-only", action="store_true", help="with --scale: skip the 1,700/s runs")
     args = parser.parse_args()
 
     print(f"instances: {args.instances}, offered rate: {args.rate:.0f}/s, duration: {args.duration:.0f} s")
-    inline = report(
-        "jobs in the API process", measure(args, rate=args.rate, duration=args.duration, api=1, split=False)
-    )
-    split_result = measure(args, rate=args.rate, duration=args.duration, api=1, split=True)
-    split = report("jobs in their own process", split_result)
-    print(
-        f"p99 with the jobs apart: {split['p99']:.1f} ms vs {inline['p99']:.1f} ms inline "
-        f"(ratio {split['p99'] / max(inline['p99'], 1e-9):.2f})"
-    )
-    ok = split["throughput"] >= 1500 and split["p99"] < 50 and split["list_p99"] < 50 and split_result["errors"] == 0
-    if args.scale:
-        print(f"horizontal scale (jobs apart, ramp {', '.join(f'{r:.0f}' for r in args.ramp)}/s):")
-        one, one_p99, one_max, one_cpu = capacity(args, 1)
-        two, two_p99, two_max, two_cpu = capacity(args, 2)
-        ratio = two / one if one else 0.0
+    split: dict[str, float] | None = None
+    ok = True
+    if not (args.scale and args.scale_only):
+        split, ok = single(args)
+
+    if args.scale and args.cpu_limit:
+        if (why := CpuLimit.unavailable()) is not None:
+            print(f"registry scale (limited): not measured: {why}")
+            ok = False
+        else:
+            print(f"horizontal scale, each API process limited to {args.cpu_limit:g} CPU (jobs apart):")
+            _, scaled = limited_scale(args)
+            ok = ok and scaled
+    if args.scale and args.unlimited:
+        print(f"horizontal scale, unlimited (jobs apart, ramp {', '.join(f'{r:.0f}' for r in args.ramp)}/s):")
+        one, one_p99, one_max, one_cpu = capacity(args, 1, args.ramp)
+        two, two_p99, two_max, two_cpu = capacity(args, 2, args.ramp)
         print(
             f"sustained at any p99: 2 processes {two_max:.0f}/s vs 1 process {one_max:.0f}/s "
             f"= {two_max / max(one_max, 1e-9):.2f} x"
         )
         print(f"per core ({per_core('1 process', one_cpu)}; {per_core('2 processes', two_cpu)})")
         print(
-            f"registry scale: 2 processes {two:.0f}/s (p99 {two_p99:.1f} ms) vs 1 process {one:.0f}/s "
-            f"(p99 {one_p99:.1f} ms) = {ratio:.2f} x (target >= 1.8, p99 < 50 ms; {os.cpu_count()} cores, "
-            "client included)"
+            f"registry scale, unlimited: 2 processes {two:.0f}/s (p99 {two_p99:.1f} ms) vs 1 process {one:.0f}/s "
+            f"(p99 {one_p99:.1f} ms) = {two / one if one else 0.0:.2f} x ({os.cpu_count()} cores shared with the "
+            "client, Redis and PostgreSQL)"
         )
     print(f"verdict: {'PASS' if ok else 'FAIL'}")
-    print(f"registry heartbeats: {split['throughput']:.0f}/s p99 {split['p99']:.1f} ms (target >= 1500/s, < 50 ms)")
+    if split is not None:
+        print(f"registry heartbeats: {split['throughput']:.0f}/s p99 {split['p99']:.1f} ms (target >= 1500/s, < 50 ms)")
     return 0 if ok else 1
 
 
