@@ -91,7 +91,7 @@ def gateway_process(broker: BenchBroker, secret: str, inflight: int, processes: 
         GATEWAY_TENANT_RATE_PER_SECOND="1000000",
         GATEWAY_TENANT_RATE_BURST="1000000",
         GATEWAY_PUBLISH_INFLIGHT=str(inflight),
-        LOG_LEVEL="WARNING",
+        LOG_LEVEL="INFO",  # as deployed: one JSON line per accepted task
         PYTHONPATH=str(REPO),
     )
     with log.open("wb") as out:

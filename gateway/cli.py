@@ -47,11 +47,12 @@ def serve(host: str | None, port: int | None, workers: int | None, access_log: b
     with settings_guard("gateway"):
         settings = get_settings()
     configure_logging(settings.log_level, "console" if settings.log_format == "console" else "json")
-    gc.freeze()
     processes = workers or settings.workers
+    # several processes import the factory each (they share nothing but Redis and the broker)
+    app = "gateway.main:process_app" if processes > 1 else create_app(settings)
+    gc.freeze()  # start-up objects never become garbage: keep them out of every collection
     uvicorn.run(
-        # several processes import the factory each (they share nothing but Redis and the broker)
-        "gateway.main:create_app" if processes > 1 else create_app(settings),
+        app,
         factory=processes > 1,
         workers=processes,
         host=host or settings.host,

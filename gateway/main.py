@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,8 +14,9 @@ from gateway.catalog import Catalog
 from gateway.config import GatewaySettings, get_settings
 from gateway.runtime import Runtime
 from shared.http_limits import HTTPLimits
+from shared.logging import configure_logging
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "process_app"]
 
 DESCRIPTION = (
     "Task gateway of workers-core: `POST /v1/tasks/{name}` validates the body against the task's committed "
@@ -48,4 +50,15 @@ def create_app(settings: GatewaySettings | None = None, *, catalog: Catalog | No
     )
     app.add_middleware(RequestContext)
     app.include_router(router)
+    return app
+
+
+def process_app() -> FastAPI:
+    """The factory each process of ``gateway serve --workers N`` imports. A spawned process starts with nothing of
+    its parent's set-up: without this, its logs were structlog's default (console text at every level, whatever
+    ``LOG_LEVEL`` and ``LOG_FORMAT`` said) and its start-up objects were left to the collector."""
+    settings = get_settings()
+    configure_logging(settings.log_level, "console" if settings.log_format == "console" else "json")
+    app = create_app(settings)
+    gc.freeze()  # start-up objects never become garbage: keep them out of every collection
     return app
