@@ -11,7 +11,7 @@ keep-alive client of ``bench/rawhttp.py`` (``--client aiohttp`` for aiohttp: ~4x
 per heartbeat of the API, jobs, client, Redis and PostgreSQL processes and how busy the whole machine was.
 
     python bench/registry_heartbeats.py [--instances 1000] [--rate 1700] [--duration 20] [--scale]
-                                        [--cpu-limit 0.4] [--unlimited]
+                                        [--cpu-limit 0.4] [--unlimited] [--scale-only]
 
 It runs the same load twice, same run: jobs inside the API process, then jobs in their own process
 (`workers-core registry jobs`, the deployed shape). ``--scale`` then shows horizontal scale the way a cluster
@@ -538,10 +538,10 @@ def main() -> int:
     parser.add_argument(
         "--cpu-limit",
         type=float,
-        default=0.3,
+        default=0.4,
         help="with --scale: CPUs per API process for the limited scale test (0: skip it; needs cgroups)",
     )
-    parser.add_argument("--limited-start", type=float, default=300.0, help="first rate of the limited ramp")
+    parser.add_argument("--limited-start", type=float, default=400.0, help="first rate of the limited ramp")
     parser.add_argument("--unlimited", action="store_true", help="with --scale: also ramp unlimited processes")
     parser.add_argument("--scale-only", action="store_true", help="with --scale: skip the 1,700/s runs")
     args = parser.parse_args()
