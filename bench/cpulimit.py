@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 __all__ = ["CpuLimit"]
@@ -87,7 +88,7 @@ class CpuLimit:
         """The cgroups created so far, in order."""
         return list(self._groups)
 
-    def preexec(self, name: str):  # type: ignore[no-untyped-def]
+    def preexec(self, name: str) -> Callable[[], None]:
         """A ``subprocess.Popen(preexec_fn=...)`` that moves the child into a new limited cgroup before exec."""
         procs = self.group(name) / "cgroup.procs"
 

@@ -39,8 +39,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
@@ -49,7 +47,7 @@ from gateway.auth import mint_token  # noqa: E402
 from gateway.config import GatewaySettings  # noqa: E402
 from gateway.ids import new_task_id  # noqa: E402
 from gateway.publisher import client_app  # noqa: E402
-from tests.support.workers import free_port  # noqa: E402
+from tests.support.workers import free_port, http_ready  # noqa: E402
 
 PAYLOAD = {"text": "Factura FCT-2026-0042 a fost încasată", "channel": "#facturi"}
 TASK = "notify.slack"
@@ -104,14 +102,8 @@ def gateway_process(broker: BenchBroker, secret: str, inflight: int, processes: 
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(url + "/readyz", timeout=5).status_code == 200:
-                    break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"gateway did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
+        if not http_ready(url + "/readyz", proc, 30):
+            raise SystemExit(f"gateway did not start:\n{log.read_text()[-3000:]}")
         yield url
     finally:
         proc.terminate()

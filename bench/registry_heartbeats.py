@@ -46,7 +46,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import httpx
 import psycopg
 import redis
 
@@ -57,6 +56,7 @@ from bench.cpulimit import CpuLimit  # noqa: E402
 from bench.rawhttp import CpuProbe, HeartbeatPool, build_request  # noqa: E402
 from registry.auth import SCOPE_ADMIN, mint_token  # noqa: E402
 from registry.config import RegistrySettings  # noqa: E402
+from tests.support.workers import http_ready  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
@@ -138,14 +138,8 @@ def _env(database_url: str, redis_url: str, secret: str, **extra: str) -> dict[s
 
 
 def _wait_ready(proc: subprocess.Popen[bytes], url: str) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"registry process did not start ({url})")
-        time.sleep(0.2)
+    if not http_ready(url, proc, 30):
+        raise SystemExit(f"registry process did not start ({url})")
 
 
 @contextlib.contextmanager

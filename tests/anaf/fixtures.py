@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 
 from anaf_core import AnafRuntime, AnafSettings
 from tests.fakes.anaf import FakeAnafServer, FakeAnafState
+from tests.fakes.anaf.env import settings_env
 
 
 @pytest.fixture
@@ -22,23 +22,7 @@ def fake_anaf() -> Iterator[FakeAnafServer]:
 @pytest.fixture
 def anaf_env(fake_anaf: FakeAnafServer, redis_url: str, tmp_path: Path) -> dict[str, str]:
     """Environment that points ANAF clients (and worker processes) at the fake; unique OAuth client key."""
-    cert = tmp_path / "anaf-signing.pem"
-    cert.write_bytes(fake_anaf.state.identity.certificate_pem)
-    url = fake_anaf.url
-    return {
-        "ANAF_ENVIRONMENT": "test",
-        "ANAF_REGISTRY_URL": f"{url}/api/PlatitorTvaRest/v9/tva",
-        "ANAF_API_BASE_URL": url,
-        "ANAF_PUBLIC_BASE_URL": url,
-        "ANAF_OAUTH_BASE_URL": f"{url}/anaf-oauth2/v1",
-        "ANAF_CLIENT_ID": "fake-client-id",
-        "ANAF_CLIENT_SECRET": "fake-client-secret",
-        "ANAF_REDIRECT_URI": "https://localhost:8443/callback",
-        "ANAF_SIGNING_CERTS": str(cert),
-        "ANAF_REDIS_NAMESPACE": uuid.uuid4().hex[:8],
-        "REDIS_URL": redis_url,
-        "WORKERS_CORE_ENV": "test",
-    }
+    return {**settings_env(fake_anaf, tmp_path), "REDIS_URL": redis_url, "WORKERS_CORE_ENV": "test"}
 
 
 def settings_from(env: dict[str, str], **overrides: object) -> AnafSettings:

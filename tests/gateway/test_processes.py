@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import pytest
 
 from gateway.auth import mint_token
 from tests.support.gateway import strong_secret
-from tests.support.workers import free_port
+from tests.support.workers import free_port, http_ready
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -49,15 +48,7 @@ def serve(broker_url: str, redis_url: str, level: str, tmp_path: Path) -> tuple[
     correlation = f"corr-{uuid.uuid4().hex}"
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, out.read_text()[-2000:]
-            time.sleep(0.2)
+        assert http_ready(f"{url}/readyz", proc, 60), out.read_text()[-2000:]
         token = mint_token(secret, sub="logs", tenant="tenant-a", scopes=["tasks:send:*"], ttl_s=60)
         answer = httpx.post(
             f"{url}/v1/tasks/notify.slack",

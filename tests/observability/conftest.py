@@ -7,7 +7,6 @@ import secrets
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from tests.support.workers import free_port
+from tests.support.workers import free_port, http_ready
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -76,17 +75,9 @@ def registry_server(worker_env: dict[str, str], tmp_path: Path) -> Iterator[Regi
         tag="ocr",
     )
     server = RegistryProcess(url, token, proc, log_path)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"registry did not become ready:\n{server.log()}")
-        time.sleep(0.3)
+    if not http_ready(f"{url}/readyz", proc, 60, step=0.3):
+        proc.kill()
+        pytest.fail(f"registry did not become ready:\n{server.log()}")
     yield server
     os.killpg(proc.pid, signal.SIGTERM)
     try:

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -16,6 +17,24 @@ import uvicorn
 from fastapi import FastAPI
 
 from shared import keys
+
+
+def status_row(tag: str, instance_id: str, row_id: str, seen: datetime) -> dict[str, Any]:
+    """A ``worker_status`` row of a running instance last seen (and registered, and updated) at ``seen``."""
+    return {
+        "id": row_id,
+        "tag": tag,
+        "instance_id": instance_id,
+        "version": "1.0.0",
+        "status": "running",
+        "reason": None,
+        "health_endpoint": None,
+        "health_score": 100,
+        "scrape_failures": 0,
+        "metrics": {},
+        **dict.fromkeys(("registered_at", "last_seen", "status_since", "updated_at"), seen),
+        "last_scrape_at": None,
+    }
 
 
 class FakeClock:

@@ -14,6 +14,7 @@ import pytest
 from registry import repository
 from registry.admin_import import CountMismatchError, ImportReport
 from registry.db import Database
+from tests.registry.helpers import status_row
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "migrate-worker-registry.sh"
@@ -58,23 +59,9 @@ def db(registry_pg_url: str, clean_registry: None) -> Any:
 
 
 def test_import_is_backed_up_idempotent_and_validated(tmp_path: Path, db: Database, registry_pg_url: str) -> None:
-    existing = {
-        "id": "11111111-1111-1111-1111-111111111111",
-        "tag": "ocr",
-        "instance_id": "ocr-1",
-        "version": "1.0.0",
-        "status": "running",
-        "reason": None,
-        "health_endpoint": None,
-        "health_score": 100,
-        "scrape_failures": 0,
-        "metrics": {},
-        **{
-            k: datetime(2026, 11, 1, 9, 59, tzinfo=UTC)
-            for k in ("registered_at", "last_seen", "status_since", "updated_at")
-        },
-        "last_scrape_at": None,
-    }
+    existing = status_row(
+        "ocr", "ocr-1", "11111111-1111-1111-1111-111111111111", datetime(2026, 11, 1, 9, 59, tzinfo=UTC)
+    )
     repository.upsert_rows(db.engine, [existing])
     source = tmp_path / "export.json"
     source.write_text(

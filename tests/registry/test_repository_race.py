@@ -12,37 +12,17 @@ from __future__ import annotations
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import create_engine
 
 from registry import repository
+from tests.registry.helpers import status_row
 
 pytestmark = pytest.mark.usefixtures("clean_registry")
 
 WRITERS = 4
 ROWS = 150
-
-
-def row(instance: str, row_id: str, seen: datetime) -> dict[str, Any]:
-    return {
-        "id": row_id,
-        "tag": "pdf.render",
-        "instance_id": instance,
-        "version": "1.0.0",
-        "status": "running",
-        "reason": None,
-        "health_endpoint": None,
-        "health_score": 100,
-        "scrape_failures": 0,
-        "registered_at": seen,
-        "last_seen": seen,
-        "status_since": seen,
-        "last_scrape_at": None,
-        "metrics": {},
-        "updated_at": seen,
-    }
 
 
 def test_writers_racing_on_a_new_instance_all_land(registry_pg_url: str) -> None:
@@ -56,7 +36,8 @@ def test_writers_racing_on_a_new_instance_all_land(registry_pg_url: str) -> None
         for i in range(ROWS):
             barrier.wait()
             try:  # the same row (same id) from every writer at once, each a little newer
-                repository.upsert_rows(engines[w], [row(f"race-{i}", ids[i], base + timedelta(microseconds=w))])
+                seen = base + timedelta(microseconds=w)
+                repository.upsert_rows(engines[w], [status_row("pdf.render", f"race-{i}", ids[i], seen)])
             except Exception as exc:  # collected, asserted below
                 errors.append(exc)
 

@@ -22,6 +22,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def http_ready(url: str, proc: subprocess.Popen[bytes], timeout: float, step: float = 0.2) -> bool:
+    """Wait until ``url`` answers 200 while ``proc`` runs; False when it exited or ``timeout`` passed first."""
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=2).status_code == 200:
+                return True
+        time.sleep(step)
+    return False
+
+
 class WorkerProcess:
     """One worker (parent + pool children). ``kill()`` is SIGKILL to the whole group, like a node crash."""
 

@@ -7,17 +7,15 @@ from pathlib import Path
 
 from tests.fakes.anaf.server import FakeAnafServer
 
-__all__ = ["client_env"]
+__all__ = ["client_env", "settings_env"]
 
 
-def client_env(anaf: FakeAnafServer, directory: Path) -> dict[str, str]:
-    """ANAF settings for ``anaf`` (its signing certificate written under ``directory``) and the tokens of the OAuth
-    bootstrap's outcome; a namespace of its own in Redis."""
+def settings_env(anaf: FakeAnafServer, directory: Path) -> dict[str, str]:
+    """ANAF settings for ``anaf`` (its signing certificate written under ``directory``), no tokens; a namespace of
+    its own in Redis."""
     cert = directory / "anaf-signing.pem"
     cert.write_bytes(anaf.state.identity.certificate_pem)
     url = anaf.url
-    with anaf.state.lock:
-        tokens = anaf.state.issue_tokens("fake-client-id")
     return {
         "ANAF_ENVIRONMENT": "test",
         "ANAF_REGISTRY_URL": f"{url}/api/PlatitorTvaRest/v9/tva",
@@ -29,6 +27,12 @@ def client_env(anaf: FakeAnafServer, directory: Path) -> dict[str, str]:
         "ANAF_REDIRECT_URI": "https://localhost:8443/callback",
         "ANAF_SIGNING_CERTS": str(cert),
         "ANAF_REDIS_NAMESPACE": uuid.uuid4().hex[:8],
-        "ANAF_ACCESS_TOKEN": tokens["access_token"],
-        "ANAF_REFRESH_TOKEN": tokens["refresh_token"],
     }
+
+
+def client_env(anaf: FakeAnafServer, directory: Path) -> dict[str, str]:
+    """``settings_env`` plus the tokens of the OAuth bootstrap's outcome."""
+    env = settings_env(anaf, directory)
+    with anaf.state.lock:
+        tokens = anaf.state.issue_tokens("fake-client-id")
+    return {**env, "ANAF_ACCESS_TOKEN": tokens["access_token"], "ANAF_REFRESH_TOKEN": tokens["refresh_token"]}
